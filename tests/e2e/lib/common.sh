@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2054  # commas in arrays are QEMU option syntax
+# common.sh - shared helpers of the vfioplan end-to-end suite (sourced by run.sh).
+# Logging, retries (downloads only), content hashes for cache keys, the QEMU
+# topologies and the boot itself.
+
+E2E_SUITE=${E2E_SUITE:-bookworm}
+E2E_CACHE=${E2E_CACHE:-/var/cache/vfioplan-e2e}
+# accel: auto (KVM when /dev/kvm is usable, TCG otherwise) | kvm | tcg
+E2E_ACCEL=${E2E_ACCEL:-auto}
+
+log() { printf '%s e2e: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+# retry CMD...: up to 3 tries with 15 s, 30 s backoff. Only for steps that
+# download (debootstrap, apt-get); never for a boot or a verdict.
+retry() {
+  local try=1
+  until "$@"; do
+    if [ "$try" -ge 3 ]; then log "giving up after $try tries: $*"; return 1; fi
+    log "try $try failed, retrying in $((try * 15)) s: $*"
+    sleep $((try * 15)); try=$((try + 1))
+  done
+}
+
+# hash_tree DIR: content hash of a directory tree (names, modes, contents).
+hash_tree() {
+  tar -C "$1" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | sha256sum | cut -c1-64
+}
+# hash_str STRING...: hash of strings (one per line)
+hash_str() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
+hash_file() { sha256sum "$1" | cut -c1-64; }
+
+# The Debian mirror this machine already uses (first non-security deb source).
+host_mirror() {
+  {
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '$1 == "URIs:" {print $2}' || true
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      sed 's/\[[^]]*\] *//' | awk '$1 == "deb" {print $2}' || true
+  } | awk '/debian/ && !/security/ {print; exit}'
+  return 0
+}
+
+pick_accel() {
+  case $E2E_ACCEL in
+    kvm|tcg) ACCEL=$E2E_ACCEL ;;
+    auto) if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=tcg; fi ;;
+    *) die "E2E_ACCEL must be auto, kvm or tcg (got '$E2E_ACCEL')" ;;
+  esac
+}
+
+# topology_args NAME: QEMU devices of an emulated host topology (printed one
+# argument per line). Every topology has the q35 root complex, the boot disk
+# at 00:03.0 and an emulated Intel IOMMU (added by qemu_boot). Root ports
+# sit at 00:10.0 and 00:11.0, so their secondary buses are 01 and 02.
+#   single   e1000e 8086:10d3 behind a root port (01:00.0, a stand-in GPU),
+#            plus an e1000 8086:100e on the root bus (00:04.0, host NIC)
+#   twins    two identical e1000e 8086:10d3 behind two root ports (01:00.0, 02:00.0)
+#   multifn  one multifunction slot behind a root port: 01:00.0 e1000e 8086:10d3
+#            and 01:00.1 e1000 8086:100e, one IOMMU group (a GPU and its audio)
+topology_args() {
+  case $1 in
+    single) printf '%s\n' \
+      -device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1 \
+      -device e1000e,bus=rp1,addr=0x0 \
+      -device e1000,bus=pcie.0,addr=0x4 ;;
+    twins) printf '%s\n' \
+      -device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1 \
+      -device pcie-root-port,id=rp2,bus=pcie.0,addr=0x11,chassis=2,slot=2 \
+      -device e1000e,bus=rp1,addr=0x0 \
+      -device e1000e,bus=rp2,addr=0x0 ;;
+    multifn) printf '%s\n' \
+      -device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1 \
+      -device e1000e,bus=rp1,addr=0x0.0,multifunction=on \
+      -device e1000,bus=rp1,addr=0x0.1 ;;
+    *) return 1 ;;
+  esac
+}
+
+# qemu_boot DISK KERNEL INITRD APPEND TOPOLOGY LOG MODE
+# MODE snapshot: disk writes are discarded; rw: written back (facts boots).
+# Returns QEMU's exit status (124 on timeout).
+qemu_boot() {
+  local disk=$1 kernel=$2 initrd=$3 append=$4 topo=$5 log=$6 mode=$7
+  local -a topo_dev machine drive
+  mapfile -t topo_dev < <(topology_args "$topo") || return 2
+  if [ "$ACCEL" = kvm ]; then
+    # interrupt remapping of the emulated IOMMU needs the split irqchip under KVM
+    machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
+  else
+    # TCG's "max" CPU says AuthenticAMD; the emulated IOMMU is Intel VT-d and
+    # the facts must not depend on the accelerator, so report an Intel CPU.
+    machine=(-machine q35,accel=tcg -cpu max,vendor=GenuineIntel)
+  fi
+  local opts="file=$disk,if=none,id=root,format=raw"
+  [ "$mode" = snapshot ] && opts="$opts,snapshot=on"
+  drive=(-drive "$opts" -device virtio-blk-pci,drive=root,addr=0x3)
+  timeout "${E2E_BOOT_TIMEOUT:-900}" qemu-system-x86_64 "${machine[@]}" -m 1024 -smp 2 \
+    -nodefaults -display none -serial "file:$log" -no-reboot \
+    -device intel-iommu,intremap=on \
+    -kernel "$kernel" -initrd "$initrd" -append "$append" \
+    "${drive[@]}" "${topo_dev[@]}" < /dev/null > "$log.qemu" 2>&1
+}
+
+# run_in_root ROOT CMD...: run CMD chrooted in ROOT with /proc, /sys and /dev
+# mounted in a private mount namespace (nothing leaks to the host's mounts).
+run_in_root() {
+  local root=$1; shift
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  unshare -m --propagation private sh -c '
+    set -e; r=$1; shift
+    mount -t proc proc "$r/proc"; mount -t sysfs sysfs "$r/sys"; mount --bind /dev "$r/dev"
+    mount -t tmpfs tmpfs "$r/run"; mount -t tmpfs tmpfs "$r/tmp"
+    exec chroot "$r" "$@"' sh "$root" "$@"
+}

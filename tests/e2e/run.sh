@@ -1,0 +1,286 @@
+#!/bin/bash
+# run.sh - vfioplan's end-to-end boot suite (see README.md next to this file).
+#
+# Boots an emulated Debian 12 host (QEMU q35 + emulated Intel IOMMU, TCG or
+# KVM) with the artifacts vfioplan compiled against that very machine, and
+# checks from inside the booted guest which driver each device got.
+#
+# usage: sudo tests/e2e/run.sh [--only NAME[,NAME...]] [--mutate MUTATION] [--list]
+#   --only      run these scenarios only (names: --list)
+#   --mutate    break one artifact on purpose before installing it (see
+#               MUTATIONS below); the suite must then report failures
+#   --list      list scenarios and mutations, then exit
+# env: VFIOPLAN   the binary (default: <repo>/build/vfioplan)
+#      E2E_CACHE  cache dir (default /var/cache/vfioplan-e2e)
+#      E2E_ACCEL  auto | kvm | tcg (default auto: KVM when /dev/kvm is usable)
+#      E2E_MIRROR Debian mirror (default: the machine's own apt sources)
+#      E2E_BOOT_TIMEOUT seconds per boot (default 900)
+# exit: 0 all scenarios gave their expected verdict; 1 some did not;
+#       2 the suite could not run; 77 not root (meson: skipped)
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+SCEN_DIR=$HERE/scenarios
+# shellcheck source=lib/common.sh
+. "$HERE/lib/common.sh"
+# shellcheck source=lib/base.sh
+. "$HERE/lib/base.sh"
+# shellcheck source=lib/facts.sh
+. "$HERE/lib/facts.sh"
+# shellcheck source=lib/image.sh
+. "$HERE/lib/image.sh"
+
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin"
+describe_mutation() {
+  case $1 in
+    drop-softdep) echo "delete every 'softdep ... pre: vfio-pci' line from etc/modprobe.d/vfioplan.conf" ;;
+    drop-hook) echo "remove the initramfs hook (etc/initramfs-tools/hooks/vfioplan, or etc/dracut.conf.d/vfioplan.conf)" ;;
+    drop-init-top) echo "remove etc/initramfs-tools/scripts/init-top/vfioplan (the early by-address bind)" ;;
+    drop-ids) echo "delete the 'options vfio-pci ids=' lines from etc/modprobe.d/vfioplan.conf" ;;
+    drop-modprobe) echo "remove etc/modprobe.d/vfioplan.conf" ;;
+    drop-dropin) echo "remove the GRUB drop-in etc/default/grub.d/vfioplan.cfg" ;;
+    *) return 1 ;;
+  esac
+}
+
+ONLY="" MUTATE="" LIST=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --only) ONLY=${2:?--only needs scenario names}; shift 2 ;;
+    --only=*) ONLY=${1#*=}; shift ;;
+    --mutate) MUTATE=${2:?--mutate needs a mutation}; shift 2 ;;
+    --mutate=*) MUTATE=${1#*=}; shift ;;
+    --list) LIST=1; shift ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
+  esac
+done
+
+# load_scenario NAME: reads scenarios/NAME/scenario.conf into the S_* variables
+load_scenario() {
+  local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
+  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY=""
+  [ -f "$SCEN_DIR/$1/scenario.conf" ] && [ -f "$SCEN_DIR/$1/spec.yaml" ] || return 1
+  # shellcheck source=/dev/null
+  . "$SCEN_DIR/$1/scenario.conf"
+  S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
+  S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
+  S_REFUSE_NAMES=$REFUSE_NAMES
+  # by default a passing scenario must have bound its devices in the initramfs
+  S_EARLY=${EARLY:-1}
+  case $S_EXPECT in pass|fail|refuse) ;; *) echo "scenario $1: EXPECT must be pass, fail or refuse" >&2; return 1 ;; esac
+  topology_args "$S_TOPO" > /dev/null || { echo "scenario $1: unknown TOPOLOGY '$S_TOPO'" >&2; return 1; }
+}
+
+ALL=()
+for d in "$SCEN_DIR"/*/; do d=${d%/}; ALL+=("${d##*/}"); done
+if [ "$LIST" = 1 ]; then
+  for s in "${ALL[@]}"; do load_scenario "$s" && printf '%-20s %-7s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$S_FLAVOR" "$S_TOPO" "$S_DESC"; done
+  echo; echo "mutations (--mutate):"
+  for m in $MUTATIONS; do printf '  %-14s %s\n' "$m" "$(describe_mutation "$m")"; done
+  exit 0
+fi
+SELECTED=()
+if [ -n "$ONLY" ]; then
+  IFS=, read -r -a SELECTED <<< "$ONLY"
+  for s in "${SELECTED[@]}"; do [ -d "$SCEN_DIR/$s" ] || { echo "run.sh: no scenario '$s' (--list)" >&2; exit 2; }; done
+else
+  SELECTED=("${ALL[@]}")
+fi
+if [ -n "$MUTATE" ]; then describe_mutation "$MUTATE" > /dev/null || { echo "run.sh: unknown mutation '$MUTATE' (--list)" >&2; exit 2; }; fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run.sh: the e2e suite must run as root: it debootstraps a Debian root, chroots into it" >&2
+  echo "  (unshare -m) to regenerate the initramfs and boots it under QEMU. Run: sudo $0" >&2
+  exit 77
+fi
+missing=""
+for t in debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum; do
+  command -v "$t" > /dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+  echo "run.sh: missing tools:$missing" >&2
+  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs" >&2
+  exit 2
+fi
+VFIOPLAN=${VFIOPLAN:-$REPO/build/vfioplan}
+if ! [ -x "$VFIOPLAN" ]; then
+  echo "run.sh: no vfioplan binary at $VFIOPLAN (meson setup build && ninja -C build, or set VFIOPLAN)" >&2
+  exit 2
+fi
+VFIOPLAN=$(readlink -f "$VFIOPLAN")
+E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
+[ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
+pick_accel
+mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
+RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-$MUTATE}
+mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
+CACHE_USED=() TIMINGS=()
+T_START=$(date +%s)
+log "vfioplan $VFIOPLAN; accel $ACCEL; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
+
+# ---- stage 1+2: bases and host facts, one facts boot per (flavor, topology)
+declare -A GROUP_SCEN=() FACTS_OF=()
+for s in "${SELECTED[@]}"; do
+  load_scenario "$s" || exit 2
+  GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$s "
+done
+for g in $(printf '%s\n' "${!GROUP_SCEN[@]}" | sort | tr ' ' '/'); do
+  flavor=${g%/*} topo=${g#*/}
+  # shellcheck disable=SC2086  # word list of scenario names
+  if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$flavor $topo"]}; then
+    FACTS_OF["$flavor $topo"]=$FACTS_DIR
+  else
+    log "no host facts for $flavor/$topo"
+  fi
+done
+
+# ---- stage 3+4: per scenario: artifacts -> image -> boot -> verdict
+PASSED=0 FAILED=0 SKIPPED=0
+RESULTS=()
+report() { # ok|FAIL|skip NAME TEXT
+  local line
+  line=$(printf '%-4s %-20s %s' "$1" "$2" "$3")
+  RESULTS+=("$line"); echo "$line"
+  case $1 in ok) PASSED=$((PASSED + 1)) ;; FAIL) FAILED=$((FAILED + 1)) ;; *) SKIPPED=$((SKIPPED + 1)) ;; esac
+}
+first_line() { tr -d '\r' < "$1" | grep -m1 -E 'error|warning' || head -n 1 "$1"; }
+
+mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
+  local t=$1 before
+  before=$(hash_tree "$t")
+  case $2 in
+    drop-softdep) [ -f "$t/etc/modprobe.d/vfioplan.conf" ] && sed -i '/^[[:space:]]*softdep[[:space:]]/d' "$t/etc/modprobe.d/vfioplan.conf" ;;
+    drop-hook) rm -f "$t/etc/initramfs-tools/hooks/vfioplan" "$t/etc/dracut.conf.d/vfioplan.conf" ;;
+    drop-init-top) rm -f "$t/etc/initramfs-tools/scripts/init-top/vfioplan" ;;
+    drop-ids) [ -f "$t/etc/modprobe.d/vfioplan.conf" ] && sed -i '/^[[:space:]]*options[[:space:]]\+vfio[-_]pci[[:space:]].*ids=/d' "$t/etc/modprobe.d/vfioplan.conf" ;;
+    drop-modprobe) rm -f "$t/etc/modprobe.d/vfioplan.conf" ;;
+    drop-dropin) rm -f "$t/etc/default/grub.d/vfioplan.cfg" ;;
+  esac
+  [ "$(hash_tree "$t")" != "$before" ]
+}
+
+run_scenario() {
+  local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why=""
+  load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
+  facts=${FACTS_OF["$S_FLAVOR $S_TOPO"]:-}
+  if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
+  out=$facts/out/$s
+  glog=$RUN_LOG/$s; mkdir -p "$glog"
+  cp -a "$out/." "$glog/vfioplan" 2>/dev/null
+
+  if [ "$S_EXPECT" = refuse ]; then
+    [ -z "$MUTATE" ] || { report skip "$s" "mutation $MUTATE does not apply (no artifacts)"; return; }
+    local crc brc n
+    crc=$(cat "$out/check.rc") brc=$(cat "$out/build.rc")
+    [ "$crc" = 2 ] || { ok=0; why="vfioplan check exited $crc, not 2"; }
+    [ "$brc" = 2 ] || { ok=0; why="${why:+$why; }vfioplan build exited $brc, not 2"; }
+    grep -q 'error\[' "$out/check.err" || { ok=0; why="${why:+$why; }no error[...] diagnostic on stderr"; }
+    for n in $S_REFUSE_NAMES; do
+      grep -qi -- "$n" "$out/check.err" || { ok=0; why="${why:+$why; }the diagnostic does not name $n"; }
+    done
+    if [ -d "$out/tree" ] && [ -n "$(find "$out/tree" -type f 2>/dev/null)" ]; then
+      ok=0; why="${why:+$why; }build wrote artifacts although it refused"
+    fi
+    if [ "$ok" = 1 ]; then
+      report ok "$s" "verdict=REFUSED expected=REFUSED: $(first_line "$out/check.err")"
+    else
+      report FAIL "$s" "expected a compile-time refusal: $why"
+      sed 's/^/    check: /' "$out/check.err" | head -n 20
+    fi
+    return
+  fi
+
+  if [ "$(cat "$out/build.rc")" != 0 ]; then
+    report FAIL "$s" "vfioplan build exited $(cat "$out/build.rc") inside the emulated host: $(first_line "$out/build.err")"
+    sed 's/^/    build: /' "$out/build.err" | head -n 20
+    return
+  fi
+  tree=$RUN_LOG/$s/tree
+  rm -rf "$tree"; cp -a "$out/tree" "$tree"
+  case $S_EDIT in
+    "") ;;
+    iommu-off)
+      local f=$tree/etc/default/grub.d/vfioplan.cfg
+      if [ -f "$f" ]; then
+        sed -i 's/intel_iommu=on/intel_iommu=off/g' "$f"
+        # shellcheck disable=SC2016  # a line of shell for grub-mkconfig to source
+        grep -q 'intel_iommu=off' "$f" || echo 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=off"' >> "$f"
+      else
+        report FAIL "$s" "no etc/default/grub.d/vfioplan.cfg in vfioplan's output to edit"; return
+      fi ;;
+    *) report FAIL "$s" "unknown EDIT '$S_EDIT'"; return ;;
+  esac
+  if [ -n "$MUTATE" ] && ! mutate_tree "$tree" "$MUTATE"; then
+    report skip "$s" "mutation $MUTATE does not apply (nothing to break in this tree)"; return
+  fi
+  # the initramfs commands of vfioplan's action list ("Actions:" block of plan)
+  cmds=$(awk '/^Actions:/ {a = 1; next} a && /^  / {sub(/^  +/, ""); print; next} a {a = 0}' "$out/plan.out" |
+    grep -E '^(update-initramfs|dracut|mkinitcpio)([[:space:]]|$)')
+  printf '%s\n' "$cmds" > "$glog/initramfs-commands"
+  if ! ensure_image "$S_FLAVOR" "$tree" "$cmds" "$S_MODULES"; then
+    report FAIL "$s" "could not prepare the image (initramfs command failed?)"; return
+  fi
+  cp "$IMAGE_DIR/prepare.log" "$IMAGE_DIR/initramfs.list" "$glog/" 2>/dev/null
+  grub_cmdline_of "$BASE_DIR" "$tree" > "$glog/grub-cmdline" 2> "$glog/grub-cmdline.err" || {
+    report FAIL "$s" "sourcing the GRUB drop-in the way grub-mkconfig does failed: $(head -n 1 "$glog/grub-cmdline.err")"; return; }
+  append="root=/dev/vda ro console=ttyS0 panic=-1 init=/usr/local/sbin/e2e-init e2e.mode=probe"
+  append="$append e2e.assign=$S_ASSIGN${S_KEEP:+ e2e.keep=$S_KEEP} e2e.early=$S_EARLY $(cat "$glog/grub-cmdline")"
+  log=$glog/serial.log
+  t0=$(date +%s.%N)
+  qemu_boot "$IMAGE_DIR/root.img" "$IMAGE_DIR/vmlinuz" "$IMAGE_DIR/initrd.img" "$append" "$S_TOPO" "$log" snapshot
+  boot_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+  TIMINGS+=("boot-$s $boot_s")
+  tr -d '\r' < "$log" | grep -a '^E2E ' > "$glog/probe.txt"
+  verdict=$(sed -n 's/^E2E RESULT \([A-Z]*\).*/\1/p' "$glog/probe.txt" | head -n 1)
+  reasons=$(sed -n 's/^E2E REASON //p' "$glog/probe.txt" | paste -sd';' - | sed 's/;/; /g')
+  if [ -z "$verdict" ]; then
+    report FAIL "$s" "no verdict from the guest (boot failed or timed out after ${boot_s}s), see $log"
+    tail -n 15 "$log" | sed 's/^/    console: /'
+    return
+  fi
+  local guest_cmdline
+  guest_cmdline=" $(sed -n 's/^E2E CMDLINE //p' "$glog/probe.txt") "
+  for w in $S_CMDLINE_HAS; do
+    case $guest_cmdline in *" $w "*) ;; *) ok=0; why="${why:+$why; }'$w' is not on the booted kernel's command line" ;; esac
+  done
+  local exp_uc
+  exp_uc=$(echo "$S_EXPECT" | tr '[:lower:]' '[:upper:]')
+  [ "$verdict" = "$exp_uc" ] || { ok=0; why="${why:+$why; }verdict $verdict${reasons:+ ($reasons)}"; }
+  if [ "$ok" = 1 ]; then
+    report ok "$s" "verdict=$verdict expected=$exp_uc (boot ${boot_s}s, $ACCEL)${reasons:+: $reasons}"
+  else
+    report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s, $ACCEL)"
+  fi
+  grep -E '^E2E (DEV|MODULES|IOMMU)' "$glog/probe.txt" | grep -v -E 'class=06' | sed 's/^E2E /    /'
+}
+
+for s in "${SELECTED[@]}"; do
+  run_scenario "$s"
+done
+
+# prune cache entries that a full, unmutated run no longer uses
+if [ -z "$ONLY" ] && [ -z "$MUTATE" ] && [ "$FAILED" = 0 ] && [ "${E2E_KEEP_OLD:-0}" != 1 ]; then
+  for d in "$E2E_CACHE"/base/* "$E2E_CACHE"/facts/* "$E2E_CACHE"/images/*; do
+    [ -d "$d" ] || continue
+    case " ${CACHE_USED[*]} " in *" $d "*) ;; *) log "pruning unused cache entry $d"; rm -rf "$d" ;; esac
+  done
+  find "$E2E_CACHE/logs" -mindepth 1 -maxdepth 1 -type d | sort | head -n -10 | xargs -r rm -rf
+fi
+
+total=$(( $(date +%s) - T_START ))
+{
+  echo "accel=$ACCEL total=${total}s mutation=${MUTATE:-none}"
+  printf '%s\n' "${TIMINGS[@]}"
+} > "$RUN_LOG/timings.txt"
+echo
+echo "timings ($ACCEL): $(printf '%s\n' "${TIMINGS[@]}" | sed 's/ \([0-9.]*\)/=\1s/' | paste -sd' ' -) total=${total}s"
+printf '%s\n' "${RESULTS[@]}" > "$RUN_LOG/results.txt"
+[ -z "$MUTATE" ] || echo "mutation $MUTATE: $(describe_mutation "$MUTATE")"
+echo "logs: $RUN_LOG"
+if [ "$SKIPPED" -gt 0 ]; then
+  echo "e2e: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+else
+  echo "e2e: $PASSED passed, $FAILED failed"
+fi
+[ "$FAILED" = 0 ] && [ "$PASSED" -gt 0 ]
