@@ -1,0 +1,1652 @@
+#!/usr/bin/python3
+"""mkhost: turn a host table (tests/tools/README.md) into a sysfs-shaped root tree.
+
+Usage: mkhost.py [--force] [--names FILE] [--quiet] TABLE OUTDIR
+
+The tree is what `vfioplan --host OUTDIR` and
+`lspci -A linux-sysfs -O sysfs.path=OUTDIR/sys/bus/pci` read. Output is a pure
+function of the table and the names file: same input, byte-identical tree.
+Python 3 standard library only.
+"""
+
+import argparse
+import difflib
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_NAMES = os.path.join(HERE, "pci.ids")
+MAX_ERRORS = 50
+
+# ---------------------------------------------------------------------------
+# Kernel constants (include/linux/ioport.h, include/uapi/linux/pci_regs.h)
+
+IORESOURCE_IO = 0x100
+IORESOURCE_MEM = 0x200
+IORESOURCE_PREFETCH = 0x2000
+IORESOURCE_READONLY = 0x4000
+IORESOURCE_SIZEALIGN = 0x40000
+IORESOURCE_MEM_64 = 0x100000
+
+# resource-file flags of a BAR, by kind: IORESOURCE_* | SIZEALIGN | the BAR
+# register's low bits (pci_parse_flags keeps them), as /sys/.../resource shows.
+BAR_FLAGS = {
+    "io": IORESOURCE_IO | IORESOURCE_SIZEALIGN | 0x1,                       # 0x40101
+    "mem32": IORESOURCE_MEM | IORESOURCE_SIZEALIGN,                         # 0x40200
+    "pref32": IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_SIZEALIGN | 0x8,   # 0x42208
+    "mem64": IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_SIZEALIGN | 0x4,      # 0x140204
+    "pref64": (IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64
+               | IORESOURCE_SIZEALIGN | 0xc),                               # 0x14220c
+}
+ROM_FLAGS = IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_READONLY | IORESOURCE_SIZEALIGN  # 0x46200
+# Bridge windows as pci_read_bridge_io/mmio/mmio_pref leave them.
+WIN_FLAGS = {
+    "io": IORESOURCE_IO | 0x1,                                              # 0x101 (32-bit I/O)
+    "mem": IORESOURCE_MEM,                                                  # 0x200
+    "pref": IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64 | 0x1,  # 0x102201
+}
+BAR_REG_BITS = {"io": 0x1, "mem32": 0x0, "pref32": 0x8, "mem64": 0x4, "pref64": 0xc}
+BAR_WINDOW = {"io": "io", "mem32": "mem", "pref32": "mem", "mem64": "mem", "pref64": "pref"}
+WIN_GRAN = {"io": 0x1000, "mem": 0x100000, "pref": 0x100000}
+# Address pools for root buses, in the order root buses are sorted.
+POOLS = {
+    "io": (0x1000, 0xffff),
+    "mem": (0x80000000, 0xfbffffff),          # below the IOAPIC/LAPIC range
+    "pref": (0x200000000000, 0x3fffffffffff),  # 64-bit window above 32 TiB
+}
+
+CLASS_BRIDGE_PCI = 0x0604
+CLASS_VGA = 0x0300
+NVME_MAJOR, SD_MAJOR, DM_MAJOR = 259, 8, 253
+EFI_GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+ADDR_RE = re.compile(r"^(?:([0-9a-fA-F]{4,5}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$")
+IDS_RE = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
+SIZE_RE = re.compile(r"^([0-9]+)([KMGT]?)$")
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf"]
+FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "firmware", "cmdline",
+             "disk", "dm", "mount", "net", "route", "driver"]
+BAR_KINDS = {"": "mem32", "32": "mem32", "64": "mem64", "32p": "pref32", "64p": "pref64", "io": "io"}
+
+
+class TableError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Distribution data: /etc/os-release as the distributions ship it.
+
+OS_RELEASE = {
+    ("ubuntu", "22.04"): """PRETTY_NAME="Ubuntu 22.04.4 LTS"
+NAME="Ubuntu"
+VERSION_ID="22.04"
+VERSION="22.04.4 LTS (Jammy Jellyfish)"
+VERSION_CODENAME=jammy
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=jammy
+""",
+    ("ubuntu", "24.04"): """PRETTY_NAME="Ubuntu 24.04.1 LTS"
+NAME="Ubuntu"
+VERSION_ID="24.04"
+VERSION="24.04.1 LTS (Noble Numbat)"
+VERSION_CODENAME=noble
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=noble
+LOGO=ubuntu-logo
+""",
+    ("debian", "12"): """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+""",
+    ("rhel", "9.4"): """NAME="Red Hat Enterprise Linux"
+VERSION="9.4 (Plow)"
+ID="rhel"
+ID_LIKE="fedora"
+VERSION_ID="9.4"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"
+ANSI_COLOR="0;31"
+LOGO="fedora-logo-icon"
+CPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"
+HOME_URL="https://www.redhat.com/"
+DOCUMENTATION_URL="https://access.redhat.com/documentation/en-us/red_hat_enterprise_linux/9"
+BUG_REPORT_URL="https://issues.redhat.com/"
+
+REDHAT_BUGZILLA_PRODUCT="Red Hat Enterprise Linux 9"
+REDHAT_BUGZILLA_PRODUCT_VERSION=9.4
+REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="9.4"
+""",
+    ("arch", "rolling"): """NAME="Arch Linux"
+PRETTY_NAME="Arch Linux"
+ID=arch
+BUILD_ID=rolling
+ANSI_COLOR="38;2;23;147;209"
+HOME_URL="https://archlinux.org/"
+DOCUMENTATION_URL="https://wiki.archlinux.org/"
+SUPPORT_URL="https://bbs.archlinux.org/"
+BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
+PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
+LOGO=archlinux-logo
+""",
+}
+# Module file suffix in lib/modules/KVER per distribution.
+KO_SUFFIX = {"ubuntu:22.04": ".ko", "ubuntu:24.04": ".ko.zst", "debian:12": ".ko",
+             "rhel:9.4": ".ko.xz", "arch:rolling": ".ko.zst"}
+
+CPU_FLAGS = {
+    "intel": ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
+              "clflush dts acpi mmx fxsr sse sse2 ss ht tm pbe syscall nx pdpe1gb rdtscp lm "
+              "constant_tsc art arch_perfmon pebs bts rep_good nopl xtopology nonstop_tsc "
+              "cpuid aperfmperf tsc_known_freq pni pclmulqdq dtes64 monitor ds_cpl vmx smx "
+              "est tm2 ssse3 sdbg fma cx16 xtpr pdcm pcid dca sse4_1 sse4_2 x2apic movbe "
+              "popcnt tsc_deadline_timer aes xsave avx f16c rdrand lahf_lm abm "
+              "3dnowprefetch cpuid_fault epb cat_l3 cat_l2 cdp_l3 invpcid_single "
+              "intel_ppin cdp_l2 ssbd mba ibrs ibpb stibp ibrs_enhanced tpr_shadow vnmi "
+              "flexpriority ept vpid ept_ad fsgsbase tsc_adjust bmi1 hle avx2 smep bmi2 "
+              "erms invpcid cqm rdt_a avx512f avx512dq rdseed adx smap avx512ifma "
+              "clflushopt clwb intel_pt avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec "
+              "xgetbv1 xsaves cqm_llc cqm_occup_llc cqm_mbm_total cqm_mbm_local "
+              "split_lock_detect avx_vnni avx512_bf16 wbnoinvd dtherm ida arat pln pts "
+              "hwp hwp_act_window hwp_epp hwp_pkg_req avx512vbmi umip pku ospke waitpkg "
+              "avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg tme "
+              "avx512_vpopcntdq la57 rdpid bus_lock_detect cldemote movdiri movdir64b "
+              "enqcmd fsrm md_clear serialize tsxldtrk pconfig arch_lbr amx_bf16 "
+              "avx512_fp16 amx_tile amx_int8 flush_l1d arch_capabilities"),
+    "amd": ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
+            "clflush mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm "
+            "constant_tsc rep_good amd_lbr_v2 nopl nonstop_tsc cpuid extd_apicid "
+            "aperfmperf rapl pni pclmulqdq monitor ssse3 fma cx16 pcid sse4_1 sse4_2 "
+            "x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm cmp_legacy svm "
+            "extapic cr8_legacy abm sse4a misalignsse 3dnowprefetch osvw ibs skinit wdt "
+            "tce topoext perfctr_core perfctr_nb bpext perfctr_llc mwaitx cpb cat_l3 "
+            "cdp_l3 hw_pstate ssbd mba perfmon_v2 ibrs ibpb stibp ibrs_enhanced vmmcall "
+            "fsgsbase bmi1 avx2 smep bmi2 erms invpcid cqm rdt_a avx512f avx512dq rdseed "
+            "adx smap avx512ifma clflushopt clwb avx512cd sha_ni avx512bw avx512vl "
+            "xsaveopt xsavec xgetbv1 xsaves cqm_llc cqm_occup_llc cqm_mbm_total "
+            "cqm_mbm_local avx512_bf16 clzero irperf xsaveerptr rdpru wbnoinvd cppc arat "
+            "npt lbrv svm_lock nrip_save tsc_scale vmcb_clean flushbyasid decodeassists "
+            "pausefilter pfthreshold avic v_vmsave_vmload vgif x2avic v_spec_ctrl "
+            "vnmi avx512vbmi umip pku ospke avx512_vbmi2 gfni vaes vpclmulqdq "
+            "avx512_vnni avx512_bitalg avx512_vpopcntdq la57 rdpid overflow_recov "
+            "succor smca fsrm flush_l1d"),
+}
+CPU_VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
+VIRT_FLAGS = {"vmx", "svm", "tpr_shadow", "vnmi", "flexpriority", "ept", "vpid", "ept_ad",
+              "npt", "lbrv", "svm_lock", "nrip_save", "tsc_scale", "vmcb_clean",
+              "flushbyasid", "decodeassists", "pausefilter", "pfthreshold", "avic",
+              "v_vmsave_vmload", "vgif", "x2avic", "v_spec_ctrl"}
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+
+def parse_size(text):
+    m = SIZE_RE.match(text)
+    if not m:
+        raise TableError("bad size '%s' (want a number with an optional K, M, G or T suffix)" % text)
+    size = int(m.group(1)) * UNITS[m.group(2)]
+    if size <= 0 or size & (size - 1):
+        raise TableError("size '%s' is not a power of two" % text)
+    return size
+
+
+def align_up(value, align):
+    return (value + align - 1) // align * align
+
+
+def fmt_addr(dom, bus, dev, fn):
+    return "%04x:%02x:%02x.%d" % (dom, bus, dev, fn)
+
+
+def parse_addr(text, default_domain=0):
+    m = ADDR_RE.match(text)
+    if not m:
+        return None
+    dom = int(m.group(1), 16) if m.group(1) else default_domain
+    dev = int(m.group(3), 16)
+    if dev > 0x1f:
+        return None
+    return (dom, int(m.group(2), 16), dev, int(m.group(4)))
+
+
+def cpulist(cpus):
+    """Kernel cpulist format: '0-55,112-167'."""
+    out = []
+    cpus = sorted(cpus)
+    i = 0
+    while i < len(cpus):
+        j = i
+        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
+            j += 1
+        out.append(str(cpus[i]) if i == j else "%d-%d" % (cpus[i], cpus[j]))
+        i = j + 1
+    return ",".join(out)
+
+
+def kernel_link(link_dir, target):
+    """Relative symlink text as sysfs (kernfs_get_target_path) writes it.
+
+    kernfs climbs from the link's directory until it reaches an ancestor of the
+    target's *parent*, then descends; so a link to an ancestor comes out as
+    '../../../0000:00:1f.6' rather than '../..'. Paths are relative to ROOT.
+    """
+    tparent = target.rsplit("/", 1)[0]
+    base = link_dir
+    ups = 0
+    while not (tparent == base or tparent.startswith(base + "/")):
+        base = base.rsplit("/", 1)[0] if "/" in base else ""
+        ups += 1
+        if base == "":
+            break
+    rest = target[len(base) + 1:] if base else target
+    return "../" * ups + rest
+
+
+def suggest(word, choices):
+    close = difflib.get_close_matches(word, choices, n=1)
+    return " (did you mean '%s'?)" % close[0] if close else ""
+
+
+# ---------------------------------------------------------------------------
+# The model
+
+class Function:
+    __slots__ = ("line", "dom", "bus", "dev", "fn", "addr", "vendor", "device", "svendor",
+                 "sdevice", "cls", "rev", "group", "driver", "numa", "parent_key", "parent",
+                 "bars", "rom", "boot_vga", "irq", "bus_override", "mf", "children",
+                 "is_bridge", "sec", "sub", "path", "multifunction", "windows", "bar_addr",
+                 "rom_addr", "pin", "vga_path", "depth", "hosted_root")
+
+    def __init__(self):
+        self.children = []
+        self.bars = {}
+        self.rom = 0
+        self.boot_vga = False
+        self.irq = None
+        self.bus_override = None
+        self.mf = False
+        self.windows = {}
+        self.bar_addr = {}
+        self.rom_addr = 0
+        self.vga_path = False
+        self.hosted_root = None
+
+    @property
+    def key(self):
+        return (self.dom, self.bus, self.dev, self.fn)
+
+
+class Host:
+    def __init__(self, table_path):
+        self.table_path = table_path
+        self.errors = []
+        self.functions = {}
+        self.hostname = None
+        self.distro = None
+        self.kernels = []      # (version, running, vfio, line)
+        self.cpu = None
+        self.firmware = None
+        self.cmdline = None
+        self.disks = []
+        self.dms = []
+        self.mounts = []
+        self.nets = []
+        self.routes = []
+        self.extra_drivers = []
+        self.fact_lines = {}
+
+    def err(self, line, msg):
+        self.errors.append("%s:%d: error: %s" % (self.table_path, line, msg))
+        if len(self.errors) >= MAX_ERRORS:
+            raise TableError("too many errors")
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+
+def parse_table(path):
+    host = Host(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SystemExit("mkhost: cannot read %s: %s" % (path, e))
+    try:
+        for lineno, raw in enumerate(text.splitlines(), 1):
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            first = stripped.split(None, 1)[0]
+            try:
+                if ADDR_RE.match(first):
+                    parse_function(host, lineno, stripped)
+                else:
+                    parse_fact(host, lineno, first, stripped)
+            except TableError as e:
+                host.err(lineno, str(e))
+    except TableError:
+        pass
+    return host
+
+
+def strip_comment(text):
+    m = re.search(r"(^|\s)#", text)
+    return text[:m.start()] if m else text
+
+
+def parse_function(host, lineno, text):
+    tok = strip_comment(text).split()
+    if len(tok) < 9:
+        raise TableError("PCI function line needs 9 columns (address ids subsys class rev "
+                         "group driver numa parent), got %d" % len(tok))
+    f = Function()
+    f.line = lineno
+    a = parse_addr(tok[0])
+    if a is None:
+        raise TableError("bad PCI address '%s'" % tok[0])
+    f.dom, f.bus, f.dev, f.fn = a
+    f.addr = fmt_addr(*a)
+    m = IDS_RE.match(tok[1])
+    if not m:
+        raise TableError("bad vendor:device '%s' (want e.g. 10de:2330)" % tok[1])
+    f.vendor, f.device = int(m.group(1), 16), int(m.group(2), 16)
+    if tok[2] == "-":
+        f.svendor = f.sdevice = 0
+    else:
+        m = IDS_RE.match(tok[2])
+        if not m:
+            raise TableError("bad subsystem vendor:device '%s' (want e.g. 10de:16c1 or -)" % tok[2])
+        f.svendor, f.sdevice = int(m.group(1), 16), int(m.group(2), 16)
+    c = tok[3]
+    if not re.match(r"^[0-9a-fA-F]{4}([0-9a-fA-F]{2})?$", c):
+        raise TableError("bad class '%s' (want 4 or 6 hex digits, e.g. 0302 or 010802)" % c)
+    f.cls = int(c, 16) << 8 if len(c) == 4 else int(c, 16)
+    if not re.match(r"^[0-9a-fA-F]{2}$", tok[4]):
+        raise TableError("bad revision '%s' (want 2 hex digits, e.g. a1)" % tok[4])
+    f.rev = int(tok[4], 16)
+    if tok[5] == "-":
+        f.group = None
+    elif tok[5].isdigit():
+        f.group = int(tok[5])
+    else:
+        raise TableError("bad IOMMU group '%s' (want a number or -)" % tok[5])
+    if tok[6] == "-":
+        f.driver = None
+    elif re.match(r"^[A-Za-z0-9_.-]+$", tok[6]):
+        f.driver = tok[6]
+    else:
+        raise TableError("bad driver name '%s'" % tok[6])
+    if tok[7] == "-":
+        f.numa = -1
+    elif tok[7].isdigit():
+        f.numa = int(tok[7])
+    else:
+        raise TableError("bad NUMA node '%s' (want a number or -)" % tok[7])
+    if tok[8] == "-":
+        f.parent_key = None
+    else:
+        p = parse_addr(tok[8], f.dom)
+        if p is None:
+            raise TableError("bad parent address '%s' (want an address or -)" % tok[8])
+        f.parent_key = p
+    f.is_bridge = (f.cls >> 8) == CLASS_BRIDGE_PCI
+    for extra in tok[9:]:
+        key, eq, val = extra.partition("=")
+        if key not in EXTRA_KEYS:
+            raise TableError("unknown option '%s'%s" % (key, suggest(key, EXTRA_KEYS)))
+        if key.startswith("bar"):
+            idx = int(key[3])
+            size_s, _, kind_s = val.partition(":")
+            if kind_s not in BAR_KINDS:
+                raise TableError("bad BAR type '%s' in %s (want 32, 64, 32p, 64p or io)" % (kind_s, extra))
+            size = parse_size(size_s)
+            kind = BAR_KINDS[kind_s]
+            if kind == "io" and size > 256:
+                raise TableError("I/O BAR %s is larger than 256 bytes" % extra)
+            if kind != "io" and size < 16:
+                raise TableError("memory BAR %s is smaller than 16 bytes" % extra)
+            if idx in f.bars:
+                raise TableError("%s given twice" % key)
+            f.bars[idx] = (size, kind)
+        elif key == "rom":
+            f.rom = parse_size(val)
+            if f.rom < 2048:
+                raise TableError("expansion ROM smaller than 2K")
+        elif key == "boot_vga":
+            if val not in ("", "1", "0"):
+                raise TableError("boot_vga takes no value (or 0/1)")
+            f.boot_vga = val != "0"
+        elif key == "mf":
+            f.mf = True
+        elif key == "irq":
+            if not val.isdigit():
+                raise TableError("bad irq '%s'" % val)
+            f.irq = int(val)
+        elif key == "bus":
+            m = re.match(r"^([0-9a-fA-F]{2})(?:-([0-9a-fA-F]{2}))?$", val)
+            if not m:
+                raise TableError("bad bus range '%s' (want SS or SS-EE in hex)" % val)
+            s = int(m.group(1), 16)
+            e = int(m.group(2), 16) if m.group(2) else s
+            if e < s:
+                raise TableError("bus range %s ends before it starts" % val)
+            f.bus_override = (s, e)
+    nbars = 2 if f.is_bridge else 6
+    for idx, (size, kind) in f.bars.items():
+        if idx >= nbars:
+            raise TableError("bar%d does not exist on a %s (it has bar0..bar%d)"
+                             % (idx, "bridge" if f.is_bridge else "device", nbars - 1))
+        if kind in ("mem64", "pref64"):
+            if idx + 1 >= nbars:
+                raise TableError("64-bit bar%d needs bar%d for its upper half" % (idx, idx + 1))
+            if idx + 1 in f.bars:
+                raise TableError("bar%d is the upper half of 64-bit bar%d" % (idx + 1, idx))
+    if f.bus_override and not f.is_bridge:
+        raise TableError("bus= is only for bridges (class 0604)")
+    if f.boot_vga and (f.cls >> 8) != CLASS_VGA:
+        raise TableError("boot_vga on a function whose class is not VGA (0300)")
+    if f.key in host.functions:
+        raise TableError("%s listed twice (first on line %d)" % (f.addr, host.functions[f.key].line))
+    host.functions[f.key] = f
+
+
+def kv_args(host, lineno, args, allowed):
+    out = {}
+    for a in args:
+        k, eq, v = a.partition("=")
+        if not eq:
+            raise TableError("expected key=value, got '%s'" % a)
+        if k not in allowed:
+            raise TableError("unknown option '%s'%s" % (k, suggest(k, allowed)))
+        out[k] = v
+    return out
+
+
+def parse_fact(host, lineno, key, text):
+    if key not in FACT_KEYS:
+        raise TableError("unknown fact '%s'%s (or a malformed PCI address)"
+                         % (key, suggest(key, FACT_KEYS)))
+    if key == "cmdline":
+        value = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+        if host.cmdline is not None:
+            raise TableError("cmdline given twice")
+        host.cmdline = value.strip()
+        return
+    try:
+        tok = shlex.split(text, comments=True)
+    except ValueError as e:
+        raise TableError("cannot split line: %s" % e)
+    args = tok[1:]
+    single = {"hostname", "distro", "cpu", "firmware"}
+    if key in single and key in host.fact_lines:
+        raise TableError("%s given twice (first on line %d)" % (key, host.fact_lines[key]))
+    host.fact_lines.setdefault(key, lineno)
+    if key == "hostname":
+        if len(args) != 1:
+            raise TableError("usage: hostname NAME")
+        host.hostname = args[0]
+    elif key == "distro":
+        if len(args) == 1 and args[0] == "arch":
+            args = ["arch", "rolling"]
+        if len(args) != 2 or (args[0], args[1]) not in OS_RELEASE:
+            known = ", ".join("%s %s" % k for k in sorted(OS_RELEASE))
+            raise TableError("unknown distro '%s' (known: %s)" % (" ".join(args), known))
+        host.distro = (args[0], args[1])
+    elif key == "kernel":
+        if not args:
+            raise TableError("usage: kernel VERSION [running] [vfio=builtin|module]")
+        ver = args[0]
+        running = False
+        vfio = "module"
+        for a in args[1:]:
+            if a == "running":
+                running = True
+            elif a.startswith("vfio="):
+                vfio = a[5:]
+                if vfio not in ("builtin", "module"):
+                    raise TableError("vfio= takes builtin or module")
+            else:
+                raise TableError("unknown kernel option '%s' (running, vfio=)" % a)
+        if any(k[0] == ver for k in host.kernels):
+            raise TableError("kernel %s given twice" % ver)
+        host.kernels.append((ver, running, vfio, lineno))
+    elif key == "cpu":
+        if not args or args[0] not in CPU_VENDOR_ID:
+            raise TableError("usage: cpu intel|amd name=\"MODEL NAME\" sockets=N cores=N threads=N ...")
+        opts = kv_args(host, lineno, args[1:], ["name", "sockets", "cores", "threads", "family",
+                                                "model", "stepping", "virt", "mhz"])
+        cpu = {"vendor": args[0], "name": opts.get("name"), "virt": opts.get("virt", "on")}
+        if not cpu["name"]:
+            raise TableError("cpu needs name=\"...\"")
+        for k, d in (("sockets", 1), ("cores", 1), ("threads", 1), ("family", 6),
+                     ("model", 0), ("stepping", 0), ("mhz", 2000)):
+            v = opts.get(k, str(d))
+            if not v.isdigit() or (k in ("sockets", "cores", "threads") and int(v) < 1):
+                raise TableError("bad cpu %s '%s'" % (k, v))
+            cpu[k] = int(v)
+        if cpu["virt"] not in ("on", "off"):
+            raise TableError("virt= takes on or off")
+        host.cpu = cpu
+    elif key == "firmware":
+        if not args or args[0] not in ("uefi", "bios"):
+            raise TableError("usage: firmware uefi [secureboot=on|off|absent] | firmware bios")
+        opts = kv_args(host, lineno, args[1:], ["secureboot"])
+        sb = opts.get("secureboot", "off")
+        if sb not in ("on", "off", "absent"):
+            raise TableError("secureboot= takes on, off or absent")
+        if args[0] == "bios" and "secureboot" in opts:
+            raise TableError("secureboot= needs firmware uefi")
+        host.firmware = (args[0], sb)
+    elif key == "disk":
+        if len(args) < 2:
+            raise TableError("usage: disk NAME ADDRESS [parts=N] [port=N] [model=TEXT]")
+        name = args[0]
+        a = parse_addr(args[1])
+        if a is None:
+            raise TableError("bad PCI address '%s'" % args[1])
+        opts = kv_args(host, lineno, args[2:], ["parts", "port", "model"])
+        if re.match(r"^nvme\d+n\d+$", name):
+            kind = "nvme"
+        elif re.match(r"^sd[a-z]+$", name):
+            kind = "sd"
+        else:
+            raise TableError("disk name '%s' is neither nvmeXnY nor sdX" % name)
+        for k in ("parts", "port"):
+            if k in opts and not opts[k].isdigit():
+                raise TableError("bad %s '%s'" % (k, opts[k]))
+        if kind == "nvme" and "port" in opts:
+            raise TableError("port= is for SATA disks")
+        host.disks.append({"name": name, "key": a, "kind": kind, "parts": int(opts.get("parts", "0")),
+                           "port": int(opts.get("port", "1")), "model": opts.get("model"),
+                           "line": lineno})
+    elif key == "dm":
+        if len(args) < 3 or not re.match(r"^dm-\d+$", args[0]):
+            raise TableError("usage: dm dm-N MAPPER-NAME SLAVE [SLAVE...]")
+        host.dms.append({"name": args[0], "dmname": args[1], "slaves": args[2:], "line": lineno})
+    elif key == "mount":
+        if len(args) not in (3, 4) or not args[0].startswith("/"):
+            raise TableError("usage: mount MOUNTPOINT SOURCE FSTYPE [OPTIONS]")
+        host.mounts.append({"point": args[0], "source": args[1], "fstype": args[2],
+                            "options": args[3] if len(args) == 4 else None, "line": lineno})
+    elif key == "net":
+        if len(args) < 2:
+            raise TableError("usage: net IFACE ADDRESS [ip=A.B.C.D/N] [mac=..] [type=ether|ib]")
+        a = parse_addr(args[1])
+        if a is None:
+            raise TableError("bad PCI address '%s'" % args[1])
+        opts = kv_args(host, lineno, args[2:], ["ip", "mac", "type"])
+        if opts.get("type", "ether") not in ("ether", "ib"):
+            raise TableError("type= takes ether or ib")
+        ip = None
+        if "ip" in opts:
+            m = re.match(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+)$", opts["ip"])
+            if not m or any(int(x) > 255 for x in m.groups()[:4]) or int(m.group(5)) > 32:
+                raise TableError("bad ip '%s' (want A.B.C.D/N)" % opts["ip"])
+            ip = ([int(x) for x in m.groups()[:4]], int(m.group(5)))
+        if "mac" in opts and not re.match(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", opts["mac"]):
+            raise TableError("bad mac '%s'" % opts["mac"])
+        if any(n["name"] == args[0] for n in host.nets):
+            raise TableError("interface %s given twice" % args[0])
+        host.nets.append({"name": args[0], "key": a, "ip": ip, "mac": opts.get("mac"),
+                          "type": opts.get("type", "ether"), "line": lineno})
+    elif key == "route":
+        # route default via GW dev IFACE [metric N]
+        if len(args) < 5 or args[0] != "default" or args[1] != "via" or args[3] != "dev":
+            raise TableError("usage: route default via A.B.C.D dev IFACE [metric N]")
+        m = re.match(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$", args[2])
+        if not m or any(int(x) > 255 for x in m.groups()):
+            raise TableError("bad gateway '%s'" % args[2])
+        metric = 0
+        if len(args) == 7 and args[5] == "metric" and args[6].isdigit():
+            metric = int(args[6])
+        elif len(args) != 5:
+            raise TableError("usage: route default via A.B.C.D dev IFACE [metric N]")
+        host.routes.append({"gw": [int(x) for x in m.groups()], "dev": args[4], "metric": metric,
+                            "line": lineno})
+    elif key == "driver":
+        if not args:
+            raise TableError("usage: driver NAME [NAME...]")
+        host.extra_drivers.extend(args)
+
+
+# ---------------------------------------------------------------------------
+# Derivation: topology, bus numbers, resources, IRQs
+
+def resolve(host):
+    fns = host.functions
+    if not fns:
+        host.err(1, "no PCI functions in the table")
+    for need, what in (("distro", host.distro), ("cpu", host.cpu), ("cmdline", host.cmdline),
+                       ("firmware", host.firmware)):
+        if what is None:
+            host.err(1, "missing fact '%s'" % need)
+    running = [k for k in host.kernels if k[1]]
+    if not host.kernels:
+        host.err(1, "missing fact 'kernel'")
+    elif len(host.kernels) == 1 and not running:
+        k = host.kernels[0]
+        host.kernels[0] = (k[0], True, k[2], k[3])
+    elif len(running) != 1:
+        host.err(host.kernels[0][3], "exactly one kernel must be marked 'running' (found %d)" % len(running))
+
+    order = sorted(fns)
+    # parents
+    for k in order:
+        f = fns[k]
+        f.parent = None
+        if f.parent_key is None:
+            continue
+        p = fns.get(f.parent_key)
+        if p is None:
+            host.err(f.line, "parent %s of %s is not in the table" % (fmt_addr(*f.parent_key), f.addr))
+            continue
+        if p.is_bridge:
+            if p.dom != f.dom:
+                host.err(f.line, "%s is in domain %04x but its parent bridge %s is in %04x"
+                         % (f.addr, f.dom, p.addr, p.dom))
+                continue
+            if f.bus <= p.bus:
+                host.err(f.line, "%s sits behind bridge %s but its bus is not greater than the "
+                         "bridge's bus" % (f.addr, p.addr))
+                continue
+        else:
+            # A non-bridge parent hosts a whole PCI domain (Intel VMD).
+            if p.dom == f.dom:
+                host.err(f.line, "parent %s of %s is not a PCI bridge (class 0604); only a "
+                         "device in another domain (Intel VMD) can host a root bus"
+                         % (p.addr, f.addr))
+                continue
+        f.parent = p
+        p.children.append(f)
+    if host.errors:
+        return
+
+    # each bus has one parent; function 0 exists; multifunction bit
+    bus_parent = {}
+    slots = {}
+    for k in order:
+        f = fns[k]
+        bk = (f.dom, f.bus)
+        pk = f.parent.key if f.parent else None
+        if bk in bus_parent and bus_parent[bk][0] != pk:
+            other = bus_parent[bk]
+            host.err(f.line, "bus %04x:%02x has two parents: %s here and %s on line %d"
+                     % (f.dom, f.bus, fmt_addr(*pk) if pk else "root", fmt_addr(*other[0])
+                        if other[0] else "root", other[1]))
+        bus_parent.setdefault(bk, (pk, f.line))
+        slots.setdefault((f.dom, f.bus, f.dev), []).append(f)
+    for sk, members in slots.items():
+        if not any(m.fn == 0 for m in members):
+            host.err(members[0].line, "%s has no function 0 (the kernel would not find it)"
+                     % members[0].addr)
+        for m in members:
+            m.multifunction = m.mf or len(members) > 1
+    # a root bus under a non-bridge parent must be hosted by exactly one device
+    for bk, (pk, line) in bus_parent.items():
+        if pk is not None and not fns[pk].is_bridge:
+            host_dev = fns[pk]
+            if host_dev.hosted_root not in (None, bk):
+                host.err(line, "%s hosts two root buses" % host_dev.addr)
+            host_dev.hosted_root = bk
+    if host.errors:
+        return
+
+    # depth and paths
+    def depth(f):
+        d = 0
+        g = f
+        seen = set()
+        while g.parent is not None:
+            if g.key in seen:
+                raise TableError("parent loop at %s" % g.addr)
+            seen.add(g.key)
+            g = g.parent
+            d += 1
+        return d
+    try:
+        for k in order:
+            fns[k].depth = depth(fns[k])
+    except TableError as e:
+        host.err(1, str(e))
+        return
+    for k in sorted(order, key=lambda k: (fns[k].depth, k)):
+        f = fns[k]
+        rootdir = "pci%04x:%02x" % (f.dom, f.bus)
+        if f.parent is None:
+            f.path = "sys/devices/%s/%s" % (rootdir, f.addr)
+        elif f.parent.is_bridge:
+            f.path = "%s/%s" % (f.parent.path, f.addr)
+        else:
+            f.path = "%s/%s/%s" % (f.parent.path, rootdir, f.addr)
+
+    # bridge bus numbers: secondary = bus of the children, subordinate = max below
+    for k in sorted(order, key=lambda k: (-fns[k].depth, k)):
+        f = fns[k]
+        if not f.is_bridge:
+            continue
+        child_buses = sorted({c.bus for c in f.children})
+        if len(child_buses) > 1:
+            host.err(f.line, "children of bridge %s sit on more than one bus (%s)"
+                     % (f.addr, ", ".join("%02x" % b for b in child_buses)))
+            continue
+        if child_buses:
+            sec = child_buses[0]
+            sub = max([sec] + [c.sub for c in f.children if c.is_bridge])
+            if f.bus_override:
+                if f.bus_override[0] != sec:
+                    host.err(f.line, "bus=%02x-%02x but the children of %s are on bus %02x"
+                             % (f.bus_override + (f.addr, sec)))
+                    continue
+                if f.bus_override[1] < sub:
+                    host.err(f.line, "bus=%02x-%02x is too small: bus %02x sits below %s"
+                             % (f.bus_override + (sub, f.addr)))
+                    continue
+                sub = f.bus_override[1]
+        elif f.bus_override:
+            sec, sub = f.bus_override
+        else:
+            host.err(f.line, "bridge %s has no children: give its bus range with bus=SS[-EE]"
+                     % f.addr)
+            continue
+        if sec <= f.bus:
+            host.err(f.line, "bridge %s would have secondary bus %02x <= its own bus"
+                     % (f.addr, sec))
+        f.sec, f.sub = sec, sub
+    if host.errors:
+        return
+    # sibling bridges must not overlap
+    by_bus = {}
+    for k in order:
+        f = fns[k]
+        if f.is_bridge:
+            by_bus.setdefault((f.dom, f.bus), []).append(f)
+    for bridges in by_bus.values():
+        bridges.sort(key=lambda b: b.sec)
+        for a, b in zip(bridges, bridges[1:]):
+            if b.sec <= a.sub:
+                host.err(b.line, "bus range %02x-%02x of %s overlaps %02x-%02x of %s"
+                         % (b.sec, b.sub, b.addr, a.sec, a.sub, a.addr))
+    # root buses must not collide with bus ranges below bridges of the same domain
+    ranges = {}
+    for k in order:
+        f = fns[k]
+        if f.is_bridge and (f.parent is None or not f.parent.is_bridge):
+            ranges.setdefault(f.dom, []).append((f.sec, f.sub, f))
+    for bk, (pk, line) in sorted(bus_parent.items()):
+        if pk is None or not fns[pk].is_bridge:
+            for s, e, br in ranges.get(bk[0], []):
+                if s <= bk[1] <= e:
+                    host.err(line, "root bus %04x:%02x lies inside the bus range %02x-%02x of %s"
+                             % (bk[0], bk[1], s, e, br.addr))
+
+    # boot VGA
+    vgas = [fns[k] for k in order if fns[k].boot_vga]
+    if len(vgas) > 1:
+        host.err(vgas[1].line, "more than one boot_vga (%s and %s)" % (vgas[0].addr, vgas[1].addr))
+    for v in vgas:
+        g = v.parent
+        while g is not None and g.is_bridge:
+            g.vga_path = True
+            g = g.parent
+
+    # IOMMU groups: a function listed with a group must not be alone without IOMMU
+    if host.errors:
+        return
+    allocate_resources(host, order)
+    assign_irqs(host, order)
+    check_facts(host)
+
+
+def bus_items(host, funcs):
+    """Resource needs of the functions on one bus: {window: [(size, align, owner, what)]}"""
+    items = {"io": [], "mem": [], "pref": []}
+    for f in funcs:
+        for idx in sorted(f.bars):
+            size, kind = f.bars[idx]
+            items[BAR_WINDOW[kind]].append((size, size, f, idx))
+        if f.rom:
+            items["mem"].append((f.rom, f.rom, f, "rom"))
+        if f.is_bridge:
+            for w, (size, align) in f.windows.items():
+                if size:
+                    items[w].append((size, align, f, "win"))
+    for w in items:
+        # largest alignment first packs without holes; ties by address for determinism
+        items[w].sort(key=lambda it: (-it[1], -it[0], it[2].key, str(it[3])))
+    return items
+
+
+def pack(items):
+    off = 0
+    align = 1
+    for size, al, _, _ in items:
+        off = align_up(off, al) + size
+        align = max(align, al)
+    return off, align
+
+
+def allocate_resources(host, order):
+    fns = host.functions
+    buses = {}
+    for k in order:
+        f = fns[k]
+        buses.setdefault((f.dom, f.bus), []).append(f)
+    # sizes bottom-up
+    for k in sorted(order, key=lambda k: (-fns[k].depth, k)):
+        f = fns[k]
+        if not f.is_bridge:
+            continue
+        child_bus = buses.get((f.dom, f.sec), [])
+        child_bus = [c for c in child_bus if c.parent is f]
+        items = bus_items(host, child_bus)
+        for w in ("io", "mem", "pref"):
+            size, align = pack(items[w])
+            if size:
+                size = align_up(size, WIN_GRAN[w])
+                align = max(align, WIN_GRAN[w])
+            f.windows[w] = (size, align)
+
+    def place(funcs, bases):
+        items = bus_items(host, funcs)
+        for w in ("io", "mem", "pref"):
+            off = bases[w]
+            for size, al, owner, what in items[w]:
+                off = align_up(off, al)
+                if what == "rom":
+                    owner.rom_addr = off
+                elif what == "win":
+                    owner.windows[w] = (size, al, off)
+                else:
+                    owner.bar_addr[what] = off
+                off += size
+        for f in funcs:
+            if f.is_bridge:
+                child = [c for c in buses.get((f.dom, f.sec), []) if c.parent is f]
+                place(child, {w: (f.windows[w][2] if len(f.windows[w]) == 3 else 0)
+                              for w in ("io", "mem", "pref")})
+
+    cursor = {w: POOLS[w][0] for w in POOLS}
+    root_buses = sorted(bk for bk, funcs in buses.items()
+                        if funcs[0].parent is None or not funcs[0].parent.is_bridge)
+    for bk in root_buses:
+        funcs = buses[bk]
+        items = bus_items(host, funcs)
+        bases = {}
+        for w in ("io", "mem", "pref"):
+            size, align = pack(items[w])
+            start = align_up(cursor[w], max(align, WIN_GRAN[w]))
+            end = start + size
+            if size and end - 1 > POOLS[w][1]:
+                what = {"io": "I/O port", "mem": "32-bit MMIO", "pref": "64-bit MMIO"}[w]
+                host.err(funcs[0].line, "%s space (0x%x-0x%x) exhausted at root bus %04x:%02x "
+                         "(needs 0x%x bytes more)%s" % (what, POOLS[w][0], POOLS[w][1], bk[0], bk[1],
+                                                        end - 1 - POOLS[w][1],
+                                                        "; use 64-bit prefetchable BARs (64p) for "
+                                                        "big regions" if w == "mem" else ""))
+                return
+            bases[w] = start
+            cursor[w] = align_up(end, WIN_GRAN[w]) if size else cursor[w]
+        place(funcs, bases)
+
+
+def no_interrupt(f):
+    base, sub = f.cls >> 16, (f.cls >> 8) & 0xff
+    # host bridges, system peripherals and performance counters have no INTx pin
+    return (base == 0x06 and sub != 0x04) or base in (0x08, 0x11)
+
+
+def assign_irqs(host, order):
+    fns = host.functions
+    roots = sorted({(f.dom, f.bus) for f in fns.values()
+                    if f.parent is None or not f.parent.is_bridge})
+    # Each root bus gets its own IOAPIC-style block of GSIs; legacy pins swizzle on
+    # the way up through bridges, as pci_swizzle_interrupt_pin does.
+    gsi_base = {bk: 16 + 8 * i for i, bk in enumerate(roots)}
+    for k in order:
+        f = fns[k]
+        if f.irq is not None:
+            f.pin = 0 if f.irq == 0 else 1 + f.fn % 4
+            continue
+        if no_interrupt(f):
+            f.pin, f.irq = 0, 0
+            continue
+        f.pin = 1 + f.fn % 4
+        pin, g = f.pin, f
+        while g.parent is not None and g.parent.is_bridge:
+            pin = (pin - 1 + g.dev) % 4 + 1
+            g = g.parent
+        f.irq = gsi_base[(g.dom, g.bus)] + (g.dev * 4 + pin - 1) % 8
+
+
+def check_facts(host):
+    fns = host.functions
+    by_addr = {f.key: f for f in fns.values()}
+    names = set()
+    ctrl_of = {}
+    for d in host.disks:
+        f = by_addr.get(d["key"])
+        if f is None:
+            host.err(d["line"], "disk %s: no PCI function %s" % (d["name"], fmt_addr(*d["key"])))
+            continue
+        if d["name"] in names:
+            host.err(d["line"], "disk %s given twice" % d["name"])
+        names.add(d["name"])
+        if d["kind"] == "nvme":
+            if f.driver != "nvme":
+                host.err(d["line"], "disk %s sits on %s, which is not bound to nvme" % (d["name"], f.addr))
+            ctrl = "nvme" + re.match(r"^nvme(\d+)", d["name"]).group(1)
+            if ctrl in ctrl_of and ctrl_of[ctrl] != d["key"]:
+                host.err(d["line"], "controller %s is on two PCI functions" % ctrl)
+            ctrl_of[ctrl] = d["key"]
+        elif f.driver is None:
+            host.err(d["line"], "disk %s sits on %s, which has no driver" % (d["name"], f.addr))
+        for i in range(1, d["parts"] + 1):
+            names.add(part_name(d["name"], i))
+    for dm in host.dms:
+        if dm["name"] in names:
+            host.err(dm["line"], "%s given twice" % dm["name"])
+        for s in dm["slaves"]:
+            if s not in names:
+                host.err(dm["line"], "%s: slave %s is not a disk or partition from a disk line"
+                         % (dm["name"], s))
+        names.add(dm["name"])
+    mapper = {dm["dmname"]: dm["name"] for dm in host.dms}
+    if host.mounts and not any(m["point"] == "/" for m in host.mounts):
+        host.err(host.mounts[0]["line"], "no mount for /")
+    if not host.mounts:
+        host.err(1, "missing fact 'mount /'")
+    for m in host.mounts:
+        src = m["source"]
+        if src.startswith("/dev/mapper/"):
+            if src[12:] not in mapper:
+                host.err(m["line"], "mount source %s: no dm line names '%s'" % (src, src[12:]))
+        elif src.startswith("/dev/"):
+            if src[5:] not in names:
+                host.err(m["line"], "mount source %s is not a disk, partition or dm device of "
+                         "this table" % src)
+    ifaces = {}
+    for n in host.nets:
+        f = by_addr.get(n["key"])
+        if f is None:
+            host.err(n["line"], "net %s: no PCI function %s" % (n["name"], fmt_addr(*n["key"])))
+        elif f.driver is None:
+            host.err(n["line"], "net %s: %s has no driver" % (n["name"], f.addr))
+        ifaces[n["name"]] = n
+    for r in host.routes:
+        if r["dev"] not in ifaces:
+            host.err(r["line"], "route dev %s is not a net interface of this table" % r["dev"])
+    # No all-or-nothing check on groups: with the IOMMU on, AMD's root complex
+    # (00:00.0) and IOMMU function (00:00.2) are in no group.
+
+
+def part_name(disk, i):
+    return "%sp%d" % (disk, i) if disk[-1].isdigit() else "%s%d" % (disk, i)
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+class Writer:
+    def __init__(self, root):
+        self.root = root
+        self.dirs = set()
+
+    def mkdir(self, rel):
+        if rel in self.dirs:
+            return
+        os.makedirs(os.path.join(self.root, rel), exist_ok=True)
+        while rel and rel not in self.dirs:
+            self.dirs.add(rel)
+            rel = rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+    def file(self, rel, data):
+        d = rel.rsplit("/", 1)[0]
+        if d not in self.dirs:
+            self.mkdir(d)
+        if isinstance(data, str):
+            data = data.encode()
+        fd = os.open(os.path.join(self.root, rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def link(self, rel, target_rel):
+        """Symlink ROOT/rel -> ROOT/target_rel, written the way sysfs writes it."""
+        d = rel.rsplit("/", 1)[0]
+        if d not in self.dirs:
+            self.mkdir(d)
+        os.symlink(kernel_link(d, target_rel), os.path.join(self.root, rel))
+
+    def plain_link(self, rel, text):
+        d = rel.rsplit("/", 1)[0]
+        if d not in self.dirs:
+            self.mkdir(d)
+        os.symlink(text, os.path.join(self.root, rel))
+
+
+def config_space(f):
+    cfg = bytearray(256)
+    has_io = any(k == "io" for _, k in f.bars.values())
+    has_mem = bool(f.rom) or any(k != "io" for _, k in f.bars.values())
+    if f.is_bridge:
+        has_io = has_io or bool(f.windows["io"][0])
+        has_mem = has_mem or bool(f.windows["mem"][0] or f.windows["pref"][0])
+    cmd = (0x1 if has_io else 0) | (0x2 if has_mem else 0)
+    if f.is_bridge:
+        cmd |= 0x4 | 0x100                       # bus master, SERR#
+    elif f.driver:
+        cmd |= 0x4 | 0x400                       # bus master, INTx off (MSI in use)
+    htype = (1 if f.is_bridge else 0) | (0x80 if f.multifunction else 0)
+    struct.pack_into("<HHHHI", cfg, 0, f.vendor, f.device, cmd, 0x0000, (f.cls << 8) | f.rev)
+    struct.pack_into("<BBBB", cfg, 0x0c, 0x10 if (cmd & 0x4) else 0, 0, htype, 0)
+    for idx, (size, kind) in f.bars.items():
+        addr = f.bar_addr.get(idx, 0)
+        struct.pack_into("<I", cfg, 0x10 + 4 * idx, (addr & 0xffffffff) | BAR_REG_BITS[kind])
+        if kind in ("mem64", "pref64"):
+            struct.pack_into("<I", cfg, 0x14 + 4 * idx, addr >> 32)
+    irq_line = f.irq if f.irq < 0xff else 0xff
+    if not f.is_bridge:
+        struct.pack_into("<HH", cfg, 0x2c, f.svendor, f.sdevice)
+        if f.rom:
+            struct.pack_into("<I", cfg, 0x30, f.rom_addr)       # enable bit off: [disabled]
+        struct.pack_into("<BB", cfg, 0x3c, irq_line if f.pin else 0, f.pin)
+        return bytes(cfg)
+    struct.pack_into("<BBBB", cfg, 0x18, f.bus, f.sec, f.sub, 0)
+    size, _, base = win(f, "io")
+    if size:
+        lim = base + size - 1
+        struct.pack_into("<BB", cfg, 0x1c, ((base >> 8) & 0xf0) | 1, ((lim >> 8) & 0xf0) | 1)
+        struct.pack_into("<HH", cfg, 0x30, base >> 16, lim >> 16)
+    else:
+        struct.pack_into("<BB", cfg, 0x1c, 0xf1, 0x01)
+    size, _, base = win(f, "mem")
+    if size:
+        struct.pack_into("<HH", cfg, 0x20, (base >> 16) & 0xfff0, ((base + size - 1) >> 16) & 0xfff0)
+    else:
+        struct.pack_into("<HH", cfg, 0x20, 0xfff0, 0x0000)
+    size, _, base = win(f, "pref")
+    if size:
+        lim = base + size - 1
+        struct.pack_into("<HHII", cfg, 0x24, ((base >> 16) & 0xfff0) | 1, ((lim >> 16) & 0xfff0) | 1,
+                         base >> 32, lim >> 32)
+    else:
+        struct.pack_into("<HHII", cfg, 0x24, 0xfff1, 0x0001, 0, 0)
+    if f.rom:
+        struct.pack_into("<I", cfg, 0x38, f.rom_addr)
+    bctl = 0x0002 | (0x0008 if f.vga_path else 0)             # SERR#, VGA enable
+    struct.pack_into("<BBH", cfg, 0x3c, irq_line if f.pin else 0, f.pin, bctl)
+    return bytes(cfg)
+
+
+def win(f, w):
+    t = f.windows.get(w, (0, 0))
+    return t if len(t) == 3 else (0, 0, 0)
+
+
+def resource_file(f):
+    lines = []
+    nbars = 2 if f.is_bridge else 6
+    for i in range(6):
+        if i in f.bars and i < nbars:
+            size, kind = f.bars[i]
+            a = f.bar_addr.get(i, 0)
+            lines.append((a, a + size - 1, BAR_FLAGS[kind]))
+        else:
+            lines.append((0, 0, 0))
+    if f.rom:
+        lines.append((f.rom_addr, f.rom_addr + f.rom - 1, ROM_FLAGS))
+    else:
+        lines.append((0, 0, 0))
+    lines.extend([(0, 0, 0)] * 6)                 # SR-IOV resources (CONFIG_PCI_IOV=y)
+    if f.is_bridge:
+        for w in ("io", "mem", "pref"):
+            size, _, base = win(f, w)
+            lines.append((base, base + size - 1, WIN_FLAGS[w]) if size else (0, 0, 0))
+        lines.append((0, 0, 0))                   # 4th window: CardBus only
+    return "".join("0x%016x 0x%016x 0x%016x\n" % l for l in lines)
+
+
+def uevent(f):
+    text = ""
+    if f.driver:
+        text += "DRIVER=%s\n" % f.driver
+    text += "PCI_CLASS=%X\n" % f.cls
+    text += "PCI_ID=%04X:%04X\n" % (f.vendor, f.device)
+    text += "PCI_SUBSYS_ID=%04X:%04X\n" % (f.svendor, f.sdevice)
+    text += "PCI_SLOT_NAME=%s\n" % f.addr
+    text += "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n" % (
+        f.vendor, f.device, f.svendor, f.sdevice, f.cls >> 16, (f.cls >> 8) & 0xff, f.cls & 0xff)
+    return text
+
+
+def cpu_topology(cpu):
+    """Linux numbering: first thread of every core on every socket, then the siblings."""
+    s, c, t = cpu["sockets"], cpu["cores"], cpu["threads"]
+    out = []
+    for thread in range(t):
+        for sock in range(s):
+            for core in range(c):
+                out.append((sock, core, thread))
+    return out
+
+
+def write_tree(host, out, names_path, quiet):
+    w = Writer(out)
+    fns = host.functions
+    order = sorted(fns)
+    cpu = host.cpu
+    topo = cpu_topology(cpu)
+    node_cpus = {}
+    for n, (sock, _, _) in enumerate(topo):
+        node_cpus.setdefault(sock, []).append(n)
+    all_cpus = cpulist(range(len(topo)))
+    local = {node: cpulist(c) for node, c in node_cpus.items()}
+    iommu_on = any(f.group is not None for f in fns.values())
+    drivers = sorted({f.driver for f in fns.values() if f.driver} | set(host.extra_drivers)
+                     | ({"vfio-pci"} if running_kernel(host)[2] == "builtin" else set()))
+
+    # root bus directories (a root bus dir holds at least one function)
+    for k in order:
+        f = fns[k]
+        if f.parent is None or not f.parent.is_bridge:
+            rootdir = f.path.rsplit("/", 1)[0]
+            if rootdir not in w.dirs:
+                w.file(rootdir + "/uevent", "")
+
+    for k in order:
+        f = fns[k]
+        p = f.path
+        w.mkdir(p)
+        w.file(p + "/vendor", "0x%04x\n" % f.vendor)
+        w.file(p + "/device", "0x%04x\n" % f.device)
+        w.file(p + "/subsystem_vendor", "0x%04x\n" % f.svendor)
+        w.file(p + "/subsystem_device", "0x%04x\n" % f.sdevice)
+        w.file(p + "/class", "0x%06x\n" % f.cls)
+        w.file(p + "/revision", "0x%02x\n" % f.rev)
+        w.file(p + "/irq", "%d\n" % f.irq)
+        w.file(p + "/numa_node", "%d\n" % f.numa)
+        w.file(p + "/local_cpulist", (local.get(f.numa, all_cpus) if f.numa >= 0 else all_cpus) + "\n")
+        w.file(p + "/enable", "1\n" if (f.driver or f.is_bridge) else "0\n")
+        w.file(p + "/driver_override", "(null)\n")
+        w.file(p + "/resource", resource_file(f))
+        w.file(p + "/config", config_space(f))
+        w.file(p + "/uevent", uevent(f))
+        if (f.cls >> 8) == CLASS_VGA:
+            w.file(p + "/boot_vga", "1\n" if f.boot_vga else "0\n")
+        w.link(p + "/subsystem", "sys/bus/pci")
+        w.link("sys/bus/pci/devices/" + f.addr, p)
+        if f.driver:
+            w.link(p + "/driver", "sys/bus/pci/drivers/" + f.driver)
+            w.link("sys/bus/pci/drivers/%s/%s" % (f.driver, f.addr), p)
+        if f.group is not None:
+            g = "sys/kernel/iommu_groups/%d" % f.group
+            w.link(p + "/iommu_group", g)
+            w.link("%s/devices/%s" % (g, f.addr), p)
+    for d in drivers:
+        base = "sys/bus/pci/drivers/" + d
+        for name in ("bind", "unbind", "new_id", "remove_id", "uevent"):
+            w.file(base + "/" + name, "")
+    w.file("sys/bus/pci/drivers_autoprobe", "1\n")
+    w.file("sys/bus/pci/rescan", "")
+    w.mkdir("sys/kernel/iommu_groups")
+    if iommu_on:
+        gtype = group_type(host.cmdline)
+        for gnum in sorted({f.group for f in fns.values() if f.group is not None}):
+            g = "sys/kernel/iommu_groups/%d" % gnum
+            w.file(g + "/type", gtype + "\n")
+            w.file(g + "/reserved_regions", "0x00000000fee00000 0x00000000feefffff msi\n")
+
+    write_block(host, w)
+    write_net(host, w)
+    write_firmware(host, w)
+    write_proc(host, w, topo)
+    write_etc(host, w)
+    write_modules(host, w)
+    write_names(host, w, names_path, quiet)
+
+
+def running_kernel(host):
+    return [k for k in host.kernels if k[1]][0]
+
+
+def group_type(cmdline):
+    args = cmdline.split()
+    if "iommu=pt" in args or "iommu.passthrough=1" in args:
+        return "identity"
+    if "iommu.strict=1" in args or "intel_iommu=strict" in args:
+        return "DMA"
+    return "DMA-FQ"
+
+
+def write_block(host, w):
+    fns = host.functions
+    minors = {NVME_MAJOR: 0}
+    sd_index = 0
+    part_dirs = {}
+    for d in host.disks:
+        f = fns[d["key"]]
+        name = d["name"]
+        if d["kind"] == "nvme":
+            ctrl = "nvme" + re.match(r"^nvme(\d+)", name).group(1)
+            cdir = "%s/nvme/%s" % (f.path, ctrl)
+            if cdir + "/dev" not in w.dirs:
+                w.file(cdir + "/dev", "%d:%d\n" % (239, int(ctrl[4:])))
+                w.file(cdir + "/address", f.addr + "\n")
+                w.file(cdir + "/model", "%-40s\n" % (d["model"] or "NVMe SSD"))
+                w.file(cdir + "/transport", "pcie\n")
+                w.link(cdir + "/device", f.path)
+                w.link("sys/class/nvme/" + ctrl, cdir)
+                w.dirs.add(cdir + "/dev")
+            ddir = "%s/%s" % (cdir, name)
+            major = NVME_MAJOR
+            minor = minors[NVME_MAJOR]
+            minors[NVME_MAJOR] += 1
+            w.link(ddir + "/device", cdir)
+        else:
+            port = d["port"]
+            scsi = "%d:0:0:0" % (port - 1)
+            sdir = "%s/ata%d/host%d/target%d:0:0/%s" % (f.path, port, port - 1, port - 1, scsi)
+            w.file(sdir + "/model", "%-16s\n" % (d["model"] or "SATA SSD")[:16])
+            w.file(sdir + "/vendor", "ATA     \n")
+            ddir = "%s/block/%s" % (sdir, name)
+            major = SD_MAJOR
+            minor = sd_index * 16
+            sd_index += 1
+            w.link(ddir + "/device", sdir)
+        w.file(ddir + "/dev", "%d:%d\n" % (major, minor))
+        w.file(ddir + "/removable", "0\n")
+        w.link("sys/class/block/" + name, ddir)
+        w.link("sys/block/" + name, ddir)
+        w.link("sys/dev/block/%d:%d" % (major, minor), ddir)
+        part_dirs[name] = ddir
+        for i in range(1, d["parts"] + 1):
+            pname = part_name(name, i)
+            if major == NVME_MAJOR:
+                pminor = minors[NVME_MAJOR]
+                minors[NVME_MAJOR] += 1
+            else:
+                pminor = minor + i
+            pdir = "%s/%s" % (ddir, pname)
+            w.file(pdir + "/dev", "%d:%d\n" % (major, pminor))
+            w.file(pdir + "/partition", "%d\n" % i)
+            w.link("sys/class/block/" + pname, pdir)
+            w.link("sys/dev/block/%d:%d" % (major, pminor), pdir)
+            part_dirs[pname] = pdir
+    for dm in sorted(host.dms, key=lambda d: int(d["name"][3:])):
+        num = int(dm["name"][3:])
+        ddir = "sys/devices/virtual/block/" + dm["name"]
+        w.file(ddir + "/dev", "%d:%d\n" % (DM_MAJOR, num))
+        w.file(ddir + "/removable", "0\n")
+        w.file(ddir + "/dm/name", dm["dmname"] + "\n")
+        uuid = hashlib.sha256(dm["dmname"].encode()).hexdigest()[:64]
+        w.file(ddir + "/dm/uuid", "LVM-%s\n" % uuid)
+        w.file(ddir + "/dm/suspended", "0\n")
+        for s in dm["slaves"]:
+            sdir = part_dirs[s] if s in part_dirs else "sys/devices/virtual/block/" + s
+            w.link("%s/slaves/%s" % (ddir, s), sdir)
+            w.link("%s/holders/%s" % (sdir, dm["name"]), ddir)
+        w.link("sys/class/block/" + dm["name"], ddir)
+        w.link("sys/block/" + dm["name"], ddir)
+        w.link("sys/dev/block/%d:%d" % (DM_MAJOR, num), ddir)
+        part_dirs[dm["name"]] = ddir
+
+
+def write_net(host, w):
+    fns = host.functions
+    lo = "sys/devices/virtual/net/lo"
+    net_files(w, lo, "00:00:00:00:00:00", 772, 1, "unknown", 65536)
+    w.link("sys/class/net/lo", lo)
+    for i, n in enumerate(host.nets):
+        f = fns[n["key"]]
+        ndir = "%s/net/%s" % (f.path, n["name"])
+        if n["type"] == "ib":
+            guid = hashlib.sha256(f.addr.encode()).digest()[:8]
+            mac = n["mac"] or ("00:00:10:87:fe:80:00:00:00:00:00:00:" + ":".join("%02x" % b for b in guid))
+            arptype, mtu = 32, 4092
+        else:
+            mac = n["mac"] or "02:00:%02x:%02x:%02x:%02x" % (f.dom & 0xff, f.bus, f.dev, f.fn)
+            arptype, mtu = 1, 1500
+        state = "up" if n["ip"] else "down"
+        net_files(w, ndir, mac, arptype, i + 2, state, mtu)
+        w.link(ndir + "/device", f.path)
+        w.link("sys/class/net/" + n["name"], ndir)
+    # /proc/net/route: header and rows padded to 127 columns (fib_route_seq_show)
+    rows = []
+    for r in host.routes:
+        gw = r["gw"]
+        rows.append((0, r["dev"], 0, gw[0] | gw[1] << 8 | gw[2] << 16 | gw[3] << 24, 0x0003,
+                     r["metric"], 0))
+    metric_of = {r["dev"]: r["metric"] for r in host.routes}
+    for n in host.nets:
+        if n["ip"]:
+            ip, plen = n["ip"]
+            mask = (0xffffffff << (32 - plen)) & 0xffffffff if plen else 0
+            net = (ip[0] << 24 | ip[1] << 16 | ip[2] << 8 | ip[3]) & mask
+            le = lambda v: int.from_bytes(v.to_bytes(4, "big"), "little")
+            rows.append((1, n["name"], le(net), 0, 0x0001, metric_of.get(n["name"], 0), le(mask)))
+    rows.sort(key=lambda r: (r[0], r[2], r[1]))
+    text = "%-127s\n" % "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
+    for _, dev, dest, gw, flags, metric, mask in rows:
+        text += "%-127s\n" % ("%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u"
+                              % (dev, dest, gw, flags, 0, 0, metric, mask, 0, 0, 0))
+    w.file("proc/net/route", text)
+
+
+def net_files(w, ndir, mac, arptype, ifindex, state, mtu):
+    w.file(ndir + "/address", mac + "\n")
+    w.file(ndir + "/type", "%d\n" % arptype)
+    w.file(ndir + "/ifindex", "%d\n" % ifindex)
+    w.file(ndir + "/operstate", state + "\n")
+    w.file(ndir + "/mtu", "%d\n" % mtu)
+
+
+def write_firmware(host, w):
+    kind, sb = host.firmware
+    if kind != "uefi":
+        return
+    w.file("sys/firmware/efi/fw_platform_size", "64\n")
+    if sb != "absent":
+        val = b"\x06\x00\x00\x00" + (b"\x01" if sb == "on" else b"\x00")
+        w.file("sys/firmware/efi/efivars/SecureBoot-" + EFI_GLOBAL, val)
+        w.file("sys/firmware/efi/efivars/SetupMode-" + EFI_GLOBAL, b"\x06\x00\x00\x00\x00")
+    else:
+        w.mkdir("sys/firmware/efi/efivars")
+
+
+def write_proc(host, w, topo):
+    cpu = host.cpu
+    ver = running_kernel(host)[0]
+    w.file("proc/cmdline", host.cmdline + "\n")
+    w.file("proc/sys/kernel/osrelease", ver + "\n")
+    w.file("proc/sys/kernel/hostname", hostname(host) + "\n")
+    flags = CPU_FLAGS[cpu["vendor"]].split()
+    if cpu["virt"] == "off":
+        flags = [x for x in flags if x not in VIRT_FLAGS]
+    flags = " ".join(flags)
+    per_socket = cpu["cores"] * cpu["threads"]
+    stanzas = []
+    for n, (sock, core, thread) in enumerate(topo):
+        apic = sock * 256 + core * 2 + thread
+        s = ("processor\t: %d\nvendor_id\t: %s\ncpu family\t: %d\nmodel\t\t: %d\n"
+             "model name\t: %s\nstepping\t: %d\nmicrocode\t: 0x%x\ncpu MHz\t\t: %d.000\n"
+             "cache size\t: %d KB\nphysical id\t: %d\nsiblings\t: %d\ncore id\t\t: %d\n"
+             "cpu cores\t: %d\napicid\t\t: %d\ninitial apicid\t: %d\nfpu\t\t: yes\n"
+             "fpu_exception\t: yes\ncpuid level\t: %d\nwp\t\t: yes\nflags\t\t: %s\n"
+             % (n, CPU_VENDOR_ID[cpu["vendor"]], cpu["family"], cpu["model"], cpu["name"],
+                cpu["stepping"], 0x2b000590 if cpu["vendor"] == "intel" else 0xa101148,
+                cpu["mhz"], 1024 if cpu["vendor"] == "amd" else 1920 * cpu["cores"],
+                sock, per_socket, core, cpu["cores"], apic, apic,
+                32 if cpu["vendor"] == "intel" else 16, flags))
+        if cpu["vendor"] == "intel" and cpu["virt"] == "on":
+            s += ("vmx flags\t: vnmi preemption_timer posted_intr invvpid ept_x_only ept_ad "
+                  "ept_1gb flexpriority apicv tsc_offset vtpr mtf vapic ept vpid "
+                  "unrestricted_guest vapic_reg vid ple shadow_vmcs pml ept_mode_based_exec "
+                  "tsc_scaling usr_wait_pause notify_vm_exiting ipi_virt\n")
+        s += ("bugs\t\t: %s\nbogomips\t: %d.00\n" % (
+            "spectre_v1 spectre_v2 spec_store_bypass swapgs eibrs_pbrsb" if cpu["vendor"] == "intel"
+            else "sysret_ss_attrs spectre_v1 spectre_v2 spec_store_bypass srso", cpu["mhz"] * 2))
+        if cpu["vendor"] == "amd":
+            s += "TLB size\t: 3584 4K pages\n"
+        s += ("clflush size\t: 64\ncache_alignment\t: 64\naddress sizes\t: %s\n"
+              "power management:%s\n\n" % (
+                  "46 bits physical, 57 bits virtual" if cpu["vendor"] == "intel"
+                  else "52 bits physical, 57 bits virtual",
+                  "" if cpu["vendor"] == "intel" else " ts ttp tm hwpstate cpb eff_freq_ro [13] [14]"))
+        stanzas.append(s)
+    w.file("proc/cpuinfo", "".join(stanzas))
+    # /proc/mounts: the usual pseudo file systems around the table's mounts
+    lines = ["sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
+             "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
+             "udev /dev devtmpfs rw,nosuid,relatime,mode=755,inode64 0 0",
+             "devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000 0 0",
+             "tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,mode=755,inode64 0 0"]
+    mounts = sorted(host.mounts, key=lambda m: (m["point"].count("/") if m["point"] != "/" else 0,
+                                                m["point"]))
+    root = [m for m in mounts if m["point"] == "/"]
+    rest = [m for m in mounts if m["point"] != "/"]
+    for m in root:
+        lines.append(mount_line(m))
+    lines += ["securityfs /sys/kernel/security securityfs rw,nosuid,nodev,noexec,relatime 0 0",
+              "tmpfs /dev/shm tmpfs rw,nosuid,nodev,inode64 0 0",
+              "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate,"
+              "memory_recursiveprot 0 0"]
+    if host.firmware[0] == "uefi":
+        lines.append("efivarfs /sys/firmware/efi/efivars efivarfs rw,nosuid,nodev,noexec,relatime 0 0")
+    for m in rest:
+        lines.append(mount_line(m))
+    w.file("proc/mounts", "\n".join(lines) + "\n")
+
+
+FS_OPTIONS = {
+    "ext4": "rw,relatime",
+    "xfs": "rw,relatime,attr2,inode64,logbufs=8,logbsize=32k,noquota",
+    "vfat": "rw,relatime,fmask=0077,dmask=0077,codepage=437,iocharset=ascii,shortname=mixed,"
+            "utf8,errors=remount-ro",
+    "btrfs": "rw,relatime,ssd,space_cache=v2,subvolid=256,subvol=/@",
+}
+
+
+def mount_line(m):
+    opts = m["options"] or FS_OPTIONS.get(m["fstype"], "rw,relatime")
+    return "%s %s %s %s 0 0" % (m["source"], m["point"], m["fstype"], opts)
+
+
+def hostname(host):
+    if host.hostname:
+        return host.hostname
+    return os.path.splitext(os.path.basename(host.table_path))[0]
+
+
+def write_etc(host, w):
+    w.file("usr/lib/os-release", OS_RELEASE[host.distro])
+    w.plain_link("etc/os-release", "../usr/lib/os-release")
+    w.file("etc/hostname", hostname(host) + "\n")
+
+
+def write_modules(host, w):
+    """lib/modules/KVER/{modules.builtin,modules.dep}: enough to tell built-in vfio from modular."""
+    suffix = KO_SUFFIX.get("%s:%s" % host.distro, ".ko")
+    for ver, running, vfio, _ in sorted(host.kernels):
+        m = re.match(r"^(\d+)\.(\d+)", ver)
+        kv = (int(m.group(1)), int(m.group(2))) if m else (6, 1)
+        core = ["kernel/drivers/vfio/vfio.ko", "kernel/drivers/vfio/vfio_iommu_type1.ko"]
+        if kv < (6, 2):
+            core.append("kernel/drivers/vfio/vfio_virqfd.ko")     # folded into vfio.ko in 6.2
+        pci = []
+        if kv >= (5, 15):
+            pci.append("kernel/drivers/vfio/pci/vfio-pci-core.ko")  # split out in 5.15
+        pci.append("kernel/drivers/vfio/pci/vfio-pci.ko")
+        builtin = ["kernel/drivers/acpi/button.ko", "kernel/drivers/char/tpm/tpm.ko",
+                   "kernel/drivers/pci/hotplug/pciehp.ko", "kernel/drivers/usb/core/usbcore.ko"]
+        builtin.append("kernel/fs/xfs/xfs.ko" if host.distro[0] == "rhel" else "kernel/fs/ext4/ext4.ko")
+        if vfio == "builtin":
+            builtin += core + pci
+        base = "lib/modules/%s" % ver
+        w.file(base + "/modules.builtin", "".join(b + "\n" for b in sorted(builtin)))
+        dep = []
+        if vfio == "module":
+            ko = lambda p: p[:-3] + suffix
+            for mod in core:
+                dep.append(ko(mod) + ":")
+            for i, mod in enumerate(pci):
+                deps = [ko(p) for p in pci[:i]] + [ko(c) for c in core]
+                dep.append(ko(mod) + ":" + "".join(" " + d for d in deps))
+        w.file(base + "/modules.dep", "".join(d + "\n" for d in sorted(dep)))
+
+
+# ---------------------------------------------------------------------------
+# pci.ids excerpt
+
+def load_names(path):
+    """Parse pci.ids into header lines, vendors and classes, keeping the text."""
+    header, vendors, classes = [], {}, {}
+    cur_v = cur_d = cur_c = cur_s = None
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                if not vendors and not classes:
+                    header.append(line)
+                continue
+            try:
+                if line.startswith("C "):
+                    cid = int(line[2:4], 16)
+                    cur_c = classes[cid] = [line, {}]
+                    cur_v = None
+                elif line.startswith("\t\t"):
+                    if cur_v is not None:
+                        sv, sd = int(line[2:6], 16), int(line[7:11], 16)
+                        cur_d[1][(sv, sd)] = line
+                    else:
+                        cur_s[1][int(line[2:4], 16)] = line
+                elif line.startswith("\t"):
+                    if cur_v is not None:
+                        cur_d = cur_v[1][int(line[1:5], 16)] = [line, {}]
+                    else:
+                        cur_s = cur_c[1][int(line[1:3], 16)] = [line, {}]
+                else:
+                    cur_v = vendors[int(line[0:4], 16)] = [line, {}]
+                    cur_c = None
+            except (ValueError, TypeError):
+                raise SystemExit("mkhost: %s:%d: cannot parse names line" % (path, lineno))
+    return header, vendors, classes
+
+
+def write_names(host, w, names_path, quiet):
+    header, vendors, classes = load_names(names_path)
+    fns = host.functions
+    used_v, used_d, used_s, used_c = set(), set(), set(), set()
+    for f in fns.values():
+        used_v.add(f.vendor)
+        used_d.add((f.vendor, f.device))
+        if f.svendor:
+            used_v.add(f.svendor)
+            used_s.add((f.vendor, f.device, f.svendor, f.sdevice))
+        used_c.add(f.cls)
+    out = [h for h in header]
+    out.append("")
+    missing = []
+    for vid in sorted(used_v):
+        if vid not in vendors:
+            missing.append("vendor %04x" % vid)
+            continue
+        vline, devs = vendors[vid]
+        out.append(vline)
+        for did in sorted(d for v, d in used_d if v == vid):
+            if did not in devs:
+                missing.append("device %04x:%04x" % (vid, did))
+                continue
+            dline, subs = devs[did]
+            out.append(dline)
+            for key in sorted((sv, sd) for v, d, sv, sd in used_s if (v, d) == (vid, did)):
+                if key in subs:
+                    out.append(subs[key])
+    out.append("")
+    out.append("# List of known device classes, subclasses and programming interfaces")
+    out.append("")
+    for cid in sorted({c >> 16 for c in used_c}):
+        if cid not in classes:
+            missing.append("class %02x" % cid)
+            continue
+        cline, subs = classes[cid]
+        out.append(cline)
+        for sid in sorted({(c >> 8) & 0xff for c in used_c if c >> 16 == cid}):
+            if sid not in subs:
+                missing.append("class %02x%02x" % (cid, sid))
+                continue
+            sline, progs = subs[sid]
+            out.append(sline)
+            for pid in sorted({c & 0xff for c in used_c if c >> 8 == (cid << 8 | sid)}):
+                if pid in progs:
+                    out.append(progs[pid])
+    w.file("usr/share/misc/pci.ids", "\n".join(out) + "\n")
+    if missing and not quiet:
+        sys.stderr.write("mkhost: %s: no name in %s for: %s\n"
+                         % (host.table_path, names_path, ", ".join(missing)))
+
+
+# ---------------------------------------------------------------------------
+
+TOP_LEVEL = {"sys", "proc", "etc", "lib", "usr"}
+
+
+def prepare_outdir(out, force):
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise SystemExit("mkhost: %s exists and is not a directory" % out)
+    if os.path.isdir(out) and os.listdir(out):
+        if not force:
+            raise SystemExit("mkhost: %s is not empty (use --force to replace it)" % out)
+        stray = sorted(set(os.listdir(out)) - TOP_LEVEL)
+        if stray:
+            raise SystemExit("mkhost: refusing to replace %s: it holds %s, which mkhost does not "
+                             "write" % (out, ", ".join(stray)))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Generate a sysfs-shaped host root from a host table.")
+    ap.add_argument("table")
+    ap.add_argument("outdir")
+    ap.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR written by mkhost")
+    ap.add_argument("--names", default=DEFAULT_NAMES, help="pci.ids to take names from "
+                    "(default: pci.ids beside this script)")
+    ap.add_argument("--quiet", action="store_true", help="do not warn about ids without names")
+    args = ap.parse_args(argv)
+
+    host = parse_table(args.table)
+    if not host.errors:
+        try:
+            resolve(host)
+        except TableError:
+            pass
+    if host.errors:
+        sys.stderr.write("".join(e + "\n" for e in host.errors))
+        return 1
+    out = args.outdir.rstrip("/") or "/"
+    prepare_outdir(out, args.force)
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, ".%s.mkhost-%d" % (os.path.basename(os.path.abspath(out)), os.getpid()))
+    if os.path.lexists(tmp):
+        shutil.rmtree(tmp)
+    os.mkdir(tmp)
+    try:
+        write_tree(host, tmp, args.names, args.quiet)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if os.path.isdir(out):
+        old = tmp + ".old"
+        os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old)
+    else:
+        os.rename(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
