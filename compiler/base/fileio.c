@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* fileio.c: bounded, non-blocking whole-file reads. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char *
+human_size(size_t bytes, char *buf, size_t n)
+{
+    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+        snprintf(buf, n, "%zu MiB", bytes / (1024 * 1024));
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        snprintf(buf, n, "%zu KiB", bytes / 1024);
+    else
+        snprintf(buf, n, "%zu bytes", bytes);
+    return buf;
+}
+
+int
+vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len,
+             struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = display};
+    /* O_NONBLOCK: a FIFO passed as a spec must not hang us before fstat says what it is. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        int err = errno;
+        vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot open '%s': %s", path, strerror(err));
+        if (err == EACCES)
+            vp_hint(d, "check the file's permissions, or run vfioplan as a user who can read it");
+        else if (err == ENOENT)
+            vp_hint(d, "check the path; it is relative to the current directory");
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int err = errno;
+        close(fd);
+        return vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot stat '%s': %s", path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        vp_error(d, VP_NOT_A_FILE, &pos, "'%s' is %s, not a regular file", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+        vp_hint(d, "give the path of a file");
+        return -1;
+    }
+    char hbuf[32];
+    if ((unsigned long long)st.st_size > limit) {
+        close(fd);
+        vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is %lld bytes; the limit is %s", path,
+                 (long long)st.st_size, human_size(limit, hbuf, sizeof(hbuf)));
+        vp_hint(d, "a spec or snapshot this large is not a real one; check that the right file is given");
+        return -1;
+    }
+    /* The file may grow while we read it: never read past limit + 1. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *data = vp_xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > limit) {
+                free(data);
+                close(fd);
+                vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is larger than the limit of %s", path,
+                         human_size(limit, hbuf, sizeof(hbuf)));
+                return -1;
+            }
+            cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            data = vp_xrealloc(data, cap + 1);
+        }
+        ssize_t r = read(fd, data + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int err = errno;
+            free(data);
+            close(fd);
+            return vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot read '%s': %s", path,
+                            strerror(err));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (n > limit) {
+        free(data);
+        return vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is larger than the limit of %s", path,
+                        human_size(limit, hbuf, sizeof(hbuf)));
+    }
+    data[n] = '\0';
+    *buf = data;
+    *len = n;
+    return 0;
+}
+
+long
+vp_read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    size_t n = 0;
+    while (n + 1 < size) {
+        ssize_t r = read(fd, buf + n, size - 1 - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int err = errno;
+            close(fd);
+            errno = err;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    return (long)n;
+}

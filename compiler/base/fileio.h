@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* fileio.h: reading input files whole, with a size limit and coded errors. */
+#pragma once
+
+#include <stddef.h>
+
+#include "vfioplan/diag.h"
+
+/*
+ * Reads the regular file at path (never blocks on a FIFO or a device).
+ * display names it in diagnostics. On success *buf (NUL-terminated, caller
+ * frees) and *len are set. limit is the largest size accepted.
+ */
+int vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len,
+                 struct vp_diags *d);
+
+/* Reads a small file (a sysfs attribute) into buf; returns bytes read or -1 (errno set). */
+long vp_read_small(const char *path, char *buf, size_t size);

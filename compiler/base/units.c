@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* units.c: binary size units; decimal ones (GB) are refused, as libvirt's KiB-based XML would round them. */
+#include "units.h"
+
+#include <string.h>
+
+enum vp_size_error
+vp_parse_size(const char *s, uint64_t *bytes)
+{
+    static const struct {
+        const char *suffix;
+        unsigned shift;
+    } units[] = {{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
+    uint64_t v = 0;
+    size_t i = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return VP_SIZE_MALFORMED;
+    for (; s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned digit = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return VP_SIZE_OVERFLOW;
+        v = v * 10 + digit;
+        if (i > 20)
+            return VP_SIZE_OVERFLOW;
+    }
+    const char *rest = s + i;
+    if (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return VP_SIZE_NO_UNIT;
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        if (strcmp(rest, units[u].suffix) == 0) {
+            if (v > (UINT64_MAX >> units[u].shift))
+                return VP_SIZE_OVERFLOW;
+            *bytes = v << units[u].shift;
+            return VP_SIZE_OK;
+        }
+    }
+    return VP_SIZE_MALFORMED;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd-check.c: `vfioplan check`: diagnostics, and a summary of what the plan does. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static void
+print_summary(FILE *out, const struct vp_plan *p)
+{
+    const struct vp_host *h = p->host;
+    fprintf(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
+            h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
+            h->cpu_vendor == VP_CPU_INTEL ? "Intel" : h->cpu_vendor == VP_CPU_AMD ? "AMD" : "unknown",
+            vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
+    fprintf(out, "  kernel arguments:");
+    for (size_t i = 0; i < p->n_kernel_args; i++)
+        fprintf(out, " %s", p->kernel_args[i]);
+    fprintf(out, "%s\n", p->n_kernel_args ? "" : " none");
+    fprintf(out, "  vfio-pci ids:");
+    for (size_t i = 0; i < p->n_vfio_ids; i++)
+        fprintf(out, " %s", p->vfio_ids[i]);
+    fprintf(out, "%s\n  vfio-pci by address:", p->n_vfio_ids ? "" : " none");
+    for (size_t i = 0; i < p->n_bind_addresses; i++)
+        fprintf(out, " %s", p->bind_addresses[i]);
+    fprintf(out, "%s\n", p->n_bind_addresses ? "" : " none");
+    for (size_t v = 0; v < p->n_vms; v++) {
+        const struct vp_plan_vm *vm = &p->vms[v];
+        fprintf(out, "vm %s: %zu function%s on %u guest slot%s", vm->spec->name, vm->n_assigned,
+                vm->n_assigned == 1 ? "" : "s", vm->n_guest_slots, vm->n_guest_slots == 1 ? "" : "s");
+        if (vm->mmio64_mib)
+            fprintf(out, ", 64-bit MMIO window %" PRIu64 " MiB", vm->mmio64_mib);
+        if (vm->fabric_manager)
+            fprintf(out, ", Fabric Manager");
+        fputc('\n', out);
+        for (size_t i = 0; i < vm->n_assigned; i++) {
+            const struct vp_assignment *a = &vm->assigned[i];
+            const struct vp_device *dev = &h->devices[a->device];
+            char group[32] = "no group";
+            if (dev->iommu_group >= 0)
+                snprintf(group, sizeof(group), "group %ld", dev->iommu_group);
+            fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor,
+                    dev->device, group, a->guest_bus, a->guest_fn, a->bind_by_address ? " (by address)" : "");
+        }
+    }
+}
+
+int
+vp_cmd_check(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("check"), "Hf", true, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    vp_compile_run(&c, &opt, 0);
+    int rc = vp_cli_report(&c, &opt);
+    if (rc == VP_EXIT_OK)
+        print_summary(stdout, c.plan);
+    vp_compile_free(&c);
+    return rc;
+}

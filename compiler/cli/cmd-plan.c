@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-plan.c: `vfioplan plan`: the dry run. A git-style diff of every file
+ * that would change under the root (patch -p1 applies it), then the
+ * actions an apply would run for those changes. Exit 0 if nothing would
+ * change, 1 if something would, 2 on any error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "out/changes.h"
+
+int
+vp_cmd_plan(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("plan"), "Hrf", true, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    struct vp_changes ch = {0};
+    bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
+    int rc = vp_cli_report(&c, &opt);
+    if (ok && rc == VP_EXIT_OK) {
+        struct vp_strbuf out = {0};
+        vp_changes_render_diff(&out, &ch);
+        const char **paths = vp_changes_paths(&ch);
+        size_t created = 0, modified = 0, removed = 0;
+        for (size_t i = 0; i < ch.n; i++) {
+            created += ch.items[i].kind == VP_CHANGE_CREATE;
+            modified += ch.items[i].kind == VP_CHANGE_MODIFY;
+            removed += ch.items[i].kind == VP_CHANGE_DELETE;
+        }
+        if (ch.n) {
+            vp_strbuf_puts(&out, "\nActions:\n");
+            for (size_t i = 0; i < c.artifacts.n_actions; i++)
+                if (vp_action_triggered(&c.artifacts.actions[i], paths, ch.n))
+                    vp_strbuf_printf(&out, "  %s\n", c.artifacts.actions[i].command);
+        }
+        fwrite(out.data ? out.data : "", 1, out.len, stdout);
+        if (ch.n)
+            fprintf(stderr, "vfioplan: under %s, %zu file%s would be created, %zu changed, %zu removed\n", opt.root,
+                    created, created == 1 ? "" : "s", modified, removed);
+        else
+            fprintf(stderr, "vfioplan: no changes under %s\n", opt.root);
+        vp_strbuf_free(&out);
+        free(paths);
+        rc = ch.n ? VP_EXIT_CHANGES : VP_EXIT_OK;
+    }
+    vp_changes_free(&ch);
+    vp_compile_free(&c);
+    return rc;
+}

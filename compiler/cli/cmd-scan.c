@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-scan.c: `vfioplan scan`: what the field guide's shell loop prints (one
+ * lspci per device in /sys/kernel/iommu_groups), from one pass over the PCI
+ * tree, with drivers and a verdict per group: can it go to a VM whole?
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Why a group cannot be passed through, or NULL if it can. */
+static const char *
+group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size_t size)
+{
+    size_t endpoints = 0;
+    for (size_t k = 0; k < g->n_members; k++) {
+        const struct vp_device *dev = &h->devices[g->members[k]];
+        if (vp_device_is_bridge(dev))
+            continue;
+        endpoints++;
+        if (dev->roles & VP_ROLE_BOOT_VGA)
+            return snprintf(buf, size, "no: %s is the host's boot VGA", dev->addr_str), buf;
+        if (dev->roles & VP_ROLE_ROOT_STORAGE)
+            return snprintf(buf, size, "no: %s holds the host's root filesystem", dev->addr_str), buf;
+        if (dev->roles & VP_ROLE_DEFAULT_ROUTE)
+            return snprintf(buf, size, "no: %s carries the host's default route", dev->addr_str), buf;
+        if (vp_device_class16(dev) == VP_CLASS_BRIDGE_HOST)
+            return snprintf(buf, size, "no: %s is a host bridge", dev->addr_str), buf;
+    }
+    if (endpoints == 0)
+        return snprintf(buf, size, "no: only bridges, nothing to pass through"), buf;
+    return NULL;
+}
+
+static void
+print_device(const struct vp_device *dev)
+{
+    printf("  %s [%04x] %04x:%04x %-14s %s%s\n", dev->addr_str, vp_device_class16(dev), dev->vendor, dev->device,
+           dev->driver ? dev->driver : "-", dev->name ? dev->name : "",
+           vp_device_is_bridge(dev) ? " (bridge: stays with the host)" : "");
+}
+
+int
+vp_cmd_scan(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("scan"), "Hf", false, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    c.host = vp_host_load(opt.host, VP_HOST_NAMES, &c.diags);
+    int rc = vp_cli_report(&c, &opt);
+    if (c.host) {
+        const struct vp_host *h = c.host;
+        for (size_t i = 0; i < h->n_groups; i++) {
+            const struct vp_group *g = &h->groups[i];
+            char why[160];
+            const char *no = group_verdict(h, g, why, sizeof(why));
+            printf("IOMMU group %ld: %s\n", g->id, no ? no : "can be passed through whole");
+            for (size_t k = 0; k < g->n_members; k++)
+                print_device(&h->devices[g->members[k]]);
+        }
+        size_t ungrouped = 0;
+        for (size_t i = 0; i < h->n_devices; i++)
+            ungrouped += h->devices[i].iommu_group < 0;
+        if (ungrouped) {
+            printf("No IOMMU group (%zu function%s)%s\n", ungrouped, ungrouped == 1 ? "" : "s",
+                   h->n_groups ? "" : ": the IOMMU is off; nothing can be passed through until it is on");
+            for (size_t i = 0; i < h->n_devices; i++)
+                if (h->devices[i].iommu_group < 0)
+                    print_device(&h->devices[i]);
+        }
+    }
+    vp_compile_free(&c);
+    return rc;
+}

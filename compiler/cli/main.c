@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: vfioplan's command table and entry point. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "cli.h"
+
+static const struct vp_command commands[] = {
+    {"check", vp_cmd_check, "check SPEC [--host ROOT|SNAPSHOT]", "parse and resolve SPEC; print diagnostics and the plan's summary"},
+    {"build", vp_cmd_build, "build SPEC [--host ROOT|SNAPSHOT] -o DIR", "write every artifact under DIR, laid out as under /"},
+    {"plan", vp_cmd_plan, "plan SPEC [--host ROOT|SNAPSHOT] [--root DIR]", "show the diff an apply would make under DIR (default /) and its actions; exit 1 if anything would change"},
+    {"scan", vp_cmd_scan, "scan [--host ROOT|SNAPSHOT]", "list IOMMU groups with their devices, drivers and whether each can be passed through"},
+    {"codes", vp_cmd_codes, "codes [--markdown]", "list every diagnostic code"},
+};
+
+const struct vp_command *
+vp_cli_command(const char *name)
+{
+    for (size_t i = 0; i < VP_ARRAY_SIZE(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void
+vp_cli_usage(FILE *out)
+{
+    fprintf(out, "usage: vfioplan COMMAND [OPTIONS]\n\n"
+                 "vfioplan compiles a YAML spec of a host and its VMs into everything PCI\n"
+                 "passthrough needs: kernel command line, vfio modprobe config, initramfs hooks,\n"
+                 "libvirt domains and guest setup scripts.\n\ncommands:\n");
+    for (size_t i = 0; i < VP_ARRAY_SIZE(commands); i++)
+        fprintf(out, "  vfioplan %-50s\n      %s\n", commands[i].usage, commands[i].summary);
+    fprintf(out, "\noptions:\n"
+                 "  --host ROOT|FILE  host facts: a directory shaped like / (default: the live system)\n"
+                 "                    or a snapshot file written by 'vfioplan snapshot'\n"
+                 "  --root DIR        the root plan and apply compare with and write to (default /)\n"
+                 "  -o, --output DIR  build's output directory\n"
+                 "  --format text|json  output format of check, plan and scan\n"
+                 "  --color auto|always|never\n"
+                 "  -h, --help        this help; 'vfioplan COMMAND --help' for one command\n"
+                 "  --version\n\n"
+                 "exit status: 0 success (plan: no change), 1 plan: changes, 2 any error\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    /* Output must not depend on the caller's locale: collation, decimal points. */
+    setlocale(LC_ALL, "C");
+    if (argc < 2) {
+        vp_cli_usage(stderr);
+        return VP_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        vp_cli_usage(stdout);
+        return VP_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("vfioplan %s\n", VFIOPLAN_VERSION);
+        return VP_EXIT_OK;
+    }
+    const struct vp_command *cmd = vp_cli_command(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "vfioplan: unknown command '%s'\n", argv[1]);
+        const char *names[VP_ARRAY_SIZE(commands)];
+        for (size_t i = 0; i < VP_ARRAY_SIZE(commands); i++)
+            names[i] = commands[i].name;
+        const char *near = vp_nearest(argv[1], names, VP_ARRAY_SIZE(commands));
+        if (near)
+            fprintf(stderr, "hint: did you mean '%s'?\n", near);
+        else
+            fprintf(stderr, "hint: 'vfioplan --help' lists the commands\n");
+        return VP_EXIT_ERROR;
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

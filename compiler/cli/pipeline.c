@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* pipeline.c: spec, host, plan, artifacts: the stages every compiling command runs. */
+#include <string.h>
+
+#include "cli.h"
+#include "out/changes.h"
+
+int
+vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host_flags)
+{
+    struct vp_diags *d = &c->diags;
+    /* Read both inputs even if the first has errors: report all input problems at once. */
+    c->spec = vp_spec_load(opt->spec, d);
+    c->host = vp_host_load(opt->host, host_flags, d);
+    if (!c->spec || !c->host)
+        return -1;
+    c->plan = vp_plan_resolve(c->spec, c->host, d);
+    if (!c->plan)
+        return -1;
+    if (vp_plan_emit(c->plan, &c->artifacts, d) < 0)
+        return -1;
+    vp_manifest_add(&c->artifacts, c->plan);
+    return 0;
+}
+
+void
+vp_compile_free(struct vp_compile *c)
+{
+    vp_artifact_set_free(&c->artifacts);
+    vp_plan_free(&c->plan);
+    vp_host_free(&c->host);
+    vp_spec_free(&c->spec);
+    vp_diags_free(&c->diags);
+}
+
+int
+vp_cli_report(struct vp_compile *c, const struct vp_options *opt)
+{
+    vp_diags_sort(&c->diags);
+    vp_diags_render(&c->diags, stderr, opt->color);
+    return vp_diags_has_errors(&c->diags) ? VP_EXIT_ERROR : VP_EXIT_OK;
+}

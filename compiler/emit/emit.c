@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* emit.c: the table of emitters and the artifact set they fill. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "emit-internal.h"
+
+static bool
+uses_grub(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_GRUB;
+}
+
+static bool
+uses_grubby(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_GRUBBY;
+}
+
+static bool
+uses_systemd_boot(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_SYSTEMD_BOOT;
+}
+
+static bool
+uses_initramfs_tools(const struct vp_plan *p)
+{
+    return p->initramfs == VP_INITRAMFS_TOOLS;
+}
+
+static bool
+uses_dracut(const struct vp_plan *p)
+{
+    return p->initramfs == VP_INITRAMFS_DRACUT;
+}
+
+static bool
+uses_mkinitcpio(const struct vp_plan *p)
+{
+    return p->initramfs == VP_INITRAMFS_MKINITCPIO;
+}
+
+static bool
+always(const struct vp_plan *p)
+{
+    (void)p;
+    return true;
+}
+
+bool
+vp_plan_binds_by_address(const struct vp_plan *p)
+{
+    return p->n_bind_addresses > 0;
+}
+
+/* Order matters only for actions: initramfs first, then the bootloader, then libvirt. */
+static const struct vp_emitter emitters[] = {
+    {"modprobe", always, vp_emit_modprobe},
+    {"bind-script", vp_plan_binds_by_address, vp_emit_bind_script},
+    {"initramfs-tools", uses_initramfs_tools, vp_emit_initramfs_tools},
+    {"dracut", uses_dracut, vp_emit_dracut},
+    {"mkinitcpio", uses_mkinitcpio, vp_emit_mkinitcpio},
+    {"grub", uses_grub, vp_emit_grub},
+    {"grubby", uses_grubby, vp_emit_grubby},
+    {"systemd-boot", uses_systemd_boot, vp_emit_systemd_boot},
+    {"libvirt", always, vp_emit_libvirt},
+    {"guest-script", always, vp_emit_guest_scripts},
+};
+
+static int
+artifact_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct vp_artifact *)a)->path, ((const struct vp_artifact *)b)->path);
+}
+
+static int
+action_cmp(const void *a, const void *b)
+{
+    const struct vp_action *x = a, *y = b;
+    if (x->stage != y->stage)
+        return x->stage < y->stage ? -1 : 1;
+    return strcmp(x->command, y->command);
+}
+
+int
+vp_plan_emit(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+{
+    int rc = 0;
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
+        if (emitters[i].applies(plan) && emitters[i].emit(plan, set, d) < 0)
+            rc = -1;
+    qsort(set->items, set->n, sizeof(*set->items), artifact_cmp);
+    qsort(set->actions, set->n_actions, sizeof(*set->actions), action_cmp);
+    return rc;
+}
+
+void
+vp_artifact_add(struct vp_artifact_set *set, const char *path, unsigned mode, char *data, size_t len)
+{
+    void *items = set->items;
+    vp_xgrow(&items, &set->cap, set->n + 1, sizeof(*set->items));
+    set->items = items;
+    set->items[set->n++] = (struct vp_artifact){vp_xstrdup(path), mode, data, len};
+}
+
+void
+vp_artifact_add_buf(struct vp_artifact_set *set, const char *path, unsigned mode, struct vp_strbuf *sb)
+{
+    size_t len;
+    char *data = vp_strbuf_steal(sb, &len);
+    vp_artifact_add(set, path, mode, data, len);
+}
+
+void
+vp_action_add(struct vp_artifact_set *set, enum vp_action_stage stage, const char *why,
+              const char *const *argv, const char *const *triggers)
+{
+    void *items = set->actions;
+    vp_xgrow(&items, &set->cap_actions, set->n_actions + 1, sizeof(*set->actions));
+    set->actions = items;
+    struct vp_action *a = &set->actions[set->n_actions++];
+    memset(a, 0, sizeof(*a));
+    a->stage = stage;
+    a->why = vp_xstrdup(why);
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    a->argv = vp_xcalloc(n + 1, sizeof(*a->argv));
+    struct vp_strbuf cmd = {0};
+    for (size_t i = 0; i < n; i++) {
+        a->argv[i] = vp_xstrdup(argv[i]);
+        /* Shown as a shell would need it: --args="a b" for a word with spaces. */
+        const char *eq = strchr(argv[i], '=');
+        if (!strchr(argv[i], ' '))
+            vp_strbuf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
+        else if (eq && argv[i][0] == '-')
+            vp_strbuf_printf(&cmd, "%s%.*s\"%s\"", i ? " " : "", (int)(eq - argv[i] + 1), argv[i], eq + 1);
+        else
+            vp_strbuf_printf(&cmd, "%s'%s'", i ? " " : "", argv[i]);
+    }
+    a->command = vp_strbuf_steal(&cmd, NULL);
+    while (triggers[a->n_triggers])
+        a->n_triggers++;
+    a->triggers = vp_xcalloc(a->n_triggers + 1, sizeof(*a->triggers));
+    for (size_t i = 0; i < a->n_triggers; i++)
+        a->triggers[i] = vp_xstrdup(triggers[i]);
+}
+
+void
+vp_artifact_set_free(struct vp_artifact_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        free(set->items[i].path);
+        free(set->items[i].data);
+    }
+    free(set->items);
+    for (size_t i = 0; i < set->n_actions; i++) {
+        struct vp_action *a = &set->actions[i];
+        free(a->command);
+        free(a->why);
+        for (size_t k = 0; a->argv[k]; k++)
+            free(a->argv[k]);
+        free(a->argv);
+        for (size_t k = 0; k < a->n_triggers; k++)
+            free(a->triggers[k]);
+        free(a->triggers);
+    }
+    free(set->actions);
+    memset(set, 0, sizeof(*set));
+}
+
+const struct vp_artifact *
+vp_artifact_find(const struct vp_artifact_set *set, const char *path)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->items[i].path, path) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+bool
+vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed)
+{
+    for (size_t i = 0; i < a->n_triggers; i++)
+        for (size_t k = 0; k < n_changed; k++)
+            if (strcmp(a->triggers[i], changed[k]) == 0)
+                return true;
+    return false;
+}
+
+void
+vp_emit_generated_sentence(struct vp_strbuf *sb, const struct vp_plan *plan)
+{
+    /* The spec's file name is not a validated value: it reaches comments in
+     * scripts and XML, so anything but [A-Za-z0-9._+-] becomes '_'. */
+    char name[128];
+    snprintf(name, sizeof(name), "%s", plan->spec->file_name);
+    for (char *c = name; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *c))
+            *c = '_';
+    vp_strbuf_printf(sb, "Generated by vfioplan from %s for host %s. Do not edit: change the spec and run 'vfioplan apply'.",
+                     name, plan->spec->host.name);
+}
+
+void
+vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan)
+{
+    vp_strbuf_puts(sb, "# ");
+    vp_emit_generated_sentence(sb, plan);
+    vp_strbuf_putc(sb, '\n');
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* host-facts.c: CPU vendor, distribution, kernel command line, firmware and installed kernels. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "host-internal.h"
+
+/* os-release values are shell words: "quoted", 'quoted' or bare. */
+static char *
+os_release_value(struct vp_arena *a, const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+        char *out = vp_arena_alloc(a, n);
+        size_t k = 0;
+        for (size_t i = 1; i + 1 < n; i++) {
+            if (v[0] == '"' && v[i] == '\\' && i + 2 < n)
+                i++;
+            out[k++] = v[i];
+        }
+        out[k] = '\0';
+        return out;
+    }
+    return vp_arena_strdup(a, v);
+}
+
+static void
+read_os_release(struct vp_host *host, const struct vp_root *root)
+{
+    char buf[8192];
+    if (vp_root_read(root, "etc/os-release", buf, sizeof(buf)) < 0 &&
+        vp_root_read(root, "usr/lib/os-release", buf, sizeof(buf)) < 0)
+        return;
+    struct vp_arena *a = vp_host_arena(host);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        const char *v = eq + 1;
+        if (strcmp(line, "ID") == 0)
+            host->os.id = os_release_value(a, v);
+        else if (strcmp(line, "ID_LIKE") == 0)
+            host->os.id_like = os_release_value(a, v);
+        else if (strcmp(line, "VERSION_ID") == 0)
+            host->os.version_id = os_release_value(a, v);
+        else if (strcmp(line, "PRETTY_NAME") == 0)
+            host->os.pretty_name = os_release_value(a, v);
+    }
+}
+
+static void
+read_cpuinfo(struct vp_host *host, const struct vp_root *root)
+{
+    /* The first processor stanza says it all; cpuinfo of a big host is large, read the head. */
+    char buf[16384];
+    if (vp_root_read(root, "proc/cpuinfo", buf, sizeof(buf)) < 0)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (vp_startswith(line, "vendor_id") && host->cpu_vendor == VP_CPU_UNKNOWN) {
+            if (strcmp(v, "GenuineIntel") == 0)
+                host->cpu_vendor = VP_CPU_INTEL;
+            else if (strcmp(v, "AuthenticAMD") == 0 || strcmp(v, "HygonGenuine") == 0)
+                host->cpu_vendor = VP_CPU_AMD;
+        } else if (vp_startswith(line, "model name") && !host->cpu_model) {
+            host->cpu_model = vp_arena_strdup(vp_host_arena(host), v);
+        }
+    }
+}
+
+static int
+kernel_cmp(const void *a, const void *b)
+{
+    return strverscmp(((const struct vp_kernel *)a)->version, ((const struct vp_kernel *)b)->version);
+}
+
+static bool
+builtin_has_vfio_pci(const struct vp_root *root, const char *base, const char *version)
+{
+    char rel[300];
+    snprintf(rel, sizeof(rel), "%s/%s/modules.builtin", base, version);
+    int fd = vp_root_openat(root, rel, O_RDONLY);
+    if (fd < 0)
+        return false;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return false;
+    }
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f))
+        found = strcmp(line, "kernel/drivers/vfio/pci/vfio-pci.ko\n") == 0;
+    fclose(f);
+    return found;
+}
+
+static void
+read_kernels(struct vp_host *host, const struct vp_root *root)
+{
+    struct vp_arena *a = vp_host_arena(host);
+    char running[256] = "";
+    if (vp_root_read(root, "proc/sys/kernel/osrelease", running, sizeof(running)) < 0)
+        running[0] = '\0';
+    const char *base = "lib/modules";
+    DIR *dir = vp_root_opendir(root, base);
+    if (!dir)
+        dir = vp_root_opendir(root, base = "usr/lib/modules");
+    if (!dir)
+        return;
+    struct vp_kernel *items = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) > 200)
+            continue;
+        char rel[300];
+        snprintf(rel, sizeof(rel), "%s/%s", base, e->d_name);
+        if (!vp_root_is_dir(root, rel))
+            continue;
+        void *v = items;
+        vp_xgrow(&v, &cap, n + 1, sizeof(*items));
+        items = v;
+        items[n].version = vp_arena_strdup(a, e->d_name);
+        items[n].running = strcmp(e->d_name, running) == 0;
+        items[n].vfio_pci_builtin = builtin_has_vfio_pci(root, base, e->d_name);
+        n++;
+    }
+    closedir(dir);
+    qsort(items, n, sizeof(*items), kernel_cmp);
+    host->kernels = vp_arena_memdup(a, items, n * sizeof(*items));
+    host->n_kernels = n;
+    free(items);
+}
+
+static void
+read_firmware(struct vp_host *host, const struct vp_root *root)
+{
+    host->efi = vp_root_is_dir(root, "sys/firmware/efi");
+    host->secure_boot = -1;
+    if (!host->efi)
+        return;
+    /* efivarfs: 4 attribute bytes, then the variable's one byte. */
+    int fd = vp_root_openat(root, "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+                            O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return;
+    unsigned char b[5];
+    if (read(fd, b, sizeof(b)) == (ssize_t)sizeof(b))
+        host->secure_boot = b[4] == 1;
+    close(fd);
+}
+
+void
+vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = host->source};
+    read_os_release(host, root);
+    read_cpuinfo(host, root);
+    char cmdline[4096];
+    if (vp_root_read(root, "proc/cmdline", cmdline, sizeof(cmdline)) >= 0)
+        host->cmdline = vp_arena_strdup(vp_host_arena(host), cmdline);
+    read_firmware(host, root);
+    read_kernels(host, root);
+    if (!host->os.id)
+        vp_warning(d, VP_HOST_FACT, &pos, "the host has no etc/os-release");
+    if (host->cpu_vendor == VP_CPU_UNKNOWN) {
+        vp_warning(d, VP_UNKNOWN_CPU, &pos, "the CPU vendor is unknown (no proc/cpuinfo, or neither Intel nor AMD)");
+        vp_hint(d, "set host.iommu.mode to intel or amd");
+    }
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host-pci.c: the PCI tree through libpci's linux-sysfs method. libpci stays
+ * inside this file: we copy what we need into struct vp_device and call
+ * pci_cleanup(). libpci's error handler must not return (it normally exits
+ * the process); ours jumps back here so a broken tree is a diagnostic.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "host-internal.h"
+
+static jmp_buf *pci_jump;       /* libpci has no user pointer for its callbacks */
+static char pci_message[512];
+
+static void __attribute__((noreturn)) __attribute__((format(printf, 1, 2)))
+on_pci_error(char *msg, ...)
+{
+    va_list ap;
+    va_start(ap, msg);
+    vsnprintf(pci_message, sizeof(pci_message), msg, ap);
+    va_end(ap);
+    longjmp(*pci_jump, 1);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+on_pci_quiet(char *msg, ...)
+{
+    (void)msg;
+}
+
+static unsigned
+bar_flags(unsigned long long io_flags)
+{
+    unsigned f = 0;
+    if (io_flags & PCI_IORESOURCE_IO)
+        f |= VP_BAR_IO;
+    if (io_flags & PCI_IORESOURCE_MEM_64)
+        f |= VP_BAR_MEM64;
+    if (io_flags & PCI_IORESOURCE_PREFETCH)
+        f |= VP_BAR_PREFETCH;
+    return f;
+}
+
+struct scan_ctx {
+    struct vp_host *host;
+    const struct vp_root *root;
+    unsigned flags;
+    struct vp_device_list *list;
+    char sysfs_path[PATH_MAX];
+    char ids_path[PATH_MAX];
+};
+
+/* The part that may longjmp: nothing here owns memory that a jump would leak. */
+static void
+scan_devices(struct pci_access *pa, struct scan_ctx *c)
+{
+    pci_init(pa);
+    pci_scan_bus(pa);
+    struct vp_arena *arena = vp_host_arena(c->host);
+    for (struct pci_dev *p = pa->devices; p; p = p->next) {
+        pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_BASES | PCI_FILL_SIZES |
+                             PCI_FILL_IO_FLAGS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
+                             PCI_FILL_NUMA_NODE | PCI_FILL_DRIVER);
+        struct vp_device *d = vp_device_list_add(c->list);
+        d->addr.domain = (uint32_t)p->domain;
+        d->addr.bus = p->bus;
+        d->addr.dev = p->dev;
+        d->addr.fn = p->func;
+        vp_pci_addr_format(&d->addr, d->addr_str);
+        d->vendor = p->vendor_id;
+        d->device = p->device_id;
+        d->subsystem_vendor = p->subsys_vendor_id;
+        d->subsystem_device = p->subsys_id;
+        d->class_code = (uint32_t)p->device_class << 8 | p->prog_if;
+        d->revision = p->rev_id;
+        d->numa_node = p->numa_node;
+        d->iommu_group = -1;
+        /* The header type's top bit marks a multifunction device; 0xff means the
+         * config space could not be read, and then siblings tell (vp_host_finish). */
+        u8 header = pci_read_byte(p, PCI_HEADER_TYPE);
+        d->multifunction = header != 0xff && (header & 0x80);
+        for (int i = 0; i < VP_BAR_COUNT; i++) {
+            d->bars[i].size = p->size[i];
+            d->bars[i].flags = p->size[i] ? bar_flags(p->flags[i]) : 0;
+        }
+        const char *drv = pci_get_string_property(p, PCI_FILL_DRIVER);
+        d->driver = drv ? vp_arena_strdup(arena, drv) : NULL;
+        if (c->flags & VP_HOST_NAMES) {
+            char name[256];
+            const char *n = pci_lookup_name(pa, name, sizeof(name),
+                                            PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+                                            p->vendor_id, p->device_id);
+            if (n && strncmp(n, "<pci_lookup_name", 16) != 0)
+                d->name = vp_arena_strdup(arena, n);
+        }
+    }
+}
+
+int
+vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags,
+                 struct vp_device_list *list, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = host->source};
+    struct scan_ctx c = {.host = host, .root = root, .flags = flags, .list = list};
+    snprintf(c.sysfs_path, sizeof(c.sysfs_path), "%s%ssys/bus/pci", root->path,
+             root->path[strlen(root->path) - 1] == '/' ? "" : "/");
+    /* Preflight what libpci would otherwise die on. */
+    if (!vp_root_is_dir(root, "sys/bus/pci/devices")) {
+        vp_error(d, VP_HOST_NOT_FOUND, &pos, "%s/devices is not a readable directory", c.sysfs_path);
+        vp_hint(d, "--host takes a directory shaped like /, holding sys/bus/pci, or a snapshot file from 'vfioplan snapshot'");
+        return -1;
+    }
+
+    struct pci_access *pa = pci_alloc();
+    pa->error = on_pci_error;
+    pa->warning = on_pci_quiet;
+    pa->debug = on_pci_quiet;
+    pa->method = PCI_ACCESS_SYS_BUS_PCI;
+    pci_set_param(pa, "sysfs.path", c.sysfs_path);
+    if (!root->live) {
+        /* A host tree's names come from its own pci.ids, never the local udev hwdb. */
+        pci_set_param(pa, "hwdb.disable", "1");
+        snprintf(c.ids_path, sizeof(c.ids_path), "%s/usr/share/misc/pci.ids", root->path);
+        if (vp_root_exists(root, "usr/share/misc/pci.ids"))
+            pci_set_name_list_path(pa, c.ids_path, 0);
+    }
+    jmp_buf env;
+    pci_jump = &env;
+    int rc = 0;
+    if (setjmp(env) == 0) {
+        scan_devices(pa, &c);
+    } else {
+        vp_error(d, VP_HOST_PCI, &pos, "cannot read the PCI tree: %s", pci_message);
+        vp_hint(d, "the tree under %s is incomplete; capture it again or use 'vfioplan snapshot' on the host", c.sysfs_path);
+        rc = -1;
+    }
+    pci_jump = NULL;
+    pci_cleanup(pa);
+    return rc;
+}

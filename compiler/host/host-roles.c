@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host-roles.c: which devices the host itself needs: the boot VGA (the
+ * console), the storage controller behind the root filesystem, and the NIC
+ * of the default route. Found "where they can be": stacked block devices
+ * (dm, md) and stacked NICs (bridge, bond, vlan) are followed down to the
+ * PCI function; what cannot be traced is reported, not guessed.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "host-internal.h"
+
+enum { MAX_STACK_DEPTH = 8 };
+
+static void
+mark(struct vp_host *host, long idx, enum vp_host_role role, const char *detail)
+{
+    if (idx < 0)
+        return;
+    struct vp_device *dev = &host->devices[idx];
+    dev->roles |= role;
+    if (!dev->role_detail)
+        dev->role_detail = vp_arena_strdup(vp_host_arena(host), detail);
+}
+
+/* The last PCI address among the components of a sysfs link target: the function the node hangs off. */
+static long
+pci_in_path(const struct vp_host *host, const char *target)
+{
+    long found = -1;
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", target);
+    char *save = NULL;
+    for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        struct vp_pci_addr a;
+        if (vp_pci_addr_parse(c, &a, NULL)) {
+            long i = vp_host_index(host, &a);
+            if (i >= 0)
+                found = i;
+        }
+    }
+    return found;
+}
+
+static void
+find_boot_vga(struct vp_host *host, const struct vp_root *root)
+{
+    for (size_t i = 0; i < host->n_devices; i++) {
+        struct vp_device *dev = &host->devices[i];
+        if (vp_device_class16(dev) != VP_CLASS_VGA)
+            continue;
+        char rel[96], v[16];
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/boot_vga", dev->addr_str);
+        if (vp_root_read(root, rel, v, sizeof(v)) > 0 && strcmp(v, "1") == 0)
+            mark(host, (long)i, VP_ROLE_BOOT_VGA, "the firmware's boot display (boot_vga)");
+    }
+}
+
+/* Marks the PCI functions under block device name (following dm/md slaves); returns how many. */
+static int
+trace_block(struct vp_host *host, const struct vp_root *root, const char *name, const char *detail, int depth)
+{
+    if (depth > MAX_STACK_DEPTH || strchr(name, '/') || strcmp(name, "..") == 0)
+        return 0;
+    char rel[700], target[4096];
+    snprintf(rel, sizeof(rel), "sys/class/block/%s", name);
+    if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
+        return 0;
+    long idx = pci_in_path(host, target);
+    if (idx >= 0) {
+        mark(host, idx, VP_ROLE_ROOT_STORAGE, detail);
+        return 1;
+    }
+    /* A stacked device (LVM, LUKS, md): its slaves hold the data. */
+    snprintf(rel, sizeof(rel), "sys/class/block/%s/slaves", name);
+    DIR *dir = vp_root_opendir(root, rel);
+    if (!dir)
+        return 0;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        if (e->d_name[0] != '.')
+            found += trace_block(host, root, e->d_name, detail, depth + 1);
+    closedir(dir);
+    return found;
+}
+
+/* /dev/mapper/NAME is the dm-N whose dm/name is NAME. */
+static bool
+mapper_to_dm(const struct vp_root *root, const char *mapper, char *out, size_t size)
+{
+    DIR *dir = vp_root_opendir(root, "sys/class/block");
+    if (!dir)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(dir))) {
+        if (!vp_startswith(e->d_name, "dm-"))
+            continue;
+        char rel[300], name[256];
+        snprintf(rel, sizeof(rel), "sys/class/block/%s/dm/name", e->d_name);
+        if (vp_root_read(root, rel, name, sizeof(name)) > 0 && strcmp(name, mapper) == 0) {
+            snprintf(out, size, "%s", e->d_name);
+            found = true;
+        }
+    }
+    closedir(dir);
+    return found;
+}
+
+static void
+find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
+{
+    char mounts[65536];
+    if (vp_root_read(root, "proc/mounts", mounts, sizeof(mounts)) < 0)
+        return;
+    char source[512] = "";
+    char *save = NULL;
+    for (char *line = strtok_r(mounts, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char src[512], mnt[512];
+        if (sscanf(line, "%511s %511s", src, mnt) == 2 && strcmp(mnt, "/") == 0)
+            snprintf(source, sizeof(source), "%s", src);  /* the last mount on / is the one in use */
+    }
+    if (!vp_startswith(source, "/dev/"))
+        return;     /* network, overlay, zfs dataset: no PCI controller to protect */
+    char name[520];
+    const char *dev = source + 5;
+    if (vp_startswith(dev, "mapper/")) {
+        if (!mapper_to_dm(root, dev + 7, name, sizeof(name)))
+            snprintf(name, sizeof(name), "%s", dev + 7);
+    } else {
+        snprintf(name, sizeof(name), "%s", dev);
+    }
+    char detail[700];
+    snprintf(detail, sizeof(detail), "the root filesystem is on %s", source);
+    if (trace_block(host, root, name, detail, 0) == 0)
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
+                   "cannot trace the root filesystem %s to a PCI storage controller", source);
+}
+
+static int
+trace_net(struct vp_host *host, const struct vp_root *root, const char *ifname, const char *detail, int depth)
+{
+    if (depth > MAX_STACK_DEPTH || strchr(ifname, '/') || strcmp(ifname, "..") == 0)
+        return 0;
+    char rel[512], target[4096];
+    snprintf(rel, sizeof(rel), "sys/class/net/%s", ifname);
+    if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
+        return 0;
+    long idx = pci_in_path(host, target);
+    if (idx >= 0) {
+        mark(host, idx, VP_ROLE_DEFAULT_ROUTE, detail);
+        return 1;
+    }
+    /* Bridges, bonds and VLANs link their lower devices as lower_<name>. */
+    DIR *dir = vp_root_opendir(root, rel);
+    if (!dir)
+        return 0;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        if (vp_startswith(e->d_name, "lower_"))
+            found += trace_net(host, root, e->d_name + 6, detail, depth + 1);
+    closedir(dir);
+    return found;
+}
+
+static void
+find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
+{
+    char route[65536];
+    if (vp_root_read(root, "proc/net/route", route, sizeof(route)) < 0)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(route, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char iface[64], dest[16], gw[16], flags[16], refcnt[16], use[16], metric[16], mask[16];
+        if (sscanf(line, "%63s %15s %15s %15s %15s %15s %15s %15s", iface, dest, gw, flags, refcnt,
+                   use, metric, mask) != 8)
+            continue;
+        if (strcmp(dest, "00000000") != 0 || strcmp(mask, "00000000") != 0)
+            continue;
+        char detail[128];
+        snprintf(detail, sizeof(detail), "the default route goes through %s", iface);
+        if (trace_net(host, root, iface, detail, 0) == 0)
+            vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
+                       "cannot trace the default-route interface %s to a PCI NIC", iface);
+    }
+}
+
+void
+vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
+{
+    find_boot_vga(host, root);
+    find_root_storage(host, root, d);
+    find_default_route(host, root, d);
+}

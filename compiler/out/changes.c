@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* changes.c: comparing an artifact set with a root, and printing the difference as a patch. */
+#include "changes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/root.h"
+#include "base/util.h"
+#include "diff.h"
+
+/* Files vfioplan reads back from a root are its own, small; anything larger is not. */
+enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
+
+/* Reads rel under root: 1 read, 0 absent, -1 error (reported). */
+static int
+read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, unsigned *mode,
+         struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = root->path};
+    int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return vp_error(d, VP_READ_TARGET_FAILED, &pos, "cannot read %s under %s: %s", rel, root->path,
+                        strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+        close(fd);
+        vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is not a regular file vfioplan could own",
+                 rel, root->path);
+        vp_hint(d, "move it out of the way; vfioplan only replaces regular files");
+        return -1;
+    }
+    char *buf = vp_xmalloc((size_t)st.st_size + 1);
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (n == (size_t)st.st_size)
+            break;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    *mode = st.st_mode & 07777;
+    return 1;
+}
+
+static struct vp_change *
+change_add(struct vp_changes *c)
+{
+    void *items = c->items;
+    vp_xgrow(&items, &c->cap, c->n + 1, sizeof(*c->items));
+    c->items = items;
+    struct vp_change *ch = &c->items[c->n++];
+    memset(ch, 0, sizeof(*ch));
+    return ch;
+}
+
+/* The paths an old manifest lists; only plain relative paths under etc/ and usr/local/ count. */
+static void
+parse_manifest(struct vp_changes *c, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len > 0 && p[0] != '#' && len < 512) {
+            char *path = vp_xstrndup(p, len);
+            bool safe = (vp_startswith(path, "etc/") || vp_startswith(path, "usr/local/")) &&
+                        !strstr(path, "..") && !strstr(path, "//") && !strchr(path, ' ');
+            if (safe) {
+                c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
+                c->old_owned[c->n_old_owned++] = path;
+            } else {
+                free(path);
+            }
+        }
+        p += len + (nl ? 1 : 0);
+    }
+}
+
+static int
+change_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct vp_change *)a)->path, ((const struct vp_change *)b)->path);
+}
+
+int
+vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool missing_ok,
+                   struct vp_changes *out, struct vp_diags *d)
+{
+    memset(out, 0, sizeof(*out));
+    struct vp_root root;
+    if (vp_root_open(&root, rootpath) < 0 && errno == ENOENT && missing_ok) {
+        for (size_t i = 0; i < set->n; i++) {
+            struct vp_change *ch = change_add(out);
+            ch->kind = VP_CHANGE_CREATE;
+            ch->path = set->items[i].path;
+            ch->artifact = &set->items[i];
+        }
+        return 0;
+    }
+    if (root.fd < 0) {
+        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open target root %s: %s",
+                 rootpath, strerror(errno));
+        vp_hint(d, "--root takes an existing directory (default /)");
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct vp_artifact *a = &set->items[i];
+        char *old = NULL;
+        size_t len = 0;
+        unsigned mode = 0;
+        int r = read_old(&root, a->path, &old, &len, &mode, d);
+        if (r < 0) {
+            rc = -1;
+            continue;
+        }
+        if (r == 1 && len == a->len && memcmp(old, a->data, len) == 0 && mode == a->mode) {
+            free(old);
+            continue;
+        }
+        struct vp_change *ch = change_add(out);
+        ch->kind = r == 0 ? VP_CHANGE_CREATE : VP_CHANGE_MODIFY;
+        ch->path = a->path;
+        ch->artifact = a;
+        ch->old_data = old;
+        ch->old_len = len;
+        ch->old_mode = mode;
+    }
+    char *manifest = NULL;
+    size_t mlen = 0;
+    unsigned mmode = 0;
+    if (read_old(&root, VP_PATH_MANIFEST, &manifest, &mlen, &mmode, d) == 1) {
+        parse_manifest(out, manifest);
+        free(manifest);
+    }
+    for (size_t i = 0; i < out->n_old_owned; i++) {
+        const char *path = out->old_owned[i];
+        if (vp_artifact_find(set, path))
+            continue;
+        char *old = NULL;
+        size_t len = 0;
+        unsigned mode = 0;
+        if (read_old(&root, path, &old, &len, &mode, d) != 1)
+            continue;   /* already gone: nothing to remove */
+        struct vp_change *ch = change_add(out);
+        ch->kind = VP_CHANGE_DELETE;
+        ch->path = path;
+        ch->old_data = old;
+        ch->old_len = len;
+        ch->old_mode = mode;
+    }
+    qsort(out->items, out->n, sizeof(*out->items), change_cmp);
+    vp_root_close(&root);
+    return rc;
+}
+
+void
+vp_changes_free(struct vp_changes *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->items[i].old_data);
+    free(c->items);
+    for (size_t i = 0; i < c->n_old_owned; i++)
+        free(c->old_owned[i]);
+    free(c->old_owned);
+    memset(c, 0, sizeof(*c));
+}
+
+const char **
+vp_changes_paths(const struct vp_changes *c)
+{
+    const char **paths = vp_xcalloc(c->n + 1, sizeof(*paths));
+    for (size_t i = 0; i < c->n; i++)
+        paths[i] = c->items[i].path;
+    return paths;
+}
+
+void
+vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const struct vp_change *ch = &c->items[i];
+        vp_strbuf_printf(out, "diff --git a/%s b/%s\n", ch->path, ch->path);
+        switch (ch->kind) {
+        case VP_CHANGE_CREATE:
+            vp_strbuf_printf(out, "new file mode 100%o\n--- /dev/null\n+++ b/%s\n", ch->artifact->mode, ch->path);
+            vp_unified_diff(out, "", 0, ch->artifact->data, ch->artifact->len);
+            break;
+        case VP_CHANGE_MODIFY: {
+            bool same = ch->old_len == ch->artifact->len && memcmp(ch->old_data, ch->artifact->data, ch->old_len) == 0;
+            if (ch->old_mode != ch->artifact->mode)
+                vp_strbuf_printf(out, "old mode 100%o\nnew mode 100%o\n", ch->old_mode, ch->artifact->mode);
+            if (!same) {
+                vp_strbuf_printf(out, "--- a/%s\n+++ b/%s\n", ch->path, ch->path);
+                vp_unified_diff(out, ch->old_data, ch->old_len, ch->artifact->data, ch->artifact->len);
+            }
+            break;
+        }
+        case VP_CHANGE_DELETE:
+            vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
+            vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
+            break;
+        }
+    }
+}

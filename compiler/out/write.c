@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/* write.c: atomic, root-confined writes (see write.h). */
+#include "write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+struct pending {
+    const struct vp_change *change;
+    int dirfd;                  /* the target's directory */
+    char *name;                 /* the target's last component */
+    char tmp[64];               /* temp name in that directory; "" if none */
+};
+
+static int
+mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/*
+ * Opens the directory holding rel (creating missing ones), one component at
+ * a time with O_NOFOLLOW: a symlink anywhere on the way is an error.
+ */
+static int
+open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_diags *d, const char *root)
+{
+    struct vp_pos pos = {.file = root};
+    char *copy = vp_xstrdup(rel);
+    char *slash = strrchr(copy, '/');
+    *last = vp_xstrdup(slash ? slash + 1 : copy);
+    int fd = dup(rootfd);
+    if (!slash) {
+        free(copy);
+        return fd;
+    }
+    *slash = '\0';
+    char *save = NULL;
+    for (char *c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, "..") == 0 || strcmp(c, ".") == 0) {
+            close(fd);
+            fd = -1;
+            vp_error(d, VP_UNSAFE_OUTPUT_PATH, &pos, "refusing path %s: it has a '%s' component", rel, c);
+            break;
+        }
+        if (create && mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+            vp_error(d, VP_WRITE_FAILED, &pos, "cannot create directory %s in %s/%s: %s", c, root, rel, strerror(errno));
+            close(fd);
+            fd = -1;
+            break;
+        }
+        int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            int err = errno;
+            if (err == ENOENT && !create) {
+                close(fd);
+                fd = -2;
+                break;
+            }
+            if (err == ELOOP || err == ENOTDIR) {
+                vp_error(d, VP_UNSAFE_OUTPUT_PATH, &pos, "refusing to write %s/%s: '%s' on the way is a symlink or not a directory",
+                         root, rel, c);
+                vp_hint(d, "vfioplan never follows symlinks inside the output root; replace it with a real directory");
+            } else {
+                vp_error(d, VP_WRITE_FAILED, &pos, "cannot open directory %s on the way to %s/%s: %s", c, root, rel,
+                         strerror(err));
+            }
+            close(fd);
+            fd = -1;
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    free(copy);
+    return fd;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes data into a fresh temp file in dirfd; fills tmp with its name. */
+static int
+write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
+{
+    static unsigned counter;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        snprintf(tmp, 64, ".vfioplan-tmp-%ld-%u", (long)getpid(), counter++);
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return -1;
+        /* fchmod, not the open mode: the umask must not change what the plan says */
+        if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+            int err = errno;
+            close(fd);
+            unlinkat(dirfd, tmp, 0);
+            errno = err;
+            return -1;
+        }
+        if (close(fd) < 0) {
+            int err = errno;
+            unlinkat(dirfd, tmp, 0);
+            errno = err;
+            return -1;
+        }
+        return 0;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* Keeps the old version of a replaced or removed file under the backup directory. */
+static int
+backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d,
+       const char *root)
+{
+    if (!opt->backup_dir || ch->kind == VP_CHANGE_CREATE)
+        return 0;
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof(rel), "%s/%s", opt->backup_dir, ch->path);
+    char *name = NULL;
+    int dirfd = open_parent(rootfd, rel, true, &name, d, root);
+    if (dirfd < 0) {
+        free(name);
+        return -1;
+    }
+    char tmp[64];
+    int rc = write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+        unlinkat(dirfd, tmp, 0);
+        rc = -1;
+    }
+    if (rc < 0)
+        vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root}, "cannot keep a backup of %s at %s/%s: %s",
+                 ch->path, root, rel, strerror(errno));
+    else
+        fsync(dirfd);
+    close(dirfd);
+    free(name);
+    return rc;
+}
+
+int
+vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,
+               struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = root};
+    if (opt->create_root && mkdir_p(root) < 0)
+        return vp_error(d, VP_WRITE_FAILED, &pos, "cannot create output directory %s: %s", root, strerror(errno));
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        vp_error(d, VP_OUTPUT_NOT_DIR, &pos, "cannot open output root %s: %s", root, strerror(errno));
+        return -1;
+    }
+    struct pending *p = vp_xcalloc(changes->n + 1, sizeof(*p));
+    int rc = 0;
+    size_t n = 0;
+    /* 1. every new file into a temp file beside its target */
+    for (size_t i = 0; i < changes->n && rc == 0; i++, n++) {
+        const struct vp_change *ch = &changes->items[i];
+        p[n].change = ch;
+        p[n].dirfd = open_parent(rootfd, ch->path, ch->kind != VP_CHANGE_DELETE, &p[n].name, d, root);
+        if (p[n].dirfd == -2) {     /* removing a file whose directory is gone: nothing to do */
+            p[n].dirfd = -1;
+            continue;
+        }
+        if (p[n].dirfd < 0) {
+            rc = -1;
+            break;
+        }
+        if (ch->kind == VP_CHANGE_DELETE)
+            continue;
+        if (write_temp(p[n].dirfd, ch->artifact->data, ch->artifact->len, ch->artifact->mode, p[n].tmp) < 0) {
+            vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s/%s: %s", root, ch->path, strerror(errno));
+            vp_note(d, "nothing was changed: every file is written aside before any is put in place");
+            p[n].tmp[0] = '\0';
+            rc = -1;
+        }
+    }
+    /* 2. backups of what gets replaced or removed */
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
+            rc = -1;
+    /* 3. into place; on any earlier failure, the temp files go instead */
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].dirfd < 0)
+            continue;
+        const struct vp_change *ch = p[i].change;
+        if (rc < 0) {
+            if (p[i].tmp[0])
+                unlinkat(p[i].dirfd, p[i].tmp, 0);
+            continue;
+        }
+        int r = ch->kind == VP_CHANGE_DELETE ? unlinkat(p[i].dirfd, p[i].name, 0)
+                                             : renameat(p[i].dirfd, p[i].tmp, p[i].dirfd, p[i].name);
+        if (r < 0 && !(ch->kind == VP_CHANGE_DELETE && errno == ENOENT)) {
+            vp_error(d, VP_WRITE_FAILED, &pos, "cannot %s %s/%s: %s",
+                     ch->kind == VP_CHANGE_DELETE ? "remove" : "put in place", root, ch->path, strerror(errno));
+            if (p[i].tmp[0])
+                unlinkat(p[i].dirfd, p[i].tmp, 0);
+            rc = -1;
+        }
+    }
+    /* 4. the directory entries themselves */
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].dirfd < 0)
+            continue;
+        if (rc == 0 && fsync(p[i].dirfd) < 0)
+            rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the directory of %s/%s: %s", root,
+                          p[i].change->path, strerror(errno));
+        close(p[i].dirfd);
+    }
+    for (size_t i = 0; i < changes->n; i++)
+        free(p[i].name);
+    free(p);
+    fsync(rootfd);
+    close(rootfd);
+    return rc;
+}

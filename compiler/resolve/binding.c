@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * binding.c: how vfio-pci claims the assigned functions before their own
+ * drivers do. `options vfio-pci ids=` claims every function with that
+ * vendor:device, so it is used only when every such function on the host
+ * is assigned; otherwise the function is bound by address (driver_override,
+ * set from the initramfs). Drivers that could claim an assigned function get
+ * a softdep that loads vfio-pci first; nothing is ever blacklisted, so the
+ * host's own devices keep their drivers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "resolve-internal.h"
+#include "spec/validators.h"
+
+struct strset {
+    const char **items;
+    size_t n, cap;
+};
+
+static void
+strset_add(struct vp_resolver *r, struct strset *s, const char *v)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->items[i], v) == 0)
+            return;
+    void *items = s->items;
+    vp_xgrow(&items, &s->cap, s->n + 1, sizeof(*s->items));
+    s->items = items;
+    s->items[s->n++] = vp_arena_strdup(r->arena, v);
+}
+
+static const char **
+strset_finish(struct vp_resolver *r, struct strset *s, size_t *n)
+{
+    qsort(s->items, s->n, sizeof(*s->items), vp_strcmp_ptr);
+    const char **out = vp_arena_memdup(r->arena, s->items, s->n * sizeof(*s->items));
+    *n = s->n;
+    free(s->items);
+    return out;
+}
+
+/* Drivers known to claim a function of this kind, whether or not they are bound today. */
+static void
+candidate_drivers(const struct vp_device *dev, const char **out, size_t *n)
+{
+    unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
+    *n = 0;
+#define ADD(x) (out[(*n)++] = (x))
+    if (dev->vendor == 0x10de && base == 0x03) {
+        ADD("nouveau");
+        ADD("nvidia");
+    } else if (dev->vendor == 0x10de && cls == VP_CLASS_BRIDGE_OTHER) {
+        ADD("nvidia");  /* NVSwitch */
+    } else if (dev->vendor == 0x10de && cls == 0x0c80) {
+        ADD("i2c_nvidia_gpu");  /* USB-C UCSI controller on Turing and later cards */
+    } else if (dev->vendor == 0x1002 && base == 0x03) {
+        ADD("amdgpu");
+        ADD("radeon");
+    } else if (dev->vendor == 0x8086 && base == 0x03) {
+        ADD("i915");
+        ADD("xe");
+    }
+    if (cls == VP_CLASS_AUDIO_HDA)
+        ADD("snd_hda_intel");
+    else if (cls == 0x0c03 && (dev->class_code & 0xff) == 0x30)
+        ADD("xhci_pci");
+    else if (cls == 0x0108)
+        ADD("nvme");
+#undef ADD
+}
+
+/* Module names use '_' where drivers often show '-': modprobe treats them alike. */
+static void
+module_name(const char *driver, char *out, size_t size)
+{
+    snprintf(out, size, "%s", driver);
+    for (char *p = out; *p; p++)
+        if (*p == '-')
+            *p = '_';
+}
+
+static bool
+is_vfio_or_neutral(const char *m)
+{
+    return strcmp(m, "vfio_pci") == 0 || strcmp(m, "pci_stub") == 0 || strcmp(m, "pcieport") == 0;
+}
+
+void
+vp_resolve_binding(struct vp_resolver *r)
+{
+    const struct vp_host *h = r->host;
+    struct strset ids = {0}, addrs = {0}, drivers = {0};
+    for (size_t i = 0; i < h->n_devices; i++) {
+        if (r->owner_vm[i] < 0)
+            continue;
+        const struct vp_device *dev = &h->devices[i];
+        /* ids= would also take every unassigned function with the same vendor:device. */
+        bool all_assigned = true;
+        for (size_t k = 0; k < h->n_devices && all_assigned; k++)
+            if (h->devices[k].vendor == dev->vendor && h->devices[k].device == dev->device && r->owner_vm[k] < 0)
+                all_assigned = false;
+        char id[10];
+        snprintf(id, sizeof(id), "%04x:%04x", dev->vendor, dev->device);
+        if (all_assigned)
+            strset_add(r, &ids, id);
+        else
+            strset_add(r, &addrs, dev->addr_str);
+
+        const char *cands[4];
+        size_t nc;
+        candidate_drivers(dev, cands, &nc);
+        for (size_t k = 0; k < nc; k++)
+            strset_add(r, &drivers, cands[k]);
+        if (dev->driver) {
+            char m[64];
+            module_name(dev->driver, m, sizeof(m));
+            /* A driver name from the host reaches modprobe config only if it is a plain module name. */
+            if (!is_vfio_or_neutral(m) && vp_valid_module_name(m))
+                strset_add(r, &drivers, m);
+        }
+    }
+    struct vp_plan *p = r->plan;
+    p->vfio_ids = strset_finish(r, &ids, &p->n_vfio_ids);
+    p->bind_addresses = strset_finish(r, &addrs, &p->n_bind_addresses);
+    p->softdep_drivers = strset_finish(r, &drivers, &p->n_softdep_drivers);
+    p->vfio_pci_builtin = vp_host_vfio_pci_builtin(h);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* family.c: the host's distribution family, and the bootloader and initramfs tool it implies. */
+#include <string.h>
+
+#include "base/util.h"
+#include "resolve-internal.h"
+
+static bool
+word_in(const char *list, const char *word)
+{
+    if (!list)
+        return false;
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+enum vp_family
+vp_family_of(const struct vp_os_release *os)
+{
+    static const struct {
+        const char *id;
+        enum vp_family family;
+    } ids[] = {
+        {"debian", VP_FAMILY_DEBIAN}, {"ubuntu", VP_FAMILY_DEBIAN}, {"rhel", VP_FAMILY_RHEL},
+        {"fedora", VP_FAMILY_RHEL},   {"centos", VP_FAMILY_RHEL},   {"rocky", VP_FAMILY_RHEL},
+        {"almalinux", VP_FAMILY_RHEL}, {"ol", VP_FAMILY_RHEL},      {"arch", VP_FAMILY_ARCH},
+    };
+    for (size_t i = 0; i < VP_ARRAY_SIZE(ids); i++)
+        if (vp_streq(os->id, ids[i].id))
+            return ids[i].family;
+    for (size_t i = 0; i < VP_ARRAY_SIZE(ids); i++)
+        if (word_in(os->id_like, ids[i].id))
+            return ids[i].family;
+    return VP_FAMILY_UNKNOWN;
+}
+
+const char *
+vp_family_name(enum vp_family f)
+{
+    switch (f) {
+    case VP_FAMILY_DEBIAN:
+        return "Debian/Ubuntu";
+    case VP_FAMILY_RHEL:
+        return "RHEL/Fedora";
+    case VP_FAMILY_ARCH:
+        return "Arch";
+    case VP_FAMILY_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+int
+vp_resolve_tools(struct vp_resolver *r)
+{
+    struct vp_plan *p = r->plan;
+    const struct vp_spec *s = r->spec;
+    p->family = vp_family_of(&r->host->os);
+    p->bootloader = s->host.bootloader;
+    p->initramfs = s->host.initramfs;
+    static const enum vp_bootloader boot_of[] = {
+        [VP_FAMILY_DEBIAN] = VP_BOOTLOADER_GRUB, [VP_FAMILY_RHEL] = VP_BOOTLOADER_GRUBBY,
+        [VP_FAMILY_ARCH] = VP_BOOTLOADER_SYSTEMD_BOOT,
+    };
+    static const enum vp_initramfs initramfs_of[] = {
+        [VP_FAMILY_DEBIAN] = VP_INITRAMFS_TOOLS, [VP_FAMILY_RHEL] = VP_INITRAMFS_DRACUT,
+        [VP_FAMILY_ARCH] = VP_INITRAMFS_MKINITCPIO,
+    };
+    bool need = p->bootloader == VP_BOOTLOADER_AUTO || p->initramfs == VP_INITRAMFS_AUTO;
+    if (need && p->family == VP_FAMILY_UNKNOWN) {
+        vp_error(r->d, VP_UNKNOWN_DISTRO, &s->host_pos,
+                 "cannot tell the bootloader and initramfs tool of host '%s' (os-release ID '%s')",
+                 s->host.name ? s->host.name : "", r->host->os.id ? r->host->os.id : "none");
+        vp_hint(r->d, "set host.bootloader (grub, grubby, systemd-boot) and host.initramfs (initramfs-tools, dracut, mkinitcpio)");
+        return -1;
+    }
+    if (p->bootloader == VP_BOOTLOADER_AUTO)
+        p->bootloader = boot_of[p->family];
+    if (p->initramfs == VP_INITRAMFS_AUTO)
+        p->initramfs = initramfs_of[p->family];
+    return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* resolve.c: the resolver's passes in order, and the plan's lifetime. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "resolve-internal.h"
+
+const char *
+vp_resolver_scan_command(struct vp_resolver *r)
+{
+    if (strcmp(r->host->source, "/") == 0)
+        return "vfioplan scan";
+    return vp_arena_printf(r->arena, "vfioplan scan --host %s", r->host->source);
+}
+
+struct vp_plan *
+vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d)
+{
+    struct vp_plan_priv *priv = vp_xcalloc(1, sizeof(*priv));
+    struct vp_plan *plan = vp_arena_alloc(&priv->arena, sizeof(*plan));
+    plan->priv = priv;
+    plan->spec = spec;
+    plan->host = host;
+    struct vp_resolver r = {.spec = spec, .host = host, .d = d, .plan = plan, .arena = &priv->arena};
+    size_t n = host->n_devices + 1;
+    r.owner_vm = vp_xmalloc(n * sizeof(*r.owner_vm));
+    r.owner_selector = vp_xmalloc(n * sizeof(*r.owner_selector));
+    for (size_t i = 0; i < n; i++)
+        r.owner_vm[i] = r.owner_selector[i] = -1;
+    r.picked = vp_xcalloc(spec->n_vms + 1, sizeof(*r.picked));
+
+    size_t errors = d->n_errors;
+    vp_resolve_tools(&r);
+    vp_resolve_select(&r);
+    /* The rules judge what was selected: all of them report, each once. */
+    vp_resolve_host_critical(&r);
+    vp_resolve_groups(&r);
+    vp_resolve_multifunction(&r);
+    vp_resolve_nvswitch(&r);
+    vp_resolve_binding(&r);
+    vp_resolve_kernel_args(&r);
+    vp_resolve_layout(&r);
+
+    for (size_t vm = 0; vm < spec->n_vms; vm++) {
+        free(r.picked[vm].devices);
+        free(r.picked[vm].selectors);
+    }
+    free(r.picked);
+    free(r.owner_vm);
+    free(r.owner_selector);
+    if (d->n_errors > errors)
+        vp_plan_free(&plan);
+    return plan;
+}
+
+void
+vp_plan_free(struct vp_plan **plan)
+{
+    if (!plan || !*plan)
+        return;
+    struct vp_plan_priv *priv = (*plan)->priv;
+    vp_arena_free(&priv->arena);
+    free(priv);
+    *plan = NULL;
+}

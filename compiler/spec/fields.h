@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fields.h: table-driven reading of YAML mappings into C structs, as netplan
+ * does it: one array of fields per mapping (key, handler, offset, argument,
+ * flags). Unknown keys are coded errors with the nearest valid key as hint.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/arena.h"
+#include "vfioplan/diag.h"
+#include "yaml/yaml-tree.h"
+
+struct vp_fparser {
+    struct vp_arena *arena;
+    struct vp_diags *d;
+};
+
+typedef int (*vp_field_fn)(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+
+enum { VP_FIELD_REQUIRED = 1 };
+
+struct vp_field {
+    const char *key;
+    vp_field_fn parse;
+    size_t offset;          /* where the value goes in the struct */
+    const void *arg;        /* the handler's table: enum names, bounds, nested fields */
+    unsigned flags;
+    size_t has_at;          /* VP_AT() of a bool set when the key is present; 0 = none */
+    size_t pos_at;          /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
+    const char *doc;        /* one line for the README's spec reference */
+};
+/* Optional member references: offset + 1, so that 0 (the default) means "none". */
+#define VP_AT(type, member) (offsetof(type, member) + 1)
+
+/* A list of structs: element size, the element's handler, where the count goes. */
+struct vp_list_arg {
+    size_t elem_size;
+    vp_field_fn parse_elem;     /* called with dst = the element */
+    const void *elem_arg;
+    ptrdiff_t count_delta;      /* from the list pointer to its size_t count in the same struct */
+    size_t max;
+};
+
+struct vp_enum_arg {
+    const char *const *names;
+    const int *values;
+    size_t n;
+    const char *what;           /* "bootloader" */
+};
+
+struct vp_uint_arg {
+    unsigned long long min, max;
+    const char *what;
+};
+
+/* A string with a validator; the validator returns true for good values. */
+struct vp_string_arg {
+    bool (*valid)(const char *s);
+    enum vp_code code;
+    const char *what;           /* "a VM name" */
+    const char *hint;
+};
+
+/* Reads map n into obj with fields (NULL-key terminated); what names the mapping in messages. */
+int vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj,
+                        const struct vp_field *fields, const char *what);
+
+int vp_field_string(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_bool(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_size(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_list(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+/* Nested mapping: arg is a struct vp_map_arg. */
+struct vp_map_arg {
+    const struct vp_field *fields;
+    const char *what;
+    size_t pos_at;              /* VP_AT() of a struct vp_pos given the map's position; 0 = none */
+};
+int vp_field_map(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+
+/* Type check helpers that report VP_WRONG_TYPE. */
+int vp_expect_string(struct vp_fparser *p, const struct vp_ynode *n, const char *what);
+int vp_expect_kind(struct vp_fparser *p, const struct vp_ynode *n, enum vp_ykind kind, const char *what);
+
+/* Visits every key path of a field table ("vms[].devices[].match.vendor"). */
+void vp_fields_walk(const struct vp_field *fields, const char *prefix,
+                    void (*visit)(const char *path, const struct vp_field *f, void *ctx), void *ctx);

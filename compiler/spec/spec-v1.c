@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spec-v1.c: the schema of apiVersion vfioplan/v1 as field tables, and the
+ * checks that need more than one field. schema/vfioplan-v1.schema.json
+ * publishes the same keys; tests/unit/test-schema-keys.c keeps them equal.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "fields.h"
+#include "spec-internal.h"
+#include "validators.h"
+#include "vfioplan/spec.h"
+
+/* ---- enums ---- */
+
+#define ENUM_ARG(var, what_, ...)                                                                  \
+    static const char *const var##_names[] = {__VA_ARGS__};                                      \
+    static const struct vp_enum_arg var = {var##_names, var##_values, VP_ARRAY_SIZE(var##_names), what_}
+
+static const int bootloader_values[] = {VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY,
+                                        VP_BOOTLOADER_SYSTEMD_BOOT};
+ENUM_ARG(bootloader, "bootloader", "auto", "grub", "grubby", "systemd-boot");
+
+static const int initramfs_values[] = {VP_INITRAMFS_AUTO, VP_INITRAMFS_TOOLS, VP_INITRAMFS_DRACUT,
+                                       VP_INITRAMFS_MKINITCPIO};
+ENUM_ARG(initramfs, "initramfs generator", "auto", "initramfs-tools", "dracut", "mkinitcpio");
+
+static const int iommu_mode_values[] = {VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD};
+ENUM_ARG(iommu_mode, "IOMMU mode", "auto", "intel", "amd");
+
+static const int firmware_values[] = {VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS};
+ENUM_ARG(firmware, "firmware type", "uefi", "bios");
+
+static const int guest_os_values[] = {VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404};
+ENUM_ARG(guest_os, "guest OS", "rhel9", "ubuntu-22.04", "ubuntu-24.04");
+
+static const int flavor_values[] = {VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY};
+ENUM_ARG(flavor, "NVIDIA driver flavor", "open", "proprietary");
+
+static const int disk_bus_values[] = {VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA};
+ENUM_ARG(disk_bus, "disk bus", "virtio", "scsi", "sata");
+
+static const int disk_format_values[] = {VP_FORMAT_QCOW2, VP_FORMAT_RAW};
+ENUM_ARG(disk_format, "disk format", "qcow2", "raw");
+
+static const int disk_device_values[] = {VP_DEVICE_DISK, VP_DEVICE_CDROM};
+ENUM_ARG(disk_device, "disk device", "disk", "cdrom");
+
+static const int nic_model_values[] = {0, 1, 2};
+ENUM_ARG(nic_model, "NIC model", "virtio", "e1000e", "e1000");
+
+const char *
+vp_bootloader_name(enum vp_bootloader b)
+{
+    return (size_t)b < VP_ARRAY_SIZE(bootloader_names) ? bootloader_names[b] : "?";
+}
+
+const char *
+vp_initramfs_name(enum vp_initramfs i)
+{
+    return (size_t)i < VP_ARRAY_SIZE(initramfs_names) ? initramfs_names[i] : "?";
+}
+
+const char *
+vp_guest_os_name(enum vp_guest_os os)
+{
+    return os == VP_GUEST_NONE ? "none" : guest_os_names[os - 1];
+}
+
+const char *
+vp_nic_model_name(unsigned model)
+{
+    return model < VP_ARRAY_SIZE(nic_model_names) ? nic_model_names[model] : "virtio";
+}
+
+/* ---- strings ---- */
+
+static const struct vp_string_arg api_version_arg = {vp_valid_api_version, VP_BAD_API_VERSION,
+    "a supported apiVersion", "use apiVersion: " VP_API_VERSION};
+static const struct vp_string_arg host_name_arg = {vp_valid_name, VP_BAD_NAME, "a valid host name",
+    "use letters, digits, '.', '_' and '-', starting with a letter or digit (64 at most)"};
+static const struct vp_string_arg vm_name_arg = {vp_valid_name, VP_BAD_NAME, "a valid VM name",
+    "use letters, digits, '.', '_' and '-', starting with a letter or digit (64 at most); the name becomes a file name"};
+static const struct vp_string_arg uuid_arg = {vp_valid_uuid, VP_BAD_UUID, "a UUID",
+    "write it as 8-4-4-4-12 lower-case hex digits, or leave it out to derive one"};
+static const struct vp_string_arg disk_path_arg = {vp_valid_abs_path, VP_BAD_PATH,
+    "a safe absolute path", "use an absolute path of letters, digits and . _ + - /, without '..'"};
+static const struct vp_string_arg ifname_arg = {vp_valid_ifname, VP_BAD_NAME,
+    "a valid network or bridge name", "use letters, digits, '.', '_' and '-' (15 at most)"};
+static const struct vp_string_arg mac_arg = {vp_valid_mac, VP_BAD_MAC, "a unicast MAC address",
+    "write six lower-case hex pairs separated by ':', like 52:54:00:12:34:56"};
+static const struct vp_string_arg driver_version_arg = {vp_valid_driver_version, VP_BAD_VERSION,
+    "an NVIDIA driver version", "write a branch (570) or a full version (570.124.06)"};
+
+static const struct vp_uint_arg vcpus_arg = {1, 4096, "vcpus"};
+static const struct vp_uint_arg count_arg = {1, 4096, "count"};
+static const struct vp_uint_arg memory_arg = {128ull << 20, 64ull << 40, "memory"};
+
+/* ---- PCI-specific handlers ---- */
+
+static int
+f_pci_id(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    const char *what = arg;
+    if (vp_expect_string(p, n, what) < 0)
+        return -1;
+    if (!vp_pci_id_parse(n->value, dst)) {
+        vp_error(p->d, VP_BAD_PCI_ID, &n->pos, "'%s' is not a PCI %s id", n->value, what);
+        vp_hint(p->d, "write four hex digits in quotes, as lspci -nn shows them: \"10de\"");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+f_pci_class(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_match *m = (struct vp_match *)((char *)dst - offsetof(struct vp_match, class_value));
+    if (vp_expect_string(p, n, "class") < 0)
+        return -1;
+    size_t len = strlen(n->value);
+    bool hex = len > 0 && strspn(n->value, "0123456789abcdefABCDEF") == len;
+    if (!hex || (len != 2 && len != 4 && len != 6)) {
+        vp_error(p->d, VP_BAD_PCI_CLASS, &n->pos, "'%s' is not a PCI class", n->value);
+        vp_hint(p->d, "write 2, 4 or 6 hex digits in quotes: \"03\" (display), \"0302\" (3D controller), \"030200\"");
+        return -1;
+    }
+    m->class_value = (uint32_t)strtoul(n->value, NULL, 16);
+    m->class_digits = (unsigned)len;
+    return 0;
+}
+
+static int
+f_address(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_selector *s = (struct vp_selector *)((char *)dst - offsetof(struct vp_selector, address));
+    if (vp_expect_string(p, n, "address") < 0)
+        return -1;
+    if (!vp_pci_addr_parse(n->value, &s->address, &s->whole_slot)) {
+        vp_error(p->d, VP_BAD_PCI_ADDRESS, &n->pos, "'%s' is not a PCI address", n->value);
+        vp_hint(p->d, "write domain:bus:device.function in hex, like \"0000:41:00.0\" (\"0000:41:00\" selects every function of the slot)");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_kernel_arg *k = dst;
+    if (vp_expect_string(p, n, "a kernel argument") < 0)
+        return -1;
+    if (!vp_valid_kernel_arg(n->value)) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "'%s' is not an accepted kernel argument", n->value);
+        vp_hint(p->d, "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
+        return -1;
+    }
+    k->value = vp_arena_strdup(p->arena, n->value);
+    k->pos = n->pos;
+    return 0;
+}
+
+static int
+f_nic_model(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    int v = 0;
+    if (vp_field_enum(p, n, &v, arg) < 0)
+        return -1;
+    *(char **)dst = vp_arena_strdup(p->arena, nic_model_names[v]);
+    return 0;
+}
+
+/* ---- the tables ---- */
+
+#define F(type, k, fn, member, a, ...)                                                            \
+    {.key = k, .parse = fn, .offset = offsetof(type, member), .arg = a, __VA_ARGS__}
+
+static const struct vp_field match_fields[] = {
+    F(struct vp_match, "vendor", f_pci_id, vendor, "vendor", .has_at = VP_AT(struct vp_match, has_vendor),
+      .doc = "PCI vendor id, 4 hex digits"),
+    F(struct vp_match, "device", f_pci_id, device, "device", .has_at = VP_AT(struct vp_match, has_device),
+      .doc = "PCI device id, 4 hex digits (needs vendor)"),
+    F(struct vp_match, "subsystem_vendor", f_pci_id, subsystem_vendor, "subsystem vendor",
+      .has_at = VP_AT(struct vp_match, has_subsystem_vendor), .doc = "subsystem vendor id"),
+    F(struct vp_match, "subsystem_device", f_pci_id, subsystem_device, "subsystem device",
+      .has_at = VP_AT(struct vp_match, has_subsystem_device), .doc = "subsystem device id (needs subsystem_vendor)"),
+    F(struct vp_match, "class", f_pci_class, class_value, NULL, .has_at = VP_AT(struct vp_match, has_class),
+      .doc = "PCI class: 2, 4 or 6 hex digits (\"03\", \"0302\", \"030200\")"),
+    {0},
+};
+static const struct vp_map_arg match_map = {match_fields, "match", 0};
+
+static const char *const allow_what = "allow_host_critical";
+static const struct vp_field selector_fields[] = {
+    F(struct vp_selector, "address", f_address, address, NULL,
+      .has_at = VP_AT(struct vp_selector, has_address),
+      .doc = "PCI address \"0000:41:00.0\", or a slot \"0000:41:00\" for all its functions"),
+    F(struct vp_selector, "match", vp_field_map, match, &match_map,
+      .has_at = VP_AT(struct vp_selector, has_match), .doc = "ids and class to match"),
+    F(struct vp_selector, "count", vp_field_uint, count, &count_arg,
+      .has_at = VP_AT(struct vp_selector, has_count), .pos_at = VP_AT(struct vp_selector, count_pos),
+      .doc = "exact number of functions the match must find"),
+    F(struct vp_selector, "allow_host_critical", vp_field_bool, allow_host_critical, allow_what,
+      .doc = "assign it even if the host needs it (boot VGA, root disk, default-route NIC)"),
+    {0},
+};
+static const struct vp_map_arg selector_map = {selector_fields, "a device selector",
+                                               VP_AT(struct vp_selector, pos)};
+
+static const struct vp_field disk_fields[] = {
+    F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "image or block device path on the host"),
+    F(struct vp_disk, "format", vp_field_enum, format, &disk_format, .doc = "qcow2 (default) or raw"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &disk_bus, .doc = "virtio (default), scsi or sata"),
+    F(struct vp_disk, "device", vp_field_enum, device, &disk_device, .doc = "disk (default) or cdrom"),
+    {0},
+};
+static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct vp_disk, pos)};
+
+static const struct vp_field network_fields[] = {
+    F(struct vp_network, "network", vp_field_string, network, &ifname_arg, .doc = "libvirt network name"),
+    F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .doc = "host bridge name"),
+    F(struct vp_network, "model", f_nic_model, model, &nic_model, .doc = "virtio (default), e1000e or e1000"),
+    F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .doc = "fixed MAC address"),
+    {0},
+};
+static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
+
+static const struct vp_field nvidia_fields[] = {
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor, .doc = "open (default) or proprietary kernel modules"),
+    F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
+      .doc = "driver branch or exact version; default: newest in the repository"),
+    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda), .doc = "install the CUDA toolkit (default true)"),
+    F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
+      .has_at = VP_AT(struct vp_nvidia, has_fabric_manager),
+      .doc = "install NVIDIA Fabric Manager; default: when NVSwitches are passed through"),
+    {0},
+};
+static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
+
+static const struct vp_field guest_fields[] = {
+    F(struct vp_guest, "os", vp_field_enum, os, &guest_os, .flags = VP_FIELD_REQUIRED,
+      .doc = "rhel9, ubuntu-22.04 or ubuntu-24.04"),
+    F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map, .doc = "NVIDIA driver stack options"),
+    {0},
+};
+static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
+
+static const struct vp_field firmware_fields[] = {
+    F(struct vp_firmware_spec, "type", vp_field_enum, type, &firmware, .doc = "uefi (default) or bios"),
+    F(struct vp_firmware_spec, "secure_boot", vp_field_bool, secure_boot, "secure_boot",
+      .doc = "UEFI Secure Boot (default false: unsigned NVIDIA modules would not load)"),
+    {0},
+};
+static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
+
+static const struct vp_list_arg selector_list = {sizeof(struct vp_selector), vp_field_map, &selector_map,
+    offsetof(struct vp_vm, n_devices) - offsetof(struct vp_vm, devices), 1024};
+static const struct vp_list_arg disk_list = {sizeof(struct vp_disk), vp_field_map, &disk_map,
+    offsetof(struct vp_vm, n_disks) - offsetof(struct vp_vm, disks), 64};
+static const struct vp_list_arg network_list = {sizeof(struct vp_network), vp_field_map, &network_map,
+    offsetof(struct vp_vm, n_networks) - offsetof(struct vp_vm, networks), 64};
+
+static const struct vp_field vm_fields[] = {
+    F(struct vp_vm, "name", vp_field_string, name, &vm_name_arg, .flags = VP_FIELD_REQUIRED,
+      .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the libvirt domain name"),
+    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg, .doc = "domain UUID; default: derived from host and VM name"),
+    F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED, .doc = "virtual CPUs"),
+    F(struct vp_vm, "memory", vp_field_size, memory_bytes, &memory_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "guest memory with a binary unit, e.g. 512GiB"),
+    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back guest memory with hugepages"),
+    F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "guest firmware"),
+    F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .doc = "PCI devices to pass through"),
+    F(struct vp_vm, "allow_no_devices", vp_field_bool, allow_no_devices, "allow_no_devices",
+      .doc = "accept a VM without devices"),
+    F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .doc = "disks, the first one boots"),
+    F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .doc = "network interfaces"),
+    F(struct vp_vm, "guest", vp_field_map, guest, &guest_map, .has_at = VP_AT(struct vp_vm, has_guest),
+      .doc = "what the guest setup script installs"),
+    {0},
+};
+static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};
+
+static const struct vp_field iommu_fields[] = {
+    F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &iommu_mode,
+      .doc = "auto (from the CPU vendor), intel or amd"),
+    F(struct vp_iommu_spec, "passthrough", vp_field_bool, passthrough, "passthrough",
+      .doc = "add iommu=pt (host devices skip translation)"),
+    {0},
+};
+static const struct vp_map_arg iommu_map = {iommu_fields, "host.iommu", 0};
+
+static const struct vp_list_arg kernel_arg_list = {sizeof(struct vp_kernel_arg), f_kernel_arg, NULL,
+    offsetof(struct vp_host_spec, n_kernel_args) - offsetof(struct vp_host_spec, kernel_args), 64};
+
+static const struct vp_field host_fields[] = {
+    F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "the host's name, used in headers and UUIDs"),
+    F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &bootloader,
+      .doc = "auto, grub, grubby or systemd-boot"),
+    F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &initramfs,
+      .doc = "auto, initramfs-tools, dracut or mkinitcpio"),
+    F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "IOMMU kernel parameters"),
+    F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list,
+      .doc = "extra kernel arguments"),
+    F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
+      .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
+      .doc = "add pcie_acs_override= (needs a patched kernel; weakens isolation)"),
+    {0},
+};
+static const struct vp_map_arg host_map = {host_fields, "host", 0};
+
+static const struct vp_list_arg vm_list = {sizeof(struct vp_vm), vp_field_map, &vm_map,
+    offsetof(struct vp_spec, n_vms) - offsetof(struct vp_spec, vms), 256};
+
+static const struct vp_field spec_fields[] = {
+    F(struct vp_spec, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = VP_API_VERSION),
+    F(struct vp_spec, "host", vp_field_map, host, &host_map, .flags = VP_FIELD_REQUIRED,
+      .pos_at = VP_AT(struct vp_spec, host_pos), .doc = "the host the devices are in"),
+    F(struct vp_spec, "vms", vp_field_list, vms, &vm_list, .flags = VP_FIELD_REQUIRED, .doc = "the VMs"),
+    {0},
+};
+
+const struct vp_field *
+vp_spec_v1_fields(void)
+{
+    return spec_fields;
+}
+
+/* ---- checks across fields ---- */
+
+static void
+check_selector(struct vp_diags *d, struct vp_selector *s)
+{
+    if (s->has_address == s->has_match) {
+        vp_error(d, VP_BAD_SELECTOR, &s->pos, "a device selector needs exactly one of 'address' and 'match'");
+        vp_hint(d, "use address: \"0000:41:00.0\" for one device, or match: {vendor: \"10de\", device: \"2330\"} with a count");
+        return;
+    }
+    if (s->has_address && s->has_count) {
+        vp_error(d, VP_BAD_SELECTOR, &s->count_pos, "'count' goes with 'match', not with 'address'");
+        vp_hint(d, "remove count; an address selects one function (or one slot)");
+    }
+    if (s->has_match) {
+        const struct vp_match *m = &s->match;
+        if (!m->has_vendor && !m->has_device && !m->has_class && !m->has_subsystem_vendor &&
+            !m->has_subsystem_device) {
+            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match' is empty and would select every device");
+            vp_hint(d, "give at least a vendor, or a class");
+        } else if (m->has_device && !m->has_vendor) {
+            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.device' needs 'match.vendor'");
+            vp_hint(d, "device ids are only unique within a vendor; add vendor: \"10de\" (or the right one)");
+        } else if (m->has_subsystem_device && !m->has_subsystem_vendor) {
+            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.subsystem_device' needs 'match.subsystem_vendor'");
+            vp_hint(d, "add subsystem_vendor");
+        }
+    }
+}
+
+static void
+check_network(struct vp_diags *d, struct vp_network *n)
+{
+    if ((n->network != NULL) == (n->bridge != NULL)) {
+        vp_error(d, VP_BAD_SELECTOR, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
+        vp_hint(d, "use network: default (a libvirt network) or bridge: br0 (a host bridge)");
+    }
+}
+
+/* Kernel arguments that would undo what vfioplan sets up. */
+static void
+check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
+{
+    static const struct {
+        const char *arg;
+        const char *why;
+    } conflicts[] = {
+        {"intel_iommu=off", "turns the Intel IOMMU off"},
+        {"amd_iommu=off", "turns the AMD IOMMU off"},
+        {"iommu=off", "turns the IOMMU off"},
+        {"vfio-pci.ids", "is set by vfioplan from the devices"},
+        {"vfio_pci.ids", "is set by vfioplan from the devices"},
+        {"pcie_acs_override", "is set by host.acs_override"},
+        {"module_blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
+        {"modprobe.blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
+    };
+    for (size_t i = 0; i < h->n_kernel_args; i++) {
+        const struct vp_kernel_arg *k = &h->kernel_args[i];
+        for (size_t c = 0; c < VP_ARRAY_SIZE(conflicts); c++) {
+            const char *a = conflicts[c].arg;
+            size_t n = strlen(a);
+            bool hit = strchr(a, '=') ? strcmp(k->value, a) == 0
+                                      : (strncmp(k->value, a, n) == 0 && (k->value[n] == '=' || !k->value[n]));
+            if (hit) {
+                vp_error(d, VP_KERNEL_ARG_CONFLICT, &k->pos, "kernel argument '%s' %s", k->value,
+                         conflicts[c].why);
+                vp_hint(d, "remove it from host.kernel_args");
+            }
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(h->kernel_args[j].value, k->value) == 0) {
+                vp_error(d, VP_DUPLICATE_ENTRY, &k->pos, "kernel argument '%s' is listed twice", k->value);
+                vp_hint(d, "remove one of them");
+            }
+        }
+    }
+}
+
+int
+vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena,
+                struct vp_diags *d)
+{
+    struct vp_fparser p = {.arena = arena, .d = d};
+    size_t before = d->n_errors;
+    spec->pos = root->pos;
+    /* apiVersion first, so a file of another kind says so before anything else */
+    const struct vp_ynode *api = vp_ymap_get(root, "apiVersion");
+    if (root->kind == VP_Y_MAP && api && api->kind == VP_Y_SCALAR && api->type == VP_YT_STR &&
+        !vp_valid_api_version(api->value)) {
+        vp_error(d, VP_BAD_API_VERSION, &api->pos, "apiVersion '%s' is not supported", api->value);
+        vp_hint(d, "this vfioplan reads apiVersion: %s", VP_API_VERSION);
+        return -1;
+    }
+    vp_fields_parse_map(&p, root, spec, spec_fields, "the spec");
+    for (size_t i = 0; i < spec->n_vms; i++) {
+        struct vp_vm *vm = &spec->vms[i];
+        if (!vm->guest.nvidia.has_cuda)     /* the default that is not zero */
+            vm->guest.nvidia.cuda = true;
+        for (size_t k = 0; k < vm->n_devices; k++)
+            check_selector(d, &vm->devices[k]);
+        for (size_t k = 0; k < vm->n_networks; k++)
+            check_network(d, &vm->networks[k]);
+        for (size_t j = 0; j < i; j++) {
+            if (vm->name && spec->vms[j].name && strcmp(vm->name, spec->vms[j].name) == 0) {
+                vp_error(d, VP_DUPLICATE_VM, &vm->name_pos, "VM name '%s' is used twice", vm->name);
+                vp_note(d, "first used at line %u", spec->vms[j].name_pos.line);
+                vp_hint(d, "give each VM its own name; it names its libvirt domain and files");
+            }
+        }
+    }
+    check_kernel_args(d, &spec->host);
+    return d->n_errors > before ? -1 : 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diag.h: diagnostics are data. Library code never prints or exits: a
+ * fallible function returns 0 or -1 and appends to the vp_diags list passed
+ * last; -1 if and only if it appended an error. The CLI renders the list and
+ * picks the exit code.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum vp_severity { VP_SEV_ERROR, VP_SEV_WARNING, VP_SEV_NOTE };
+
+enum vp_code {
+#define VP_CODE(name, number, severity, summary) VP_##name,
+#include "diag-codes.def"
+#undef VP_CODE
+    VP_CODE_COUNT
+};
+
+/* A place in an input file; line and col are 1-based, 0 when unknown. */
+struct vp_pos {
+    const char *file;   /* borrowed: owned by whoever loaded the file */
+    unsigned line;
+    unsigned col;
+    unsigned len;       /* columns to underline, 0 = just a caret */
+};
+
+struct vp_diag {
+    enum vp_code code;
+    enum vp_severity severity;
+    struct vp_pos pos;
+    char *message;
+    char *hint;         /* NULL or one sentence telling how to fix it */
+    char **notes;       /* facts that explain the message (members of a group, ...) */
+    size_t n_notes;
+};
+
+struct vp_source {
+    char *name;
+    char *text;
+    size_t len;
+};
+
+struct vp_diags {
+    struct vp_diag *items;
+    size_t n, cap;
+    size_t n_errors, n_warnings;
+    size_t dropped;         /* diagnostics past the cap, counted only */
+    struct vp_source *sources;  /* input texts, for the caret lines */
+    size_t n_sources, cap_sources;
+};
+
+/* Stage limit: a stage reports every problem up to this many, then counts the rest. */
+#define VP_DIAG_CAP 200
+
+const char *vp_code_id(enum vp_code code);        /* "VP2001" */
+const char *vp_code_summary(enum vp_code code);
+enum vp_severity vp_code_severity(enum vp_code code);
+const char *vp_severity_name(enum vp_severity sev);
+
+/* Adds an error; returns -1 so callers can `return vp_error(...)`. */
+int vp_error(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void vp_warning(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets the hint of the last diagnostic added. */
+void vp_hint(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a note to the last diagnostic added. */
+void vp_note(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Keeps a copy of an input file's text so diagnostics can quote its lines.
+ * Returns the list's own copy of name: positions use it, so they stay valid
+ * after the object parsed from the file is freed.
+ */
+const char *vp_diags_add_source(struct vp_diags *d, const char *name, const char *text, size_t len);
+bool vp_diags_has_errors(const struct vp_diags *d);
+/* Stable order for output: by file, line, column, then the order they were added. */
+void vp_diags_sort(struct vp_diags *d);
+void vp_diags_free(struct vp_diags *d);
+
+/* GCC-style text with netplan's caret line; color only when asked. */
+void vp_diags_render(const struct vp_diags *d, FILE *out, bool color);

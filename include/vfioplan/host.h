@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host.h: the facts about a host that the compiler uses. They come from one
+ * of three sources behind one interface: the live system (ROOT = /), a
+ * sysfs-shaped directory tree (ROOT given with --host), or a snapshot file
+ * that `vfioplan snapshot` wrote. The host owns its memory; vp_host_free()
+ * releases it; later stages borrow const pointers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioplan/diag.h"
+#include "vfioplan/pci.h"
+
+enum { VP_BAR_COUNT = 6 };
+
+enum vp_bar_flags {
+    VP_BAR_IO = 1,
+    VP_BAR_MEM64 = 2,
+    VP_BAR_PREFETCH = 4,
+};
+
+struct vp_bar {
+    uint64_t size;          /* 0 = unused */
+    unsigned flags;
+};
+
+/* Why the host itself needs a device (it must then stay with the host). */
+enum vp_host_role {
+    VP_ROLE_BOOT_VGA = 1,
+    VP_ROLE_ROOT_STORAGE = 2,
+    VP_ROLE_DEFAULT_ROUTE = 4,
+};
+
+struct vp_device {
+    struct vp_pci_addr addr;
+    char addr_str[VP_PCI_ADDR_LEN];
+    uint16_t vendor, device;
+    uint16_t subsystem_vendor, subsystem_device;
+    uint32_t class_code;        /* 24 bits: base class, subclass, programming interface */
+    uint8_t revision;
+    bool multifunction;         /* header type bit 7 */
+    int numa_node;              /* -1 unknown */
+    long iommu_group;           /* -1 none */
+    const char *driver;         /* bound driver, NULL if none */
+    const char *name;           /* from pci.ids; NULL if unknown (never in artifacts) */
+    struct vp_bar bars[VP_BAR_COUNT];
+    unsigned roles;             /* enum vp_host_role */
+    const char *role_detail;    /* what ties it to the host: "/ is on nvme0n1p2" */
+};
+
+static inline unsigned
+vp_device_class16(const struct vp_device *d)
+{
+    return d->class_code >> 8;
+}
+
+struct vp_group {
+    long id;
+    size_t *members;            /* indices into host->devices, in address order */
+    size_t n_members;
+};
+
+enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD };
+
+struct vp_kernel {
+    const char *version;
+    bool running;
+    bool vfio_pci_builtin;      /* modules.builtin lists vfio-pci: modprobe.d options do not reach it */
+};
+
+struct vp_os_release {
+    const char *id;             /* "ubuntu" */
+    const char *id_like;        /* "debian" */
+    const char *version_id;     /* "22.04" */
+    const char *pretty_name;
+};
+
+struct vp_host {
+    const char *source;         /* the ROOT directory or snapshot file, for messages */
+    struct vp_device *devices;  /* sorted by address */
+    size_t n_devices;
+    struct vp_group *groups;    /* sorted by id */
+    size_t n_groups;
+    enum vp_cpu_vendor cpu_vendor;
+    const char *cpu_model;
+    struct vp_os_release os;
+    const char *cmdline;        /* /proc/cmdline without the newline; "" if unknown */
+    bool efi;
+    int secure_boot;            /* 1 on, 0 off, -1 unknown */
+    struct vp_kernel *kernels;  /* installed, sorted by version string */
+    size_t n_kernels;
+    void *priv;
+};
+
+/* Where host facts come from; one row per source, as pciutils does with access methods. */
+struct vp_host_source {
+    const char *name;           /* "tree", "snapshot" */
+    const char *help;
+    bool (*detect)(const char *path);
+    int (*load)(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);
+};
+
+enum vp_host_flags {
+    VP_HOST_NAMES = 1,          /* look up device names in pci.ids (scan only: names never reach artifacts) */
+};
+
+/* Loads facts from path (a directory ROOT, or a snapshot file); NULL with diagnostics on error. */
+struct vp_host *vp_host_load(const char *path, unsigned flags, struct vp_diags *d);
+void vp_host_free(struct vp_host **host);
+
+/* Lookups; NULL / -1 when absent. */
+const struct vp_device *vp_host_find(const struct vp_host *host, const struct vp_pci_addr *addr);
+long vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr);
+const struct vp_group *vp_host_group(const struct vp_host *host, long id);
+/* True if any installed kernel (the running one included) has vfio-pci built in. */
+bool vp_host_vfio_pci_builtin(const struct vp_host *host);
+/* True if the device is a PCI-to-PCI bridge or root port (class 0604): they stay with the host. */
+bool vp_device_is_bridge(const struct vp_device *dev);
+/* A one-line description "0000:41:00.0 [10de:2330] class 0302" for messages. */
+void vp_device_describe(const struct vp_device *dev, char *buf, size_t size);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.h: the result of resolving a spec against host facts: each VM with
+ * concrete PCI functions and their guest layout, how vfio-pci claims them,
+ * and the kernel parameters. vp_plan_resolve() is a pure function of its
+ * inputs. The plan borrows the spec and the host (they must outlive it) and
+ * owns everything else; vp_plan_free() releases it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioplan/diag.h"
+#include "vfioplan/host.h"
+#include "vfioplan/spec.h"
+
+enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_ARCH };
+
+/* OVMF's default 64-bit PCI MMIO aperture; more needs opt/ovmf/X-PciMmio64Mb. */
+#define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
+
+struct vp_assignment {
+    size_t device;              /* index into host->devices */
+    size_t selector;            /* index into the VM's devices that chose it */
+    unsigned guest_bus;         /* the pcie-root-port (controller index, from 1) */
+    unsigned guest_fn;
+    bool guest_multifunction;   /* on function 0 of a guest slot with several functions */
+    bool bind_by_address;       /* other host devices share its vendor:device */
+};
+
+struct vp_plan_vm {
+    const struct vp_vm *spec;
+    struct vp_assignment *assigned;     /* in host address order */
+    size_t n_assigned;
+    unsigned n_guest_slots;
+    uint64_t mmio64_bytes;      /* the 64-bit window the devices need (packed, aligned) */
+    uint64_t mmio64_mib;        /* what to give OVMF; 0 = its default is enough */
+    unsigned nvidia_gpus;       /* NVIDIA display / 3D functions */
+    unsigned nvswitches;
+    bool fabric_manager;        /* install and check Fabric Manager in the guest */
+    char uuid[37];
+};
+
+struct vp_plan {
+    const struct vp_spec *spec;
+    const struct vp_host *host;
+    enum vp_family family;
+    enum vp_bootloader bootloader;      /* never AUTO */
+    enum vp_initramfs initramfs;        /* never AUTO */
+    const char **kernel_args;           /* in command-line order */
+    size_t n_kernel_args;
+    const char **vfio_ids;              /* "10de:2330" claimed by ids=, sorted */
+    size_t n_vfio_ids;
+    const char **bind_addresses;        /* functions bound by driver_override, sorted */
+    size_t n_bind_addresses;
+    const char **softdep_drivers;       /* drivers that load vfio-pci first, sorted */
+    size_t n_softdep_drivers;
+    bool vfio_pci_builtin;              /* on some installed kernel */
+    struct vp_plan_vm *vms;
+    size_t n_vms;
+    void *priv;
+};
+
+struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host,
+                                struct vp_diags *d);
+void vp_plan_free(struct vp_plan **plan);
+
+const char *vp_family_name(enum vp_family f);
+/* The distribution family from os-release's ID and ID_LIKE. */
+enum vp_family vp_family_of(const struct vp_os_release *os);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spec.h: the typed spec (apiVersion vfioplan/v1). vp_spec_load() builds it
+ * from a YAML file; every node keeps its file:line:col. The spec owns all
+ * its memory (one arena); vp_spec_free() releases it. Later stages borrow
+ * const pointers into it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioplan/diag.h"
+#include "vfioplan/pci.h"
+
+#define VP_API_VERSION "vfioplan/v1"
+/* Largest spec accepted, in bytes; real specs are a few KiB. */
+#define VP_SPEC_MAX_BYTES (1024 * 1024)
+
+enum vp_bootloader { VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY, VP_BOOTLOADER_SYSTEMD_BOOT };
+enum vp_initramfs { VP_INITRAMFS_AUTO, VP_INITRAMFS_TOOLS, VP_INITRAMFS_DRACUT, VP_INITRAMFS_MKINITCPIO };
+enum vp_iommu_mode { VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD };
+enum vp_firmware { VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS };
+enum vp_guest_os { VP_GUEST_NONE, VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404 };
+enum vp_nvidia_flavor { VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY };
+enum vp_disk_bus { VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA };
+enum vp_disk_format { VP_FORMAT_QCOW2, VP_FORMAT_RAW };
+enum vp_disk_device { VP_DEVICE_DISK, VP_DEVICE_CDROM };
+
+/* What a match selector compares; unset fields match anything. */
+struct vp_match {
+    bool has_vendor, has_device, has_subsystem_vendor, has_subsystem_device, has_class;
+    uint16_t vendor, device, subsystem_vendor, subsystem_device;
+    uint32_t class_value;       /* as written: 2, 4 or 6 hex digits */
+    unsigned class_digits;
+};
+
+/* One entry of a VM's devices: either an address or a match, optionally with a count. */
+struct vp_selector {
+    struct vp_pos pos;
+    bool has_address;
+    struct vp_pci_addr address;
+    bool whole_slot;            /* "0000:01:00": every function of the slot */
+    bool has_match;
+    struct vp_match match;
+    unsigned count;             /* 0 = not given */
+    bool has_count;
+    struct vp_pos count_pos;
+    bool allow_host_critical;   /* the user knows the device is the boot VGA, root disk, ... */
+};
+
+struct vp_disk {
+    struct vp_pos pos;
+    char *path;
+    enum vp_disk_format format;
+    enum vp_disk_bus bus;
+    enum vp_disk_device device;
+};
+
+struct vp_network {
+    struct vp_pos pos;
+    char *network;              /* a libvirt network ... */
+    char *bridge;               /* ... or a host bridge: exactly one is set */
+    char *model;                /* virtio (default), e1000e, e1000 */
+    char *mac;                  /* NULL: libvirt picks one */
+};
+
+struct vp_nvidia {
+    enum vp_nvidia_flavor flavor;
+    char *version;              /* NULL: the newest the repository has */
+    bool cuda;                  /* default true */
+    bool has_cuda;
+    bool fabric_manager;        /* meaningful only if has_fabric_manager */
+    bool has_fabric_manager;    /* absent: install it when NVSwitches are passed through */
+};
+
+struct vp_guest {
+    enum vp_guest_os os;
+    struct vp_nvidia nvidia;
+};
+
+struct vp_firmware_spec {
+    enum vp_firmware type;
+    bool secure_boot;
+};
+
+struct vp_vm {
+    struct vp_pos pos;
+    struct vp_pos name_pos;
+    char *name;
+    char *uuid;                 /* NULL: derived from host and VM names */
+    unsigned vcpus;
+    uint64_t memory_bytes;
+    bool hugepages;
+    struct vp_firmware_spec firmware;
+    bool allow_no_devices;
+    struct vp_selector *devices;
+    size_t n_devices;
+    struct vp_disk *disks;
+    size_t n_disks;
+    struct vp_network *networks;
+    size_t n_networks;
+    bool has_guest;
+    struct vp_guest guest;
+};
+
+struct vp_iommu_spec {
+    enum vp_iommu_mode mode;
+    bool passthrough;           /* iommu=pt */
+};
+
+struct vp_kernel_arg {
+    char *value;                /* "name" or "name=value", validated */
+    struct vp_pos pos;
+};
+
+struct vp_host_spec {
+    struct vp_pos acs_override_pos;
+    char *name;
+    enum vp_bootloader bootloader;
+    enum vp_initramfs initramfs;
+    struct vp_iommu_spec iommu;
+    struct vp_kernel_arg *kernel_args;
+    size_t n_kernel_args;
+    bool acs_override;
+};
+
+struct vp_spec {
+    char *file;                 /* the path as given, used in diagnostics */
+    char *file_name;            /* its last component, used in generated headers */
+    char *api_version;
+    struct vp_host_spec host;
+    struct vp_vm *vms;
+    size_t n_vms;
+    /* positions of nodes that rules point at */
+    struct vp_pos pos, host_pos;
+    void *priv;                 /* the arena and the kept YAML text */
+};
+
+/* Loads and validates path; NULL (with diagnostics) on any error. */
+struct vp_spec *vp_spec_load(const char *path, struct vp_diags *d);
+/* Same, from a buffer (fuzzing, tests). */
+struct vp_spec *vp_spec_parse(const char *display, const char *buf, size_t len, struct vp_diags *d);
+void vp_spec_free(struct vp_spec **spec);
+
+const char *vp_bootloader_name(enum vp_bootloader b);
+const char *vp_initramfs_name(enum vp_initramfs i);
+const char *vp_guest_os_name(enum vp_guest_os os);
+
+/* The schema's keys, for tests that compare them with the JSON Schema: "vms[].devices[].match.vendor" ... */
+size_t vp_spec_schema_keys(const char ***keys);
