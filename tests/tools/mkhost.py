@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """mkhost: turn a host table (tests/tools/README.md) into a sysfs-shaped root tree.
 
-Usage: mkhost.py [--force] [--names FILE] [--quiet] TABLE OUTDIR
+Usage: mkhost.py [--force] [--names FILE] [--warn-names] TABLE OUTDIR
 
 The tree is what `vfioplan --host OUTDIR` and
 `lspci -A linux-sysfs -O sysfs.path=OUTDIR/sys/bus/pci` read. Output is a pure
@@ -319,8 +319,13 @@ class Host:
         self.fact_lines = {}
 
     def err(self, line, msg):
-        self.errors.append("%s:%d: error: %s" % (self.table_path, line, msg))
+        """Record an error at a table line (None: about the table as a whole)."""
+        if line is None:
+            self.errors.append("%s: error: %s" % (self.table_path, msg))
+        else:
+            self.errors.append("%s:%d: error: %s" % (self.table_path, line, msg))
         if len(self.errors) >= MAX_ERRORS:
+            self.errors.append("%s: too many errors, stopping" % self.table_path)
             raise TableError("too many errors")
 
 
@@ -638,14 +643,14 @@ def parse_fact(host, lineno, key, text):
 def resolve(host):
     fns = host.functions
     if not fns:
-        host.err(1, "no PCI functions in the table")
+        host.err(None, "no PCI functions in the table")
     for need, what in (("distro", host.distro), ("cpu", host.cpu), ("cmdline", host.cmdline),
                        ("firmware", host.firmware)):
         if what is None:
-            host.err(1, "missing fact '%s'" % need)
+            host.err(None, "missing fact '%s'" % need)
     running = [k for k in host.kernels if k[1]]
     if not host.kernels:
-        host.err(1, "missing fact 'kernel'")
+        host.err(None, "missing fact 'kernel'")
     elif len(host.kernels) == 1 and not running:
         k = host.kernels[0]
         host.kernels[0] = (k[0], True, k[2], k[3])
@@ -730,7 +735,7 @@ def resolve(host):
         for k in order:
             fns[k].depth = depth(fns[k])
     except TableError as e:
-        host.err(1, str(e))
+        host.err(None, str(e))
         return
     for k in sorted(order, key=lambda k: (fns[k].depth, k)):
         f = fns[k]
@@ -812,7 +817,6 @@ def resolve(host):
             g.vga_path = True
             g = g.parent
 
-    # IOMMU groups: a function listed with a group must not be alone without IOMMU
     if host.errors:
         return
     allocate_resources(host, order)
@@ -946,6 +950,7 @@ def check_facts(host):
     by_addr = {f.key: f for f in fns.values()}
     names = set()
     ctrl_of = {}
+    ports = {}
     for d in host.disks:
         f = by_addr.get(d["key"])
         if f is None:
@@ -961,8 +966,13 @@ def check_facts(host):
             if ctrl in ctrl_of and ctrl_of[ctrl] != d["key"]:
                 host.err(d["line"], "controller %s is on two PCI functions" % ctrl)
             ctrl_of[ctrl] = d["key"]
-        elif f.driver is None:
-            host.err(d["line"], "disk %s sits on %s, which has no driver" % (d["name"], f.addr))
+        else:
+            if f.driver is None:
+                host.err(d["line"], "disk %s sits on %s, which has no driver" % (d["name"], f.addr))
+            if (d["key"], d["port"]) in ports:
+                host.err(d["line"], "disk %s: port %d of %s already holds %s"
+                         % (d["name"], d["port"], f.addr, ports[(d["key"], d["port"])]))
+            ports[(d["key"], d["port"])] = d["name"]
         for i in range(1, d["parts"] + 1):
             names.add(part_name(d["name"], i))
     for dm in host.dms:
@@ -977,7 +987,7 @@ def check_facts(host):
     if host.mounts and not any(m["point"] == "/" for m in host.mounts):
         host.err(host.mounts[0]["line"], "no mount for /")
     if not host.mounts:
-        host.err(1, "missing fact 'mount /'")
+        host.err(None, "missing fact 'mount /'")
     for m in host.mounts:
         src = m["source"]
         if src.startswith("/dev/mapper/"):
@@ -1138,9 +1148,13 @@ def uevent(f):
     text += "PCI_ID=%04X:%04X\n" % (f.vendor, f.device)
     text += "PCI_SUBSYS_ID=%04X:%04X\n" % (f.svendor, f.sdevice)
     text += "PCI_SLOT_NAME=%s\n" % f.addr
-    text += "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n" % (
-        f.vendor, f.device, f.svendor, f.sdevice, f.cls >> 16, (f.cls >> 8) & 0xff, f.cls & 0xff)
+    text += "MODALIAS=%s\n" % modalias(f)
     return text
+
+
+def modalias(f):
+    return "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X" % (
+        f.vendor, f.device, f.svendor, f.sdevice, f.cls >> 16, (f.cls >> 8) & 0xff, f.cls & 0xff)
 
 
 def cpu_topology(cpu):
@@ -1154,7 +1168,7 @@ def cpu_topology(cpu):
     return out
 
 
-def write_tree(host, out, names_path, quiet):
+def write_tree(host, out, names_path, warn_names):
     w = Writer(out)
     fns = host.functions
     order = sorted(fns)
@@ -1195,6 +1209,7 @@ def write_tree(host, out, names_path, quiet):
         w.file(p + "/resource", resource_file(f))
         w.file(p + "/config", config_space(f))
         w.file(p + "/uevent", uevent(f))
+        w.file(p + "/modalias", modalias(f) + "\n")
         if (f.cls >> 8) == CLASS_VGA:
             w.file(p + "/boot_vga", "1\n" if f.boot_vga else "0\n")
         w.link(p + "/subsystem", "sys/bus/pci")
@@ -1226,7 +1241,7 @@ def write_tree(host, out, names_path, quiet):
     write_proc(host, w, topo)
     write_etc(host, w)
     write_modules(host, w)
-    write_names(host, w, names_path, quiet)
+    write_names(host, w, names_path, warn_names)
 
 
 def running_kernel(host):
@@ -1247,20 +1262,21 @@ def write_block(host, w):
     minors = {NVME_MAJOR: 0}
     sd_index = 0
     part_dirs = {}
+    controllers = set()
     for d in host.disks:
         f = fns[d["key"]]
         name = d["name"]
         if d["kind"] == "nvme":
             ctrl = "nvme" + re.match(r"^nvme(\d+)", name).group(1)
             cdir = "%s/nvme/%s" % (f.path, ctrl)
-            if cdir + "/dev" not in w.dirs:
+            if cdir not in controllers:
+                controllers.add(cdir)
                 w.file(cdir + "/dev", "%d:%d\n" % (239, int(ctrl[4:])))
                 w.file(cdir + "/address", f.addr + "\n")
                 w.file(cdir + "/model", "%-40s\n" % (d["model"] or "NVMe SSD"))
                 w.file(cdir + "/transport", "pcie\n")
                 w.link(cdir + "/device", f.path)
                 w.link("sys/class/nvme/" + ctrl, cdir)
-                w.dirs.add(cdir + "/dev")
             ddir = "%s/%s" % (cdir, name)
             major = NVME_MAJOR
             minor = minors[NVME_MAJOR]
@@ -1536,7 +1552,7 @@ def load_names(path):
     return header, vendors, classes
 
 
-def write_names(host, w, names_path, quiet):
+def write_names(host, w, names_path, warn_names):
     header, vendors, classes = load_names(names_path)
     fns = host.functions
     used_v, used_d, used_s, used_c = set(), set(), set(), set()
@@ -1584,7 +1600,7 @@ def write_names(host, w, names_path, quiet):
                 if pid in progs:
                     out.append(progs[pid])
     w.file("usr/share/misc/pci.ids", "\n".join(out) + "\n")
-    if missing and not quiet:
+    if missing and warn_names:
         sys.stderr.write("mkhost: %s: no name in %s for: %s\n"
                          % (host.table_path, names_path, ", ".join(missing)))
 
@@ -1613,7 +1629,8 @@ def main(argv=None):
     ap.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR written by mkhost")
     ap.add_argument("--names", default=DEFAULT_NAMES, help="pci.ids to take names from "
                     "(default: pci.ids beside this script)")
-    ap.add_argument("--quiet", action="store_true", help="do not warn about ids without names")
+    ap.add_argument("--warn-names", action="store_true", help="list ids that have no name in the "
+                    "names file on stderr")
     args = ap.parse_args(argv)
 
     host = parse_table(args.table)
@@ -1634,7 +1651,7 @@ def main(argv=None):
         shutil.rmtree(tmp)
     os.mkdir(tmp)
     try:
-        write_tree(host, tmp, args.names, args.quiet)
+        write_tree(host, tmp, args.names, args.warn_names)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
