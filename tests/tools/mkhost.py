@@ -193,6 +193,16 @@ CPU_FLAGS = {
             "avx512_vnni avx512_bitalg avx512_vpopcntdq la57 rdpid overflow_recov "
             "succor smca fsrm flush_l1d"),
 }
+# Module that provides a PCI driver, where the names differ (the default is the
+# driver name with '-' as '_'). None: built into every kernel and without a
+# /sys/module entry, so the driver directory has no 'module' link.
+DRIVER_MODULE = {
+    "xhci_hcd": "xhci_pci", "nvidia-gpu": "i2c_nvidia_gpu", "i801_smbus": "i2c_i801",
+    "intel-spi": "spi_intel_pci", "piix4_smbus": "i2c_piix4", "pcieport": None,
+}
+# Modules that a vfio=builtin kernel has built in (with parameters, hence in /sys/module).
+VFIO_MODULES = {"vfio_pci", "vfio_pci_core", "vfio", "vfio_iommu_type1"}
+
 CPU_VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
 VIRT_FLAGS = {"vmx", "svm", "tpr_shadow", "vnmi", "flexpriority", "ept", "vpid", "ept_ad",
               "npt", "lbrv", "svm_lock", "nrip_save", "tsc_scale", "vmcb_clean",
@@ -316,6 +326,7 @@ class Host:
         self.nets = []
         self.routes = []
         self.extra_drivers = []
+        self.driver_modules = {}
         self.fact_lines = {}
 
     def err(self, line, msg):
@@ -633,8 +644,14 @@ def parse_fact(host, lineno, key, text):
                             "line": lineno})
     elif key == "driver":
         if not args:
-            raise TableError("usage: driver NAME [NAME...]")
-        host.extra_drivers.extend(args)
+            raise TableError("usage: driver NAME[=MODULE] ...")
+        for a in args:
+            name, eq, module = a.partition("=")
+            if not re.match(r"^[A-Za-z0-9_.-]+$", name) or (eq and not re.match(r"^([A-Za-z0-9_]+|-)$", module)):
+                raise TableError("bad driver '%s' (want NAME or NAME=MODULE or NAME=-)" % a)
+            host.extra_drivers.append(name)
+            if eq:
+                host.driver_modules[name] = None if module == "-" else module
 
 
 # ---------------------------------------------------------------------------
@@ -1221,10 +1238,23 @@ def write_tree(host, out, names_path, warn_names):
             g = "sys/kernel/iommu_groups/%d" % f.group
             w.link(p + "/iommu_group", g)
             w.link("%s/devices/%s" % (g, f.addr), p)
+    builtin = VFIO_MODULES if running_kernel(host)[2] == "builtin" else set()
+    modules = {}
     for d in drivers:
         base = "sys/bus/pci/drivers/" + d
         for name in ("bind", "unbind", "new_id", "remove_id", "uevent"):
             w.file(base + "/" + name, "")
+        mod = host.driver_modules.get(d, DRIVER_MODULE.get(d, d.replace("-", "_")))
+        if mod:
+            w.link(base + "/module", "sys/module/" + mod)
+            modules[mod] = mod in builtin
+    for mod in sorted(modules):
+        # A loadable module has initstate; a built-in one has only what its
+        # parameters put there.
+        if modules[mod]:
+            w.file("sys/module/%s/parameters/ids" % mod, "\n")
+        else:
+            w.file("sys/module/%s/initstate" % mod, "live\n")
     w.file("sys/bus/pci/drivers_autoprobe", "1\n")
     w.file("sys/bus/pci/rescan", "")
     w.mkdir("sys/kernel/iommu_groups")

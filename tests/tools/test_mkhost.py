@@ -107,6 +107,9 @@ def expected_small_tree():
     for drv in set(drivers.values()):
         out += ["sys/bus/pci/drivers/%s/%s" % (drv, f)
                 for f in ("bind", "new_id", "remove_id", "unbind", "uevent")]
+        if drv != "pcieport":                # built in, no /sys/module entry
+            out.append("sys/bus/pci/drivers/%s/module -> ../../../../module/%s" % (drv, drv))
+            out.append("sys/module/%s/initstate" % drv)
     out += ["sys/bus/pci/drivers_autoprobe", "sys/bus/pci/rescan",
             "proc/cmdline", "proc/cpuinfo", "proc/mounts", "proc/net/route",
             "proc/sys/kernel/hostname", "proc/sys/kernel/osrelease",
@@ -298,6 +301,16 @@ class TestOutput(MkhostCase):
         out = self.build(text)
         self.assertEqual(os.listdir(os.path.join(out, "sys/kernel/iommu_groups")), [])
         self.assertFalse(os.path.lexists(os.path.join(out, "sys/bus/pci/devices/0000:01:00.0/iommu_group")))
+
+    def test_builtin_vfio_has_a_driver_dir_and_no_initstate(self):
+        out = self.build(SMALL.replace("kernel    6.1.0-25-amd64", "kernel    6.1.0-25-amd64 vfio=builtin"))
+        drv = os.path.join(out, "sys/bus/pci/drivers/vfio-pci")
+        self.assertEqual(os.readlink(os.path.join(drv, "module")), "../../../../module/vfio_pci")
+        self.assertTrue(os.path.exists(os.path.join(out, "sys/module/vfio_pci/parameters/ids")))
+        self.assertFalse(os.path.exists(os.path.join(out, "sys/module/vfio_pci/initstate")))
+        self.assertTrue(os.path.exists(os.path.join(out, "sys/module/nouveau/initstate")))
+        builtin = slurp(os.path.join(out, "lib/modules/6.1.0-25-amd64/modules.builtin"), "r")
+        self.assertIn("kernel/drivers/vfio/pci/vfio-pci.ko\n", builtin)
 
     def test_kernel_link_goes_through_the_targets_parent(self):
         self.assertEqual(mkhost.kernel_link("sys/devices/pci0000:00/0000:00:1f.6/net/eno1",
