@@ -41,7 +41,7 @@ static const char rhel9_headers[] =
     "fi\n";
 
 static const char rhel9_driver[] =
-    "if [ \"$flavor\" = open ]; then kmod=kmod-nvidia-open-dkms; else kmod=kmod-nvidia-latest-dkms; fi\n"
+    "if [ \"$flavor\" = open ]; then kmod=\"kmod-nvidia-open-dkms\"; else kmod=\"kmod-nvidia-latest-dkms\"; fi\n"
     "if [ -n \"$version\" ]; then\n"
     "    dnf install -y \"nvidia-driver-$version*\" \"nvidia-settings-$version*\" \"$kmod-$version*\"\n"
     "else\n"
@@ -71,7 +71,7 @@ static const char ubuntu_headers[] =
 static const char ubuntu_driver[] =
     "branch=${version%%.*}\n"
     "if [ -n \"$branch\" ]; then\n"
-    "    if [ \"$flavor\" = open ]; then pkg=nvidia-driver-$branch-open; else pkg=nvidia-driver-$branch; fi\n"
+    "    if [ \"$flavor\" = open ]; then pkg=\"nvidia-driver-$branch-open\"; else pkg=\"nvidia-driver-$branch\"; fi\n"
     "elif [ \"$flavor\" = open ]; then\n"
     "    pkg=nvidia-open\n"
     "else\n"
@@ -95,7 +95,8 @@ static const struct guest_os guest_oses[] = {
 static void
 section(struct vp_strbuf *sb, const char *title)
 {
-    vp_strbuf_printf(sb, "\n# --- %s\nsay '%s'\n", title, title);
+    /* titles are fixed text of ours: no quotes or $ in them */
+    vp_strbuf_printf(sb, "\n# --- %s\nsay \"%s\"\n", title, title);
 }
 
 static void
@@ -169,9 +170,9 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
     }
 
     if (pvm->fabric_manager) {
-        section(sb, "Fabric Manager, pinned to the driver's exact version");
+        section(sb, "Fabric Manager, pinned to the exact driver version");
         vp_strbuf_puts(sb, "# Without it the GPUs are visible but CUDA fails with \"system not yet\n"
-                           "# initialized\"; its version must equal the driver's.\n");
+                           "# initialized\"; its version must equal the driver version.\n");
         vp_strbuf_puts(sb, g->fabric_manager);
         vp_strbuf_puts(sb, "systemctl enable --now nvidia-fabricmanager\n"
                            "if ! systemctl is-active --quiet nvidia-fabricmanager; then\n"

@@ -38,6 +38,8 @@ int vp_host_read_groups(struct vp_host *host, const struct vp_root *root, struct
 void vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
 /* host-roles.c: boot VGA, root filesystem storage, default-route NIC. */
 void vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
+/* host-modules.c: the module behind each bound driver (sys/bus/pci/drivers/NAME/module). */
+void vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root);
 /* host-snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);
 bool vp_host_snapshot_detect(const char *path);

@@ -31,6 +31,7 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
     if (rc == 0) {
         vp_host_read_groups(host, &root, d);
         vp_host_finish_groups(host);
+        vp_host_read_driver_modules(host, &root);
         vp_host_read_facts(host, &root, d);
         vp_host_find_roles(host, &root, d);
     }

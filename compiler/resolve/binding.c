@@ -73,11 +73,26 @@ candidate_drivers(const struct vp_device *dev, const char **out, size_t *n)
 #undef ADD
 }
 
-/* Module names use '_' where drivers often show '-': modprobe treats them alike. */
+/*
+ * The module a softdep must name. The host tells (drivers/NAME/module);
+ * where it does not (a built-in driver, a capture without the link), a few
+ * drivers are known to live in a module of another name.
+ */
 static void
-module_name(const char *driver, char *out, size_t size)
+module_name(const struct vp_device *dev, char *out, size_t size)
 {
-    snprintf(out, size, "%s", driver);
+    static const struct {
+        const char *driver, *module;
+    } known[] = {
+        {"xhci_hcd", "xhci_pci"}, {"ehci-pci", "ehci_pci"}, {"nvidia-gpu", "i2c_nvidia_gpu"},
+        {"i801_smbus", "i2c_i801"}, {"intel-spi", "spi_intel_pci"}, {"ahci", "ahci"},
+    };
+    const char *m = dev->driver_module;
+    for (size_t i = 0; !m && i < VP_ARRAY_SIZE(known); i++)
+        if (strcmp(dev->driver, known[i].driver) == 0)
+            m = known[i].module;
+    snprintf(out, size, "%s", m ? m : dev->driver);
+    /* modprobe treats '-' and '_' alike; modules are named with '_' */
     for (char *p = out; *p; p++)
         if (*p == '-')
             *p = '_';
@@ -117,7 +132,7 @@ vp_resolve_binding(struct vp_resolver *r)
             strset_add(r, &drivers, cands[k]);
         if (dev->driver) {
             char m[64];
-            module_name(dev->driver, m, sizeof(m));
+            module_name(dev, m, sizeof(m));
             /* A driver name from the host reaches modprobe config only if it is a plain module name. */
             if (!is_vfio_or_neutral(m) && vp_valid_module_name(m))
                 strset_add(r, &drivers, m);

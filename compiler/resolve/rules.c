@@ -86,9 +86,10 @@ vp_resolve_groups(struct vp_resolver *r)
                 else if (r->owner_vm[idx] >= 0)
                     snprintf(where, sizeof(where), "(NOT assigned here: it is in VM '%s')",
                              r->spec->vms[r->owner_vm[idx]].name);
+                else if (dev->role_detail)
+                    snprintf(where, sizeof(where), "(NOT assigned: the host needs it, %s)", dev->role_detail);
                 else
-                    snprintf(where, sizeof(where), "(NOT assigned%s)",
-                             dev->roles ? ": the host needs it" : "");
+                    snprintf(where, sizeof(where), "(NOT assigned)");
                 char desc[160];
                 vp_device_describe(dev, desc, sizeof(desc));
                 vp_note(r->d, "group %ld holds %s %s", g->id, desc, where);

@@ -87,7 +87,9 @@ vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj,
         }
         if (f->parse(p, v, (char *)obj + f->offset, f->arg) < 0)
             rc = -1;
-        else if (f->has_at)
+        /* Present even if its value was wrong: checks across fields must not
+         * report a second, made-up problem ("needs one of address and match"). */
+        if (f->has_at)
             *(bool *)((char *)obj + f->has_at - 1) = true;
         if (f->pos_at)
             *(struct vp_pos *)((char *)obj + f->pos_at - 1) = v->pos;

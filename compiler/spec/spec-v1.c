@@ -223,8 +223,10 @@ static const struct vp_field disk_fields[] = {
 static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct vp_disk, pos)};
 
 static const struct vp_field network_fields[] = {
-    F(struct vp_network, "network", vp_field_string, network, &ifname_arg, .doc = "libvirt network name"),
-    F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .doc = "host bridge name"),
+    F(struct vp_network, "network", vp_field_string, network, &ifname_arg,
+      .has_at = VP_AT(struct vp_network, has_network), .doc = "libvirt network name"),
+    F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg,
+      .has_at = VP_AT(struct vp_network, has_bridge), .doc = "host bridge name"),
     F(struct vp_network, "model", f_nic_model, model, &nic_model, .doc = "virtio (default), e1000e or e1000"),
     F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .doc = "fixed MAC address"),
     {0},
@@ -366,7 +368,7 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
 static void
 check_network(struct vp_diags *d, struct vp_network *n)
 {
-    if ((n->network != NULL) == (n->bridge != NULL)) {
+    if (n->has_network == n->has_bridge) {
         vp_error(d, VP_BAD_SELECTOR, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
         vp_hint(d, "use network: default (a libvirt network) or bridge: br0 (a host bridge)");
     }
@@ -391,6 +393,8 @@ check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
     };
     for (size_t i = 0; i < h->n_kernel_args; i++) {
         const struct vp_kernel_arg *k = &h->kernel_args[i];
+        if (!k->value)     /* already reported as malformed */
+            continue;
         for (size_t c = 0; c < VP_ARRAY_SIZE(conflicts); c++) {
             const char *a = conflicts[c].arg;
             size_t n = strlen(a);
@@ -403,7 +407,7 @@ check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
             }
         }
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(h->kernel_args[j].value, k->value) == 0) {
+            if (h->kernel_args[j].value && strcmp(h->kernel_args[j].value, k->value) == 0) {
                 vp_error(d, VP_DUPLICATE_ENTRY, &k->pos, "kernel argument '%s' is listed twice", k->value);
                 vp_hint(d, "remove one of them");
             }

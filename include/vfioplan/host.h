@@ -46,6 +46,7 @@ struct vp_device {
     int numa_node;              /* -1 unknown */
     long iommu_group;           /* -1 none */
     const char *driver;         /* bound driver, NULL if none */
+    const char *driver_module;  /* the kernel module of that driver; NULL if built in or unknown */
     const char *name;           /* from pci.ids; NULL if unknown (never in artifacts) */
     struct vp_bar bars[VP_BAR_COUNT];
     unsigned roles;             /* enum vp_host_role */

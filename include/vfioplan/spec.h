@@ -64,6 +64,7 @@ struct vp_network {
     char *bridge;               /* ... or a host bridge: exactly one is set */
     char *model;                /* virtio (default), e1000e, e1000 */
     char *mac;                  /* NULL: libvirt picks one */
+    bool has_network, has_bridge;
 };
 
 struct vp_nvidia {

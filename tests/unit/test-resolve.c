@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-resolve.c: the resolver on hosts built in memory: the 64-bit MMIO
+ * window for large-BAR GPUs, ids= versus binding by address, guest slots.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vfioplan/plan.h"
+
+enum { MAX_DEV = 32 };
+static struct vp_device devices[MAX_DEV];
+static struct vp_group groups[MAX_DEV];
+static size_t members[MAX_DEV];
+static struct vp_host host;
+
+/* One GPU function per slot on bus base+i, each in its own group; BAR sizes in bytes. */
+static void
+make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
+{
+    memset(devices, 0, sizeof(devices));
+    memset(&host, 0, sizeof(host));
+    for (unsigned i = 0; i < n; i++) {
+        struct vp_device *d = &devices[i];
+        d->addr = (struct vp_pci_addr){0, (uint8_t)(0x10 + i), 0, 0};
+        vp_pci_addr_format(&d->addr, d->addr_str);
+        d->vendor = 0x10de;
+        d->device = device;
+        d->class_code = 0x030200;
+        d->iommu_group = i;
+        d->numa_node = -1;
+        d->bars[0] = (struct vp_bar){16u << 20, 0};
+        d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
+        d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
+        members[i] = i;
+        groups[i] = (struct vp_group){i, &members[i], 1};
+    }
+    host.source = "/test";
+    host.devices = devices;
+    host.n_devices = n;
+    host.groups = groups;
+    host.n_groups = n;
+    host.cpu_vendor = VP_CPU_INTEL;
+    host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
+    host.cmdline = "";
+}
+
+static struct vp_plan *
+resolve(const char *devices_yaml, struct vp_spec **spec, struct vp_diags *d)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "apiVersion: vfioplan/v1\nhost: {name: h}\nvms:\n  - name: a\n    vcpus: 2\n    memory: 4GiB\n"
+             "    devices:\n%s",
+             devices_yaml);
+    *spec = vp_spec_parse("t.yaml", buf, strlen(buf), d);
+    assert_non_null(*spec);
+    return vp_plan_resolve(*spec, &host, d);
+}
+
+static uint64_t
+window_mib(unsigned gpus, uint64_t bar1, uint64_t bar3, unsigned assigned)
+{
+    make_host(gpus, 0x2330, bar1, bar3);
+    char yaml[128];
+    snprintf(yaml, sizeof(yaml), "      - match: {vendor: \"10de\"}\n        count: %u\n", assigned);
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve(yaml, &spec, &d);
+    assert_non_null(plan);
+    uint64_t mib = plan->vms[0].mmio64_mib;
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+    return mib;
+}
+
+static void
+test_mmio_window(void **state)
+{
+    (void)state;
+    /* H100: 128 GiB BAR1 + 32 MiB BAR3; each root port window aligned to 128 GiB */
+    assert_true(window_mib(1, 128ull << 30, 32ull << 20, 1) == 262144);     /* the usual 256 GiB for one */
+    assert_true(window_mib(8, 128ull << 30, 32ull << 20, 8) == 2097152);    /* 2 TiB for eight */
+    /* RTX 4090 with resizable BAR: 32 GiB */
+    assert_true(window_mib(1, 32ull << 30, 32ull << 20, 1) == 65536);
+    /* a 256 MiB BAR fits OVMF's default window: nothing to emit */
+    assert_true(window_mib(2, 256ull << 20, 32ull << 20, 2) == 0);
+}
+
+static void
+test_binding(void **state)
+{
+    (void)state;
+    make_host(2, 0x24b0, 256ull << 20, 32ull << 20);
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    /* one of two identical GPUs: by address */
+    struct vp_plan *plan = resolve("      - address: \"0000:11:00.0\"\n", &spec, &d);
+    assert_non_null(plan);
+    assert_int_equal(plan->n_vfio_ids, 0);
+    assert_int_equal(plan->n_bind_addresses, 1);
+    assert_string_equal(plan->bind_addresses[0], "0000:11:00.0");
+    assert_true(plan->vms[0].assigned[0].bind_by_address);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    /* both: ids= */
+    plan = resolve("      - match: {vendor: \"10de\", device: \"24b0\"}\n", &spec, &d);
+    assert_non_null(plan);
+    assert_int_equal(plan->n_vfio_ids, 1);
+    assert_string_equal(plan->vfio_ids[0], "10de:24b0");
+    assert_int_equal(plan->n_bind_addresses, 0);
+    /* softdeps for an NVIDIA GPU, never a blacklist */
+    assert_int_equal(plan->n_softdep_drivers, 2);
+    assert_string_equal(plan->softdep_drivers[0], "nouveau");
+    assert_string_equal(plan->softdep_drivers[1], "nvidia");
+    /* one guest slot per host slot */
+    assert_int_equal(plan->vms[0].n_guest_slots, 2);
+    assert_int_equal(plan->vms[0].assigned[1].guest_bus, 2);
+    /* Intel CPU: intel_iommu=on */
+    assert_int_equal(plan->n_kernel_args, 1);
+    assert_string_equal(plan->kernel_args[0], "intel_iommu=on");
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+static void
+test_group_closure(void **state)
+{
+    (void)state;
+    make_host(2, 0x2330, 128ull << 30, 32ull << 20);
+    /* put both GPUs in one group, as behind a switch without ACS */
+    devices[1].iommu_group = 0;
+    groups[0] = (struct vp_group){0, members, 2};
+    host.n_groups = 1;
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve("      - address: \"0000:10:00.0\"\n", &spec, &d);
+    assert_null(plan);
+    assert_int_equal(d.n_errors, 1);
+    assert_int_equal(d.items[0].code, VP_GROUP_NOT_WHOLE);
+    assert_int_equal(d.items[0].n_notes, 2);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mmio_window), cmocka_unit_test(test_binding), cmocka_unit_test(test_group_closure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
