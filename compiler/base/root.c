@@ -10,11 +10,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static bool no_openat2;     /* the kernel (or valgrind) lacks it: ask once */
+
 static int
 sys_openat2(int dirfd, const char *path, int flags)
 {
+    if (no_openat2) {
+        errno = ENOSYS;
+        return -1;
+    }
     struct open_how how = {.flags = (unsigned long long)flags, .resolve = RESOLVE_IN_ROOT};
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    if (fd < 0 && errno == ENOSYS)
+        no_openat2 = true;
+    return fd;
 }
 
 int

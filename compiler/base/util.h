@@ -55,5 +55,13 @@ const char *vp_nearest(const char *word, const char *const *candidates, size_t n
 /* True if buf[0..len) is valid UTF-8 without NUL bytes; *bad_offset gets the first bad byte. */
 bool vp_utf8_valid(const char *buf, size_t len, size_t *bad_offset);
 
+/* qsort that accepts an empty (NULL) array: qsort(NULL, 0, ...) is undefined behaviour. */
+static inline void
+vp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 /* qsort comparator for arrays of C strings. */
 int vp_strcmp_ptr(const void *a, const void *b);

@@ -25,8 +25,11 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
             return snprintf(buf, size, "no: %s holds the host's root filesystem", dev->addr_str), buf;
         if (dev->roles & VP_ROLE_DEFAULT_ROUTE)
             return snprintf(buf, size, "no: %s carries the host's default route", dev->addr_str), buf;
-        if (vp_device_class16(dev) == VP_CLASS_BRIDGE_HOST)
-            return snprintf(buf, size, "no: %s is a host bridge", dev->addr_str), buf;
+        unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
+        /* Host, ISA and other chipset bridges, memory controllers and system
+         * peripherals (IOMMU, RAS, uncore) are the platform itself. */
+        if ((base == 0x06 && cls != VP_CLASS_BRIDGE_OTHER) || base == 0x05 || base == 0x08)
+            return snprintf(buf, size, "no: %s [%04x] is part of the platform", dev->addr_str, cls), buf;
     }
     if (endpoints == 0)
         return snprintf(buf, size, "no: only bridges, nothing to pass through"), buf;

@@ -144,6 +144,15 @@ vp_diags_add_source(struct vp_diags *d, const char *name, const char *text, size
     return s->name;
 }
 
+const char *
+vp_diags_intern(struct vp_diags *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_sources; i++)
+        if (strcmp(d->sources[i].name, name) == 0)
+            return d->sources[i].name;
+    return vp_diags_add_source(d, name, "", 0);
+}
+
 bool
 vp_diags_has_errors(const struct vp_diags *d)
 {

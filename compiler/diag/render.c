@@ -62,7 +62,7 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
             fprintf(out, "%s[%s]: ", sev, vp_code_id(g->code));
         fprintf(out, "%s\n", g->message);
         const struct vp_source *src = find_source(d, g->pos.file);
-        if (src && g->pos.line)
+        if (src && src->len && g->pos.line)
             render_excerpt(src, &g->pos, out, color);
         for (size_t k = 0; k < g->n_notes; k++)
             fprintf(out, "note: %s\n", g->notes[k]);

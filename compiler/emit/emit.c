@@ -92,8 +92,8 @@ vp_plan_emit(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_
     for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
         if (emitters[i].applies(plan) && emitters[i].emit(plan, set, d) < 0)
             rc = -1;
-    qsort(set->items, set->n, sizeof(*set->items), artifact_cmp);
-    qsort(set->actions, set->n_actions, sizeof(*set->actions), action_cmp);
+    vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
+    vp_sort(set->actions, set->n_actions, sizeof(*set->actions), action_cmp);
     return rc;
 }
 

@@ -140,7 +140,7 @@ read_kernels(struct vp_host *host, const struct vp_root *root)
         n++;
     }
     closedir(dir);
-    qsort(items, n, sizeof(*items), kernel_cmp);
+    vp_sort(items, n, sizeof(*items), kernel_cmp);
     host->kernels = vp_arena_memdup(a, items, n * sizeof(*items));
     host->n_kernels = n;
     free(items);

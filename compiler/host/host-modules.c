@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * host-modules.c: which kernel module each bound driver lives in, read once
- * per driver from sys/bus/pci/drivers/NAME/module (absent for built-in
- * drivers). softdep lines name modules, and drivers are often named
- * otherwise (xhci_hcd is in xhci_pci, nvidia-gpu in i2c_nvidia_gpu).
+ * per driver from sys/bus/pci/drivers/NAME/module (a built-in driver has
+ * the link only if it has parameters). softdep lines name modules, and
+ * drivers are often named otherwise (xhci_hcd is in xhci_pci, nvidia-gpu in
+ * i2c_nvidia_gpu); a softdep on a built-in module is harmless.
  */
 #include <stdio.h>
 #include <string.h>

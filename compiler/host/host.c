@@ -49,7 +49,8 @@ vp_host_load(const char *path, unsigned flags, struct vp_diags *d)
     struct vp_host_priv *priv = vp_xcalloc(1, sizeof(*priv));
     struct vp_host *host = vp_arena_alloc(&priv->arena, sizeof(*host));
     host->priv = priv;
-    host->source = vp_arena_strdup(&priv->arena, path);
+    /* owned by d: diagnostics about the host outlive it */
+    host->source = vp_diags_intern(d, path);
     host->secure_boot = -1;
     host->cmdline = "";
     int rc = -1;
@@ -109,7 +110,7 @@ device_cmp(const void *a, const void *b)
 int
 vp_host_finish(struct vp_host *host, struct vp_device_list *list, struct vp_diags *d)
 {
-    qsort(list->items, list->n, sizeof(*list->items), device_cmp);
+    vp_sort(list->items, list->n, sizeof(*list->items), device_cmp);
     host->devices = list->items;
     host->n_devices = list->n;
     list->items = NULL;
@@ -145,7 +146,7 @@ vp_host_finish_groups(struct vp_host *host)
     for (size_t i = 0; i < host->n_devices; i++)
         if (host->devices[i].iommu_group >= 0)
             ids[n++] = host->devices[i].iommu_group;
-    qsort(ids, n, sizeof(*ids), long_cmp);
+    vp_sort(ids, n, sizeof(*ids), long_cmp);
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || ids[i] != ids[i - 1])

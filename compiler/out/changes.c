@@ -164,7 +164,7 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_len = len;
         ch->old_mode = mode;
     }
-    qsort(out->items, out->n, sizeof(*out->items), change_cmp);
+    vp_sort(out->items, out->n, sizeof(*out->items), change_cmp);
     vp_root_close(&root);
     return rc;
 }

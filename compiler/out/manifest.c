@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "changes.h"
 #include "emit/emit-internal.h"
 
@@ -26,5 +27,5 @@ vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan)
     for (size_t i = 0; i < set->n; i++)
         vp_strbuf_printf(&sb, "%s\n", set->items[i].path);
     vp_artifact_add_buf(set, VP_PATH_MANIFEST, 0644, &sb);
-    qsort(set->items, set->n, sizeof(*set->items), artifact_cmp);
+    vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
 }

@@ -36,7 +36,7 @@ strset_add(struct vp_resolver *r, struct strset *s, const char *v)
 static const char **
 strset_finish(struct vp_resolver *r, struct strset *s, size_t *n)
 {
-    qsort(s->items, s->n, sizeof(*s->items), vp_strcmp_ptr);
+    vp_sort(s->items, s->n, sizeof(*s->items), vp_strcmp_ptr);
     const char **out = vp_arena_memdup(r->arena, s->items, s->n * sizeof(*s->items));
     *n = s->n;
     free(s->items);

@@ -57,14 +57,14 @@ mmio64_need(const struct vp_host *h, const struct vp_plan_vm *pvm)
         for (int b = 0; b < VP_BAR_COUNT; b++)
             if ((dev->bars[b].flags & VP_BAR_MEM64) && (dev->bars[b].flags & VP_BAR_PREFETCH))
                 sizes[n++] = dev->bars[b].size;
-        qsort(sizes, n, sizeof(*sizes), size_desc);
+        vp_sort(sizes, n, sizeof(*sizes), size_desc);
         for (size_t k = 0; k < n; k++) {
             sw->size = align_up(sw->size, sizes[k]) + sizes[k];
             if (sizes[k] > sw->align)
                 sw->align = sizes[k];
         }
     }
-    qsort(w, pvm->n_guest_slots, sizeof(*w), window_desc);
+    vp_sort(w, pvm->n_guest_slots, sizeof(*w), window_desc);
     uint64_t end = 0;
     for (unsigned s = 0; s < pvm->n_guest_slots; s++) {
         if (!w[s].size)
@@ -107,7 +107,7 @@ layout_vm(struct vp_resolver *r, size_t vm)
         pvm->assigned[i].selector = p->selectors[i];
     }
     /* host address order: device indices are sorted by address */
-    qsort(pvm->assigned, pvm->n_assigned, sizeof(*pvm->assigned), assignment_cmp);
+    vp_sort(pvm->assigned, pvm->n_assigned, sizeof(*pvm->assigned), assignment_cmp);
 
     unsigned bus = 0;
     for (size_t i = 0; i < pvm->n_assigned;) {

@@ -58,6 +58,16 @@ void
 vp_resolve_groups(struct vp_resolver *r)
 {
     const struct vp_host *h = r->host;
+    /* With the IOMMU on, a function without a group cannot be isolated (AMD's
+     * root complex and IOMMU functions have none, and are never assigned). */
+    for (size_t i = 0; h->n_groups && i < h->n_devices; i++) {
+        const struct vp_selector *s = vp_resolver_selector_of(r, i);
+        if (s && h->devices[i].iommu_group < 0) {
+            vp_warning(r->d, VP_NO_IOMMU_GROUP, &s->pos, "%s has no IOMMU group, though the IOMMU is on",
+                       h->devices[i].addr_str);
+            vp_hint(r->d, "vfio cannot take a function the IOMMU does not isolate; check dmesg for DMAR/AMD-Vi messages about it");
+        }
+    }
     for (size_t gi = 0; gi < h->n_groups; gi++) {
         const struct vp_group *g = &h->groups[gi];
         /* Every VM that has a member of the group must have every endpoint in it. */

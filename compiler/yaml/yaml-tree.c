@@ -155,7 +155,7 @@ check_map_keys(struct builder *b, struct vp_ynode *map)
     struct vp_ynode **keys = vp_xmalloc(pairs * sizeof(*keys));
     for (size_t i = 0; i < pairs; i++)
         keys[i] = map->items[2 * i];
-    qsort(keys, pairs, sizeof(*keys), keycmp);
+    vp_sort(keys, pairs, sizeof(*keys), keycmp);
     for (size_t i = 1; i < pairs; i++) {
         if (strcmp(keys[i]->value, keys[i - 1]->value) == 0) {
             rc = vp_error(b->d, VP_DUPLICATE_KEY, &keys[i]->pos, "duplicate key '%s'", keys[i]->value);

@@ -77,6 +77,8 @@ void vp_note(struct vp_diags *d, const char *fmt, ...) __attribute__((format(pri
  * after the object parsed from the file is freed.
  */
 const char *vp_diags_add_source(struct vp_diags *d, const char *name, const char *text, size_t len);
+/* A copy of name that lives as long as the list: for positions in files without a quoted text. */
+const char *vp_diags_intern(struct vp_diags *d, const char *name);
 bool vp_diags_has_errors(const struct vp_diags *d);
 /* Stable order for output: by file, line, column, then the order they were added. */
 void vp_diags_sort(struct vp_diags *d);

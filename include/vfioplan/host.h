@@ -81,7 +81,7 @@ struct vp_os_release {
 };
 
 struct vp_host {
-    const char *source;         /* the ROOT directory or snapshot file, for messages */
+    const char *source;         /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
     struct vp_device *devices;  /* sorted by address */
     size_t n_devices;
     struct vp_group *groups;    /* sorted by id */

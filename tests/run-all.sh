@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite, as the README gives it and CI runs it (as root, on Debian 12):
+#   1. installs every tool the tests need (tests/setup-debian.sh test)
+#   2. build/: unit, golden and judge suites (-Wall -Wextra -Werror)
+#   3. build-sanitize/: the same suites under ASan + UBSan
+#   4. build/: the same suites under valgrind (no leaks, no errors)
+#   5. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
+set -eu
+cd "$(dirname "$0")/.."
+tests/setup-debian.sh test
+
+fast="--suite unit --suite golden --suite judges"
+[ -d build ] || meson setup build
+ninja -C build
+# shellcheck disable=SC2086  # $fast is a list of options
+meson test -C build --print-errorlogs $fast
+
+[ -d build-sanitize ] || meson setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-sanitize
+# shellcheck disable=SC2086
+meson test -C build-sanitize --setup sanitize --print-errorlogs $fast
+
+# shellcheck disable=SC2086
+meson test -C build --setup valgrind --print-errorlogs $fast
+
+if [ "${VP_SKIP_E2E:-0}" != 1 ]; then
+    meson test -C build --suite e2e --print-errorlogs
+fi
+echo "run-all: every suite passed"
