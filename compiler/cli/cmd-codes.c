@@ -8,6 +8,10 @@
 int
 vp_cmd_codes(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: vfioplan codes [--markdown]\n\nList every diagnostic code; --markdown prints the README's table.\n");
+        return VP_EXIT_OK;
+    }
     bool markdown = argc == 2 && strcmp(argv[1], "--markdown") == 0;
     if (argc > 2 || (argc == 2 && !markdown)) {
         fprintf(stderr, "usage: vfioplan codes [--markdown]\n");

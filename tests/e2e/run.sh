@@ -120,12 +120,18 @@ T_START=$(date +%s)
 log "vfioplan $VFIOPLAN; accel $ACCEL; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
 
 # ---- stage 1+2: bases and host facts, one facts boot per (flavor, topology)
-declare -A GROUP_SCEN=() FACTS_OF=()
-for s in "${SELECTED[@]}"; do
+# A facts boot runs vfioplan for every scenario of its (flavor, topology),
+# also those not selected, so --only runs share the cache with full runs.
+declare -A GROUP_SCEN=() GROUP_NEEDED=() FACTS_OF=()
+for s in "${ALL[@]}"; do
   load_scenario "$s" || exit 2
   GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$s "
 done
-for g in $(printf '%s\n' "${!GROUP_SCEN[@]}" | sort | tr ' ' '/'); do
+for s in "${SELECTED[@]}"; do
+  load_scenario "$s" || exit 2
+  GROUP_NEEDED["$S_FLAVOR $S_TOPO"]=1
+done
+for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort | tr ' ' '/'); do
   flavor=${g%/*} topo=${g#*/}
   # shellcheck disable=SC2086  # word list of scenario names
   if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$flavor $topo"]}; then
