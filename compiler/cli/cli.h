@@ -62,3 +62,6 @@ int vp_cmd_build(int argc, char **argv);
 int vp_cmd_plan(int argc, char **argv);
 int vp_cmd_scan(int argc, char **argv);
 int vp_cmd_codes(int argc, char **argv);
+int vp_cmd_snapshot(int argc, char **argv);
+int vp_cmd_apply(int argc, char **argv);
+int vp_cmd_verify(int argc, char **argv);

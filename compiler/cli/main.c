@@ -11,7 +11,10 @@ static const struct vp_command commands[] = {
     {"check", vp_cmd_check, "check SPEC [--host ROOT|SNAPSHOT]", "parse and resolve SPEC; print diagnostics and the plan's summary"},
     {"build", vp_cmd_build, "build SPEC [--host ROOT|SNAPSHOT] -o DIR", "write every artifact under DIR, laid out as under /"},
     {"plan", vp_cmd_plan, "plan SPEC [--host ROOT|SNAPSHOT] [--root DIR]", "show the diff an apply would make under DIR (default /) and its actions; exit 1 if anything would change"},
+    {"apply", vp_cmd_apply, "apply SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--no-actions]", "write the files that change under DIR (default /) atomically, with backups, and run the actions they need"},
+    {"verify", vp_cmd_verify, "verify SPEC [--host ROOT]", "after the reboot: check the IOMMU, the kernel command line, that every assigned function is on vfio-pci and every group viable; exit 1 if not"},
     {"scan", vp_cmd_scan, "scan [--host ROOT|SNAPSHOT]", "list IOMMU groups with their devices, drivers and whether each can be passed through"},
+    {"snapshot", vp_cmd_snapshot, "snapshot [--host ROOT] [-o FILE]", "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere"},
     {"codes", vp_cmd_codes, "codes [--markdown]", "list every diagnostic code"},
 };
 

@@ -42,4 +42,3 @@ void vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct
 void vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root);
 /* host-snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);
-bool vp_host_snapshot_detect(const char *path);

@@ -39,8 +39,16 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
     return rc;
 }
 
+static bool
+snapshot_detect(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static const struct vp_host_source sources[] = {
     {"tree", "a directory shaped like / (the live system is /)", tree_detect, tree_load},
+    {"snapshot", "a file written by 'vfioplan snapshot'", snapshot_detect, vp_host_snapshot_load},
 };
 
 struct vp_host *

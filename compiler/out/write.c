@@ -252,3 +252,35 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
     close(rootfd);
     return rc;
 }
+
+int
+vp_file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = path};
+    char *dir = vp_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (dirfd < 0)
+        return vp_error(d, VP_WRITE_FAILED, &pos, "cannot open the directory of %s: %s", path, strerror(errno));
+    char tmp[64];
+    int rc = write_temp(dirfd, data, len, mode, tmp);
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+        unlinkat(dirfd, tmp, 0);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = fsync(dirfd);
+    int err = errno;
+    close(dirfd);
+    if (rc < 0)
+        return vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s: %s", path, strerror(err));
+    return 0;
+}

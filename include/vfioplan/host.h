@@ -94,6 +94,7 @@ struct vp_host {
     int secure_boot;            /* 1 on, 0 off, -1 unknown */
     struct vp_kernel *kernels;  /* installed, sorted by version string */
     size_t n_kernels;
+    bool from_snapshot;         /* read from a snapshot file, not a tree */
     void *priv;
 };
 
@@ -112,6 +113,9 @@ enum vp_host_flags {
 /* Loads facts from path (a directory ROOT, or a snapshot file); NULL with diagnostics on error. */
 struct vp_host *vp_host_load(const char *path, unsigned flags, struct vp_diags *d);
 void vp_host_free(struct vp_host **host);
+
+/* 0 if live has the same devices (address, ids, subsystem, class) and IOMMU groups as snap; else -1 with a VP6001 listing the differences. */
+int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct vp_diags *d);
 
 /* Lookups; NULL / -1 when absent. */
 const struct vp_device *vp_host_find(const struct vp_host *host, const struct vp_pci_addr *addr);

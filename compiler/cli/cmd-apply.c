@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-apply.c: `vfioplan apply`: write the files that change (atomically,
+ * keeping a backup of what they replace, removing what vfioplan no longer
+ * generates) and run the actions those changes need. When the plan is
+ * compiled from a snapshot, the root's own devices must still match it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "out/actions.h"
+#include "out/changes.h"
+#include "out/write.h"
+
+#define VP_BACKUP_DIR "var/backups/vfioplan"
+
+int
+vp_cmd_apply(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrn", true, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    struct vp_changes ch = {0};
+    int rc = VP_EXIT_ERROR;
+    if (vp_compile_run(&c, &opt, 0) < 0)
+        goto out;
+    if (c.host->from_snapshot) {
+        struct vp_host *live = vp_host_load(opt.root, 0, &c.diags);
+        int drift = live ? vp_host_drift(c.host, live, &c.diags) : -1;
+        vp_host_free(&live);
+        if (drift < 0)
+            goto out;
+    }
+    if (vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) < 0)
+        goto out;
+    if (ch.n == 0) {
+        printf("vfioplan: nothing to do: %s is up to date\n", opt.root);
+        goto out;
+    }
+    struct vp_write_options wo = {.backup_dir = VP_BACKUP_DIR};
+    if (vp_tree_commit(opt.root, &ch, &wo, &c.diags) < 0)
+        goto out;
+    for (size_t i = 0; i < ch.n; i++) {
+        static const char *const verbs[] = {[VP_CHANGE_CREATE] = "created", [VP_CHANGE_MODIFY] = "updated",
+                                            [VP_CHANGE_DELETE] = "removed"};
+        printf("vfioplan: %s /%s\n", verbs[ch.items[i].kind], ch.items[i].path);
+    }
+    if (opt.no_actions)
+        printf("vfioplan: --no-actions: not running the actions 'vfioplan plan' listed\n");
+    else
+        vp_actions_run(&c.artifacts, &ch, opt.root, stdout, &c.diags);
+out:
+    rc = vp_cli_report(&c, &opt);
+    vp_changes_free(&ch);
+    vp_compile_free(&c);
+    return rc;
+}

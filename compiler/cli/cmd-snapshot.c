@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd-snapshot.c: `vfioplan snapshot`: the host's facts into a file, for compiling off the host. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "out/write.h"
+#include "vfioplan/snapshot.h"
+
+int
+vp_cmd_snapshot(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("snapshot"), "Ho", false, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    c.host = vp_host_load(opt.host, VP_HOST_NAMES, &c.diags);
+    char *text = NULL;
+    size_t len = 0;
+    if (c.host && vp_snapshot_write(c.host, true, &text, &len, &c.diags) == 0) {
+        if (opt.output)
+            vp_file_write_atomic(opt.output, text, len, 0644, &c.diags);
+        else
+            fwrite(text, 1, len, stdout);
+    }
+    free(text);
+    int rc = vp_cli_report(&c, &opt);
+    vp_compile_free(&c);
+    return rc;
+}

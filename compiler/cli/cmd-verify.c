@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-verify.c: `vfioplan verify`: after the reboot, on the host: is the
+ * IOMMU on, is every kernel argument on the running command line, is every
+ * assigned function on vfio-pci, is every group viable? One line per check;
+ * exit 1 if any fails, with the field guide's advice where it applies.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct verdicts {
+    unsigned passed, failed;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", ok ? "ok  " : "FAIL");
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    if (!ok && advice)
+        printf("     hint: %s\n", advice);
+    ok ? v->passed++ : v->failed++;
+}
+
+static bool
+cmdline_has(const char *cmdline, const char *arg)
+{
+    size_t n = strlen(arg);
+    for (const char *p = cmdline; (p = strstr(p, arg)); p += n)
+        if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static bool
+viable_driver(const char *drv)
+{
+    return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
+}
+
+static void
+verify_plan(const struct vp_plan *p, struct verdicts *v)
+{
+    const struct vp_host *h = p->host;
+    check(v, h->n_groups > 0, "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
+          "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
+    const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB ? "run update-grub (vfioplan apply does) and reboot"
+                                                                  : "run the bootloader action of 'vfioplan plan' and reboot";
+    for (size_t i = 0; i < p->n_kernel_args; i++)
+        check(v, cmdline_has(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s", p->kernel_args[i]);
+    for (size_t vm = 0; vm < p->n_vms; vm++) {
+        const struct vp_plan_vm *pvm = &p->vms[vm];
+        for (size_t i = 0; i < pvm->n_assigned; i++) {
+            const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
+            bool ok = dev->driver && strcmp(dev->driver, "vfio-pci") == 0;
+            char advice[300];
+            snprintf(advice, sizeof(advice),
+                     "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
+                     dev->driver ? dev->driver : "no driver");
+            check(v, ok, dev->driver ? advice : "nothing claimed it: load vfio-pci (modprobe vfio-pci) and check dmesg for vfio-pci errors",
+                  "%s (VM %s) is bound to vfio-pci%s%s", dev->addr_str, pvm->spec->name, ok ? "" : ": it is on ",
+                  ok ? "" : (dev->driver ? dev->driver : "no driver"));
+        }
+        /* each group of the VM once */
+        for (size_t i = 0; i < pvm->n_assigned; i++) {
+            const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
+            const struct vp_group *g = dev->iommu_group >= 0 ? vp_host_group(h, dev->iommu_group) : NULL;
+            /* report a group once, at its first assigned member */
+            bool first = g != NULL;
+            for (size_t k = 0; first && k < i; k++)
+                first = h->devices[pvm->assigned[k].device].iommu_group != dev->iommu_group;
+            if (!first)
+                continue;
+            const char *bad = NULL;
+            for (size_t k = 0; k < g->n_members && !bad; k++)
+                if (!viable_driver(h->devices[g->members[k]].driver))
+                    bad = h->devices[g->members[k]].addr_str;
+            check(v, !bad, "every member of the group must be on vfio-pci (or pci-stub, or a bridge's pcieport)",
+                  "IOMMU group %ld is viable%s%s", g->id, bad ? ": " : "", bad ? bad : "");
+        }
+    }
+}
+
+int
+vp_cmd_verify(int argc, char **argv)
+{
+    struct vp_options opt;
+    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), "H", true, &opt) < 0)
+        return VP_EXIT_ERROR;
+    struct vp_compile c = {0};
+    vp_compile_run(&c, &opt, 0);
+    int rc = vp_cli_report(&c, &opt);
+    if (rc == VP_EXIT_OK) {
+        struct verdicts v = {0};
+        verify_plan(c.plan, &v);
+        printf("verify: %u passed, %u failed\n", v.passed, v.failed);
+        rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
+    }
+    vp_compile_free(&c);
+    return rc;
+}

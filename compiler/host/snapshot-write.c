@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot-write.c: host facts to a versioned YAML file, with libyaml's
+ * emitter. A snapshot holds every fact the compiler uses (and the device
+ * names, for scan), so that compiling from it on a machine without the
+ * hardware gives the same bytes as compiling on the host.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/strbuf.h"
+#include "host-internal.h"
+#include "vfioplan/snapshot.h"
+
+struct emit {
+    yaml_emitter_t e;
+    bool failed;
+};
+
+static int
+on_write(void *data, unsigned char *buffer, size_t size)
+{
+    vp_strbuf_add(data, (const char *)buffer, size);
+    return 1;
+}
+
+static void
+ev(struct emit *m, yaml_event_t *event)
+{
+    if (!m->failed && !yaml_emitter_emit(&m->e, event))
+        m->failed = true;
+}
+
+static void
+scalar(struct emit *m, const char *v, bool quoted)
+{
+    yaml_event_t event;
+    yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, quoted,
+                                 quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+    ev(m, &event);
+}
+
+static void
+map_start(struct emit *m, bool flow)
+{
+    yaml_event_t event;
+    yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+    ev(m, &event);
+}
+
+static void
+map_end(struct emit *m)
+{
+    yaml_event_t event;
+    yaml_mapping_end_event_initialize(&event);
+    ev(m, &event);
+}
+
+static void
+seq_start(struct emit *m, bool flow)
+{
+    yaml_event_t event;
+    yaml_sequence_start_event_initialize(&event, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+    ev(m, &event);
+}
+
+static void
+seq_end(struct emit *m)
+{
+    yaml_event_t event;
+    yaml_sequence_end_event_initialize(&event);
+    ev(m, &event);
+}
+
+/* key: "value" (strings quoted, so that "22.04" or "on" stay strings for any reader) */
+static void
+kv_str(struct emit *m, const char *k, const char *v)
+{
+    if (!v)
+        return;
+    scalar(m, k, false);
+    scalar(m, v, true);
+}
+
+static void
+kv_num(struct emit *m, const char *k, long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%lld", v);
+    scalar(m, k, false);
+    scalar(m, buf, false);
+}
+
+static void
+kv_bool(struct emit *m, const char *k, bool v)
+{
+    scalar(m, k, false);
+    scalar(m, v ? "true" : "false", false);
+}
+
+static void
+emit_device(struct emit *m, const struct vp_device *d, bool names)
+{
+    char buf[32];
+    map_start(m, false);
+    kv_str(m, "address", d->addr_str);
+    snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
+    kv_str(m, "id", buf);
+    snprintf(buf, sizeof(buf), "%04x:%04x", d->subsystem_vendor, d->subsystem_device);
+    kv_str(m, "subsystem", buf);
+    snprintf(buf, sizeof(buf), "%06x", d->class_code);
+    kv_str(m, "class", buf);
+    snprintf(buf, sizeof(buf), "%02x", d->revision);
+    kv_str(m, "revision", buf);
+    if (d->multifunction)
+        kv_bool(m, "multifunction", true);
+    if (d->numa_node >= 0)
+        kv_num(m, "numa_node", d->numa_node);
+    if (d->iommu_group >= 0)
+        kv_num(m, "iommu_group", d->iommu_group);
+    kv_str(m, "driver", d->driver);
+    kv_str(m, "driver_module", d->driver_module);
+    if (names)
+        kv_str(m, "name", d->name);
+    if (d->roles) {
+        scalar(m, "roles", false);
+        seq_start(m, true);
+        if (d->roles & VP_ROLE_BOOT_VGA)
+            scalar(m, "boot_vga", false);
+        if (d->roles & VP_ROLE_ROOT_STORAGE)
+            scalar(m, "root_storage", false);
+        if (d->roles & VP_ROLE_DEFAULT_ROUTE)
+            scalar(m, "default_route", false);
+        seq_end(m);
+        kv_str(m, "role_detail", d->role_detail);
+    }
+    bool any = false;
+    for (int b = 0; b < VP_BAR_COUNT; b++)
+        any |= d->bars[b].size != 0;
+    if (any) {
+        scalar(m, "bars", false);
+        seq_start(m, false);
+        for (int b = 0; b < VP_BAR_COUNT; b++) {
+            if (!d->bars[b].size)
+                continue;
+            map_start(m, true);
+            kv_num(m, "index", b);
+            kv_num(m, "size", (long long)d->bars[b].size);
+            const unsigned f = d->bars[b].flags;
+            kv_str(m, "type", f & VP_BAR_IO ? "io" : f & VP_BAR_MEM64 ? (f & VP_BAR_PREFETCH ? "mem64-prefetch" : "mem64")
+                                                     : (f & VP_BAR_PREFETCH ? "mem32-prefetch" : "mem32"));
+            map_end(m);
+        }
+        seq_end(m);
+    }
+    map_end(m);
+}
+
+int
+vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, struct vp_diags *d)
+{
+    struct vp_strbuf sb = {0};
+    vp_strbuf_puts(&sb, "# vfioplan host snapshot: the facts vfioplan compiles against, written by\n"
+                        "# 'vfioplan snapshot'. Use it with --host FILE to compile off the host.\n");
+    struct emit m = {0};
+    yaml_emitter_initialize(&m.e);
+    yaml_emitter_set_output(&m.e, on_write, &sb);
+    yaml_emitter_set_unicode(&m.e, 1);
+    yaml_emitter_set_width(&m.e, 120);
+    yaml_event_t event;
+    yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING);
+    ev(&m, &event);
+    yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1);
+    ev(&m, &event);
+    map_start(&m, false);
+    kv_str(&m, "apiVersion", VP_SNAPSHOT_API_VERSION);
+    kv_str(&m, "kind", "HostSnapshot");
+
+    scalar(&m, "os", false);
+    map_start(&m, false);
+    kv_str(&m, "id", h->os.id);
+    kv_str(&m, "id_like", h->os.id_like);
+    kv_str(&m, "version_id", h->os.version_id);
+    kv_str(&m, "pretty_name", h->os.pretty_name);
+    map_end(&m);
+
+    scalar(&m, "cpu", false);
+    map_start(&m, false);
+    kv_str(&m, "vendor", h->cpu_vendor == VP_CPU_INTEL ? "intel" : h->cpu_vendor == VP_CPU_AMD ? "amd" : "unknown");
+    kv_str(&m, "model", h->cpu_model);
+    map_end(&m);
+
+    kv_str(&m, "cmdline", h->cmdline);
+    scalar(&m, "firmware", false);
+    map_start(&m, false);
+    kv_bool(&m, "efi", h->efi);
+    if (h->secure_boot >= 0)
+        kv_bool(&m, "secure_boot", h->secure_boot == 1);
+    map_end(&m);
+
+    scalar(&m, "kernels", false);
+    seq_start(&m, false);
+    for (size_t i = 0; i < h->n_kernels; i++) {
+        map_start(&m, true);
+        kv_str(&m, "version", h->kernels[i].version);
+        kv_bool(&m, "running", h->kernels[i].running);
+        kv_bool(&m, "vfio_pci_builtin", h->kernels[i].vfio_pci_builtin);
+        map_end(&m);
+    }
+    seq_end(&m);
+
+    scalar(&m, "devices", false);
+    seq_start(&m, false);
+    for (size_t i = 0; i < h->n_devices; i++)
+        emit_device(&m, &h->devices[i], names);
+    seq_end(&m);
+    map_end(&m);
+    yaml_document_end_event_initialize(&event, 1);
+    ev(&m, &event);
+    yaml_stream_end_event_initialize(&event);
+    ev(&m, &event);
+    bool failed = m.failed;
+    const char *problem = m.e.problem;
+    yaml_emitter_delete(&m.e);
+    if (failed) {
+        vp_strbuf_free(&sb);
+        return vp_error(d, VP_SNAPSHOT_INVALID, &(struct vp_pos){.file = h->source}, "cannot write the snapshot: %s",
+                        problem ? problem : "emitter error");
+    }
+    *out = vp_strbuf_steal(&sb, len);
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot.h: host facts as a file. `vfioplan snapshot` writes one on the
+ * host; `--host FILE` reads it anywhere, and compiling from it gives the
+ * same artifacts as compiling on the host.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfioplan/diag.h"
+#include "vfioplan/host.h"
+
+#define VP_SNAPSHOT_API_VERSION "vfioplan/snapshot-v1"
+/* The largest snapshot read: a 20,000-function host takes about 7 MiB. */
+#define VP_SNAPSHOT_MAX_BYTES (64u * 1024 * 1024)
+
+/* The snapshot text (caller frees *out); names: include pci.ids names (for scan). */
+int vp_snapshot_write(const struct vp_host *host, bool names, char **out, size_t *len, struct vp_diags *d);
