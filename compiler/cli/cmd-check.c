@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "json-out.h"
 
 static void
 print_summary(FILE *out, const struct vp_plan *p)
@@ -54,8 +55,14 @@ vp_cmd_check(int argc, char **argv)
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);
     int rc = vp_cli_report(&c, &opt);
-    if (rc == VP_EXIT_OK)
+    if (opt.format == VP_FORMAT_JSON) {
+        struct json_object *doc = vp_json_begin("check");
+        if (rc == VP_EXIT_OK)
+            json_object_object_add(doc, "plan", vp_json_plan(c.plan));
+        vp_json_finish(doc, &c.diags, rc);
+    } else if (rc == VP_EXIT_OK) {
         print_summary(stdout, c.plan);
+    }
     vp_compile_free(&c);
     return rc;
 }

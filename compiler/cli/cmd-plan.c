@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "json-out.h"
 #include "out/changes.h"
 
 int
@@ -21,7 +22,16 @@ vp_cmd_plan(int argc, char **argv)
     struct vp_changes ch = {0};
     bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
     int rc = vp_cli_report(&c, &opt);
-    if (ok && rc == VP_EXIT_OK) {
+    if (opt.format == VP_FORMAT_JSON) {
+        struct json_object *doc = vp_json_begin("plan");
+        json_object_object_add(doc, "root", json_object_new_string(opt.root));
+        if (ok && rc == VP_EXIT_OK) {
+            json_object_object_add(doc, "files", vp_json_files(&ch));
+            json_object_object_add(doc, "actions", vp_json_actions(&c.artifacts, &ch));
+            rc = ch.n ? VP_EXIT_CHANGES : VP_EXIT_OK;
+        }
+        vp_json_finish(doc, &c.diags, rc);
+    } else if (ok && rc == VP_EXIT_OK) {
         struct vp_strbuf out = {0};
         vp_changes_render_diff(&out, &ch);
         const char **paths = vp_changes_paths(&ch);

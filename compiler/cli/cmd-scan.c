@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json-out.h"
 
 /* Why a group cannot be passed through, or NULL if it can. */
 static const char *
@@ -20,19 +21,19 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
             continue;
         endpoints++;
         if (dev->roles & VP_ROLE_BOOT_VGA)
-            return snprintf(buf, size, "no: %s is the host's boot VGA", dev->addr_str), buf;
+            return snprintf(buf, size, "%s is the host's boot VGA", dev->addr_str), buf;
         if (dev->roles & VP_ROLE_ROOT_STORAGE)
-            return snprintf(buf, size, "no: %s holds the host's root filesystem", dev->addr_str), buf;
+            return snprintf(buf, size, "%s holds the host's root filesystem", dev->addr_str), buf;
         if (dev->roles & VP_ROLE_DEFAULT_ROUTE)
-            return snprintf(buf, size, "no: %s carries the host's default route", dev->addr_str), buf;
+            return snprintf(buf, size, "%s carries the host's default route", dev->addr_str), buf;
         unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
         /* Host, ISA and other chipset bridges, memory controllers and system
          * peripherals (IOMMU, RAS, uncore) are the platform itself. */
         if ((base == 0x06 && cls != VP_CLASS_BRIDGE_OTHER) || base == 0x05 || base == 0x08)
-            return snprintf(buf, size, "no: %s [%04x] is part of the platform", dev->addr_str, cls), buf;
+            return snprintf(buf, size, "%s [%04x] is part of the platform", dev->addr_str, cls), buf;
     }
     if (endpoints == 0)
-        return snprintf(buf, size, "no: only bridges, nothing to pass through"), buf;
+        return snprintf(buf, size, "only bridges, nothing to pass through"), buf;
     return NULL;
 }
 
@@ -44,6 +45,55 @@ print_device(const struct vp_device *dev)
            vp_device_is_bridge(dev) ? " (bridge: stays with the host)" : "");
 }
 
+static void
+scan_text(const struct vp_host *h)
+{
+    for (size_t i = 0; i < h->n_groups; i++) {
+        const struct vp_group *g = &h->groups[i];
+        char why[160];
+        const char *no = group_verdict(h, g, why, sizeof(why));
+        printf("IOMMU group %ld: %s%s\n", g->id, no ? "no: " : "can be passed through whole", no ? no : "");
+        for (size_t k = 0; k < g->n_members; k++)
+            print_device(&h->devices[g->members[k]]);
+    }
+    size_t ungrouped = 0;
+    for (size_t i = 0; i < h->n_devices; i++)
+        ungrouped += h->devices[i].iommu_group < 0;
+    if (ungrouped) {
+        printf("No IOMMU group (%zu function%s)%s\n", ungrouped, ungrouped == 1 ? "" : "s",
+               h->n_groups ? "" : ": the IOMMU is off; nothing can be passed through until it is on");
+        for (size_t i = 0; i < h->n_devices; i++)
+            if (h->devices[i].iommu_group < 0)
+                print_device(&h->devices[i]);
+    }
+}
+
+static void
+scan_json(struct json_object *doc, const struct vp_host *h)
+{
+    struct json_object *groups = json_object_new_array();
+    for (size_t i = 0; i < h->n_groups; i++) {
+        const struct vp_group *g = &h->groups[i];
+        char why[160];
+        const char *no = group_verdict(h, g, why, sizeof(why));
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_int64(g->id));
+        json_object_object_add(o, "viable", json_object_new_boolean(no == NULL));
+        json_object_object_add(o, "reason", no ? json_object_new_string(no) : NULL);
+        struct json_object *devs = json_object_new_array();
+        for (size_t k = 0; k < g->n_members; k++)
+            json_object_array_add(devs, vp_json_device(&h->devices[g->members[k]]));
+        json_object_object_add(o, "devices", devs);
+        json_object_array_add(groups, o);
+    }
+    json_object_object_add(doc, "groups", groups);
+    struct json_object *ungrouped = json_object_new_array();
+    for (size_t i = 0; i < h->n_devices; i++)
+        if (h->devices[i].iommu_group < 0)
+            json_object_array_add(ungrouped, vp_json_device(&h->devices[i]));
+    json_object_object_add(doc, "ungrouped", ungrouped);
+}
+
 int
 vp_cmd_scan(int argc, char **argv)
 {
@@ -53,26 +103,13 @@ vp_cmd_scan(int argc, char **argv)
     struct vp_compile c = {0};
     c.host = vp_host_load(opt.host, VP_HOST_NAMES, &c.diags);
     int rc = vp_cli_report(&c, &opt);
-    if (c.host) {
-        const struct vp_host *h = c.host;
-        for (size_t i = 0; i < h->n_groups; i++) {
-            const struct vp_group *g = &h->groups[i];
-            char why[160];
-            const char *no = group_verdict(h, g, why, sizeof(why));
-            printf("IOMMU group %ld: %s\n", g->id, no ? no : "can be passed through whole");
-            for (size_t k = 0; k < g->n_members; k++)
-                print_device(&h->devices[g->members[k]]);
-        }
-        size_t ungrouped = 0;
-        for (size_t i = 0; i < h->n_devices; i++)
-            ungrouped += h->devices[i].iommu_group < 0;
-        if (ungrouped) {
-            printf("No IOMMU group (%zu function%s)%s\n", ungrouped, ungrouped == 1 ? "" : "s",
-                   h->n_groups ? "" : ": the IOMMU is off; nothing can be passed through until it is on");
-            for (size_t i = 0; i < h->n_devices; i++)
-                if (h->devices[i].iommu_group < 0)
-                    print_device(&h->devices[i]);
-        }
+    if (opt.format == VP_FORMAT_JSON) {
+        struct json_object *doc = vp_json_begin("scan");
+        if (c.host)
+            scan_json(doc, c.host);
+        vp_json_finish(doc, &c.diags, rc);
+    } else if (c.host) {
+        scan_text(c.host);
     }
     vp_compile_free(&c);
     return rc;

@@ -7,12 +7,17 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+
 #include "cli.h"
+#include "json-out.h"
 
 struct verdicts {
     unsigned passed, failed;
+    struct json_object *checks;     /* NULL: print as text */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -20,12 +25,20 @@ check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%s ", ok ? "ok  " : "FAIL");
-    vprintf(fmt, ap);
+    char *what = vp_xvasprintf(fmt, ap);
     va_end(ap);
-    putchar('\n');
-    if (!ok && advice)
-        printf("     hint: %s\n", advice);
+    if (v->checks) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "ok", json_object_new_boolean(ok));
+        json_object_object_add(o, "check", json_object_new_string(what));
+        json_object_object_add(o, "hint", !ok && advice ? json_object_new_string(advice) : NULL);
+        json_object_array_add(v->checks, o);
+    } else {
+        printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+        if (!ok && advice)
+            printf("     hint: %s\n", advice);
+    }
+    free(what);
     ok ? v->passed++ : v->failed++;
 }
 
@@ -92,16 +105,26 @@ int
 vp_cmd_verify(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), "H", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), "Hf", true, &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);
     int rc = vp_cli_report(&c, &opt);
+    struct verdicts v = {0};
+    struct json_object *doc = opt.format == VP_FORMAT_JSON ? vp_json_begin("verify") : NULL;
+    if (doc)
+        v.checks = json_object_new_array();
     if (rc == VP_EXIT_OK) {
-        struct verdicts v = {0};
         verify_plan(c.plan, &v);
-        printf("verify: %u passed, %u failed\n", v.passed, v.failed);
         rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
+        if (!doc)
+            printf("verify: %u passed, %u failed\n", v.passed, v.failed);
+    }
+    if (doc) {
+        json_object_object_add(doc, "checks", v.checks);
+        json_object_object_add(doc, "passed", json_object_new_int64(v.passed));
+        json_object_object_add(doc, "failed", json_object_new_int64(v.failed));
+        vp_json_finish(doc, &c.diags, rc);
     }
     vp_compile_free(&c);
     return rc;

@@ -10,7 +10,9 @@
    its shape or values (the codes below) is invalid there too: the C tables
    and the published schema agree on what a spec is;
 3. patch -p1: the diff 'vfioplan plan' prints for an example, applied to an
-   empty root, gives exactly the tree 'vfioplan build' writes.
+   empty root, gives exactly the tree 'vfioplan build' writes;
+4. every --format json document of the golden cases validates against
+   schema/vfioplan-output-v1.schema.json.
 """
 import argparse
 import glob
@@ -110,9 +112,28 @@ def main():
             err = next(validator.iter_errors(data))
             problems.append("%s: vfioplan accepts its shape but the schema refuses it: %s at %s" %
                             (case, err.message, "/".join(map(str, err.path))))
+    # 4. every JSON document a golden case expects validates against the output schema
+    out_schema = json.load(open(os.path.join(REPO, "schema/vfioplan-output-v1.schema.json")))
+    jsonschema.Draft7Validator.check_schema(out_schema)
+    out_validator = jsonschema.Draft7Validator(out_schema)
+    documents = 0
+    for case in sorted(glob.glob(os.path.join(REPO, "tests/cases/*"))):
+        args = os.path.join(case, "args")
+        if not os.path.exists(args) or "--format json" not in open(args).read():
+            continue
+        doc = json.load(open(os.path.join(case, "expected/stdout")))
+        documents += 1
+        for err in out_validator.iter_errors(doc):
+            problems.append("%s: output does not match schema/vfioplan-output-v1.schema.json: %s at %s" %
+                            (case, err.message, "/".join(map(str, err.path))))
+        if str(doc.get("exit")) != open(os.path.join(case, "expected/exit")).read().strip():
+            problems.append("%s: the document's exit differs from the process exit code" % case)
+    if documents < 5:
+        problems.append("only %d JSON documents checked; the json-* cases are missing" % documents)
     for p in problems:
         print("FAIL " + p)
-    print("judges: %d trees judged, %d specs against the schema, %d problems" % (len(trees), checked, len(problems)))
+    print("judges: %d trees judged, %d specs against the schema, %d JSON documents, %d problems" %
+          (len(trees), checked, documents, len(problems)))
     return 1 if problems else 0
 
 

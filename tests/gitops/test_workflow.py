@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The GitOps workflow end to end with the real binary: snapshot round trips,
+apply (idempotence, backups, manifest clean-up, the actions it runs), drift
+refusal, verify. Run: test_workflow.py VFIOPLAN (VFIOPLAN_WRAPPER wraps it)."""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VFIOPLAN = None
+EXAMPLES = ["dgx-h100", "workstation", "two-identical-gpus"]
+
+
+def vp(*args, env=None, cwd=None):
+    wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
+    e = dict(os.environ, LC_ALL="C", NO_COLOR="1")
+    e.update(env or {})
+    r = subprocess.run(wrapper + [VFIOPLAN] + list(args), capture_output=True, text=True, env=e, cwd=cwd)
+    r.stderr = "".join(l for l in r.stderr.splitlines(True) if not re.match(r"^--\d+-- ", l))
+    if r.returncode > 2 or r.returncode < 0:
+        raise AssertionError("vfioplan died (%d): %s" % (r.returncode, r.stderr))
+    return r
+
+
+def read(path, mode="r"):
+    with open(path, mode) as f:
+        return f.read()
+
+
+def tree(top):
+    out = {}
+    for d, _, files in os.walk(top):
+        for f in files:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, top)] = (os.stat(p).st_mode & 0o7777, read(p, "rb"))
+    return out
+
+
+def mkhost(table, dest):
+    subprocess.run([sys.executable, os.path.join(REPO, "tests/tools/mkhost.py"), table, dest], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+class Workflow(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="vp-gitops-")
+        self.stubs = os.path.join(self.tmp, "stubs")
+        os.mkdir(self.stubs)
+        self.log = os.path.join(self.tmp, "actions.log")
+        # apply runs actions as `chroot ROOT CMD` for a root other than /: a stub records them
+        with open(os.path.join(self.stubs, "chroot"), "w") as f:
+            f.write('#!/bin/sh\nshift\necho "$*" >> "%s"\n' % self.log)
+        os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
+        self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def actions(self):
+        if not os.path.exists(self.log):
+            return []
+        lines = read(self.log).splitlines()
+        os.unlink(self.log)
+        return lines
+
+    def root_from(self, table):
+        root = os.path.join(self.tmp, "root")
+        mkhost(os.path.join(REPO, "tests/hosts", table + ".table"), root)
+        return root
+
+    def spec(self, text):
+        path = os.path.join(self.tmp, "spec.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_snapshot_round_trip(self):
+        """compiling from a snapshot gives the same bytes as from the tree it was taken from"""
+        for ex in EXAMPLES:
+            host = os.path.join(REPO, "examples", ex, "host")
+            spec = os.path.join(REPO, "examples", ex, "spec.yaml")
+            snap = os.path.join(self.tmp, ex + ".snapshot.yaml")
+            self.assertEqual(vp("snapshot", "--host", host, "-o", snap).returncode, 0)
+            a, b = os.path.join(self.tmp, ex + "-tree"), os.path.join(self.tmp, ex + "-snap")
+            self.assertEqual(vp("build", spec, "--host", host, "-o", a).returncode, 0)
+            self.assertEqual(vp("build", spec, "--host", snap, "-o", b).returncode, 0)
+            self.assertEqual(tree(a), tree(b), ex)
+            self.assertEqual(vp("scan", "--host", host).stdout, vp("scan", "--host", snap).stdout, ex)
+            # a snapshot of a snapshot is the same file
+            again = os.path.join(self.tmp, ex + ".again.yaml")
+            vp("snapshot", "--host", snap, "-o", again)
+            self.assertEqual(read(snap), read(again))
+
+    def test_apply_idempotent_with_actions(self):
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml"])
+        before = tree(os.path.join(root, "etc"))
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to do", r.stdout)
+        self.assertEqual(self.actions(), [])
+        self.assertEqual(tree(os.path.join(root, "etc")), before)
+        self.assertEqual(vp("plan", spec, "--host", root, "--root", root).returncode, 0)
+
+    def test_only_needed_actions_backup_and_cleanup(self):
+        root = self.root_from("tiny")
+        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        spec = self.spec(base)
+        vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.actions()
+        conf = os.path.join(root, "etc/modprobe.d/vfioplan.conf")
+        old = read(conf)
+        # more memory changes only the domain XML: only virsh define runs
+        self.spec(base.replace("memory: 16GiB", "memory: 24GiB"))
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.actions(), ["virsh define /etc/vfioplan/vms/gamer.xml"])
+        # a hand-edited owned file is replaced, and its old version kept
+        with open(conf, "w") as f:
+            f.write(old + "# local edit\n")
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertIn("updated /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all"])
+        backup = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d/vfioplan.conf")
+        self.assertEqual(read(backup), old + "# local edit\n")
+        self.assertEqual(read(conf), old)
+        # dropping the guest section removes the guest script (the manifest owned it), nothing else
+        self.spec(base.replace("    guest:\n      os: ubuntu-24.04\n", ""))
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertIn("removed /etc/vfioplan/guest/gamer-setup.sh", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/guest/gamer-setup.sh")))
+        self.assertTrue(os.path.exists(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/guest/gamer-setup.sh")))
+        self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
+
+    def test_no_actions(self):
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions", env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.actions(), [])
+        self.assertTrue(os.path.exists(os.path.join(root, "etc/modprobe.d/vfioplan.conf")))
+
+    def test_failed_action_reported(self):
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        with open(os.path.join(self.stubs, "chroot"), "w") as f:
+            f.write("#!/bin/sh\nexit 3\n")
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP6002]: 'update-initramfs -u -k all' failed (exit status 3)", r.stderr)
+
+    def test_drift_refused(self):
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        snap = os.path.join(self.tmp, "tiny.snapshot.yaml")
+        vp("snapshot", "--host", root, "-o", snap)
+        # the same host: apply goes ahead
+        r = vp("apply", spec, "--host", snap, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # the GPU was swapped for another model, and the NIC shared the NVMe's group: refused, nothing written
+        text = read(snap)
+        drifted = os.path.join(self.tmp, "drifted.yaml")
+        with open(drifted, "w") as f:
+            f.write(text.replace('id: "10de:2504"', 'id: "10de:2503"')
+                    .replace('address: "0000:03:00.0"\n', 'address: "0000:03:00.0"\n  iommu_group: 6\n', 1)
+                    .replace("  iommu_group: 7\n", ""))
+        before = tree(os.path.join(root, "etc"))
+        r = vp("apply", spec, "--host", drifted, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP6001]", r.stderr)
+        self.assertIn("0000:01:00.0 was [10de:2503]", r.stderr)
+        self.assertIn("the IOMMU group of 0000:02:00.0 held {0000:02:00.0 0000:03:00.0}, now holds {0000:02:00.0}", r.stderr)
+        self.assertEqual(tree(os.path.join(root, "etc")), before)
+
+
+if __name__ == "__main__":
+    VFIOPLAN = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
