@@ -28,6 +28,7 @@ struct vp_options {
     enum vp_format format;
     bool color;
     bool no_actions;
+    const char *pool;           /* --pool: the OpenShift machine config pool */
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -46,7 +47,7 @@ struct vp_command {
     const char *summary;
 };
 
-/* Parses argv for a command: takes the options named in allowed (H host, r root, o output, f format, n no-actions), and one SPEC if want_spec. */
+/* Parses argv for a command: takes the options named in allowed (H host, r root, o output, f format, n no-actions, p pool), and one SPEC if want_spec. */
 int vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *allowed, bool want_spec,
                  struct vp_options *opt);
 /* Loads, resolves and emits; 0 or -1 (diagnostics in c->diags). */
@@ -65,3 +66,4 @@ int vp_cmd_codes(int argc, char **argv);
 int vp_cmd_snapshot(int argc, char **argv);
 int vp_cmd_apply(int argc, char **argv);
 int vp_cmd_verify(int argc, char **argv);
+int vp_cmd_openshift(int argc, char **argv);

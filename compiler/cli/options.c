@@ -15,7 +15,8 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
         {"host", required_argument, NULL, 'H'},   {"root", required_argument, NULL, 'r'},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"no-actions", no_argument, NULL, 'n'},   {"color", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"pool", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
     };
     memset(opt, 0, sizeof(*opt));
     opt->host = "/";
@@ -31,6 +32,7 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
         case 'r': flag = "r"; opt->root = optarg; break;
         case 'o': flag = "o"; opt->output = optarg; break;
         case 'n': flag = "n"; opt->no_actions = true; break;
+        case 'p': flag = "p"; opt->pool = optarg; break;
         case 'c': color = optarg; break;
         case 'f':
             flag = "f";
