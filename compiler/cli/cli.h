@@ -53,6 +53,8 @@ int vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char
 /* Loads, resolves and emits; 0 or -1 (diagnostics in c->diags). */
 int vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host_flags);
 void vp_compile_free(struct vp_compile *c);
+/* When the plan comes from a snapshot and root is a host (it has sys/bus/pci), its devices must match the snapshot. */
+int vp_compile_check_drift(struct vp_compile *c, const char *root);
 /* Prints the diagnostics (text to stderr, or as part of JSON) and returns the exit code for them. */
 int vp_cli_report(struct vp_compile *c, const struct vp_options *opt);
 const struct vp_command *vp_cli_command(const char *name);

@@ -26,13 +26,8 @@ vp_cmd_apply(int argc, char **argv)
     int rc = VP_EXIT_ERROR;
     if (vp_compile_run(&c, &opt, 0) < 0)
         goto out;
-    if (c.host->from_snapshot) {
-        struct vp_host *live = vp_host_load(opt.root, 0, &c.diags);
-        int drift = live ? vp_host_drift(c.host, live, &c.diags) : -1;
-        vp_host_free(&live);
-        if (drift < 0)
-            goto out;
-    }
+    if (vp_compile_check_drift(&c, opt.root) < 0)
+        goto out;
     if (vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) < 0)
         goto out;
     if (ch.n == 0) {

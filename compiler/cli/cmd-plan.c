@@ -20,7 +20,8 @@ vp_cmd_plan(int argc, char **argv)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     struct vp_changes ch = {0};
-    bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
+    bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_compile_check_drift(&c, opt.root) == 0 &&
+              vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* pipeline.c: spec, host, plan, artifacts: the stages every compiling command runs. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "out/changes.h"
@@ -40,4 +42,23 @@ vp_cli_report(struct vp_compile *c, const struct vp_options *opt)
     if (opt->format == VP_FORMAT_TEXT)    /* JSON carries them in its document */
         vp_diags_render(&c->diags, stderr, opt->color);
     return vp_diags_has_errors(&c->diags) ? VP_EXIT_ERROR : VP_EXIT_OK;
+}
+
+int
+vp_compile_check_drift(struct vp_compile *c, const char *root)
+{
+    if (!c->host || !c->host->from_snapshot)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/sys/bus/pci/devices", root);
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        vp_warning(&c->diags, VP_HOST_FACT, &(struct vp_pos){.file = root},
+                   "%s is not a host (no sys/bus/pci/devices): cannot check that its devices match the snapshot", root);
+        return 0;
+    }
+    struct vp_host *live = vp_host_load(root, 0, &c->diags);
+    int rc = live ? vp_host_drift(c->host, live, &c->diags) : -1;
+    vp_host_free(&live);
+    return rc;
 }

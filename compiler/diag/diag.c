@@ -50,7 +50,7 @@ vp_severity_name(enum vp_severity sev)
     return "error";
 }
 
-static struct vp_diag *
+static struct vp_diag * __attribute__((format(printf, 5, 0)))
 diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const struct vp_pos *pos,
          const char *fmt, va_list ap)
 {

@@ -82,7 +82,8 @@ def main():
     jsonschema.Draft7Validator.check_schema(schema)
     validator = jsonschema.Draft7Validator(schema)
     checked = 0
-    for spec in sorted(glob.glob(os.path.join(REPO, "examples/*/spec.yaml"))):
+    for spec in sorted(glob.glob(os.path.join(REPO, "examples/*/spec.yaml")) +
+                       glob.glob(os.path.join(REPO, "examples/gitops/hosts/*/spec.yaml"))):
         errs = list(validator.iter_errors(load_yaml(spec)))
         checked += 1
         if errs:
