@@ -30,6 +30,7 @@ vp_cmd_apply(int argc, char **argv)
         goto out;
     if (vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) < 0)
         goto out;
+    vp_changes_add_removal_actions(&c.artifacts, &ch);
     if (ch.n == 0) {
         printf("vfioplan: nothing to do: %s is up to date\n", opt.root);
         goto out;

@@ -22,6 +22,8 @@ vp_cmd_plan(int argc, char **argv)
     struct vp_changes ch = {0};
     bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_compile_check_drift(&c, opt.root) == 0 &&
               vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
+    if (ok)
+        vp_changes_add_removal_actions(&c.artifacts, &ch);
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");

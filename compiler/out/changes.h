@@ -45,5 +45,8 @@ const char **vp_changes_paths(const struct vp_changes *c);
 /* The git-style diff of all changes (patch -p1 and git apply accept it). */
 void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
 
+/* Adds the actions that undo what the old files under the root asked for (grubby --remove-args). */
+void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp_changes *changes);
+
 /* Adds etc/vfioplan/manifest, listing every other artifact (call after emitting). */
 void vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan);
