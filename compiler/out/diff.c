@@ -12,7 +12,7 @@
 
 #include "base/util.h"
 
-enum { CONTEXT = 3, MAX_LINES_FOR_MYERS = 20000 };
+enum { CONTEXT = 3, MAX_LINES_FOR_MYERS = 20000, MAX_EDIT_DISTANCE = 2000 };
 
 struct line {
     const char *text;
@@ -54,32 +54,45 @@ line_eq(const struct line *a, const struct line *b)
            memcmp(a->text, b->text, a->len) == 0;
 }
 
-/* ops: '=' keep, '-' delete from a, '+' insert from b; returns the count. */
+/* Every line of a deleted, then every line of b inserted: the script when Myers would cost too much. */
+static size_t
+replace_all(size_t n, size_t m, char *ops)
+{
+    size_t nops = 0;
+    for (size_t i = 0; i < n; i++)
+        ops[nops++] = '-';
+    for (size_t j = 0; j < m; j++)
+        ops[nops++] = '+';
+    return nops;
+}
+
+/*
+ * ops: '=' keep, '-' delete from a, '+' insert from b; returns the count.
+ * Round d keeps only the 2d+1 diagonals it can reach, and the search stops
+ * at MAX_EDIT_DISTANCE: memory stays under MAX_EDIT_DISTANCE^2 longs and
+ * time under (n + m) * MAX_EDIT_DISTANCE, whatever an old file holds.
+ */
 static size_t
 edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char **ops_out)
 {
     char *ops = vp_xmalloc(n + m + 1);
-    size_t nops = 0;
-    if (n + m > MAX_LINES_FOR_MYERS) {
-        for (size_t i = 0; i < n; i++)
-            ops[nops++] = '-';
-        for (size_t j = 0; j < m; j++)
-            ops[nops++] = '+';
-        *ops_out = ops;
-        return nops;
-    }
+    *ops_out = ops;
+    if (n + m == 0)
+        return 0;
+    if (n + m > MAX_LINES_FOR_MYERS)
+        return replace_all(n, m, ops);
     size_t max = n + m;
+    size_t dmax = max < MAX_EDIT_DISTANCE ? max : MAX_EDIT_DISTANCE;
     size_t width = 2 * max + 1;
     long *v = vp_xcalloc(width, sizeof(*v));
-    long **trace = vp_xcalloc(max + 1, sizeof(*trace));
+    long **trace = vp_xcalloc(dmax + 1, sizeof(*trace));   /* trace[d][k + d]: v[k] after round d */
     size_t dfinal = 0;
     bool done = false;
-    for (size_t d = 0; d <= max && !done; d++) {
-        trace[d] = vp_xmalloc(width * sizeof(long));
+    for (size_t d = 0; d <= dmax && !done; d++) {
         for (long k = -(long)d; k <= (long)d; k += 2) {
             long x;
             if (k == -(long)d || (k != (long)d && v[max + k - 1] < v[max + k + 1]))
-                x = v[max + k + 1];
+                x = d == 0 ? 0 : v[max + k + 1];
             else
                 x = v[max + k - 1] + 1;
             long y = x - k;
@@ -91,18 +104,26 @@ edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char
                 break;
             }
         }
-        memcpy(trace[d], v, width * sizeof(long));
+        trace[d] = vp_xmalloc((2 * d + 1) * sizeof(long));
+        memcpy(trace[d], v + max - d, (2 * d + 1) * sizeof(long));
         dfinal = d;
+    }
+    if (!done) {
+        for (size_t d = 0; d <= dfinal; d++)
+            free(trace[d]);
+        free(trace);
+        free(v);
+        return replace_all(n, m, ops);
     }
     /* Walk back from the end to recover the script, then reverse it. */
     char *rev = vp_xmalloc(n + m + 1);
     size_t nrev = 0;
     long x = (long)n, y = (long)m;
     for (size_t d = dfinal; d > 0; d--) {
-        long *pv = trace[d - 1];
+        const long *pv = trace[d - 1] + (d - 1);     /* pv[k] for k in -(d-1)..d-1 */
         long k = x - y;
-        long pk = (k == -(long)d || (k != (long)d && pv[max + k - 1] < pv[max + k + 1])) ? k + 1 : k - 1;
-        long px = pv[max + pk], py = px - pk;
+        long pk = (k == -(long)d || (k != (long)d && pv[k - 1] < pv[k + 1])) ? k + 1 : k - 1;
+        long px = pv[pk], py = px - pk;
         while (x > px && y > py)
             rev[nrev++] = '=', x--, y--;
         if (x == px)
@@ -112,6 +133,7 @@ edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char
     }
     while (x > 0 && y > 0)
         rev[nrev++] = '=', x--, y--;
+    size_t nops = 0;
     for (size_t i = 0; i < nrev; i++)
         ops[nops++] = rev[nrev - 1 - i];
     free(rev);
@@ -119,7 +141,6 @@ edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char
         free(trace[d]);
     free(trace);
     free(v);
-    *ops_out = ops;
     return nops;
 }
 
