@@ -15,6 +15,55 @@ find_source(const struct vp_diags *d, const char *name)
     return NULL;
 }
 
+/*
+ * Writes n bytes of text from an input file (a quoted line, or a message
+ * that quotes a value) so that it cannot drive the terminal: control
+ * characters (C0 but tab, DEL, C1), bytes that are not UTF-8, line and
+ * paragraph separators and bidirectional overrides each become one '?'.
+ */
+static void
+put_text(FILE *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            fputc(c == '\t' || (c >= 0x20 && c != 0x7f) ? (int)c : '?', out);
+            p++;
+            continue;
+        }
+        size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+        unsigned cp = len == 4 ? c & 0x07 : len == 3 ? c & 0x0f : c & 0x1f;
+        bool ok = len != 0 && (size_t)(end - p) >= len;
+        for (size_t k = 1; ok && k < len; k++) {
+            ok = (p[k] & 0xc0) == 0x80;
+            cp = (cp << 6) | (p[k] & 0x3fu);
+        }
+        ok = ok && !(len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) &&
+             !(len == 4 && (cp < 0x10000 || cp > 0x10ffff));
+        if (!ok) {
+            fputc('?', out);
+            p++;
+            continue;
+        }
+        bool control = cp <= 0x9f || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+                       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+        if (control)
+            fputc('?', out);
+        else
+            fwrite(p, 1, len, out);
+        p += len;
+    }
+}
+
+static void
+put_line(FILE *out, const char *prefix, const char *text)
+{
+    fputs(prefix, out);
+    put_text(out, text, strlen(text));
+    fputc('\n', out);
+}
+
 /* Prints the quoted source line and the caret under pos. */
 static void
 render_excerpt(const struct vp_source *src, const struct vp_pos *pos, FILE *out, bool color)
@@ -30,7 +79,9 @@ render_excerpt(const struct vp_source *src, const struct vp_pos *pos, FILE *out,
     size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
     if (n > 200)    /* a huge line is quoted in part only */
         n = 200;
-    fprintf(out, " %5u | %.*s\n", pos->line, (int)n, p);
+    fprintf(out, " %5u | ", pos->line);
+    put_text(out, p, n);
+    fputc('\n', out);
     fprintf(out, "       | ");
     for (unsigned c = 1; c < pos->col && c <= n; c++)
         fputc(p[c - 1] == '\t' ? '\t' : ' ', out);
@@ -60,14 +111,14 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
                     vp_code_id(g->code));
         else
             fprintf(out, "%s[%s]: ", sev, vp_code_id(g->code));
-        fprintf(out, "%s\n", g->message);
+        put_line(out, "", g->message);
         const struct vp_source *src = find_source(d, g->pos.file);
         if (src && src->len && g->pos.line)
             render_excerpt(src, &g->pos, out, color);
         for (size_t k = 0; k < g->n_notes; k++)
-            fprintf(out, "note: %s\n", g->notes[k]);
+            put_line(out, "note: ", g->notes[k]);
         if (g->hint)
-            fprintf(out, "hint: %s\n", g->hint);
+            put_line(out, "hint: ", g->hint);
     }
     if (d->dropped)
         fprintf(out, "vfioplan: %zu more diagnostics not shown\n", d->dropped);
