@@ -35,6 +35,10 @@ vp_expect_string(struct vp_fparser *p, const struct vp_ynode *n, const char *wha
     vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be a string, not %s", what, vp_ynode_describe(n));
     if (n->kind == VP_Y_SCALAR && n->type != VP_YT_NULL)
         vp_hint(p->d, "put it in quotes: \"%s\"", n->value);
+    else if (n->kind == VP_Y_SCALAR)
+        vp_hint(p->d, "write the value after the colon, in quotes");
+    else
+        vp_hint(p->d, "write one value in quotes here, not %s", vp_ynode_describe(n));
     return -1;
 }
 
@@ -130,6 +134,8 @@ vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
                  vp_ynode_describe(n));
         if (n->kind == VP_Y_SCALAR && n->type == VP_YT_STR)
             vp_hint(p->d, "write the number without quotes");
+        else
+            vp_hint(p->d, "write a whole number from %llu to %llu", a->min, a->max);
         return -1;
     }
     const char *s = n->value;

@@ -146,9 +146,11 @@ check_map_keys(struct builder *b, struct vp_ynode *map)
     size_t pairs = map->n / 2;
     for (size_t i = 0; i < pairs; i++) {
         struct vp_ynode *k = map->items[2 * i];
-        if (k->kind != VP_Y_SCALAR)
+        if (k->kind != VP_Y_SCALAR) {
             rc = vp_error(b->d, VP_WRONG_TYPE, &k->pos, "a mapping key must be a plain string, not %s",
                           vp_ynode_describe(k));
+            vp_hint(b->d, "write 'key: value' with a plain word as the key; complex keys ('? ...') are not used");
+        }
     }
     if (rc || pairs < 2)
         return rc;
@@ -321,6 +323,7 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
                 /* a NUL inside a quoted scalar ("\0") would cut strings short later */
                 if (strlen(n->value) != n->len) {
                     rc = vp_error(d, VP_NOT_UTF8, &n->pos, "a string holds a NUL character");
+                    vp_hint(d, "remove the \\0 (or \\x00, \\u0000) escape; no value may hold a NUL character");
                     done = true;
                 }
                 n->type = n->quoted ? VP_YT_STR : resolve_plain(n->value);
