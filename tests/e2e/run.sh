@@ -59,10 +59,14 @@ done
 # load_scenario NAME: reads scenarios/NAME/scenario.conf into the S_* variables
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
-  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY=""
-  [ -f "$SCEN_DIR/$1/scenario.conf" ] && [ -f "$SCEN_DIR/$1/spec.yaml" ] || return 1
+  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM=""
+  [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
+  # SPEC_FROM=OTHER: compile OTHER's spec.yaml (same output, so the facts job
+  # and the prepared image are shared; e.g. iommu-off only edits the drop-in)
+  S_JOB=${SPEC_FROM:-$1}
+  [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
   S_REFUSE_NAMES=$REFUSE_NAMES
@@ -111,21 +115,27 @@ fi
 VFIOPLAN=$(readlink -f "$VFIOPLAN")
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
 [ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
-pick_accel
 mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
 RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-$MUTATE}
 mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
 CACHE_USED=() TIMINGS=()
 T_START=$(date +%s)
-log "vfioplan $VFIOPLAN; accel $ACCEL; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
+log "vfioplan $VFIOPLAN; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
+
+ensure_base initramfs-tools || { echo "e2e: 0 passed, ${#SELECTED[@]} failed (no base root)"; exit 1; }
+pick_accel "$BASE_DIR/boot/vmlinuz-$(cat "$BASE_DIR/../kver")"
+log "accelerator: $ACCEL"
 
 # ---- stage 1+2: bases and host facts, one facts boot per (flavor, topology)
-# A facts boot runs vfioplan for every scenario of its (flavor, topology),
+# A facts boot runs vfioplan for every spec of its (flavor, topology),
 # also those not selected, so --only runs share the cache with full runs.
 declare -A GROUP_SCEN=() GROUP_NEEDED=() FACTS_OF=()
 for s in "${ALL[@]}"; do
   load_scenario "$s" || exit 2
-  GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$s "
+  case " ${GROUP_SCEN["$S_FLAVOR $S_TOPO"]:-} " in
+    *" $S_JOB "*) ;;
+    *) GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$S_JOB " ;;
+  esac
 done
 for s in "${SELECTED[@]}"; do
   load_scenario "$s" || exit 2
@@ -171,7 +181,7 @@ run_scenario() {
   load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
   facts=${FACTS_OF["$S_FLAVOR $S_TOPO"]:-}
   if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
-  out=$facts/out/$s
+  out=$facts/out/$S_JOB
   glog=$RUN_LOG/$s; mkdir -p "$glog"
   cp -a "$out/." "$glog/vfioplan" 2>/dev/null
 

@@ -41,10 +41,25 @@ host_mirror() {
   return 0
 }
 
+# pick_accel KERNEL: sets ACCEL. With auto, KVM is used only when /dev/kvm is
+# usable and a KVM guest really runs: the kernel alone must reach its
+# "no root" panic within 20 s (some nested setups have a /dev/kvm whose
+# guests hang); TCG otherwise.
 pick_accel() {
   case $E2E_ACCEL in
     kvm|tcg) ACCEL=$E2E_ACCEL ;;
-    auto) if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=tcg; fi ;;
+    auto)
+      ACCEL=tcg
+      if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+        if timeout 20 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -m 256 -nodefaults \
+          -display none -serial stdio -no-reboot -kernel "$1" \
+          -append "console=ttyS0 panic=-1 root=/dev/nonexistent" < /dev/null 2>&1 |
+          grep -q -m1 -E 'Kernel panic|Unable to mount root'; then
+          ACCEL=kvm
+        else
+          log "/dev/kvm is there but a KVM guest did not boot within 20 s: using TCG"
+        fi
+      fi ;;
     *) die "E2E_ACCEL must be auto, kvm or tcg (got '$E2E_ACCEL')" ;;
   esac
 }

@@ -44,7 +44,7 @@ grub_cmdline_of() {
   return "$rc"
 }
 
-# ensure_facts FLAVOR TOPOLOGY SCENARIO...: sets FACTS_DIR
+# ensure_facts FLAVOR TOPOLOGY JOB...: sets FACTS_DIR (JOB: a scenario owning a spec.yaml)
 ensure_facts() {
   local flavor=$1 topo=$2; shift 2
   local jobs key dir kver t0 append s rc
