@@ -52,6 +52,14 @@ known_keys(struct reader *r, const struct vp_ynode *n, const char *what, const c
             ok = strcmp(*k, n->items[i]->value) == 0;
         if (!ok) {
             vp_error(r->d, VP_SNAPSHOT_INVALID, &n->items[i]->pos, "unknown key '%s' in %s", n->items[i]->value, what);
+            size_t nkeys = 0;
+            while (keys[nkeys])
+                nkeys++;
+            const char *near = vp_nearest(n->items[i]->value, keys, nkeys);
+            if (near)
+                vp_hint(r->d, "did you mean '%s'? snapshots hold only the keys 'vfioplan snapshot' writes", near);
+            else
+                vp_hint(r->d, "remove it; snapshots hold only the keys 'vfioplan snapshot' writes");
             r->errors++;
         }
     }
@@ -161,6 +169,10 @@ read_bars(struct reader *r, const struct vp_ynode *seq, struct vp_device *dev)
             bad(r, b, "%s needs an index 0-5 and a size", "a BAR");
             continue;
         }
+        if (dev->bars[index].size) {
+            bad(r, b, "BAR %lld is given twice", index);
+            continue;
+        }
         bool found = false;
         for (size_t t = 0; type && t < VP_ARRAY_SIZE(types); t++) {
             if (strcmp(type, types[t].name) == 0) {
@@ -234,6 +246,40 @@ read_device(struct reader *r, const struct vp_ynode *n, struct vp_device_list *l
         read_bars(r, bars, dev);
 }
 
+struct addr_at {
+    struct vp_pci_addr addr;
+    const struct vp_ynode *node;
+};
+
+static int
+addr_at_cmp(const void *a, const void *b)
+{
+    const struct addr_at *x = a, *y = b;
+    int c = vp_pci_addr_cmp(&x->addr, &y->addr);
+    if (c)
+        return c;
+    return x->node->pos.line < y->node->pos.line ? -1 : x->node->pos.line > y->node->pos.line;
+}
+
+/* Two devices with one address: said where the second one is (sorting keeps this O(n log n)). */
+static void
+check_duplicates(struct reader *r, const struct vp_ynode *devices, const struct vp_device_list *list)
+{
+    if (list->n != devices->n || list->n < 2)
+        return;     /* some were refused already: their errors come first */
+    struct addr_at *v = vp_xmalloc(list->n * sizeof(*v));
+    for (size_t i = 0; i < list->n; i++)
+        v[i] = (struct addr_at){list->items[i].addr, vp_ymap_get(devices->items[i], "address")};
+    vp_sort(v, list->n, sizeof(*v), addr_at_cmp);
+    for (size_t i = 1; i < list->n; i++) {
+        if (vp_pci_addr_cmp(&v[i - 1].addr, &v[i].addr) == 0) {
+            bad(r, v[i].node, "PCI address %s appears twice", v[i].node->value);
+            vp_note(r->d, "first at line %u", v[i - 1].node->pos.line);
+        }
+    }
+    free(v);
+}
+
 static void
 read_kernels(struct reader *r, const struct vp_ynode *seq)
 {
@@ -265,8 +311,17 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
         return -1;
     size_t bad_at;
     if (!vp_utf8_valid(buf, len, &bad_at)) {
+        struct vp_pos pos = {.file = vp_diags_add_source(d, host->source, buf, len), .line = 1, .col = 1};
+        for (size_t i = 0; i < bad_at; i++) {
+            if (buf[i] == '\n')
+                pos.line++, pos.col = 1;
+            else
+                pos.col++;
+        }
+        vp_error(d, VP_NOT_UTF8, &pos, "byte 0x%02x at offset %zu is not UTF-8 text", (unsigned char)buf[bad_at], bad_at);
+        vp_hint(d, "a snapshot is UTF-8 text as 'vfioplan snapshot' writes it; check that the right file is given");
         free(buf);
-        return vp_error(d, VP_NOT_UTF8, &(struct vp_pos){.file = host->source}, "the snapshot is not UTF-8 text (byte %zu)", bad_at);
+        return -1;
     }
     const char *file = vp_diags_add_source(d, host->source, buf, len);
     struct vp_ydoc doc;
@@ -321,6 +376,8 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
             bad(&r, devices ? devices : root, "%s must be a list of PCI functions", "devices");
         for (size_t i = 0; devices && devices->kind == VP_Y_SEQ && i < devices->n; i++)
             read_device(&r, devices->items[i], &list);
+        if (r.errors == 0 && devices)
+            check_duplicates(&r, devices, &list);
         if (r.errors == 0 && vp_host_finish(host, &list, d) == 0)
             vp_host_finish_groups(host);
         else
