@@ -9,10 +9,12 @@ find_source(const struct vp_diags *d, const char *name)
 {
     if (!name)
         return NULL;
+    /* the name may be there twice: interned first (no text), then with the file's text */
+    const struct vp_source *found = NULL;
     for (size_t i = 0; i < d->n_sources; i++)
-        if (strcmp(d->sources[i].name, name) == 0)
-            return &d->sources[i];
-    return NULL;
+        if (strcmp(d->sources[i].name, name) == 0 && (!found || !found->len))
+            found = &d->sources[i];
+    return found;
 }
 
 /*
