@@ -50,6 +50,25 @@ vp_severity_name(enum vp_severity sev)
     return "error";
 }
 
+/* A message quotes input values; one of a megabyte must not become a megabyte of stderr. */
+enum { TEXT_MAX = 1024 };
+
+static char * __attribute__((format(printf, 1, 0)))
+diag_text(const char *fmt, va_list ap)
+{
+    char *s = vp_xvasprintf(fmt, ap);
+    size_t len = strlen(s);
+    if (len <= TEXT_MAX)
+        return s;
+    size_t cut = TEXT_MAX - 64;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)     /* not inside a UTF-8 character */
+        cut--;
+    char tail[64];
+    snprintf(tail, sizeof(tail), "[... %zu more bytes]", len - cut);
+    memcpy(s + cut, tail, strlen(tail) + 1);
+    return s;
+}
+
 static struct vp_diag * __attribute__((format(printf, 5, 0)))
 diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const struct vp_pos *pos,
          const char *fmt, va_list ap)
@@ -71,7 +90,7 @@ diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const stru
     g->severity = sev;
     if (pos)
         g->pos = *pos;
-    g->message = vp_xvasprintf(fmt, ap);
+    g->message = diag_text(fmt, ap);
     return g;
 }
 
@@ -112,7 +131,7 @@ vp_hint(struct vp_diags *d, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     free(g->hint);
-    g->hint = vp_xvasprintf(fmt, ap);
+    g->hint = diag_text(fmt, ap);
     va_end(ap);
 }
 
@@ -125,7 +144,7 @@ vp_note(struct vp_diags *d, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     g->notes = vp_xrealloc(g->notes, (g->n_notes + 1) * sizeof(*g->notes));
-    g->notes[g->n_notes++] = vp_xvasprintf(fmt, ap);
+    g->notes[g->n_notes++] = diag_text(fmt, ap);
     va_end(ap);
 }
 
