@@ -100,29 +100,3 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
     *len = n;
     return 0;
 }
-
-long
-vp_read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    size_t n = 0;
-    while (n + 1 < size) {
-        ssize_t r = read(fd, buf + n, size - 1 - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int err = errno;
-            close(fd);
-            errno = err;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    return (long)n;
-}

@@ -13,6 +13,3 @@
  */
 int vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len,
                  struct vp_diags *d);
-
-/* Reads a small file (a sysfs attribute) into buf; returns bytes read or -1 (errno set). */
-long vp_read_small(const char *path, char *buf, size_t size);

@@ -94,6 +94,18 @@ vp_xasprintf(const char *fmt, ...)
     return out;
 }
 
+bool
+vp_has_word(const char *list, const char *word)
+{
+    if (!list)
+        return false;
+    size_t n = strlen(word);
+    for (const char *p = list; n && (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 size_t
 vp_edit_distance(const char *a, const char *b)
 {

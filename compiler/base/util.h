@@ -47,6 +47,9 @@ vp_startswith(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* True if word is one of the space-separated words of list ("quiet intel_iommu=on"); NULL list: false. */
+bool vp_has_word(const char *list, const char *word);
+
 /* Edit distance, capped: used to suggest the nearest valid key or value. */
 size_t vp_edit_distance(const char *a, const char *b);
 /* The candidate nearest to word (NULL if none is close enough to be a useful hint). */

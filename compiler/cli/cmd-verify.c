@@ -43,16 +43,6 @@ check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
 }
 
 static bool
-cmdline_has(const char *cmdline, const char *arg)
-{
-    size_t n = strlen(arg);
-    for (const char *p = cmdline; (p = strstr(p, arg)); p += n)
-        if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
-static bool
 viable_driver(const char *drv)
 {
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
@@ -67,7 +57,7 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
     const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB ? "run update-grub (vfioplan apply does) and reboot"
                                                                   : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        check(v, cmdline_has(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s", p->kernel_args[i]);
+        check(v, vp_has_word(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s", p->kernel_args[i]);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {

@@ -8,6 +8,24 @@
  */
 #include "emit-internal.h"
 
+/* The head every initramfs-tools script needs: the prereqs protocol of hook-functions(8). */
+static void
+itools_script_head(struct vp_strbuf *sb, const struct vp_plan *plan, const char *purpose)
+{
+    vp_strbuf_puts(sb, "#!/bin/sh\n");
+    vp_emit_hash_header(sb, plan);
+    vp_strbuf_puts(sb, "#\n");
+    vp_strbuf_puts(sb, purpose);
+    vp_strbuf_puts(sb, "PREREQ=\"\"\n"
+                       "prereqs() { echo \"$PREREQ\"; }\n"
+                       "case \"$1\" in\n"
+                       "prereqs)\n"
+                       "    prereqs\n"
+                       "    exit 0\n"
+                       "    ;;\n"
+                       "esac\n\n");
+}
+
 int
 vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
 {
@@ -19,21 +37,11 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set,
     vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
 
     struct vp_strbuf sb = {0};
-    vp_strbuf_puts(&sb, "#!/bin/sh\n");
-    vp_emit_hash_header(&sb, plan);
-    vp_strbuf_puts(&sb, "#\n"
-                        "# initramfs-tools hook: puts vfio-pci and its configuration into the initramfs\n"
-                        "# and loads it there, so it claims the assigned functions before their own\n"
-                        "# drivers can.\n"
-                        "PREREQ=\"\"\n"
-                        "prereqs() { echo \"$PREREQ\"; }\n"
-                        "case \"$1\" in\n"
-                        "prereqs)\n"
-                        "    prereqs\n"
-                        "    exit 0\n"
-                        "    ;;\n"
-                        "esac\n\n"
-                        "# shellcheck source=/dev/null\n"
+    itools_script_head(&sb, plan,
+                       "# initramfs-tools hook: puts vfio-pci and its configuration into the initramfs\n"
+                       "# and loads it there, so it claims the assigned functions before their own\n"
+                       "# drivers can.\n");
+    vp_strbuf_puts(&sb, "# shellcheck source=/dev/null\n"
                         ". /usr/share/initramfs-tools/hook-functions\n\n"
                         "# vfio_virqfd exists only before Linux 6.2; manual_add_modules skips what is missing.\n"
                         "manual_add_modules vfio vfio_iommu_type1 vfio_virqfd\n"
@@ -47,21 +55,11 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set,
     vp_artifact_add_buf(set, VP_PATH_ITOOLS_HOOK, 0755, &sb);
 
     if (by_address) {
-        vp_strbuf_puts(&sb, "#!/bin/sh\n");
-        vp_emit_hash_header(&sb, plan);
-        vp_strbuf_puts(&sb, "#\n"
-                            "# initramfs-tools init-top script: binds functions to vfio-pci by address\n"
-                            "# before udev starts loading drivers (init-top scripts run in name order,\n"
-                            "# and 00-vfioplan sorts before udev).\n"
-                            "PREREQ=\"\"\n"
-                            "prereqs() { echo \"$PREREQ\"; }\n"
-                            "case \"$1\" in\n"
-                            "prereqs)\n"
-                            "    prereqs\n"
-                            "    exit 0\n"
-                            "    ;;\n"
-                            "esac\n\n"
-                            "/" VP_PATH_BIND_SCRIPT "\n"
+        itools_script_head(&sb, plan,
+                           "# initramfs-tools init-top script: binds functions to vfio-pci by address\n"
+                           "# before udev starts loading drivers (init-top scripts run in name order,\n"
+                           "# and 00-vfioplan sorts before udev).\n");
+        vp_strbuf_puts(&sb, "/" VP_PATH_BIND_SCRIPT "\n"
                             "exit 0\n");
         vp_artifact_add_buf(set, VP_PATH_ITOOLS_INIT_TOP, 0755, &sb);
     }

@@ -59,31 +59,46 @@ find_boot_vga(struct vp_host *host, const struct vp_root *root)
     }
 }
 
-/* Marks the PCI functions under block device name (following dm/md slaves); returns how many. */
+/* How devices stack in one sysfs class: where a device lists those below it. */
+struct stacking {
+    const char *class;      /* "block", "net" */
+    const char *below_dir;  /* a subdirectory of them ("slaves"), or "" */
+    const char *prefix;     /* entries named with this prefix ("lower_"), or "" */
+};
+
+static const struct stacking block_stacking = {"block", "/slaves", ""};
+static const struct stacking net_stacking = {"net", "", "lower_"};
+
+/*
+ * Marks the PCI function that sys/class/CLASS/NAME hangs off; a stacked
+ * device (LVM, LUKS, md; bridge, bond, VLAN) has none, and the devices below
+ * it are followed instead. Returns how many functions were marked.
+ */
 static int
-trace_block(struct vp_host *host, const struct vp_root *root, const char *name, const char *detail, int depth)
+trace(struct vp_host *host, const struct vp_root *root, const struct stacking *st, const char *name,
+      enum vp_host_role role, const char *detail, int depth)
 {
-    if (depth > MAX_STACK_DEPTH || strchr(name, '/') || strcmp(name, "..") == 0)
+    if (depth > MAX_STACK_DEPTH || strchr(name, '/') || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
         return 0;
     char rel[700], target[4096];
-    snprintf(rel, sizeof(rel), "sys/class/block/%s", name);
+    snprintf(rel, sizeof(rel), "sys/class/%s/%s", st->class, name);
     if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
         return 0;
     long idx = pci_in_path(host, target);
     if (idx >= 0) {
-        mark(host, idx, VP_ROLE_ROOT_STORAGE, detail);
+        mark(host, idx, role, detail);
         return 1;
     }
-    /* A stacked device (LVM, LUKS, md): its slaves hold the data. */
-    snprintf(rel, sizeof(rel), "sys/class/block/%s/slaves", name);
+    snprintf(rel, sizeof(rel), "sys/class/%s/%s%s", st->class, name, st->below_dir);
     DIR *dir = vp_root_opendir(root, rel);
     if (!dir)
         return 0;
     int found = 0;
+    size_t plen = strlen(st->prefix);
     struct dirent *e;
     while ((e = readdir(dir)))
-        if (e->d_name[0] != '.')
-            found += trace_block(host, root, e->d_name, detail, depth + 1);
+        if (e->d_name[0] != '.' && strncmp(e->d_name, st->prefix, plen) == 0)
+            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1);
     closedir(dir);
     return found;
 }
@@ -136,36 +151,9 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
     }
     char detail[700];
     snprintf(detail, sizeof(detail), "the root filesystem is on %s", source);
-    if (trace_block(host, root, name, detail, 0) == 0)
+    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0) == 0)
         vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                    "cannot trace the root filesystem %s to a PCI storage controller", source);
-}
-
-static int
-trace_net(struct vp_host *host, const struct vp_root *root, const char *ifname, const char *detail, int depth)
-{
-    if (depth > MAX_STACK_DEPTH || strchr(ifname, '/') || strcmp(ifname, "..") == 0)
-        return 0;
-    char rel[512], target[4096];
-    snprintf(rel, sizeof(rel), "sys/class/net/%s", ifname);
-    if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
-        return 0;
-    long idx = pci_in_path(host, target);
-    if (idx >= 0) {
-        mark(host, idx, VP_ROLE_DEFAULT_ROUTE, detail);
-        return 1;
-    }
-    /* Bridges, bonds and VLANs link their lower devices as lower_<name>. */
-    DIR *dir = vp_root_opendir(root, rel);
-    if (!dir)
-        return 0;
-    int found = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)))
-        if (vp_startswith(e->d_name, "lower_"))
-            found += trace_net(host, root, e->d_name + 6, detail, depth + 1);
-    closedir(dir);
-    return found;
 }
 
 static void
@@ -184,7 +172,7 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
             continue;
         char detail[128];
         snprintf(detail, sizeof(detail), "the default route goes through %s", iface);
-        if (trace_net(host, root, iface, detail, 0) == 0)
+        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0) == 0)
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "cannot trace the default-route interface %s to a PCI NIC", iface);
     }

@@ -5,18 +5,6 @@
 #include "base/util.h"
 #include "resolve-internal.h"
 
-static bool
-word_in(const char *list, const char *word)
-{
-    if (!list)
-        return false;
-    size_t n = strlen(word);
-    for (const char *p = list; (p = strstr(p, word)); p += n)
-        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
 enum vp_family
 vp_family_of(const struct vp_os_release *os)
 {
@@ -32,7 +20,7 @@ vp_family_of(const struct vp_os_release *os)
         if (vp_streq(os->id, ids[i].id))
             return ids[i].family;
     for (size_t i = 0; i < VP_ARRAY_SIZE(ids); i++)
-        if (word_in(os->id_like, ids[i].id))
+        if (vp_has_word(os->id_like, ids[i].id))
             return ids[i].family;
     return VP_FAMILY_UNKNOWN;
 }

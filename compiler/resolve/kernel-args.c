@@ -13,16 +13,6 @@
 #include "base/util.h"
 #include "resolve-internal.h"
 
-static bool
-cmdline_has(const char *cmdline, const char *arg)
-{
-    size_t n = strlen(arg);
-    for (const char *p = cmdline; (p = strstr(p, arg)); p += n)
-        if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
 void
 vp_resolve_kernel_args(struct vp_resolver *r)
 {
@@ -60,8 +50,8 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     /* The IOMMU must be on after the reboot; say so now if it is off today. */
     struct vp_pos pos = s->host_pos;
     if (h->n_groups == 0) {
-        bool off = cmdline_has(h->cmdline, "intel_iommu=off") || cmdline_has(h->cmdline, "amd_iommu=off") ||
-                   cmdline_has(h->cmdline, "iommu=off");
+        bool off = vp_has_word(h->cmdline, "intel_iommu=off") || vp_has_word(h->cmdline, "amd_iommu=off") ||
+                   vp_has_word(h->cmdline, "iommu=off");
         vp_warning(r->d, VP_IOMMU_OFF, &pos, "the IOMMU is off on host %s today (no IOMMU groups%s)",
                    s->host.name ? s->host.name : "", off ? "; the kernel command line turns it off" : "");
         vp_note(r->d, "IOMMU-group closure cannot be checked until the host runs with the IOMMU on");

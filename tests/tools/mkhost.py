@@ -71,7 +71,7 @@ SIZE_RE = re.compile(r"^([0-9]+)([KMGT]?)$")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "route", "driver"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver"]
 BAR_KINDS = {"": "mem32", "32": "mem32", "64": "mem64", "32p": "pref32", "64p": "pref64", "io": "io"}
 
 
@@ -324,6 +324,7 @@ class Host:
         self.dms = []
         self.mounts = []
         self.nets = []
+        self.netstacks = []
         self.routes = []
         self.extra_drivers = []
         self.driver_modules = {}
@@ -628,6 +629,13 @@ def parse_fact(host, lineno, key, text):
             raise TableError("interface %s given twice" % args[0])
         host.nets.append({"name": args[0], "key": a, "ip": ip, "mac": opts.get("mac"),
                           "type": opts.get("type", "ether"), "line": lineno})
+    elif key == "netstack":
+        # netstack NAME bridge|bond|vlan LOWER... : a stacked interface over others
+        if len(args) < 3 or args[1] not in ("bridge", "bond", "vlan"):
+            raise TableError("usage: netstack NAME bridge|bond|vlan LOWER [LOWER...]")
+        if any(n["name"] == args[0] for n in host.nets) or any(n["name"] == args[0] for n in host.netstacks):
+            raise TableError("interface %s given twice" % args[0])
+        host.netstacks.append({"name": args[0], "kind": args[1], "lowers": args[2:], "line": lineno})
     elif key == "route":
         # route default via GW dev IFACE [metric N]
         if len(args) < 5 or args[0] != "default" or args[1] != "via" or args[3] != "dev":
@@ -1022,6 +1030,11 @@ def check_facts(host):
         elif f.driver is None:
             host.err(n["line"], "net %s: %s has no driver" % (n["name"], f.addr))
         ifaces[n["name"]] = n
+    for st in host.netstacks:
+        for lower in st["lowers"]:
+            if lower not in ifaces:
+                host.err(st["line"], "netstack %s: %s is not a net interface given before it" % (st["name"], lower))
+        ifaces[st["name"]] = st
     for r in host.routes:
         if r["dev"] not in ifaces:
             host.err(r["line"], "route dev %s is not a net interface of this table" % r["dev"])
@@ -1380,6 +1393,21 @@ def write_net(host, w):
         net_files(w, ndir, mac, arptype, i + 2, state, mtu)
         w.link(ndir + "/device", f.path)
         w.link("sys/class/net/" + n["name"], ndir)
+    # stacked interfaces (bridge, bond, vlan): virtual devices linking their lower
+    # devices as lower_NAME, and each lower back as upper_NAME, as the kernel does
+    dirs = {n["name"]: "%s/net/%s" % (fns[n["key"]].path, n["name"]) for n in host.nets}
+    for k, st in enumerate(host.netstacks):
+        vdir = "sys/devices/virtual/net/" + st["name"]
+        dirs[st["name"]] = vdir
+    for k, st in enumerate(host.netstacks):
+        vdir = dirs[st["name"]]
+        net_files(w, vdir, "02:00:00:00:%02x:%02x" % (k >> 8 & 0xff, k & 0xff), 1, len(host.nets) + k + 2, "up", 1500)
+        w.link("sys/class/net/" + st["name"], vdir)
+        for lower in st["lowers"]:
+            if lower not in dirs:
+                raise TableError("netstack %s: no interface %s (line %d)" % (st["name"], lower, st["line"]))
+            w.link(vdir + "/lower_" + lower, dirs[lower])
+            w.link(dirs[lower] + "/upper_" + st["name"], vdir)
     # /proc/net/route: header and rows padded to 127 columns (fib_route_seq_show)
     rows = []
     for r in host.routes:
