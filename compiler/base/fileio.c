@@ -37,13 +37,21 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
             vp_hint(d, "check the file's permissions, or run vfioplan as a user who can read it");
         else if (err == ENOENT)
             vp_hint(d, "check the path; it is relative to the current directory");
+        else if (err == ELOOP)
+            vp_hint(d, "the path is a loop of symbolic links; give the real file");
+        else if (err == ENOTDIR)
+            vp_hint(d, "a component of the path is a file, not a directory; check the path");
+        else
+            vp_hint(d, "check the path and that the file can be read");
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int err = errno;
         close(fd);
-        return vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot stat '%s': %s", path, strerror(err));
+        vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot stat '%s': %s", path, strerror(err));
+        vp_hint(d, "check that the file can be read");
+        return -1;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
@@ -70,6 +78,7 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
                 close(fd);
                 vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is larger than the limit of %s", path,
                          human_size(limit, hbuf, sizeof(hbuf)));
+                vp_hint(d, "the file grew while it was read; check that the right file is given");
                 return -1;
             }
             cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
@@ -82,8 +91,9 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
             int err = errno;
             free(data);
             close(fd);
-            return vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot read '%s': %s", path,
-                            strerror(err));
+            vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot read '%s': %s", path, strerror(err));
+            vp_hint(d, "the file could be opened but not read; check the device or file system it is on");
+            return -1;
         }
         if (r == 0)
             break;
@@ -92,8 +102,10 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
     close(fd);
     if (n > limit) {
         free(data);
-        return vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is larger than the limit of %s", path,
-                        human_size(limit, hbuf, sizeof(hbuf)));
+        vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is larger than the limit of %s", path,
+                 human_size(limit, hbuf, sizeof(hbuf)));
+        vp_hint(d, "the file grew while it was read; check that the right file is given");
+        return -1;
     }
     data[n] = '\0';
     *buf = data;
