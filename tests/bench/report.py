@@ -61,11 +61,15 @@ def main():
         per_command, runs = rounds(out, n)
         (plan, plan_cpu), (scan, scan_cpu), (scan_n, _) = per_command
         r = rss(os.path.join(out, "rss-%d.txt" % n))
+        ir = os.path.join(out, "instructions-%d.txt" % n)
+        ir = dict(line.split() for line in open(ir, encoding="utf-8")) if os.path.exists(ir) else None
         rows[n] = {"plan_s": plan, "lspci_nn_s": scan, "lspci_n_s": scan_n, "runs": runs,
                    "plan_cpu_s": plan_cpu, "lspci_nn_cpu_s": scan_cpu,
                    "plan_over_b": plan / scan, "plan_over_b_cpu": plan_cpu / scan_cpu,
                    "plan_over_lspci_n": plan / scan_n,
-                   "plan_rss_mib": r["plan"], "lspci_rss_mib": r["lspci"]}
+                   "plan_rss_mib": r["plan"], "lspci_rss_mib": r["lspci"],
+                   "plan_instructions": int(ir["plan"]) if ir else None,
+                   "lspci_nn_instructions": int(ir["lspci"]) if ir else None}
     loop = None
     if os.path.exists(os.path.join(out, "loop.json")) and SMALL in rows:
         t = medians(os.path.join(out, "loop.json"))[0]
@@ -94,6 +98,16 @@ def main():
             r["lspci_n_s"] * 1e3, r["plan_over_lspci_n"], r["plan_rss_mib"], r["lspci_rss_mib"]))
     p("ms: median wall-clock time; cpu a/b: the same ratio in user+system CPU time, which a busy")
     p("machine disturbs less (waiting for a CPU is not counted); MiB: peak RSS, worst of 3 runs")
+    if any(rows[n]["plan_instructions"] for n in sizes):
+        p("")
+        p("instructions (callgrind), which a busy machine does not disturb:")
+        p("%7s %14s %14s %8s" % ("devices", "(a)", "(b)", "(a)/(b)"))
+        for n in sizes:
+            r = rows[n]
+            if r["plan_instructions"]:
+                p("%7d %14s %14s %8.2f" % (n, "{:,}".format(r["plan_instructions"]),
+                                           "{:,}".format(r["lspci_nn_instructions"]),
+                                           r["plan_instructions"] / r["lspci_nn_instructions"]))
     p("")
     verdicts = []
 
@@ -111,6 +125,11 @@ def main():
                   "linear": LARGE / SMALL}
         p("growth t(%d)/t(%d): (a) %.1f, (b) %.1f; linear would be %.1f"
           % (LARGE, SMALL, growth["plan"], growth["lspci_nn"], growth["linear"]))
+        if rows[SMALL]["plan_instructions"] and rows[LARGE]["plan_instructions"]:
+            growth["plan_instructions"] = rows[LARGE]["plan_instructions"] / rows[SMALL]["plan_instructions"]
+            p("growth in instructions: (a) %.1f, (b) %.1f"
+              % (growth["plan_instructions"],
+                 rows[LARGE]["lspci_nn_instructions"] / rows[SMALL]["lspci_nn_instructions"]))
     p("")
     p("targets:")
     for n in sizes:

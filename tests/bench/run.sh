@@ -9,12 +9,14 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: tests/bench/run.sh [--quick] [--sizes "600 5000 20000"] [--runs N] [--out DIR]
+usage: tests/bench/run.sh [--quick] [--instructions] [--sizes "600 5000 20000"] [--runs N] [--out DIR]
 
   --quick      3 timed runs per command (1 warmup), 1 run of the field guide's loop
   --sizes      host sizes in PCI functions (default "600 5000 20000"); the loop
                and the growth target need 600, the memory target 20000
   --runs N     timed runs per command (default 10, after 3 warmups)
+  --instructions  also count the instructions of (a) and (b) with callgrind (a
+               minute or two more): a ratio a busy machine does not disturb
   --out DIR    where host trees and results go (default tests/bench/out)
 
 environment: VFIOPLAN=path  measure this binary instead of building build/vfioplan
@@ -32,11 +34,13 @@ sizes="600 5000 20000"
 runs=10
 warmup=3
 loop_runs=3
+instructions=false
 out=$here/out
 
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) runs=3 warmup=1 loop_runs=1 ;;
+    --instructions) instructions=true ;;
     --sizes) [ $# -ge 2 ] || die "--sizes needs a list"; sizes=$2; shift ;;
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; runs=$2; shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift ;;
@@ -66,6 +70,9 @@ command -v python3 >/dev/null 2>&1 || die "python3 is missing"
 command -v hyperfine >/dev/null 2>&1 || install_pkg hyperfine hyperfine
 [ -x /usr/bin/time ] || install_pkg /usr/bin/time time
 command -v lspci >/dev/null 2>&1 || install_pkg lspci pciutils
+if $instructions; then
+    command -v valgrind >/dev/null 2>&1 || install_pkg valgrind valgrind
+fi
 
 if [ -n "${VFIOPLAN:-}" ]; then
     vp=$VFIOPLAN
@@ -95,14 +102,19 @@ empty=$out/empty
 
 # --- the machine --------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -z "${VFIOPLAN:-}" ] && [ -n "$(git -C "$top" status --porcelain -- compiler include meson.build 2>/dev/null)" ]; then
-    rev="$rev+uncommitted"
+if [ -n "${VFIOPLAN:-}" ]; then
+    rev="VFIOPLAN=$vp"
+else
+    rev="git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    if [ -n "$(git -C "$top" status --porcelain -- compiler include meson.build 2>/dev/null)" ]; then
+        rev="$rev with uncommitted changes"
+    fi
+    rev="$rev, build/vfioplan"
 fi
 python3 -c 'import json, sys; a = sys.argv[2:]; json.dump(dict(zip(a[::2], a[1::2])), open(sys.argv[1], "w"), indent=2)' \
     "$res/machine.json" date "$(date -u +%Y-%m-%dT%H:%MZ)" nproc "$(nproc)" cpu "$cpu" kernel "$(uname -r)" \
     fs "$(df -T "$out" | awk 'NR == 2 { print $2 }')" loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" \
-    vfioplan "$("$vp" --version 2>&1 | head -n1) (git $rev, $vp)" lspci "$(lspci --version)" \
+    vfioplan "$("$vp" --version 2>&1 | head -n1) ($rev)" lspci "$(lspci --version)" \
     hyperfine "$(hyperfine --version)" runs "$runs" warmup "$warmup"
 
 # --- measure ------------------------------------------------------------------
@@ -147,6 +159,18 @@ for n in $sizes; do
         tail -n1 "$res/t" >>"$res/rss-$n.txt"
     done
     rm -f "$res/t"
+
+    if $instructions; then
+        echo "bench: counting instructions at $n functions (callgrind)" >&2
+        for what in plan lspci; do
+            if [ "$what" = plan ]; then cmd=("$vp" plan "$spec" --host "$root" --root "$empty"); else cmd=("${scan[@]}" -nn); fi
+            valgrind --tool=callgrind --callgrind-out-file=/dev/null "${cmd[@]}" >/dev/null 2>"$res/t" || true
+            refs=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$res/t")
+            [ -n "$refs" ] || { cat "$res/t" >&2; die "callgrind of $what at $n failed"; }
+            echo "$what $refs" >>"$res/instructions-$n.txt"
+        done
+        rm -f "$res/t"
+    fi
 done
 
 # (c) the field guide's loop, at 600 only: one lspci per device, each scanning all.
