@@ -1,0 +1,483 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The bad-input corpus: every hostile or broken input gets its own coded error.
+
+cases.txt has one case a line:  INPUT  KIND  CODE  PLACE
+  INPUT  a file under tests/bad-input/ (spec/NAME, snapshot/NAME), or gen:NAME,
+         an input this runner makes in a scratch folder (a 100 MB file, a FIFO,
+         a directory, an unreadable file, files at the size limits, ...)
+  KIND   spec      runs 'vfioplan check INPUT --host SNAPSHOT-OF-tiny'
+         snapshot  runs 'vfioplan scan --host INPUT'
+  CODE   the diagnostic code that must be reported (VP1008)
+  PLACE  pos: the error names file:line:col and quotes the line; file: it names
+         the file only (there is no line to point at: empty, too large, ...)
+
+Every case must: exit 2; report CODE as an error; name the input as PLACE says;
+give a 'hint:'; print stderr that is UTF-8 with no control character but
+newline and tab, under 256 KiB (200 diagnostics at most); show no sanitizer or valgrind report; finish in
+5 s with a peak RSS of 64 MiB (spec) or 192 MiB (snapshot) -- limits scaled up
+under ASan and valgrind. Spec cases whose value could reach an artifact
+(names, paths, kernel arguments, versions, MACs, UUIDs, PCI addresses) also
+run 'vfioplan build -o OUT', which must refuse with the same code and write
+nothing: a hostile value is refused, never escaped.
+
+Then:
+  - hostile-valid: a spec whose every free-text value is as hostile as its
+    pattern allows builds, and comparing its artifacts with those of the same
+    spec with plain values shows that only characters of the patterns
+    ([A-Za-z0-9._+,:=@/-]) came from the spec: no shell metacharacter, quote,
+    space or newline reaches a script, the kernel command line, modprobe
+    config or XML;
+  - plan: an empty file listed by the old manifest (its deletion diffs two
+    empty texts) and a 19,000-line old file are diffed under the same time
+    and memory bounds.
+
+VFIOPLAN_WRAPPER (the valgrind setup) runs the binary under a wrapper; its
+'--NNN--' chatter is dropped and its verdict is the exit code (99). Cases
+marked in HEAVY are skipped under valgrind (a 16 MiB parse takes minutes there).
+Standard library only: /usr/bin/python3 run.py --vfioplan BUILD/vfioplan
+"""
+import argparse
+import concurrent.futures
+import difflib
+import os
+import re
+import resource
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+MKHOST = os.path.join(TESTS, "tools", "mkhost.py")
+MiB = 1024 * 1024
+
+# value-carrying fields: these cases also go through 'build -o', which must write nothing
+BUILD_TOO = re.compile(r"^spec/(vm-name|host-name|kernel-arg|driver-version|disk-path|network|bridge|mac|uuid|pci-address|pci-id|esc|u2028|bidi)")
+HEAVY = {("gen:near-limit-nodes", "snapshot"), ("gen:near-limit-strings", "snapshot"), ("gen:near-limit-deep", "snapshot")}
+SANITIZER = re.compile(rb"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==\d+== ")
+
+
+class Env:
+    def __init__(self, vfioplan, work):
+        self.vfioplan = os.path.abspath(vfioplan)
+        self.work = work
+        self.wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
+        self.valgrind = any("valgrind" in w for w in self.wrapper)
+        # ASan's shadow memory and valgrind's JIT cost time and memory: scale the bounds
+        self.sanitized = "ASAN_OPTIONS" in os.environ
+        self.time_scale = 40 if self.valgrind else 6 if self.sanitized else 1
+        self.check_rss = not self.valgrind and not self.sanitized
+        self.env = {"LC_ALL": "C", "TZ": "UTC", "NO_COLOR": "1", "HOME": work,
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+
+    def run(self, argv, cwd, as_nobody=False, timeout=120):
+        """Runs vfioplan; returns (exit, stdout, stderr, seconds, peak RSS in bytes).
+
+        The peak RSS comes from /usr/bin/time: a child forked from this Python
+        would count Python's own pages too (Linux keeps the high-water mark
+        across exec)."""
+        def drop():
+            os.setgid(65534)
+            os.setgroups([])
+            os.setuid(65534)
+        with tempfile.NamedTemporaryFile() as rssf, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            os.chmod(rssf.name, 0o666)
+            timer = ["/usr/bin/time", "-f", "%M", "-o", rssf.name] if os.path.exists("/usr/bin/time") else []
+            t0 = time.monotonic()
+            p = subprocess.Popen(timer + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 preexec_fn=drop if as_nobody else None)
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            secs = time.monotonic() - t0
+            out.seek(0)
+            err.seek(0)
+            so, se = out.read(), err.read()
+            rss_text = open(rssf.name).read().split() if timer else []
+            # time's last line is the number; a line before it says if the command was killed
+            rss = int(rss_text[-1]) * 1024 if rss_text and rss_text[-1].isdigit() else 0
+        if self.wrapper:
+            se = b"".join(l for l in se.splitlines(keepends=True) if not re.match(rb"^--\d+-- ", l))
+        return p.returncode, so, se, secs, rss
+
+
+def write_repeated(path, head, chunk, count, tail):
+    """head + chunk * count + tail, written piece by piece (this process stays small)."""
+    with open(path, "wb") as f:
+        f.write(head)
+        for _ in range(count):
+            f.write(chunk)
+        f.write(tail)
+
+
+def gen_input(name, kind, d, env):
+    """Makes gen:NAME in folder d; returns (path given to vfioplan, run as nobody)."""
+    spec_limit = 1 * MiB
+    snap_limit = 16 * MiB
+    path = os.path.join(d, name[4:] + ".yaml")
+    if name == "gen:big":                      # 100 MB (sparse: no disk, same size)
+        with open(path, "wb") as f:
+            f.truncate(100 * 1000 * 1000)
+    elif name == "gen:big-text":               # 100 MB of real YAML text
+        line = b"# a very long comment line to make the file large....................................\n"
+        write_repeated(path, b"", line * 1000, 100 * 1000 * 1000 // len(line) // 1000 + 1, b"")
+    elif name == "gen:just-over-limit":
+        limit = spec_limit if kind == "spec" else snap_limit
+        with open(path, "wb") as f:
+            f.write(b"#" * (limit - 1) + b"\n" + b"x")
+    elif name == "gen:near-limit-nodes":       # one flow list of one-letter scalars, just under the size limit
+        limit = spec_limit if kind == "spec" else snap_limit
+        head = b"apiVersion: vfioplan/v1\nvms: [" if kind == "spec" else b'apiVersion: "vfioplan/snapshot-v1"\ndevices: ['
+        write_repeated(path, head, b"a," * 1024, (limit - len(head) - 4) // 2048, b"]\n")
+    elif name == "gen:near-limit-strings":     # few nodes, long strings
+        limit = spec_limit if kind == "spec" else snap_limit
+        s = b'"' + b"x" * 4000 + b'",'
+        head = b"apiVersion: vfioplan/v1\nvms: [" if kind == "spec" else b'apiVersion: "vfioplan/snapshot-v1"\ndevices: ['
+        write_repeated(path, head, s, (limit - len(head) - 4) // len(s), b"]\n")
+    elif name == "gen:near-limit-deep":        # brackets up to the size limit
+        limit = spec_limit if kind == "spec" else snap_limit
+        write_repeated(path, b"", b"[" * 1024, (limit - 2) // 1024, b"\n")
+    elif name == "gen:long-value":             # a 900 KB VM name: the message must not quote it in full
+        with open(os.path.join(HERE, "spec", "vm-name-too-long.yaml"), "rb") as f:
+            text = f.read()
+        with open(path, "wb") as f:
+            f.write(re.sub(rb'name: "v+"', b'name: "' + b"v" * 900000 + b'"', text))
+    elif name == "gen:unreadable":
+        shutil.copy(os.path.join(HERE, "spec", "empty.yaml") if kind == "spec" else os.path.join(HERE, "snapshot", "valid.yaml"), path)
+        os.chmod(path, 0)
+        return path, os.geteuid() == 0         # root reads anything: run as nobody
+    elif name == "gen:directory":
+        os.mkdir(path)
+    elif name == "gen:fifo":                   # must not block waiting for a writer
+        os.mkfifo(path)
+    elif name == "gen:device":
+        return "/dev/zero", False
+    elif name == "gen:missing":
+        pass
+    elif name == "gen:symlink-loop":
+        os.symlink(os.path.basename(path), path)
+    elif name == "gen:dangling-symlink":
+        os.symlink("/nonexistent/vfioplan/spec.yaml", path)
+    elif name == "gen:not-a-directory":        # a path through a file: ENOTDIR
+        with open(os.path.join(d, "file"), "w") as f:
+            f.write("x")
+        return os.path.join(d, "file", "spec.yaml"), False
+    else:
+        raise ValueError("unknown generated input " + name)
+    return path, False
+
+
+def check_output(case, code, place, display, rc, err, secs, rss, env, kind, problems):
+    text = err.decode("utf-8", errors="replace")
+    if rc != 2:
+        problems.append("exit %d, not 2" % rc)
+    if SANITIZER.search(err) or rc == 99:
+        problems.append("a sanitizer or valgrind report")
+    if not re.search(r"(^|\n)[^\n]*error\[%s\]" % code, text):
+        problems.append("no error[%s] in stderr" % code)
+    if place == "pos":
+        if not re.search(r"(^|\n)%s:\d+:\d+: error\[" % re.escape(display), text):
+            problems.append("no '%s:LINE:COL: error[' in stderr" % display)
+        if not re.search(r"\n +\d+ \| ", text):
+            problems.append("the line is not quoted")
+    elif not re.search(r"(^|\n)%s(:\d+:\d+)?: error\[" % re.escape(display), text):
+        problems.append("no '%s: error[' in stderr" % display)
+    if not re.search(r"(^|\n)hint: \S", text):
+        problems.append("no hint")
+    try:
+        err.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append("stderr is not UTF-8")
+    if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", err):
+        problems.append("stderr holds control characters")
+    if len(err) > 256 * 1024:
+        problems.append("stderr is %d bytes" % len(err))
+    if secs > 5 * env.time_scale:
+        problems.append("took %.1f s" % secs)
+    limit = (64 if kind == "spec" else 192) * MiB
+    if env.check_rss and rss > limit:
+        problems.append("peak RSS %d MiB (limit %d MiB)" % (rss // MiB, limit // MiB))
+
+
+def run_case(line, env, snapshot):
+    inp, kind, code, place = line
+    problems = []
+    if env.valgrind and (inp, kind) in HEAVY:
+        return inp, kind, None, "skipped under valgrind"
+    d = tempfile.mkdtemp(prefix="case-", dir=env.work)
+    os.chmod(d, 0o755)
+    try:
+        if inp.startswith("gen:"):
+            path, nobody = gen_input(inp, kind, d, env)
+        else:
+            path, nobody = os.path.join(d, os.path.basename(inp)), False
+            shutil.copy(os.path.join(HERE, inp), path)
+        display = os.path.relpath(path, d) if path.startswith(d) else path
+        if kind == "spec":
+            argv = ["check", display, "--host", snapshot]
+        else:
+            argv = ["scan", "--host", display]
+        rc, out, err, secs, rss = env.run(argv, d, as_nobody=nobody)
+        check_output(inp, code, place, display, rc, err, secs, rss, env, kind, problems)
+        if kind == "spec" and BUILD_TOO.search(inp):
+            rc2, _, err2, _, _ = env.run(["build", display, "--host", snapshot, "-o", "out"], d)
+            if rc2 != 2 or ("error[%s]" % code).encode() not in err2:
+                problems.append("build: exit %d without error[%s]" % (rc2, code))
+            if os.path.exists(os.path.join(d, "out")):
+                problems.append("build wrote %s although the spec was refused" % os.listdir(os.path.join(d, "out")))
+        detail = "%s, %.2f s, %d MiB" % (code, secs, rss // MiB)
+        if problems:
+            detail += "\n    " + "\n    ".join(problems) + "\n    stderr: " + err.decode("utf-8", "replace")[:1500].replace("\n", "\n    ")
+        return inp, kind, not problems, detail
+    finally:
+        for root, dirs, files in os.walk(d):
+            for x in dirs + files:
+                p = os.path.join(root, x)
+                if not os.path.islink(p):
+                    os.chmod(p, 0o700)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def read_cases():
+    cases = []
+    with open(os.path.join(HERE, "cases.txt")) as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.split("#", 1)[0].split()
+            if not line:
+                continue
+            if len(line) != 4 or line[1] not in ("spec", "snapshot") or not re.match(r"^VP\d{4}$", line[2]) \
+                    or line[3] not in ("pos", "file"):
+                sys.exit("cases.txt:%d: want 'INPUT spec|snapshot VPnnnn pos|file'" % n)
+            cases.append(tuple(line))
+    return cases
+
+
+def check_table_complete(cases):
+    """Every committed input file is in the table (and every table file exists)."""
+    problems = []
+    listed = {c[0] for c in cases}
+    for sub in ("spec", "snapshot"):
+        for name in sorted(os.listdir(os.path.join(HERE, sub))):
+            rel = sub + "/" + name
+            if rel not in listed and rel != "snapshot/valid.yaml":
+                problems.append("%s is not in cases.txt" % rel)
+    for c in cases:
+        if not c[0].startswith("gen:") and not os.path.isfile(os.path.join(HERE, c[0])):
+            problems.append("cases.txt names %s, which does not exist" % c[0])
+    return problems
+
+
+# ---- hostile but valid values: only pattern characters reach the artifacts
+
+HOSTILE = {  # placeholder -> (hostile valid value, plain value of the same length)
+    "HOSTNAME": ("a-._-.-_0", "hostnamex"),
+    "VMNAME": ("Z.-_-..-_-_-", "vmnamexxxxxx"),
+    "VMNAME2": ("9--..__", "vmnameb"),
+    "KARG1": ("x_-.y=/,:+@-_.,,", "kargxxxxxxxxxxxx"),
+    "KARG2": ("_=@@::,,//++--..", "kargyyyyyyyyyyyy"),
+    "DISK": ("/+-_.a/.-+_b/c+-_.d", "/xxxxx/xxxxx/xxxxxx"),
+    "NET": ("a-._-._-._-._-", "netnamexxxxxxx"),
+    "BRIDGE": ("b.-_", "brxx"),
+    "MAC": ("52:54:00:ab:cd:ef", "52:54:00:12:34:56"),
+    "VERSION": ("570.124.06", "570.111.11"),
+    "UUID": ("0fffffff-ffff-ffff-ffff-ffffffffffff", "01234567-89ab-cdef-0123-456789abcdef"),
+}
+HOSTILE_SPEC = """apiVersion: vfioplan/v1
+host:
+  name: "HOSTNAME"
+  kernel_args: ["KARG1", "KARG2"]
+vms:
+  - name: "VMNAME"
+    uuid: "UUID"
+    vcpus: 4
+    memory: 8GiB
+    devices:
+      - address: "0000:01:00"
+    disks:
+      - path: "DISK"
+    networks:
+      - network: "NET"
+        mac: "MAC"
+      - bridge: "BRIDGE"
+    guest:
+      os: ubuntu-24.04
+      nvidia: {version: "VERSION"}
+  - name: "VMNAME2"
+    vcpus: 1
+    memory: 128MiB
+    allow_no_devices: true
+"""
+SAFE = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+,:=@/-")
+
+
+def tree(top):
+    out = {}
+    for root, _, files in os.walk(top):
+        for f in files:
+            p = os.path.join(root, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, top)] = fh.read()
+    return out
+
+
+def hostile_valid(env, snapshot):
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-", dir=env.work)
+    trees = {}
+    for which in (0, 1):
+        text = HOSTILE_SPEC
+        for key in sorted(HOSTILE, key=len, reverse=True):
+            text = text.replace(key, HOSTILE[key][which])
+        spec = os.path.join(d, "spec%d.yaml" % which)
+        with open(spec, "w") as f:
+            f.write(text)
+        rc, _, err, _, _ = env.run(["build", os.path.basename(spec), "--host", snapshot, "-o", "out%d" % which], d)
+        if rc != 0 or SANITIZER.search(err):
+            return ["hostile-valid: build %d failed (exit %d):\n%s" % (which, rc, err.decode("utf-8", "replace"))]
+        trees[which] = tree(os.path.join(d, "out%d" % which))
+    hostile, plain = trees[0], trees[1]
+    # file names carry VM names: map each hostile path to its plain twin
+    def plain_path(p):
+        for key in sorted(HOSTILE, key=len, reverse=True):
+            p = p.replace(HOSTILE[key][0], HOSTILE[key][1])
+        return p
+    if sorted(plain_path(p) for p in hostile) != sorted(plain):
+        problems.append("hostile-valid: the two builds have different files: %s vs %s" % (sorted(hostile), sorted(plain)))
+        return problems
+    seen = {k: 0 for k in HOSTILE}
+    for p, data in sorted(hostile.items()):
+        twin = plain[plain_path(p)]
+        if p.endswith(".xml"):
+            # XML comments cannot hold '--': the libvirt emitter writes '- -' where a name with '--'
+            # is quoted in its 'virsh define' comment; that space is the emitter's, not the spec's
+            while b"- -" in data:
+                data = data.replace(b"- -", b"--")
+        for key, (bad, good) in HOSTILE.items():
+            seen[key] += data.count(bad.encode())
+        # the bytes that differ between the two builds came from the spec (or were derived from it)
+        sm = difflib.SequenceMatcher(None, twin, data, autojunk=False)
+        for op, a0, a1, b0, b1 in sm.get_opcodes():
+            if op == "equal":
+                continue
+            bad = set(data[b0:b1]) - SAFE
+            if bad:
+                ctx = data[max(0, b0 - 40):b1 + 40].decode("utf-8", "replace")
+                problems.append("hostile-valid: %s: bytes %r from the spec are not pattern characters, near: %r"
+                                % (p, bytes(sorted(bad)), ctx))
+        for b in set(data) - set(b"\t\n" + bytes(range(0x20, 0x7f))):
+            problems.append("hostile-valid: %s holds byte 0x%02x" % (p, b))
+    # every value that can reach an artifact did reach one: the test looked at real data
+    for key in ("HOSTNAME", "VMNAME", "KARG1", "KARG2", "DISK", "NET", "BRIDGE", "MAC", "VERSION", "UUID"):
+        if not seen[key]:
+            problems.append("hostile-valid: %s (%r) is in no artifact: the comparison proves nothing for it" % (key, HOSTILE[key][0]))
+    # and the scripts still parse: sh -n / bash -n on every script and the GRUB drop-in (sourced by sh)
+    for p, data in sorted(hostile.items()):
+        shell = "bash" if data.startswith(b"#!/bin/bash") else "sh" if data.startswith(b"#!/bin/sh") or p.endswith(".cfg") else None
+        if shell:
+            r = subprocess.run([shell, "-n", os.path.join(d, "out0", p)], capture_output=True)
+            if r.returncode != 0:
+                problems.append("hostile-valid: %s -n %s: %s" % (shell, p, r.stderr.decode()))
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
+# ---- plan: diffs of what an old root holds, bounded
+
+PLAN_SPEC = """apiVersion: vfioplan/v1
+host:
+  name: tiny
+vms:
+  - name: vm1
+    vcpus: 4
+    memory: 8GiB
+    devices:
+      - address: "0000:01:00"
+"""
+
+
+def plan_cases(env, snapshot):
+    problems = []
+    d = tempfile.mkdtemp(prefix="plan-", dir=env.work)
+    with open(os.path.join(d, "spec.yaml"), "w") as f:
+        f.write(PLAN_SPEC)
+    for name, files in (
+        ("empty-owned-file", {"etc/vfioplan/manifest": b"etc/vfioplan/gone.conf\n", "etc/vfioplan/gone.conf": b""}),
+        ("long-old-file", {"etc/modprobe.d/vfioplan.conf": b"".join(b"junk line %d\n" % i for i in range(19000))}),
+        ("long-old-line", {"etc/modprobe.d/vfioplan.conf": b"x" * (8 * MiB)}),
+    ):
+        root = os.path.join(d, "root-" + name)
+        for rel, data in files.items():
+            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+            with open(os.path.join(root, rel), "wb") as f:
+                f.write(data)
+        rc, out, err, secs, rss = env.run(["plan", "spec.yaml", "--host", snapshot, "--root", os.path.basename(root)], d)
+        if rc != 1 or SANITIZER.search(err):
+            problems.append("plan %s: exit %d (want 1)\n%s" % (name, rc, err.decode("utf-8", "replace")[-3000:]))
+        if secs > 5 * env.time_scale:
+            problems.append("plan %s: took %.1f s" % (name, secs))
+        if env.check_rss and rss > 128 * MiB:
+            problems.append("plan %s: peak RSS %d MiB (limit 128)" % (name, rss // MiB))
+        print("%-4s plan %s (%.2f s, %d MiB)" % ("FAIL" if problems else "ok", name, secs, rss // MiB))
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vfioplan", required=True)
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("only", nargs="*", help="run only cases whose input contains one of these words")
+    a = ap.parse_args()
+    cases = read_cases()
+    failures = check_table_complete(cases)
+    for p in failures:
+        print("FAIL " + p)
+    with tempfile.TemporaryDirectory(prefix="vp-bad-input-") as work:
+        os.chmod(work, 0o755)      # the unreadable case runs as nobody
+        env = Env(a.vfioplan, work)
+        # the host every spec case compiles against: a snapshot of tests/hosts/tiny.table
+        subprocess.run([sys.executable, MKHOST, os.path.join(TESTS, "hosts", "tiny.table"), os.path.join(work, "tiny")],
+                       check=True, stdout=subprocess.DEVNULL)
+        snapshot = os.path.join(work, "tiny.snapshot")
+        rc, _, err, _, _ = env.run(["snapshot", "--host", os.path.join(work, "tiny"), "-o", snapshot], work)
+        if rc != 0:
+            sys.exit("cannot make the tiny snapshot: " + err.decode())
+        os.chmod(snapshot, 0o644)
+        rc, _, err, _, _ = env.run(["scan", "--host", os.path.join(HERE, "snapshot", "valid.yaml")], work)
+        if rc != 0:
+            failures.append("snapshot/valid.yaml (what the snapshot cases change one thing of) does not load: " + err.decode())
+        selected = [c for c in cases if not a.only or any(w in c[0] for w in a.only)]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            for inp, kind, ok, detail in pool.map(lambda c: run_case(c, env, snapshot), selected):
+                print("%-4s %-8s %-40s %s" % ("skip" if ok is None else "ok" if ok else "FAIL", kind, inp, detail))
+                if ok is False:
+                    failures.append(inp)
+        if not a.only:
+            hv = hostile_valid(env, snapshot)
+            for p in hv:
+                print("FAIL " + p)
+            if not hv:
+                print("ok   hostile-valid: only pattern characters of the spec reach the artifacts")
+            failures += hv
+            failures += plan_cases(env, snapshot)
+    if failures:
+        print("\n%d failures" % len(failures))
+        return 1
+    print("\nall %d cases passed" % len(selected))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
