@@ -63,7 +63,9 @@ open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_dia
             vp_error(d, VP_UNSAFE_OUTPUT_PATH, &pos, "refusing path %s: it has a '%s' component", rel, c);
             break;
         }
-        if (create && mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+        /* a directory made here is an entry in its parent: fsync the parent so that it lasts */
+        int made = create ? mkdirat(fd, c, 0755) : -1;
+        if (create && ((made < 0 && errno != EEXIST) || (made == 0 && fsync(fd) < 0))) {
             vp_error(d, VP_WRITE_FAILED, &pos, "cannot create directory %s in %s/%s: %s", c, root, rel, strerror(errno));
             close(fd);
             fd = -1;
@@ -165,11 +167,11 @@ backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *c
         unlinkat(dirfd, tmp, 0);
         rc = -1;
     }
+    if (rc == 0 && fsync(dirfd) < 0)
+        rc = -1;
     if (rc < 0)
         vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root}, "cannot keep a backup of %s at %s/%s: %s",
                  ch->path, root, rel, strerror(errno));
-    else
-        fsync(dirfd);
     close(dirfd);
     free(name);
     return rc;
@@ -248,7 +250,9 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
     for (size_t i = 0; i < changes->n; i++)
         free(p[i].name);
     free(p);
-    fsync(rootfd);
+    /* the root's own entries (a directory created in it) must reach the disk too */
+    if (rc == 0 && fsync(rootfd) < 0)
+        rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the output root %s: %s", root, strerror(errno));
     close(rootfd);
     return rc;
 }
