@@ -33,12 +33,12 @@ SCEN_DIR=$HERE/scenarios
 MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin"
 describe_mutation() {
   case $1 in
-    drop-softdep) echo "delete every 'softdep ... pre: vfio-pci' line from etc/modprobe.d/vfioplan.conf" ;;
-    drop-hook) echo "remove the initramfs hook (etc/initramfs-tools/hooks/vfioplan, or etc/dracut.conf.d/vfioplan.conf)" ;;
-    drop-init-top) echo "remove etc/initramfs-tools/scripts/init-top/vfioplan (the early by-address bind)" ;;
-    drop-ids) echo "delete the 'options vfio-pci ids=' lines from etc/modprobe.d/vfioplan.conf" ;;
-    drop-modprobe) echo "remove etc/modprobe.d/vfioplan.conf" ;;
-    drop-dropin) echo "remove the GRUB drop-in etc/default/grub.d/vfioplan.cfg" ;;
+    drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
+    drop-hook) echo "remove vfioplan's initramfs hook (initramfs-tools hook, or its dracut.conf.d file)" ;;
+    drop-init-top) echo "remove vfioplan's initramfs-tools init-top script (the by-address bind before udev)" ;;
+    drop-ids) echo "delete the 'options vfio-pci ids=' lines of vfioplan's modprobe.d file" ;;
+    drop-modprobe) echo "remove vfioplan's modprobe.d file" ;;
+    drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
     *) return 1 ;;
   esac
 }
@@ -163,16 +163,18 @@ report() { # ok|FAIL|skip NAME TEXT
 first_line() { tr -d '\r' < "$1" | grep -m1 -E 'error|warning' || head -n 1 "$1"; }
 
 mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
-  local t=$1 before
+  local t=$1 before f
   before=$(hash_tree "$t")
+  shopt -s nullglob
   case $2 in
-    drop-softdep) [ -f "$t/etc/modprobe.d/vfioplan.conf" ] && sed -i '/^[[:space:]]*softdep[[:space:]]/d' "$t/etc/modprobe.d/vfioplan.conf" ;;
-    drop-hook) rm -f "$t/etc/initramfs-tools/hooks/vfioplan" "$t/etc/dracut.conf.d/vfioplan.conf" ;;
-    drop-init-top) rm -f "$t/etc/initramfs-tools/scripts/init-top/vfioplan" ;;
-    drop-ids) [ -f "$t/etc/modprobe.d/vfioplan.conf" ] && sed -i '/^[[:space:]]*options[[:space:]]\+vfio[-_]pci[[:space:]].*ids=/d' "$t/etc/modprobe.d/vfioplan.conf" ;;
-    drop-modprobe) rm -f "$t/etc/modprobe.d/vfioplan.conf" ;;
-    drop-dropin) rm -f "$t/etc/default/grub.d/vfioplan.cfg" ;;
+    drop-softdep) for f in "$t"/etc/modprobe.d/*vfioplan*; do sed -i '/^[[:space:]]*softdep[[:space:]]/d' "$f"; done ;;
+    drop-hook) rm -f "$t"/etc/initramfs-tools/hooks/*vfioplan* "$t"/etc/dracut.conf.d/*vfioplan* ;;
+    drop-init-top) rm -f "$t"/etc/initramfs-tools/scripts/init-top/*vfioplan* ;;
+    drop-ids) for f in "$t"/etc/modprobe.d/*vfioplan*; do sed -i '/^[[:space:]]*options[[:space:]]\+vfio[-_]pci[[:space:]].*ids=/d' "$f"; done ;;
+    drop-modprobe) rm -f "$t"/etc/modprobe.d/*vfioplan* ;;
+    drop-dropin) rm -f "$t"/etc/default/grub.d/*vfioplan* ;;
   esac
+  shopt -u nullglob
   [ "$(hash_tree "$t")" != "$before" ]
 }
 
