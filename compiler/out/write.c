@@ -177,6 +177,29 @@ backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *c
     return rc;
 }
 
+/* Renames the temp file over the target (or removes the target); after a failure (*rc < 0) removes the temp file. */
+static void
+put_in_place(struct pending *pi, int *rc, struct vp_diags *d, const char *root)
+{
+    if (pi->dirfd < 0)
+        return;
+    const struct vp_change *ch = pi->change;
+    if (*rc < 0) {
+        if (pi->tmp[0])
+            unlinkat(pi->dirfd, pi->tmp, 0);
+        return;
+    }
+    int r = ch->kind == VP_CHANGE_DELETE ? unlinkat(pi->dirfd, pi->name, 0)
+                                         : renameat(pi->dirfd, pi->tmp, pi->dirfd, pi->name);
+    if (r < 0 && !(ch->kind == VP_CHANGE_DELETE && errno == ENOENT)) {
+        vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root}, "cannot %s %s/%s: %s",
+                 ch->kind == VP_CHANGE_DELETE ? "remove" : "put in place", root, ch->path, strerror(errno));
+        if (pi->tmp[0])
+            unlinkat(pi->dirfd, pi->tmp, 0);
+        *rc = -1;
+    }
+}
+
 int
 vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,
                struct vp_diags *d)
@@ -218,35 +241,36 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
     for (size_t i = 0; i < n && rc == 0; i++)
         if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
             rc = -1;
-    /* 3. into place; on any earlier failure, the temp files go instead */
+    /*
+     * 3. into place, the manifest last: while any change before it failed (or
+     * vfioplan was killed), the old manifest still lists every file vfioplan
+     * owned, so the next run still removes what is no longer generated.
+     * On any earlier failure, the temp files go instead.
+     */
+    size_t manifest = n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].change->path, VP_PATH_MANIFEST) == 0)
+            manifest = i;
+    for (size_t i = 0; i < n; i++)
+        if (i != manifest)
+            put_in_place(&p[i], &rc, d, root);
+    /* 4. the directory entries themselves, then the manifest and its directory */
     for (size_t i = 0; i < n; i++) {
-        if (p[i].dirfd < 0)
-            continue;
-        const struct vp_change *ch = p[i].change;
-        if (rc < 0) {
-            if (p[i].tmp[0])
-                unlinkat(p[i].dirfd, p[i].tmp, 0);
-            continue;
-        }
-        int r = ch->kind == VP_CHANGE_DELETE ? unlinkat(p[i].dirfd, p[i].name, 0)
-                                             : renameat(p[i].dirfd, p[i].tmp, p[i].dirfd, p[i].name);
-        if (r < 0 && !(ch->kind == VP_CHANGE_DELETE && errno == ENOENT)) {
-            vp_error(d, VP_WRITE_FAILED, &pos, "cannot %s %s/%s: %s",
-                     ch->kind == VP_CHANGE_DELETE ? "remove" : "put in place", root, ch->path, strerror(errno));
-            if (p[i].tmp[0])
-                unlinkat(p[i].dirfd, p[i].tmp, 0);
-            rc = -1;
-        }
-    }
-    /* 4. the directory entries themselves */
-    for (size_t i = 0; i < n; i++) {
-        if (p[i].dirfd < 0)
+        if (p[i].dirfd < 0 || i == manifest)
             continue;
         if (rc == 0 && fsync(p[i].dirfd) < 0)
             rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the directory of %s/%s: %s", root,
                           p[i].change->path, strerror(errno));
-        close(p[i].dirfd);
     }
+    if (manifest < n && p[manifest].dirfd >= 0) {
+        put_in_place(&p[manifest], &rc, d, root);
+        if (rc == 0 && fsync(p[manifest].dirfd) < 0)
+            rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the directory of %s/%s: %s", root,
+                          p[manifest].change->path, strerror(errno));
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p[i].dirfd >= 0)
+            close(p[i].dirfd);
     for (size_t i = 0; i < changes->n; i++)
         free(p[i].name);
     free(p);
