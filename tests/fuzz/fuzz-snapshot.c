@@ -4,17 +4,66 @@
  * bytes, through the same entry point as the CLI: vp_host_load on a path.
  * The bytes go to a memfd, opened by its /proc/self/fd path. A snapshot
  * that loads must also survive a round trip: writing it again and reading
- * that back gives the same text.
+ * that back gives the same text. And it is compiled: two fixed specs (one
+ * takes every display function, one no device) are resolved against it and
+ * emitted, and the artifacts must keep fuzz_check_artifacts' promises --
+ * host facts (driver names, OS ids, the command line, ...) are as hostile
+ * as a spec and must not reach a script either.
  */
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz-common.h"
+#include "out/changes.h"
 #include "vfioplan/host.h"
+#include "vfioplan/plan.h"
 #include "vfioplan/snapshot.h"
+#include "vfioplan/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const specs[] = {
+    "apiVersion: vfioplan/v1\n"
+    "host: {name: fuzz, acs_override: true, iommu: {passthrough: true}}\n"
+    "vms:\n"
+    "  - name: gpu\n"
+    "    vcpus: 4\n"
+    "    memory: 8GiB\n"
+    "    devices:\n"
+    "      - match: {class: \"03\"}\n"
+    "        allow_host_critical: true\n"
+    "    guest: {os: rhel9}\n",
+    "apiVersion: vfioplan/v1\n"
+    "host: {name: fuzz}\n"
+    "vms:\n"
+    "  - {name: empty, vcpus: 1, memory: 1GiB, allow_no_devices: true}\n",
+};
+
+static void
+compile(const struct vp_host *host)
+{
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+        struct vp_diags d = {0};
+        struct vp_spec *spec = vp_spec_parse("spec.yaml", specs[i], strlen(specs[i]), &d);
+        fuzz_expect(spec != NULL, "a fixed spec of fuzz-snapshot does not parse");
+        struct vp_plan *plan = vp_plan_resolve(spec, host, &d);
+        fuzz_expect(plan ? !vp_diags_has_errors(&d) : vp_diags_has_errors(&d),
+                    "vp_plan_resolve's result and its diagnostics disagree");
+        if (plan) {
+            struct vp_artifact_set set = {0};
+            if (vp_plan_emit(plan, &set, &d) == 0) {
+                vp_manifest_add(&set, plan);
+                fuzz_check_artifacts(&set);
+            }
+            vp_artifact_set_free(&set);
+        }
+        fuzz_render(&d);
+        vp_plan_free(&plan);
+        vp_spec_free(&spec);
+        vp_diags_free(&d);
+    }
+}
 
 static struct vp_host *
 load_bytes(const void *data, size_t size, struct vp_diags *d)
@@ -45,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_expect(host ? !vp_diags_has_errors(&d) : vp_diags_has_errors(&d),
                 "vp_host_load's result and its diagnostics disagree");
     fuzz_render(&d);
+    if (host)
+        compile(host);
     if (host) {
         /* round trip: write, read back, write again; both texts must be equal */
         char *text1 = NULL, *text2 = NULL;
