@@ -7,10 +7,12 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "base/strbuf.h"
+#include "base/util.h"
 #include "host-internal.h"
 #include "vfioplan/snapshot.h"
 
@@ -33,13 +35,30 @@ ev(struct emit *m, yaml_event_t *event)
         m->failed = true;
 }
 
+/*
+ * Host facts are bytes from the host's files (os-release, cpuinfo, sysfs
+ * names), and libyaml takes only UTF-8: a byte that is not becomes '?'.
+ * (The event is never emitted uninitialized: libyaml would free the last
+ * event's value a second time.)
+ */
 static void
 scalar(struct emit *m, const char *v, bool quoted)
 {
+    char *fixed = NULL;
+    size_t len = strlen(v), bad;
+    if (!vp_utf8_valid(v, len, &bad)) {
+        fixed = vp_xstrdup(v);
+        while (!vp_utf8_valid(fixed, len, &bad))
+            fixed[bad] = '?';
+        v = fixed;
+    }
     yaml_event_t event;
-    yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, quoted,
-                                 quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
-    ev(m, &event);
+    if (yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)v, (int)len, !quoted, quoted,
+                                     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
+        ev(m, &event);
+    else
+        m->failed = true;
+    free(fixed);
 }
 
 static void
