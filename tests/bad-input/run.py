@@ -30,7 +30,11 @@ Then:
     config or XML;
   - plan: an empty file listed by the old manifest (its deletion diffs two
     empty texts) and a 19,000-line old file are diffed under the same time
-    and memory bounds.
+    and memory bounds;
+  - hostile host: a host tree whose os-release, cpuinfo and command line hold
+    bytes that are not UTF-8, escape sequences and shell syntax: 'snapshot'
+    writes it, 'scan' reads that back, build from the tree and from the
+    snapshot give the same files, and nothing prints a control character.
 
 VFIOPLAN_WRAPPER (the valgrind setup) runs the binary under a wrapper; its
 '--NNN--' chatter is dropped and its verdict is the exit code (99). Cases
@@ -434,6 +438,53 @@ def plan_cases(env, snapshot):
     return problems
 
 
+# ---- a host tree with hostile facts: snapshot, scan and build survive, and agree
+
+def hostile_host(env, tree_src):
+    """os-release, cpuinfo, the command line and the running kernel's name hold bytes that are not
+    UTF-8, escape sequences and shell syntax: 'snapshot' writes them ('?' for bytes that are not
+    UTF-8), 'scan' reads the snapshot back, and build from the tree and from the snapshot agree."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-host-", dir=env.work)
+    tree = os.path.join(d, "tree")
+    shutil.copytree(tree_src, tree, symlinks=True)
+    def put(rel, data):
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(data)
+    put("etc/os-release", b'PRETTY_NAME="Deb\xe9ian \x1b[2J\x1b]0;pwned\x07"\nNAME="Debian $(reboot)"\n'
+                          b'VERSION_ID="12\xff"\nID=debian\nID_LIKE="`id`; rm -rf /"\n')
+    with open(os.path.join(tree, "proc/cpuinfo"), "rb") as f:
+        cpuinfo = f.read()
+    put("proc/cpuinfo", re.sub(rb"model name[^\n]*", b"model name\t: Intel\xe9 \x1b[31m$(id)\xc0\xaf CPU", cpuinfo))
+    put("proc/cmdline", b"BOOT_IMAGE=/vmlinuz root=/dev/x ro quiet \xff\x1b[31m evil=$(reboot) 'q\"\n")
+    with open(os.path.join(d, "spec.yaml"), "w") as f:
+        f.write(PLAN_SPEC)
+    steps = [
+        ("snapshot", ["snapshot", "--host", "tree", "-o", "snap.yaml"], 0),
+        ("scan of the snapshot", ["scan", "--host", "snap.yaml"], 0),
+        ("build from the tree", ["build", "spec.yaml", "--host", "tree", "-o", "out-tree"], 0),
+        ("build from the snapshot", ["build", "spec.yaml", "--host", "snap.yaml", "-o", "out-snap"], 0),
+    ]
+    for what, argv, want in steps:
+        rc, out, err, _, _ = env.run(argv, d)
+        if rc != want or SANITIZER.search(err):
+            problems.append("hostile host: %s: exit %d\n%s" % (what, rc, err.decode("utf-8", "replace")[-3000:]))
+            break
+        if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", out + err):
+            problems.append("hostile host: %s printed control characters" % what)
+    else:
+        if tree_files_equal(os.path.join(d, "out-tree"), os.path.join(d, "out-snap")) is False:
+            problems.append("hostile host: the builds from the tree and from its snapshot differ")
+    print("%-4s hostile host tree: snapshot, scan and build" % ("FAIL" if problems else "ok"))
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
+def tree_files_equal(a, b):
+    ta, tb = tree(a), tree(b)
+    return ta == tb
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
@@ -472,6 +523,7 @@ def main():
                 print("ok   hostile-valid: only pattern characters of the spec reach the artifacts")
             failures += hv
             failures += plan_cases(env, snapshot)
+            failures += hostile_host(env, os.path.join(work, "tiny"))
     if failures:
         print("\n%d failures" % len(failures))
         return 1
