@@ -125,6 +125,9 @@ def main():
                   "linear": LARGE / SMALL}
         p("growth t(%d)/t(%d): (a) %.1f, (b) %.1f; linear would be %.1f"
           % (LARGE, SMALL, growth["plan"], growth["lspci_nn"], growth["linear"]))
+        growth["plan_cpu"] = rows[LARGE]["plan_cpu_s"] / rows[SMALL]["plan_cpu_s"]
+        p("growth in CPU time: (a) %.1f, (b) %.1f"
+          % (growth["plan_cpu"], rows[LARGE]["lspci_nn_cpu_s"] / rows[SMALL]["lspci_nn_cpu_s"]))
         if rows[SMALL]["plan_instructions"] and rows[LARGE]["plan_instructions"]:
             growth["plan_instructions"] = rows[LARGE]["plan_instructions"] / rows[SMALL]["plan_instructions"]
             p("growth in instructions: (a) %.1f, (b) %.1f"

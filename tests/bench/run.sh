@@ -56,6 +56,9 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 case $out in *[[:space:]]*) die "the output directory must not contain spaces: $out" ;; esac
+# Two runs on one output directory would delete each other's results.
+exec 9>"$out/.lock"
+flock -n 9 || die "another run.sh is using $out (pass --out DIR to run beside it)"
 
 # --- tools -------------------------------------------------------------------
 install_pkg() {
