@@ -13,7 +13,8 @@
 #include "base/util.h"
 #include "host-internal.h"
 
-enum { MAX_STACK_DEPTH = 8 };
+/* Stacks are a few levels and nodes deep; a tree with loops or fan-out stops at these. */
+enum { MAX_STACK_DEPTH = 8, MAX_STACK_NODES = 4096 };
 
 static void
 mark(struct vp_host *host, long idx, enum vp_host_role role, const char *detail)
@@ -76,9 +77,10 @@ static const struct stacking net_stacking = {"net", "", "lower_"};
  */
 static int
 trace(struct vp_host *host, const struct vp_root *root, const struct stacking *st, const char *name,
-      enum vp_host_role role, const char *detail, int depth)
+      enum vp_host_role role, const char *detail, int depth, unsigned *visited)
 {
-    if (depth > MAX_STACK_DEPTH || strchr(name, '/') || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+    if (depth > MAX_STACK_DEPTH || ++*visited > MAX_STACK_NODES || strchr(name, '/') || strcmp(name, "..") == 0 ||
+        strcmp(name, ".") == 0)
         return 0;
     char rel[700], target[4096];
     snprintf(rel, sizeof(rel), "sys/class/%s/%s", st->class, name);
@@ -98,7 +100,7 @@ trace(struct vp_host *host, const struct vp_root *root, const struct stacking *s
     struct dirent *e;
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && strncmp(e->d_name, st->prefix, plen) == 0)
-            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1);
+            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1, visited);
     closedir(dir);
     return found;
 }
@@ -151,7 +153,8 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
     }
     char detail[700];
     snprintf(detail, sizeof(detail), "the root filesystem is on %s", source);
-    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0) == 0)
+    unsigned visited = 0;
+    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0, &visited) == 0)
         vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                    "cannot trace the root filesystem %s to a PCI storage controller", source);
 }
@@ -163,6 +166,7 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
     if (vp_root_read(root, "proc/net/route", route, sizeof(route)) < 0)
         return;
     char *save = NULL;
+    unsigned visited = 0;      /* one budget for every default route */
     for (char *line = strtok_r(route, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char iface[64], dest[16], gw[16], flags[16], refcnt[16], use[16], metric[16], mask[16];
         if (sscanf(line, "%63s %15s %15s %15s %15s %15s %15s %15s", iface, dest, gw, flags, refcnt,
@@ -172,7 +176,7 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
             continue;
         char detail[128];
         snprintf(detail, sizeof(detail), "the default route goes through %s", iface);
-        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0) == 0)
+        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0, &visited) == 0)
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "cannot trace the default-route interface %s to a PCI NIC", iface);
     }
