@@ -5,10 +5,10 @@
 # KVM) with the artifacts vfioplan compiled against that very machine, and
 # checks from inside the booted guest which driver each device got.
 #
-# usage: sudo tests/e2e/run.sh [--only NAME[,NAME...]] [--mutate MUTATION] [--list]
+# usage: sudo tests/e2e/run.sh [--only NAME[,NAME...]] [--mutate MUTATION[,MUTATION...]] [--list]
 #   --only      run these scenarios only (names: --list)
-#   --mutate    break one artifact on purpose before installing it (see
-#               MUTATIONS below); the suite must then report failures
+#   --mutate    break artifacts on purpose before installing them (see
+#               --list); the suite must then report failures
 #   --list      list scenarios and mutations, then exit
 # env: VFIOPLAN   the binary (default: <repo>/build/vfioplan)
 #      E2E_CACHE  cache dir (default /var/cache/vfioplan-e2e)
@@ -43,6 +43,9 @@ describe_mutation() {
   esac
 }
 
+# The whole main part is one brace group, so bash parses it before running
+# it and editing this file during a run cannot derail that run.
+{
 ONLY="" MUTATE="" LIST=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -91,7 +94,9 @@ if [ -n "$ONLY" ]; then
 else
   SELECTED=("${ALL[@]}")
 fi
-if [ -n "$MUTATE" ]; then describe_mutation "$MUTATE" > /dev/null || { echo "run.sh: unknown mutation '$MUTATE' (--list)" >&2; exit 2; }; fi
+for m in ${MUTATE//,/ }; do
+  describe_mutation "$m" > /dev/null || { echo "run.sh: unknown mutation '$m' (--list)" >&2; exit 2; }
+done
 
 if [ "$(id -u)" != 0 ]; then
   echo "run.sh: the e2e suite must run as root: it debootstraps a Debian root, chroots into it" >&2
@@ -116,7 +121,7 @@ VFIOPLAN=$(readlink -f "$VFIOPLAN")
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
 [ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
 mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
-RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-$MUTATE}
+RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-${MUTATE//,/+}}
 mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
 CACHE_USED=() TIMINGS=()
 T_START=$(date +%s)
@@ -229,9 +234,12 @@ run_scenario() {
       fi ;;
     *) report FAIL "$s" "unknown EDIT '$S_EDIT'"; return ;;
   esac
-  if [ -n "$MUTATE" ] && ! mutate_tree "$tree" "$MUTATE"; then
-    report skip "$s" "mutation $MUTATE does not apply (nothing to break in this tree)"; return
-  fi
+  local m
+  for m in ${MUTATE//,/ }; do
+    if ! mutate_tree "$tree" "$m"; then
+      report skip "$s" "mutation $m does not apply (nothing to break in this tree)"; return
+    fi
+  done
   # the initramfs commands of vfioplan's action list ("Actions:" block of plan)
   cmds=$(awk '/^Actions:/ {a = 1; next} a && /^  / {sub(/^  +/, ""); print; next} a {a = 0}' "$out/plan.out" |
     grep -E '^(update-initramfs|dracut|mkinitcpio)([[:space:]]|$)')
@@ -294,7 +302,7 @@ total=$(( $(date +%s) - T_START ))
 echo
 echo "timings ($ACCEL): $(printf '%s\n' "${TIMINGS[@]}" | sed 's/ \([0-9.]*\)/=\1s/' | paste -sd' ' -) total=${total}s"
 printf '%s\n' "${RESULTS[@]}" > "$RUN_LOG/results.txt"
-[ -z "$MUTATE" ] || echo "mutation $MUTATE: $(describe_mutation "$MUTATE")"
+for m in ${MUTATE//,/ }; do echo "mutation $m: $(describe_mutation "$m")"; done
 echo "logs: $RUN_LOG"
 if [ "$SKIPPED" -gt 0 ]; then
   echo "e2e: $PASSED passed, $FAILED failed, $SKIPPED skipped"
@@ -302,3 +310,5 @@ else
   echo "e2e: $PASSED passed, $FAILED failed"
 fi
 [ "$FAILED" = 0 ] && [ "$PASSED" -gt 0 ]
+exit
+}
