@@ -17,7 +17,7 @@ is tried, for 'vfioplan build NEW -o OUT' and 'vfioplan apply NEW --root ROOT
     (var/backups/vfioplan/...) complete;
   - and a second run without failures must then succeed and give NEW exactly.
 Then 'kill -9' at random moments of an apply slowed down by the shim
-(VP_SLOW_US): the same invariant, except that temp files may remain (they are
+(VP_SLOW_US; half of the kills after its first temp file appears): the same invariant, except that temp files may remain (they are
 dotfiles, .vfioplan-tmp-PID-N, that initramfs-tools, modprobe and GRUB ignore;
 the next apply does not remove them), and the next apply gives NEW.
 Last, symlinks planted in the output root (etc -> a directory outside,
@@ -269,7 +269,16 @@ def kill_test(runner, host, old, new, rounds):
         root = fresh_root(runner, "kill-root")
         p = subprocess.Popen(runner.argv(command("apply", host, root)), cwd=runner.work,
                              env=runner.env(VP_SLOW_US=2000), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0, duration))
+        if i % 2:
+            time.sleep(rng.uniform(0, duration))
+        else:
+            # the other half: once the first temp file shows up (writing has begun), so that
+            # the kill lands among the writes and renames, not in the start-up
+            t0 = time.monotonic()
+            while p.poll() is None and time.monotonic() - t0 < duration and \
+                    not any(TMP_RE.match(f) for _, _, fs in os.walk(root) for f in fs):
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0, duration))
         p.send_signal(signal.SIGKILL)
         p.wait()
         state = snapshot_tree(root)
