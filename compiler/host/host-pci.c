@@ -6,12 +6,18 @@
  * the process); ours jumps back here so a broken tree is a diagnostic.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "host-internal.h"
@@ -57,6 +63,49 @@ struct scan_ctx {
     char ids_path[PATH_MAX];
 };
 
+/*
+ * BARs from the device's resource file ("start end flags" in hex, a line per
+ * BAR), as libpci's PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS read
+ * them, but parsed by hand: libpci runs sscanf over all 13 to 17 lines of
+ * every device, more than half of all the instructions on a large host.
+ */
+static void
+read_bars(const struct scan_ctx *c, struct vp_device *d)
+{
+    char path[PATH_MAX + 64], buf[1024];
+    snprintf(path, sizeof(path), "%s/devices/%s/resource", c->sysfs_path, d->addr_str);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    char *s = buf;
+    for (int i = 0; i < VP_BAR_COUNT; i++) {
+        char *end;
+        unsigned long long start = strtoull(s, &end, 16);
+        if (end == s)
+            break;
+        s = end;
+        unsigned long long last = strtoull(s, &end, 16);
+        if (end == s)
+            break;
+        s = end;
+        unsigned long long flags = strtoull(s, &end, 16);
+        if (end == s)
+            break;
+        s = strchr(end, '\n');
+        unsigned long long size = last > start ? last - start + 1 : 0;
+        d->bars[i].size = size;
+        d->bars[i].flags = size ? bar_flags(flags) : 0;
+        if (!s)
+            break;
+        s++;
+    }
+}
+
 /* The part that may longjmp: nothing here owns memory that a jump would leak. */
 static void
 scan_devices(struct pci_access *pa, struct scan_ctx *c)
@@ -64,10 +113,12 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
     pci_init(pa);
     pci_scan_bus(pa);
     struct vp_arena *arena = vp_host_arena(c->host);
-    for (struct pci_dev *p = pa->devices; p; p = p->next) {
-        pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_BASES | PCI_FILL_SIZES |
-                             PCI_FILL_IO_FLAGS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                             PCI_FILL_NUMA_NODE | PCI_FILL_DRIVER);
+    /* Each libpci device (424 bytes) is freed once copied, so that libpci's
+     * list and ours are not both held whole on a large host. */
+    struct pci_dev *p;
+    while ((p = pa->devices)) {
+        pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
+                             PCI_FILL_NUMA_NODE);
         struct vp_device *d = vp_device_list_add(c->list);
         d->addr.domain = (uint32_t)p->domain;
         d->addr.bus = p->bus;
@@ -86,12 +137,18 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
          * config space could not be read, and then siblings tell (vp_host_finish). */
         u8 header = pci_read_byte(p, PCI_HEADER_TYPE);
         d->multifunction = header != 0xff && (header & 0x80);
-        for (int i = 0; i < VP_BAR_COUNT; i++) {
-            d->bars[i].size = p->size[i];
-            d->bars[i].flags = p->size[i] ? bar_flags(p->flags[i]) : 0;
+        read_bars(c, d);
+        /* The driver is the last component of the driver link. libpci's
+         * PCI_FILL_DRIVER gets the same name through realpath(), which costs a
+         * getcwd and a readlink per path component for every bound device. */
+        char link[PATH_MAX + 64], target[PATH_MAX];
+        snprintf(link, sizeof(link), "%s/devices/%s/driver", c->sysfs_path, d->addr_str);
+        ssize_t len = readlink(link, target, sizeof(target) - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            const char *base = strrchr(target, '/');
+            d->driver = vp_arena_strdup(arena, base ? base + 1 : target);
         }
-        const char *drv = pci_get_string_property(p, PCI_FILL_DRIVER);
-        d->driver = drv ? vp_arena_strdup(arena, drv) : NULL;
         if (c->flags & VP_HOST_NAMES) {
             char name[256];
             const char *n = pci_lookup_name(pa, name, sizeof(name),
@@ -100,6 +157,15 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
             if (n && strncmp(n, "<pci_lookup_name", 16) != 0)
                 d->name = vp_arena_strdup(arena, n);
         }
+        pa->devices = p->next;
+        pci_free_dev(p);
+#ifdef __GLIBC__
+        /* glibc parks the last freed blocks in its thread cache, which stops the
+         * heap from shrinking as devices are freed: give the pages back now and
+         * then, so the peak stays near libpci's own. */
+        if (c->list->n % 1024 == 0)
+            malloc_trim(0);
+#endif
     }
 }
 

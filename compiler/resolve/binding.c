@@ -8,6 +8,7 @@
  * a softdep that loads vfio-pci first; nothing is ever blacklisted, so the
  * host's own devices keep their drivers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,20 +105,32 @@ is_vfio_or_neutral(const char *m)
     return strcmp(m, "vfio_pci") == 0 || strcmp(m, "pci_stub") == 0 || strcmp(m, "pcieport") == 0;
 }
 
+static int
+u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 void
 vp_resolve_binding(struct vp_resolver *r)
 {
     const struct vp_host *h = r->host;
     struct strset ids = {0}, addrs = {0}, drivers = {0};
+    /* ids= would also take every unassigned function with the same vendor:device:
+     * the sorted ids of the unassigned functions tell, one lookup per assigned one. */
+    uint32_t *kept = vp_xmalloc((h->n_devices + 1) * sizeof(*kept));
+    size_t n_kept = 0;
+    for (size_t i = 0; i < h->n_devices; i++)
+        if (r->owner_vm[i] < 0)
+            kept[n_kept++] = (uint32_t)h->devices[i].vendor << 16 | h->devices[i].device;
+    qsort(kept, n_kept, sizeof(*kept), u32_cmp);
     for (size_t i = 0; i < h->n_devices; i++) {
         if (r->owner_vm[i] < 0)
             continue;
         const struct vp_device *dev = &h->devices[i];
-        /* ids= would also take every unassigned function with the same vendor:device. */
-        bool all_assigned = true;
-        for (size_t k = 0; k < h->n_devices && all_assigned; k++)
-            if (h->devices[k].vendor == dev->vendor && h->devices[k].device == dev->device && r->owner_vm[k] < 0)
-                all_assigned = false;
+        uint32_t id_key = (uint32_t)dev->vendor << 16 | dev->device;
+        bool all_assigned = !bsearch(&id_key, kept, n_kept, sizeof(*kept), u32_cmp);
         char id[10];
         snprintf(id, sizeof(id), "%04x:%04x", dev->vendor, dev->device);
         if (all_assigned)
@@ -138,6 +151,7 @@ vp_resolve_binding(struct vp_resolver *r)
                 strset_add(r, &drivers, m);
         }
     }
+    free(kept);
     struct vp_plan *p = r->plan;
     p->vfio_ids = strset_finish(r, &ids, &p->n_vfio_ids);
     p->bind_addresses = strset_finish(r, &addrs, &p->n_bind_addresses);

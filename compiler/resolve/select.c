@@ -127,12 +127,25 @@ select_address(struct vp_resolver *r, size_t vm, size_t sel)
     if (s->whole_slot)
         want[strlen(want) - 2] = '\0';
     size_t found = 0;
-    for (size_t i = 0; i < r->host->n_devices; i++) {
+    /* host->devices is sorted by address: start at the first function at or
+     * after the selector's, and stop at the first that does not match. */
+    struct vp_pci_addr from = s->address;
+    if (s->whole_slot)
+        from.fn = 0;
+    size_t lo = 0, hi = r->host->n_devices;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (vp_pci_addr_cmp(&r->host->devices[mid].addr, &from) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < r->host->n_devices; i++) {
         const struct vp_device *dev = &r->host->devices[i];
         bool hit = s->whole_slot ? vp_pci_same_slot(&dev->addr, &s->address)
                                  : vp_pci_addr_cmp(&dev->addr, &s->address) == 0;
         if (!hit)
-            continue;
+            break;
         found++;
         if (vp_device_is_bridge(dev)) {
             vp_error(r->d, VP_BRIDGE_SELECTED, &s->pos, "%s is a PCI bridge (class 0604); bridges and root ports stay with the host",
