@@ -8,8 +8,12 @@
       DIR/snapshot/  snapshots of examples/*/host and tests/hosts/*.table
                      ('vfioplan snapshot'), and tests/bad-input/snapshot/*
       DIR/diff/      pairs of artifacts from the golden cases, joined by a NUL byte
+      DIR/hostfacts/ the text files of those hosts' trees (os-release, cpuinfo,
+                     cmdline, mounts, route, modules.builtin, osrelease), joined by NUL
   seeds.py --vfioplan BUILD/vfioplan --host-snapshot TABLE OUT
       one snapshot of a host table (tests/hosts/NAME.table), for fuzz-pipeline
+  seeds.py --vfioplan BUILD/vfioplan --host-tree TABLE DIR STAMP
+      the host tree of a table in DIR (for fuzz-hostfacts), then touches STAMP
 """
 import argparse
 import glob
@@ -54,9 +58,16 @@ def main():
     ap.add_argument("--vfioplan", required=True)
     ap.add_argument("--out")
     ap.add_argument("--host-snapshot", nargs=2, metavar=("TABLE", "OUT"))
+    ap.add_argument("--host-tree", nargs=3, metavar=("TABLE", "DIR", "STAMP"))
     a = ap.parse_args()
     if a.host_snapshot:
         table_snapshot(a.vfioplan, *a.host_snapshot)
+        return 0
+    if a.host_tree:
+        table, tree, stamp = a.host_tree
+        shutil.rmtree(tree, ignore_errors=True)
+        subprocess.run([sys.executable, MKHOST, table, tree], check=True, stdout=subprocess.DEVNULL)
+        open(stamp, "w").close()
         return 0
     if not a.out:
         ap.error("--out or --host-snapshot")
@@ -69,12 +80,23 @@ def main():
             put(os.path.join(a.out, "pipeline"), read(s))
     with tempfile.TemporaryDirectory(prefix="vp-seed-") as tmp:
         out = os.path.join(tmp, "snap")
-        for host in sorted(glob.glob(os.path.join(SRC, "examples", "*", "host"))):
+        trees = sorted(glob.glob(os.path.join(SRC, "examples", "*", "host")))
+        for host in trees:
             snapshot(a.vfioplan, host, out)
             put(os.path.join(a.out, "snapshot"), read(out))
         for table in sorted(glob.glob(os.path.join(SRC, "tests", "hosts", "*.table"))):
             table_snapshot(a.vfioplan, table, out)
             put(os.path.join(a.out, "snapshot"), read(out))
+            tree = os.path.join(tmp, os.path.basename(table) + ".tree")
+            subprocess.run([sys.executable, MKHOST, table, tree], check=True, stdout=subprocess.DEVNULL)
+            trees.append(tree)
+        for tree in trees:
+            parts = []
+            for rel in ("etc/os-release", "proc/cpuinfo", "proc/cmdline", "proc/mounts", "proc/net/route",
+                        "lib/modules/*/modules.builtin", "proc/sys/kernel/osrelease"):
+                found = sorted(glob.glob(os.path.join(tree, rel)))
+                parts.append(read(found[0]) if found else b"")
+            put(os.path.join(a.out, "hostfacts"), b"\0".join(parts))
     for s in sorted(glob.glob(os.path.join(SRC, "tests", "bad-input", "snapshot", "*"))):
         if os.path.isfile(s):
             put(os.path.join(a.out, "snapshot"), read(s))
@@ -86,7 +108,7 @@ def main():
     for files in by_name.values():
         for old, new in zip(files, files[1:] + files[:1]):
             put(os.path.join(a.out, "diff"), read(old) + b"\0" + read(new))
-    for sub in ("spec", "pipeline", "snapshot", "diff"):
+    for sub in ("spec", "pipeline", "snapshot", "diff", "hostfacts"):
         n = len(os.listdir(os.path.join(a.out, sub))) if os.path.isdir(os.path.join(a.out, sub)) else 0
         print("seeds: %s: %d inputs" % (sub, n))
     return 0
