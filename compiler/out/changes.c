@@ -68,6 +68,23 @@ change_add(struct vp_changes *c)
     return ch;
 }
 
+/* No empty, "." or ".." component, no space: "etc/vfioplan/vms/vm..xml" (VM "vm.") is a plain path. */
+static bool
+plain_components(const char *path)
+{
+    if (strchr(path, ' '))
+        return false;
+    for (const char *p = path;;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (!slash)
+            return true;
+        p = slash + 1;
+    }
+}
+
 /* The paths an old manifest lists; only plain relative paths under etc/ and usr/local/ count. */
 static void
 parse_manifest(struct vp_changes *c, const char *text)
@@ -78,8 +95,7 @@ parse_manifest(struct vp_changes *c, const char *text)
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         if (len > 0 && p[0] != '#' && len < 512) {
             char *path = vp_xstrndup(p, len);
-            bool safe = (vp_startswith(path, "etc/") || vp_startswith(path, "usr/local/")) &&
-                        !strstr(path, "..") && !strstr(path, "//") && !strchr(path, ' ');
+            bool safe = (vp_startswith(path, "etc/") || vp_startswith(path, "usr/local/")) && plain_components(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
                 c->old_owned[c->n_old_owned++] = path;
