@@ -63,8 +63,16 @@ fuzz_safe_path(const char *p)
 {
     if (strncmp(p, "etc/", 4) != 0 && strncmp(p, "usr/local/", 10) != 0)
         return 0;
-    if (strstr(p, "..") || strstr(p, "//") || p[strlen(p) - 1] == '/')
-        return 0;
+    /* no empty, "." or ".." component ("vm..xml", of VM "vm.", is a plain name) */
+    for (const char *c = p;;) {
+        const char *slash = strchr(c, '/');
+        size_t len = slash ? (size_t)(slash - c) : strlen(c);
+        if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return 0;
+        if (!slash)
+            break;
+        c = slash + 1;
+    }
     for (const char *c = p; *c; c++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/", *c))
             return 0;
