@@ -32,6 +32,15 @@ enum { N_FILES = sizeof(files) / sizeof(files[0]) };
 
 static char tree[256];
 
+static void
+remove_tree(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.snapshot'", tree, tree);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz-hostfacts: cannot remove %s\n", tree);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -53,6 +62,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz-hostfacts: cannot copy %s\n", src);
         exit(2);
     }
+    atexit(remove_tree);
     return 0;
 }
 
