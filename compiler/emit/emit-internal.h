@@ -40,6 +40,9 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 void vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool);
 #define VP_PATH_SDBOOT_SCRIPT "usr/local/libexec/vfioplan-sdboot"
 
+/* True if path is one vfioplan can generate: a fixed path above, or a VM's XML or guest script. */
+bool vp_artifact_path_known(const char *path);
+
 /* True when some function is bound by address (driver_override). */
 bool vp_plan_binds_by_address(const struct vp_plan *plan);
 

@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "spec/validators.h"
 
 static bool
 uses_grub(const struct vp_plan *p)
@@ -189,6 +190,34 @@ vp_action_triggered(const struct vp_action *a, const char *const *changed, size_
             if (strcmp(a->triggers[i], changed[k]) == 0)
                 return true;
     return false;
+}
+
+/* "PREFIX" NAME "SUFFIX" with a valid VM name in the middle. */
+static bool
+named(const char *path, const char *prefix, const char *suffix)
+{
+    size_t p = strlen(prefix), s = strlen(suffix), n = strlen(path);
+    if (n <= p + s || strncmp(path, prefix, p) != 0 || strcmp(path + n - s, suffix) != 0)
+        return false;
+    char name[128];
+    if (n - p - s >= sizeof(name))
+        return false;
+    memcpy(name, path + p, n - p - s);
+    name[n - p - s] = '\0';
+    return vp_valid_name(name);
+}
+
+bool
+vp_artifact_path_known(const char *path)
+{
+    static const char *const fixed[] = {
+        VP_PATH_MODPROBE, VP_PATH_BIND_SCRIPT, VP_PATH_GRUB_DROPIN, VP_PATH_KERNEL_ARGS, VP_PATH_ITOOLS_HOOK,
+        VP_PATH_ITOOLS_INIT_TOP, VP_PATH_DRACUT, VP_PATH_MKINITCPIO, VP_PATH_SDBOOT_SCRIPT,
+    };
+    for (size_t i = 0; i < VP_ARRAY_SIZE(fixed); i++)
+        if (strcmp(path, fixed[i]) == 0)
+            return true;
+    return named(path, VP_DIR_VMS "/", ".xml") || named(path, VP_DIR_GUEST "/", "-setup.sh");
 }
 
 void

@@ -12,6 +12,7 @@
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
+#include "emit/emit-internal.h"
 
 /* Files vfioplan reads back from a root are its own, small; anything larger is not. */
 enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
@@ -85,7 +86,11 @@ plain_components(const char *path)
     }
 }
 
-/* The paths an old manifest lists; only plain relative paths under etc/ and usr/local/ count. */
+/*
+ * The paths an old manifest lists. Only paths vfioplan can generate count:
+ * whoever can edit the manifest must not be able to make apply delete any
+ * other file.
+ */
 static void
 parse_manifest(struct vp_changes *c, const char *text)
 {
@@ -95,7 +100,7 @@ parse_manifest(struct vp_changes *c, const char *text)
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         if (len > 0 && p[0] != '#' && len < 512) {
             char *path = vp_xstrndup(p, len);
-            bool safe = (vp_startswith(path, "etc/") || vp_startswith(path, "usr/local/")) && plain_components(path);
+            bool safe = plain_components(path) && vp_artifact_path_known(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
                 c->old_owned[c->n_old_owned++] = path;
