@@ -177,8 +177,4 @@ vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct vp_d
     read_kernels(host, root);
     if (!host->os.id)
         vp_warning(d, VP_HOST_FACT, &pos, "the host has no etc/os-release");
-    if (host->cpu_vendor == VP_CPU_UNKNOWN) {
-        vp_warning(d, VP_UNKNOWN_CPU, &pos, "the CPU vendor is unknown (no proc/cpuinfo, or neither Intel nor AMD)");
-        vp_hint(d, "set host.iommu.mode to intel or amd");
-    }
 }

@@ -23,6 +23,11 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     enum vp_iommu_mode mode = s->host.iommu.mode;
     if (mode == VP_IOMMU_AUTO)
         mode = h->cpu_vendor == VP_CPU_INTEL ? VP_IOMMU_INTEL : h->cpu_vendor == VP_CPU_AMD ? VP_IOMMU_AMD : VP_IOMMU_AUTO;
+    if (mode == VP_IOMMU_AUTO) {
+        vp_warning(r->d, VP_UNKNOWN_CPU, &s->host_pos,
+                   "the CPU vendor of host %s is unknown (neither Intel nor AMD): no IOMMU argument is added", s->host.name);
+        vp_hint(r->d, "set host.iommu.mode to intel or amd");
+    }
     if (mode == VP_IOMMU_INTEL)
         args[n++] = "intel_iommu=on";
     if (s->host.iommu.passthrough)

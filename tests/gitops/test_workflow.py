@@ -184,6 +184,55 @@ class Workflow(unittest.TestCase):
         self.assertEqual(tree(os.path.join(root, "etc")), before)
 
 
+class HostAndOutputErrors(unittest.TestCase):
+    """The codes a golden case cannot reach: broken host trees, unusable roots."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="vp-errors-")
+        self.root = os.path.join(self.tmp, "root")
+        mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
+        self.spec = os.path.join(self.tmp, "spec.yaml")
+        shutil.copy(os.path.join(REPO, "tests/cases/plan-empty-root/spec.yaml"), self.spec)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_broken_pci_tree(self):
+        # libpci would exit the process on a device without its vendor file; vfioplan reports it
+        os.unlink(os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/vendor"))
+        r = vp("check", self.spec, "--host", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP3002]: cannot read the PCI tree", r.stderr)
+        self.assertIn("0000:01:00.0/vendor", r.stderr)
+        self.assertIn("hint:", r.stderr)
+
+    def test_missing_os_release(self):
+        os.unlink(os.path.join(self.root, "etc/os-release"))
+        os.unlink(os.path.join(self.root, "usr/lib/os-release"))
+        r = vp("check", self.spec, "--host", self.root)
+        self.assertIn("warning[VP3003]: the host has no etc/os-release", r.stderr)
+        self.assertIn("error[VP3006]", r.stderr)   # so auto cannot pick the tools
+        self.assertEqual(r.returncode, 2)
+
+    def test_output_not_a_directory(self):
+        out = os.path.join(self.tmp, "a-file")
+        with open(out, "w") as f:
+            f.write("x")
+        r = vp("build", self.spec, "--host", self.root, "-o", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP5003]", r.stderr)
+        r = vp("plan", self.spec, "--host", self.root, "--root", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP5003]", r.stderr)
+
+    def test_target_not_a_file(self):
+        os.makedirs(os.path.join(self.tmp, "target/etc/modprobe.d/vfioplan.conf"))
+        r = vp("plan", self.spec, "--host", self.root, "--root", os.path.join(self.tmp, "target"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP5004]", r.stderr)
+        self.assertIn("etc/modprobe.d/vfioplan.conf", r.stderr)
+
+
 if __name__ == "__main__":
     VFIOPLAN = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

@@ -10,6 +10,8 @@ A case is a folder under tests/cases/ (adding a case is adding a folder):
                   the target root (a copy of root/ if the case has one, else
                   empty). Default: build spec.yaml --host {host} -o {out}
   spec.yaml       the spec (any other input file the args name may be there too)
+  host.yaml       a host snapshot, for facts a table cannot express (give
+                  --host host.yaml in args)
   host            one line: the name of a table in tests/hosts/ ("tiny"), or a
                   host tree in the repository ("examples/dgx-h100/host");
                   or a host.table in the case folder
@@ -37,7 +39,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-KNOWN = {"args", "spec.yaml", "host", "host.table", "root", "expected", "README", "inputs"}
+KNOWN = {"args", "spec.yaml", "host", "host.table", "host.yaml", "root", "expected", "README", "inputs"}
 KNOWN_EXPECTED = {"exit", "stdout", "stderr", "tree"}
 
 
