@@ -12,14 +12,6 @@
 #define VP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define VP_UNUSED __attribute__((unused))
 
-/* kmod's _cleanup_free_: free a heap pointer when it goes out of scope. */
-static inline void
-vp_freep(void *p)
-{
-    free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(vp_freep)))
-
 /*
  * Allocation failure ends the process with a message (exit 2): inputs are
  * bounded (see README "Reliability"), so running out of memory means the

@@ -196,13 +196,6 @@ vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr)
     return -1;
 }
 
-const struct vp_device *
-vp_host_find(const struct vp_host *host, const struct vp_pci_addr *addr)
-{
-    long i = vp_host_index(host, addr);
-    return i < 0 ? NULL : &host->devices[i];
-}
-
 const struct vp_group *
 vp_host_group(const struct vp_host *host, long id)
 {

@@ -10,4 +10,3 @@
 const struct vp_field *vp_spec_v1_fields(void);
 int vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena,
                     struct vp_diags *d);
-const char *vp_nic_model_name(unsigned model);

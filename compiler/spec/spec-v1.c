@@ -63,18 +63,6 @@ vp_initramfs_name(enum vp_initramfs i)
     return (size_t)i < VP_ARRAY_SIZE(initramfs_names) ? initramfs_names[i] : "?";
 }
 
-const char *
-vp_guest_os_name(enum vp_guest_os os)
-{
-    return os == VP_GUEST_NONE ? "none" : guest_os_names[os - 1];
-}
-
-const char *
-vp_nic_model_name(unsigned model)
-{
-    return model < VP_ARRAY_SIZE(nic_model_names) ? nic_model_names[model] : "virtio";
-}
-
 /* ---- strings ---- */
 
 static const struct vp_string_arg api_version_arg = {vp_valid_api_version, VP_BAD_API_VERSION,

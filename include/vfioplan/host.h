@@ -118,7 +118,6 @@ void vp_host_free(struct vp_host **host);
 int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct vp_diags *d);
 
 /* Lookups; NULL / -1 when absent. */
-const struct vp_device *vp_host_find(const struct vp_host *host, const struct vp_pci_addr *addr);
 long vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr);
 const struct vp_group *vp_host_group(const struct vp_host *host, long id);
 /* True if any installed kernel (the running one included) has vfio-pci built in. */

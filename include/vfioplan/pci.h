@@ -31,9 +31,7 @@ bool vp_pci_id_parse(const char *s, uint16_t *id);
 
 /* PCI classes vfioplan treats specially (base class << 8 | subclass). */
 enum {
-    VP_CLASS_STORAGE_SCSI = 0x0100,
     VP_CLASS_VGA = 0x0300,
-    VP_CLASS_3D = 0x0302,
     VP_CLASS_AUDIO_HDA = 0x0403,
     VP_CLASS_BRIDGE_HOST = 0x0600,
     VP_CLASS_BRIDGE_PCI = 0x0604,

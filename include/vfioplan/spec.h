@@ -147,7 +147,6 @@ void vp_spec_free(struct vp_spec **spec);
 
 const char *vp_bootloader_name(enum vp_bootloader b);
 const char *vp_initramfs_name(enum vp_initramfs i);
-const char *vp_guest_os_name(enum vp_guest_os os);
 
 /* The schema's keys, for tests that compare them with the JSON Schema: "vms[].devices[].match.vendor" ... */
 size_t vp_spec_schema_keys(const char ***keys);

@@ -30,7 +30,6 @@ GRUB_CMDLINE_LINUX=""
 """
 
 failures = []
-checked = {}
 
 
 def fail(tree, rel, msg):
@@ -142,9 +141,6 @@ def judge_tree(tree):
                 judge_bash_conf(tree, rel, path, "MODULES", "vfio_pci")
             elif head.startswith(b"#!/bin/sh"):
                 judge_sh(tree, rel, path)
-            else:
-                continue
-            checked[rel.split("/")[0] + "/" + "/".join(rel.split("/")[1:-1])] = True
 
 
 def main():
