@@ -27,7 +27,7 @@ esac
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${VP_FUZZ_BUILD:-$src/build-fuzz}
 if [ ! -f "$build/build.ninja" ]; then
-    CC=${CC:-clang} meson setup "$build" "$src" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+    CC=${CC:-clang} meson setup "$build" "$src" -Dtests=enabled -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 fi
 # one build at a time when two targets start together
 flock "$build/.fuzz-build.lock" ninja -C "$build" "tests/fuzz/fuzz-$target" vfioplan tests/fuzz/tiny-tree.stamp >/dev/null
