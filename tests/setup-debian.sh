@@ -11,7 +11,7 @@ build="gcc meson ninja-build pkg-config libyaml-dev libpci-dev libxml2-dev libjs
 # reader, lspci; valgrind; ignition-validate; the boot suite's debootstrap and QEMU; the benchmark's timers
 test="$build libcmocka-dev libvirt-clients libvirt0 libxml2-utils shellcheck kmod dash patch diffutils \
 python3 python3-jsonschema python3-ruamel.yaml pciutils valgrind ignition \
-debootstrap qemu-system-x86 e2fsprogs hyperfine time"
+debootstrap qemu-system-x86 e2fsprogs hyperfine time clang-format"
 case "$what" in
 build) pkgs=$build ;;
 test) pkgs=$test ;;

@@ -8,11 +8,11 @@ struct vp_arena_chunk;
 
 struct vp_arena {
     struct vp_arena_chunk *head;
-    size_t used;   /* bytes used in head */
-    size_t size;   /* capacity of head */
+    size_t used; /* bytes used in head */
+    size_t size; /* capacity of head */
 };
 
-void *vp_arena_alloc(struct vp_arena *a, size_t size);   /* zeroed, 16-byte aligned */
+void *vp_arena_alloc(struct vp_arena *a, size_t size); /* zeroed, 16-byte aligned */
 char *vp_arena_strdup(struct vp_arena *a, const char *s);
 char *vp_arena_strndup(struct vp_arena *a, const char *s, size_t n);
 char *vp_arena_printf(struct vp_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

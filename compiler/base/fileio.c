@@ -24,8 +24,7 @@ human_size(size_t bytes, char *buf, size_t n)
 }
 
 int
-vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len,
-             struct vp_diags *d)
+vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = display};
     /* O_NONBLOCK: a FIFO passed as a spec must not hang us before fstat says what it is. */
@@ -63,8 +62,8 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
     char hbuf[32];
     if ((unsigned long long)st.st_size > limit) {
         close(fd);
-        vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is %lld bytes; the limit is %s", path,
-                 (long long)st.st_size, human_size(limit, hbuf, sizeof(hbuf)));
+        vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is %lld bytes; the limit is %s", path, (long long)st.st_size,
+                 human_size(limit, hbuf, sizeof(hbuf)));
         vp_hint(d, "a spec or snapshot this large is not a real one; check that the right file is given");
         return -1;
     }

@@ -11,5 +11,4 @@
  * display names it in diagnostics. On success *buf (NUL-terminated, caller
  * frees) and *len are set. limit is the largest size accepted.
  */
-int vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len,
-                 struct vp_diags *d);
+int vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len, struct vp_diags *d);

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool no_openat2;     /* the kernel (or valgrind) lacks it: ask once */
+static bool no_openat2; /* the kernel (or valgrind) lacks it: ask once */
 
 static int
 sys_openat2(int dirfd, const char *path, int flags)

@@ -11,12 +11,12 @@
 #include <stddef.h>
 
 struct vp_root {
-    int fd;                 /* O_PATH directory fd of ROOT */
-    const char *path;       /* ROOT as given, for messages and libpci */
-    bool live;              /* ROOT is "/" */
+    int fd;           /* O_PATH directory fd of ROOT */
+    const char *path; /* ROOT as given, for messages and libpci */
+    bool live;        /* ROOT is "/" */
 };
 
-int vp_root_open(struct vp_root *r, const char *path);   /* -1 with errno */
+int vp_root_open(struct vp_root *r, const char *path); /* -1 with errno */
 void vp_root_close(struct vp_root *r);
 /* Opens rel (relative to ROOT, no leading '/') with flags; -1 with errno. */
 int vp_root_openat(const struct vp_root *r, const char *rel, int flags);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct vp_strbuf {
-    char *data;   /* always NUL-terminated once anything was added */
+    char *data; /* always NUL-terminated once anything was added */
     size_t len;
     size_t cap;
 };

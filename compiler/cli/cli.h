@@ -13,22 +13,22 @@
 
 /* Exit codes, as diff(1) has them: the README lists them. */
 enum {
-    VP_EXIT_OK = 0,             /* success; plan: nothing would change */
-    VP_EXIT_CHANGES = 1,        /* plan: something would change; verify: a check failed */
-    VP_EXIT_ERROR = 2,          /* any error: bad input, bad host facts, a rule broken, I/O */
+    VP_EXIT_OK = 0,      /* success; plan: nothing would change */
+    VP_EXIT_CHANGES = 1, /* plan: something would change; verify: a check failed */
+    VP_EXIT_ERROR = 2,   /* any error: bad input, bad host facts, a rule broken, I/O */
 };
 
 enum vp_format { VP_FORMAT_TEXT, VP_FORMAT_JSON };
 
 struct vp_options {
-    const char *spec;           /* the SPEC argument */
-    const char *host;           /* --host: ROOT directory or snapshot file; default "/" */
-    const char *root;           /* --root: where plan/apply compare and write; default "/" */
-    const char *output;         /* -o: build's output directory */
+    const char *spec;   /* the SPEC argument */
+    const char *host;   /* --host: ROOT directory or snapshot file; default "/" */
+    const char *root;   /* --root: where plan/apply compare and write; default "/" */
+    const char *output; /* -o: build's output directory */
     enum vp_format format;
     bool color;
     bool no_actions;
-    const char *pool;           /* --pool: the OpenShift machine config pool */
+    const char *pool; /* --pool: the OpenShift machine config pool */
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -47,7 +47,8 @@ struct vp_command {
     const char *summary;
 };
 
-/* Parses argv for a command: takes the options named in allowed (H host, r root, o output, f format, n no-actions, p pool), and one SPEC if want_spec. */
+/* Parses argv for a command: takes the options named in allowed (H host, r root, o output, f format, n no-actions, p
+ * pool), and one SPEC if want_spec. */
 int vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *allowed, bool want_spec,
                  struct vp_options *opt);
 /* Loads, resolves and emits; 0 or -1 (diagnostics in c->diags). */

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "out/actions.h"
-#include "out/changes.h"
-#include "out/write.h"
+#include "apply/actions.h"
+#include "apply/changes.h"
+#include "apply/write.h"
 
 #define VP_BACKUP_DIR "var/backups/vfioplan"
 
@@ -39,8 +39,8 @@ vp_cmd_apply(int argc, char **argv)
     if (vp_tree_commit(opt.root, &ch, &wo, &c.diags) < 0)
         goto out;
     for (size_t i = 0; i < ch.n; i++) {
-        static const char *const verbs[] = {[VP_CHANGE_CREATE] = "created", [VP_CHANGE_MODIFY] = "updated",
-                                            [VP_CHANGE_DELETE] = "removed"};
+        static const char *const verbs[] = {
+            [VP_CHANGE_CREATE] = "created", [VP_CHANGE_MODIFY] = "updated", [VP_CHANGE_DELETE] = "removed"};
         printf("vfioplan: %s /%s\n", verbs[ch.items[i].kind], ch.items[i].path);
     }
     if (opt.no_actions)

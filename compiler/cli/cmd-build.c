@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "out/changes.h"
-#include "out/write.h"
+#include "apply/changes.h"
+#include "apply/write.h"
 
 int
 vp_cmd_build(int argc, char **argv)

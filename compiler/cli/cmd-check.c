@@ -12,7 +12,9 @@ print_summary(FILE *out, const struct vp_plan *p)
     const struct vp_host *h = p->host;
     fprintf(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
             h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
-            h->cpu_vendor == VP_CPU_INTEL ? "Intel" : h->cpu_vendor == VP_CPU_AMD ? "AMD" : "unknown",
+            h->cpu_vendor == VP_CPU_INTEL ? "Intel"
+            : h->cpu_vendor == VP_CPU_AMD ? "AMD"
+                                          : "unknown",
             vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)
@@ -40,8 +42,8 @@ print_summary(FILE *out, const struct vp_plan *p)
             char group[32] = "no group";
             if (dev->iommu_group >= 0)
                 snprintf(group, sizeof(group), "group %ld", dev->iommu_group);
-            fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor,
-                    dev->device, group, a->guest_bus, a->guest_fn, a->bind_by_address ? " (by address)" : "");
+            fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor, dev->device,
+                    group, a->guest_bus, a->guest_fn, a->bind_by_address ? " (by address)" : "");
         }
     }
 }

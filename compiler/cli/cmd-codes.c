@@ -9,7 +9,8 @@ int
 vp_cmd_codes(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: vfioplan codes [--markdown]\n\nList every diagnostic code; --markdown prints the README's table.\n");
+        printf(
+            "usage: vfioplan codes [--markdown]\n\nList every diagnostic code; --markdown prints the README's table.\n");
         return VP_EXIT_OK;
     }
     bool markdown = argc == 2 && strcmp(argv[1], "--markdown") == 0;
@@ -25,8 +26,7 @@ vp_cmd_codes(int argc, char **argv)
             printf("| %s | %s | %s |\n", vp_code_id(code), vp_severity_name(vp_code_severity(code)),
                    vp_code_summary(code));
         else
-            printf("%s  %-7s  %s\n", vp_code_id(code), vp_severity_name(vp_code_severity(code)),
-                   vp_code_summary(code));
+            printf("%s  %-7s  %s\n", vp_code_id(code), vp_severity_name(vp_code_severity(code)), vp_code_summary(code));
     }
     return VP_EXIT_OK;
 }

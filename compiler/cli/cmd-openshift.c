@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "out/changes.h"
-#include "out/write.h"
+#include "apply/changes.h"
+#include "apply/write.h"
 #include "vfioplan/openshift.h"
 
 /* A Kubernetes name part: lower-case letters, digits and '-', 50 at most (the object is 99-POOL-vfioplan). */
@@ -13,7 +13,8 @@ static bool
 valid_pool(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n <= 50 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n && s[0] != '-' && s[n - 1] != '-';
+    return n > 0 && n <= 50 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n && s[0] != '-' &&
+           s[n - 1] != '-';
 }
 
 int
@@ -29,7 +30,10 @@ vp_cmd_openshift(int argc, char **argv)
     }
     const char *pool = opt.pool ? opt.pool : "worker";
     if (!valid_pool(pool)) {
-        fprintf(stderr, "vfioplan openshift: --pool '%s' is not a valid pool name (lower-case letters, digits and '-', 50 at most)\n", pool);
+        fprintf(
+            stderr,
+            "vfioplan openshift: --pool '%s' is not a valid pool name (lower-case letters, digits and '-', 50 at most)\n",
+            pool);
         return VP_EXIT_ERROR;
     }
     struct vp_compile c = {0};

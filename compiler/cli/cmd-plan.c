@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "json-out.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 
 int
 vp_cmd_plan(int argc, char **argv)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "out/write.h"
+#include "apply/write.h"
 #include "vfioplan/snapshot.h"
 
 int

@@ -17,7 +17,7 @@
 
 struct verdicts {
     unsigned passed, failed;
-    struct json_object *checks;     /* NULL: print as text */
+    struct json_object *checks; /* NULL: print as text */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -52,22 +52,29 @@ static void
 verify_plan(const struct vp_plan *p, struct verdicts *v)
 {
     const struct vp_host *h = p->host;
-    check(v, h->n_groups > 0, "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
+    check(v, h->n_groups > 0,
+          "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
           "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
-    const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB ? "run update-grub (vfioplan apply does) and reboot"
-                                                                  : "run the bootloader action of 'vfioplan plan' and reboot";
+    const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB
+                                  ? "run update-grub (vfioplan apply does) and reboot"
+                                  : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        check(v, vp_has_word(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s", p->kernel_args[i]);
+        check(v, vp_has_word(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s",
+              p->kernel_args[i]);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
             bool ok = dev->driver && strcmp(dev->driver, "vfio-pci") == 0;
             char advice[300];
-            snprintf(advice, sizeof(advice),
-                     "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
-                     dev->driver ? dev->driver : "no driver");
-            check(v, ok, dev->driver ? advice : "nothing claimed it: load vfio-pci (modprobe vfio-pci) and check dmesg for vfio-pci errors",
+            snprintf(
+                advice, sizeof(advice),
+                "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
+                dev->driver ? dev->driver : "no driver");
+            check(v, ok,
+                  dev->driver
+                      ? advice
+                      : "nothing claimed it: load vfio-pci (modprobe vfio-pci) and check dmesg for vfio-pci errors",
                   "%s (VM %s) is bound to vfio-pci%s%s", dev->addr_str, pvm->spec->name, ok ? "" : ": it is on ",
                   ok ? "" : (dev->driver ? dev->driver : "no driver"));
         }

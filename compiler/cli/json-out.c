@@ -78,7 +78,7 @@ vp_json_finish(struct json_object *doc, const struct vp_diags *d, int exit_code)
     put_bool(doc, "ok", !vp_diags_has_errors(d));
     json_object_object_add(doc, "diagnostics", diagnostics(d));
     const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
     printf("%s\n", text);
     json_object_put(doc);
 }
@@ -141,8 +141,8 @@ vp_json_plan(const struct vp_plan *p)
 struct json_object *
 vp_json_files(const struct vp_changes *c)
 {
-    static const char *const kinds[] = {[VP_CHANGE_CREATE] = "create", [VP_CHANGE_MODIFY] = "modify",
-                                        [VP_CHANGE_DELETE] = "delete"};
+    static const char *const kinds[] = {
+        [VP_CHANGE_CREATE] = "create", [VP_CHANGE_MODIFY] = "modify", [VP_CHANGE_DELETE] = "delete"};
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < c->n; i++) {
         const struct vp_change *ch = &c->items[i];

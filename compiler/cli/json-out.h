@@ -11,7 +11,7 @@
 #include <json.h>
 
 #include "cli.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 
 #define VP_JSON_FORMAT 1
 

@@ -8,14 +8,22 @@
 #include "cli.h"
 
 static const struct vp_command commands[] = {
-    {"check", vp_cmd_check, "check SPEC [--host ROOT|SNAPSHOT] [--format json]", "parse and resolve SPEC; print diagnostics and the plan's summary"},
-    {"build", vp_cmd_build, "build SPEC [--host ROOT|SNAPSHOT] -o DIR", "write every artifact under DIR, laid out as under /"},
-    {"plan", vp_cmd_plan, "plan SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--format json]", "show the diff an apply would make under DIR (default /) and its actions; exit 1 if anything would change"},
-    {"apply", vp_cmd_apply, "apply SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--no-actions]", "write the files that change under DIR (default /) atomically, with backups, and run the actions they need"},
-    {"verify", vp_cmd_verify, "verify SPEC [--host ROOT] [--format json]", "after the reboot: check the IOMMU, the kernel command line, that every assigned function is on vfio-pci and every group viable; exit 1 if not"},
-    {"openshift", vp_cmd_openshift, "openshift SPEC [--host ROOT|SNAPSHOT] -o DIR [--pool NAME]", "write the MachineConfig and the HyperConverged permittedHostDevices that roll the plan out to an OpenShift pool (default pool: worker)"},
-    {"scan", vp_cmd_scan, "scan [--host ROOT|SNAPSHOT] [--format json]", "list IOMMU groups with their devices, drivers and whether each can be passed through"},
-    {"snapshot", vp_cmd_snapshot, "snapshot [--host ROOT] [-o FILE]", "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere"},
+    {"check", vp_cmd_check, "check SPEC [--host ROOT|SNAPSHOT] [--format json]",
+     "parse and resolve SPEC; print diagnostics and the plan's summary"},
+    {"build", vp_cmd_build, "build SPEC [--host ROOT|SNAPSHOT] -o DIR",
+     "write every artifact under DIR, laid out as under /"},
+    {"plan", vp_cmd_plan, "plan SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--format json]",
+     "show the diff an apply would make under DIR (default /) and its actions; exit 1 if anything would change"},
+    {"apply", vp_cmd_apply, "apply SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--no-actions]",
+     "write the files that change under DIR (default /) atomically, with backups, and run the actions they need"},
+    {"verify", vp_cmd_verify, "verify SPEC [--host ROOT] [--format json]",
+     "after the reboot: check the IOMMU, the kernel command line, that every assigned function is on vfio-pci and every group viable; exit 1 if not"},
+    {"openshift", vp_cmd_openshift, "openshift SPEC [--host ROOT|SNAPSHOT] -o DIR [--pool NAME]",
+     "write the MachineConfig and the HyperConverged permittedHostDevices that roll the plan out to an OpenShift pool (default pool: worker)"},
+    {"scan", vp_cmd_scan, "scan [--host ROOT|SNAPSHOT] [--format json]",
+     "list IOMMU groups with their devices, drivers and whether each can be passed through"},
+    {"snapshot", vp_cmd_snapshot, "snapshot [--host ROOT] [-o FILE]",
+     "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere"},
     {"codes", vp_cmd_codes, "codes [--markdown]", "list every diagnostic code"},
 };
 

@@ -12,10 +12,14 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
              struct vp_options *opt)
 {
     static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'H'},   {"root", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
-        {"no-actions", no_argument, NULL, 'n'},   {"color", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},         {"pool", required_argument, NULL, 'p'},
+        {"host", required_argument, NULL, 'H'},
+        {"root", required_argument, NULL, 'r'},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"no-actions", no_argument, NULL, 'n'},
+        {"color", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"pool", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     memset(opt, 0, sizeof(*opt));
@@ -28,12 +32,29 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         const char *flag = NULL;
         switch (c) {
-        case 'H': flag = "H"; opt->host = optarg; break;
-        case 'r': flag = "r"; opt->root = optarg; break;
-        case 'o': flag = "o"; opt->output = optarg; break;
-        case 'n': flag = "n"; opt->no_actions = true; break;
-        case 'p': flag = "p"; opt->pool = optarg; break;
-        case 'c': color = optarg; break;
+        case 'H':
+            flag = "H";
+            opt->host = optarg;
+            break;
+        case 'r':
+            flag = "r";
+            opt->root = optarg;
+            break;
+        case 'o':
+            flag = "o";
+            opt->output = optarg;
+            break;
+        case 'n':
+            flag = "n";
+            opt->no_actions = true;
+            break;
+        case 'p':
+            flag = "p";
+            opt->pool = optarg;
+            break;
+        case 'c':
+            color = optarg;
+            break;
         case 'f':
             flag = "f";
             if (strcmp(optarg, "json") == 0)
@@ -47,17 +68,17 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
             printf("usage: vfioplan %s\n\n%s\n\nRun 'vfioplan --help' for the options.\n", cmd->usage, cmd->summary);
             exit(VP_EXIT_OK);
         case ':':
-            fprintf(stderr, "vfioplan %s: option '%s' needs a value\nusage: vfioplan %s\n", cmd->name,
-                    argv[optind - 1], cmd->usage);
+            fprintf(stderr, "vfioplan %s: option '%s' needs a value\nusage: vfioplan %s\n", cmd->name, argv[optind - 1],
+                    cmd->usage);
             return -1;
         default:
-            fprintf(stderr, "vfioplan %s: unknown option '%s'\nusage: vfioplan %s\n", cmd->name,
-                    argv[optind - 1], cmd->usage);
+            fprintf(stderr, "vfioplan %s: unknown option '%s'\nusage: vfioplan %s\n", cmd->name, argv[optind - 1],
+                    cmd->usage);
             return -1;
         }
         if (flag && !strchr(allowed, flag[0])) {
-            fprintf(stderr, "vfioplan %s: option '%s' does not apply to this command\nusage: vfioplan %s\n",
-                    cmd->name, argv[optind - 1], cmd->usage);
+            fprintf(stderr, "vfioplan %s: option '%s' does not apply to this command\nusage: vfioplan %s\n", cmd->name,
+                    argv[optind - 1], cmd->usage);
             return -1;
         }
     }

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 
 int
 vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host_flags)
@@ -39,7 +39,7 @@ int
 vp_cli_report(struct vp_compile *c, const struct vp_options *opt)
 {
     vp_diags_sort(&c->diags);
-    if (opt->format == VP_FORMAT_TEXT)    /* JSON carries them in its document */
+    if (opt->format == VP_FORMAT_TEXT) /* JSON carries them in its document */
         vp_diags_render(&c->diags, stderr, opt->color);
     return vp_diags_has_errors(&c->diags) ? VP_EXIT_ERROR : VP_EXIT_OK;
 }

@@ -53,15 +53,14 @@ vp_severity_name(enum vp_severity sev)
 /* A message quotes input values; one of a megabyte must not become a megabyte of stderr. */
 enum { TEXT_MAX = 1024 };
 
-static char * __attribute__((format(printf, 1, 0)))
-diag_text(const char *fmt, va_list ap)
+static char *__attribute__((format(printf, 1, 0))) diag_text(const char *fmt, va_list ap)
 {
     char *s = vp_xvasprintf(fmt, ap);
     size_t len = strlen(s);
     if (len <= TEXT_MAX)
         return s;
     size_t cut = TEXT_MAX - 64;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)     /* not inside a UTF-8 character */
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80) /* not inside a UTF-8 character */
         cut--;
     char tail[64];
     snprintf(tail, sizeof(tail), "[... %zu more bytes]", len - cut);
@@ -69,9 +68,9 @@ diag_text(const char *fmt, va_list ap)
     return s;
 }
 
-static struct vp_diag * __attribute__((format(printf, 5, 0)))
-diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const struct vp_pos *pos,
-         const char *fmt, va_list ap)
+static struct vp_diag *__attribute__((format(printf, 5, 0)))
+diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const struct vp_pos *pos, const char *fmt,
+         va_list ap)
 {
     if (sev == VP_SEV_ERROR)
         d->n_errors++;

@@ -79,7 +79,7 @@ render_excerpt(const struct vp_source *src, const struct vp_pos *pos, FILE *out,
     }
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
-    if (n > 200)    /* a huge line is quoted in part only */
+    if (n > 200) /* a huge line is quoted in part only */
         n = 200;
     fprintf(out, " %5u | ", pos->line);
     put_text(out, p, n);
@@ -108,8 +108,7 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
         else if (g->pos.file)
             fprintf(out, "%s: ", g->pos.file);
         if (color)
-            fprintf(out, "%s%s[%s]\033[0m: ",
-                    g->severity == VP_SEV_ERROR ? "\033[1;31m" : "\033[1;35m", sev,
+            fprintf(out, "%s%s[%s]\033[0m: ", g->severity == VP_SEV_ERROR ? "\033[1;31m" : "\033[1;35m", sev,
                     vp_code_id(g->code));
         else
             fprintf(out, "%s[%s]: ", sev, vp_code_id(g->code));

@@ -28,24 +28,25 @@ vp_emit_bind_script(const struct vp_plan *plan, struct vp_artifact_set *set, str
                         "functions='");
     for (size_t i = 0; i < plan->n_bind_addresses; i++)
         vp_strbuf_printf(&sb, "%s%s", i ? " " : "", plan->bind_addresses[i]);
-    vp_strbuf_puts(&sb, "'\n\n"
-                        "for dev in $functions; do\n"
-                        "    [ -e \"$sysfs/devices/$dev/driver_override\" ] || continue\n"
-                        "    echo vfio-pci > \"$sysfs/devices/$dev/driver_override\"\n"
-                        "    # a driver that claimed it first lets go; vfio-pci takes it below\n"
-                        "    if [ -e \"$sysfs/devices/$dev/driver\" ] && [ ! -e \"$sysfs/drivers/vfio-pci/$dev\" ]; then\n"
-                        "        echo \"$dev\" > \"$sysfs/devices/$dev/driver/unbind\"\n"
-                        "    fi\n"
-                        "done\n\n"
-                        "# Load the module itself (-i: without running this hook again), with the\n"
-                        "# options modprobe passed on.\n"
-                        "modprobe -i vfio-pci \"$@\"\n\n"
-                        "for dev in $functions; do\n"
-                        "    if [ -e \"$sysfs/devices/$dev\" ] && [ ! -e \"$sysfs/devices/$dev/driver\" ]; then\n"
-                        "        echo \"$dev\" > \"$sysfs/drivers_probe\"\n"
-                        "    fi\n"
-                        "done\n"
-                        "exit 0\n");
+    vp_strbuf_puts(&sb,
+                   "'\n\n"
+                   "for dev in $functions; do\n"
+                   "    [ -e \"$sysfs/devices/$dev/driver_override\" ] || continue\n"
+                   "    echo vfio-pci > \"$sysfs/devices/$dev/driver_override\"\n"
+                   "    # a driver that claimed it first lets go; vfio-pci takes it below\n"
+                   "    if [ -e \"$sysfs/devices/$dev/driver\" ] && [ ! -e \"$sysfs/drivers/vfio-pci/$dev\" ]; then\n"
+                   "        echo \"$dev\" > \"$sysfs/devices/$dev/driver/unbind\"\n"
+                   "    fi\n"
+                   "done\n\n"
+                   "# Load the module itself (-i: without running this hook again), with the\n"
+                   "# options modprobe passed on.\n"
+                   "modprobe -i vfio-pci \"$@\"\n\n"
+                   "for dev in $functions; do\n"
+                   "    if [ -e \"$sysfs/devices/$dev\" ] && [ ! -e \"$sysfs/devices/$dev/driver\" ]; then\n"
+                   "        echo \"$dev\" > \"$sysfs/drivers_probe\"\n"
+                   "    fi\n"
+                   "done\n"
+                   "exit 0\n");
     vp_artifact_add_buf(set, VP_PATH_BIND_SCRIPT, 0755, &sb);
     return 0;
 }

@@ -25,12 +25,13 @@ vp_emit_grub(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_
                         "# this file after /etc/default/grub and adds each argument once to\n"
                         "# GRUB_CMDLINE_LINUX_DEFAULT.\n");
     vp_kernel_args_comment(&sb, plan);
-    vp_strbuf_puts(&sb, "vfioplan_add() {\n"
-                        "    case \" $GRUB_CMDLINE_LINUX_DEFAULT \" in\n"
-                        "    *\" $1 \"*) ;;\n"
-                        "    *) GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT:+$GRUB_CMDLINE_LINUX_DEFAULT }$1\" ;;\n"
-                        "    esac\n"
-                        "}\n");
+    vp_strbuf_puts(
+        &sb, "vfioplan_add() {\n"
+             "    case \" $GRUB_CMDLINE_LINUX_DEFAULT \" in\n"
+             "    *\" $1 \"*) ;;\n"
+             "    *) GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT:+$GRUB_CMDLINE_LINUX_DEFAULT }$1\" ;;\n"
+             "    esac\n"
+             "}\n");
     for (size_t i = 0; i < plan->n_kernel_args; i++)
         vp_strbuf_printf(&sb, "vfioplan_add %s\n", plan->kernel_args[i]);
     vp_strbuf_puts(&sb, "unset -f vfioplan_add\n");

@@ -15,9 +15,11 @@ vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *s
 {
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
-    vp_strbuf_printf(&sb, "#\n# Kernel arguments vfioplan asked %s to add to every boot entry, one per\n"
-                          "# line. apply compares this list with the previous one to remove arguments\n"
-                          "# the spec no longer wants.\n", tool);
+    vp_strbuf_printf(&sb,
+                     "#\n# Kernel arguments vfioplan asked %s to add to every boot entry, one per\n"
+                     "# line. apply compares this list with the previous one to remove arguments\n"
+                     "# the spec no longer wants.\n",
+                     tool);
     vp_kernel_args_comment(&sb, plan);
     for (size_t i = 0; i < plan->n_kernel_args; i++)
         vp_strbuf_printf(&sb, "%s\n", plan->kernel_args[i]);

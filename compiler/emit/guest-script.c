@@ -19,9 +19,9 @@
 struct guest_os {
     enum vp_guest_os os;
     const char *pretty;
-    const char *repos;          /* add the NVIDIA CUDA repository (and EPEL) */
-    const char *headers;        /* install headers for "$kernel"; fail with advice */
-    const char *driver;         /* install the driver for "$flavor" and "$version" */
+    const char *repos;   /* add the NVIDIA CUDA repository (and EPEL) */
+    const char *headers; /* install headers for "$kernel"; fail with advice */
+    const char *driver;  /* install the driver for "$flavor" and "$version" */
     const char *cuda;
     const char *fabric_manager; /* install FM matching "$driver_version" */
 };
@@ -50,17 +50,16 @@ static const char rhel9_driver[] =
 
 static const char rhel9_cuda[] = "dnf install -y cuda-toolkit\n";
 
-static const char rhel9_fm[] =
-    "dnf install -y \"nvidia-fabric-manager-$driver_version\"\n";
+static const char rhel9_fm[] = "dnf install -y \"nvidia-fabric-manager-$driver_version\"\n";
 
 /* The CUDA repository of an Ubuntu release (%s: "ubuntu2204"), through NVIDIA's keyring package. */
-#define UBUNTU_REPOS_FMT \
-    "if ! dpkg -s cuda-keyring >/dev/null 2>&1; then\n" \
-    "    tmp=$(mktemp)\n" \
+#define UBUNTU_REPOS_FMT                                                                                                         \
+    "if ! dpkg -s cuda-keyring >/dev/null 2>&1; then\n"                                                                          \
+    "    tmp=$(mktemp)\n"                                                                                                        \
     "    curl -fsSL -o \"$tmp\" https://developer.download.nvidia.com/compute/cuda/repos/%s/x86_64/cuda-keyring_1.1-1_all.deb\n" \
-    "    dpkg -i \"$tmp\"\n" \
-    "    rm -f \"$tmp\"\n" \
-    "fi\n" \
+    "    dpkg -i \"$tmp\"\n"                                                                                                     \
+    "    rm -f \"$tmp\"\n"                                                                                                       \
+    "fi\n"                                                                                                                       \
     "apt-get update\n"
 
 static const char ubuntu_headers[] =
@@ -106,18 +105,19 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
     const struct vp_nvidia *nv = &vm->guest.nvidia;
     vp_strbuf_puts(sb, "#!/bin/sh\n");
     vp_emit_hash_header(sb, plan);
-    vp_strbuf_printf(sb, "#\n# Guest setup for VM %s (%s): the NVIDIA driver (%s kernel modules)%s%s\n"
-                         "# for %u GPU%s%s. Run it as root inside the guest; it is safe to run again, and\n"
-                         "# every check that fails says what is wrong and what to do.\n",
+    vp_strbuf_printf(sb,
+                     "#\n# Guest setup for VM %s (%s): the NVIDIA driver (%s kernel modules)%s%s\n"
+                     "# for %u GPU%s%s. Run it as root inside the guest; it is safe to run again, and\n"
+                     "# every check that fails says what is wrong and what to do.\n",
                      vm->name, g->pretty, nv->flavor == VP_NVIDIA_OPEN ? "open" : "proprietary",
-                     nv->cuda ? ", CUDA" : "", pvm->fabric_manager ? " and Fabric Manager" : "",
-                     pvm->nvidia_gpus, pvm->nvidia_gpus == 1 ? "" : "s",
-                     pvm->nvswitches ? " on an NVSwitch fabric" : "");
-    vp_strbuf_printf(sb, "set -eu\n\n"
-                         "expected_gpus=%u\n"
-                         "flavor=%s\n"
-                         "version='%s'\n"
-                         "kernel=$(uname -r)\n\n",
+                     nv->cuda ? ", CUDA" : "", pvm->fabric_manager ? " and Fabric Manager" : "", pvm->nvidia_gpus,
+                     pvm->nvidia_gpus == 1 ? "" : "s", pvm->nvswitches ? " on an NVSwitch fabric" : "");
+    vp_strbuf_printf(sb,
+                     "set -eu\n\n"
+                     "expected_gpus=%u\n"
+                     "flavor=%s\n"
+                     "version='%s'\n"
+                     "kernel=$(uname -r)\n\n",
                      pvm->nvidia_gpus, nv->flavor == VP_NVIDIA_OPEN ? "open" : "proprietary",
                      nv->version ? nv->version : "");
     vp_strbuf_puts(sb, "say() { printf 'vfioplan-guest: %s\\n' \"$*\"; }\n"
@@ -128,15 +128,17 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
                        "[ \"$(id -u)\" -eq 0 ] || fail \"run this script as root\"\n");
 
     section(sb, "Secure Boot must be off");
-    vp_strbuf_puts(sb, "# DKMS builds an unsigned module; with Secure Boot on, 'modprobe nvidia' fails\n"
-                       "# with \"could not insert 'nvidia'\".\n"
-                       "if command -v mokutil >/dev/null 2>&1; then\n"
-                       "    case \"$(mokutil --sb-state 2>&1 || true)\" in\n"
-                       "    *\"SecureBoot enabled\"*)\n"
-                       "        fail \"Secure Boot is on (mokutil --sb-state). Turn it off in the VM's firmware: the domain vfioplan wrote has secure-boot off; check it was defined from that file\"\n"
-                       "        ;;\n"
-                       "    esac\n"
-                       "fi\n");
+    vp_strbuf_puts(
+        sb,
+        "# DKMS builds an unsigned module; with Secure Boot on, 'modprobe nvidia' fails\n"
+        "# with \"could not insert 'nvidia'\".\n"
+        "if command -v mokutil >/dev/null 2>&1; then\n"
+        "    case \"$(mokutil --sb-state 2>&1 || true)\" in\n"
+        "    *\"SecureBoot enabled\"*)\n"
+        "        fail \"Secure Boot is on (mokutil --sb-state). Turn it off in the VM's firmware: the domain vfioplan wrote has secure-boot off; check it was defined from that file\"\n"
+        "        ;;\n"
+        "    esac\n"
+        "fi\n");
 
     section(sb, "Repositories");
     if (g->os == VP_GUEST_RHEL9)
@@ -151,18 +153,20 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
     vp_strbuf_puts(sb, g->driver);
 
     section(sb, "Kernel module built for the running kernel");
-    vp_strbuf_puts(sb, "if ! dkms status -k \"$kernel\" 2>/dev/null | grep -q '^nvidia.*: installed'; then\n"
-                       "    say \"no nvidia module for $kernel yet (dkms status shows it as added, not installed): running dkms autoinstall\"\n"
-                       "    dkms autoinstall -k \"$kernel\" || true\n"
-                       "fi\n"
-                       "if ! dkms status -k \"$kernel\" 2>/dev/null | grep -q '^nvidia.*: installed'; then\n"
-                       "    fail \"DKMS could not build the nvidia module for $kernel ('dkms status' shows why); usually the kernel headers do not match the running kernel\"\n"
-                       "fi\n"
-                       "if ! modprobe nvidia; then\n"
-                       "    fail \"'modprobe nvidia' failed: 'could not insert' means Secure Boot or a driver/kernel mismatch, 'not found' means no module for $kernel (see dmesg)\"\n"
-                       "fi\n"
-                       "driver_version=$(cat /sys/module/nvidia/version)\n"
-                       "say \"nvidia $driver_version loaded\"\n");
+    vp_strbuf_puts(
+        sb,
+        "if ! dkms status -k \"$kernel\" 2>/dev/null | grep -q '^nvidia.*: installed'; then\n"
+        "    say \"no nvidia module for $kernel yet (dkms status shows it as added, not installed): running dkms autoinstall\"\n"
+        "    dkms autoinstall -k \"$kernel\" || true\n"
+        "fi\n"
+        "if ! dkms status -k \"$kernel\" 2>/dev/null | grep -q '^nvidia.*: installed'; then\n"
+        "    fail \"DKMS could not build the nvidia module for $kernel ('dkms status' shows why); usually the kernel headers do not match the running kernel\"\n"
+        "fi\n"
+        "if ! modprobe nvidia; then\n"
+        "    fail \"'modprobe nvidia' failed: 'could not insert' means Secure Boot or a driver/kernel mismatch, 'not found' means no module for $kernel (see dmesg)\"\n"
+        "fi\n"
+        "driver_version=$(cat /sys/module/nvidia/version)\n"
+        "say \"nvidia $driver_version loaded\"\n");
 
     if (nv->cuda) {
         section(sb, "CUDA toolkit");
@@ -174,21 +178,25 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
         vp_strbuf_puts(sb, "# Without it the GPUs are visible but CUDA fails with \"system not yet\n"
                            "# initialized\"; its version must equal the driver version.\n");
         vp_strbuf_puts(sb, g->fabric_manager);
-        vp_strbuf_puts(sb, "systemctl enable --now nvidia-fabricmanager\n"
-                           "if ! systemctl is-active --quiet nvidia-fabricmanager; then\n"
-                           "    fail \"nvidia-fabricmanager is not active ('journalctl -u nvidia-fabricmanager' tells why; its version must be $driver_version, and every NVSwitch must be passed to this VM)\"\n"
-                           "fi\n");
+        vp_strbuf_puts(
+            sb,
+            "systemctl enable --now nvidia-fabricmanager\n"
+            "if ! systemctl is-active --quiet nvidia-fabricmanager; then\n"
+            "    fail \"nvidia-fabricmanager is not active ('journalctl -u nvidia-fabricmanager' tells why; its version must be $driver_version, and every NVSwitch must be passed to this VM)\"\n"
+            "fi\n");
     }
 
     section(sb, "Every GPU is visible");
-    vp_strbuf_puts(sb, "if ! gpus=$(nvidia-smi -L); then\n"
-                       "    fail \"nvidia-smi cannot talk to the driver: check that the module matches the kernel ('dkms status', 'uname -r')\"\n"
-                       "fi\n"
-                       "found=$(printf '%s\\n' \"$gpus\" | grep -c '^GPU ' || true)\n"
-                       "if [ \"$found\" -ne \"$expected_gpus\" ]; then\n"
-                       "    fail \"nvidia-smi sees $found GPUs, the VM has $expected_gpus: check the hostdev entries of the domain and dmesg for NVRM errors\"\n"
-                       "fi\n"
-                       "say \"all checks passed: $found GPUs, driver $driver_version\"\n");
+    vp_strbuf_puts(
+        sb,
+        "if ! gpus=$(nvidia-smi -L); then\n"
+        "    fail \"nvidia-smi cannot talk to the driver: check that the module matches the kernel ('dkms status', 'uname -r')\"\n"
+        "fi\n"
+        "found=$(printf '%s\\n' \"$gpus\" | grep -c '^GPU ' || true)\n"
+        "if [ \"$found\" -ne \"$expected_gpus\" ]; then\n"
+        "    fail \"nvidia-smi sees $found GPUs, the VM has $expected_gpus: check the hostdev entries of the domain and dmesg for NVRM errors\"\n"
+        "fi\n"
+        "say \"all checks passed: $found GPUs, driver $driver_version\"\n");
 }
 
 int

@@ -14,7 +14,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
-#include "spec/spec-internal.h"
+#include "parse/spec-internal.h"
 
 static void
 xml_quiet(void *ctx, const char *msg, ...)
@@ -122,7 +122,8 @@ add_disks(xmlNodePtr devs, const struct vp_vm *vm)
         snprintf(dev, sizeof(dev), "%s%c", prefixes[disk->bus], (char)('a' + (n % 26)));
         xmlNodePtr tgt = child(d, "target", NULL);
         prop(tgt, "dev", dev);
-        prop(tgt, "bus", disk->device == VP_DEVICE_CDROM && disk->bus == VP_DISK_VIRTIO ? "sata" : bus_names[disk->bus]);
+        prop(tgt, "bus",
+             disk->device == VP_DEVICE_CDROM && disk->bus == VP_DISK_VIRTIO ? "sata" : bus_names[disk->bus]);
         if (i == 0)
             propn(child(d, "boot", NULL), "order", 1, 0);
         if (disk->device == VP_DEVICE_CDROM)
@@ -219,7 +220,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(cpu, "mode", "host-passthrough");
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
-    if (pvm->mmio64_mib)    /* the guest must be able to address that window */
+    if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
     prop(child(dom, "clock", NULL), "offset", "utc");
 

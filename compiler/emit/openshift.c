@@ -44,7 +44,7 @@ static char *
 to_json(struct json_object *o, size_t *len)
 {
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
     char *out = vp_xasprintf("%s\n", text);
     *len = strlen(out);
     json_object_put(o);
@@ -76,10 +76,12 @@ vp_emit_openshift(const struct vp_plan *plan, const struct vp_artifact_set *host
     const struct vp_artifact *conf = vp_artifact_find(host_artifacts, VP_PATH_MODPROBE);
     if (conf)
         json_object_array_add(files, ignition_file("/" VP_PATH_MODPROBE, conf->mode, conf->data, conf->len));
-    static const char modules_load[] = "# vfioplan: load vfio-pci at boot, before the devices' own drivers (softdeps in /etc/modprobe.d/vfioplan.conf)\nvfio-pci\n";
-    json_object_array_add(files, ignition_file("/etc/modules-load.d/vfioplan.conf", 0644, modules_load, sizeof(modules_load) - 1));
+    static const char modules_load[] =
+        "# vfioplan: load vfio-pci at boot, before the devices' own drivers (softdeps in /etc/modprobe.d/vfioplan.conf)\nvfio-pci\n";
+    json_object_array_add(
+        files, ignition_file("/etc/modules-load.d/vfioplan.conf", 0644, modules_load, sizeof(modules_load) - 1));
     const struct vp_artifact *bind = vp_artifact_find(host_artifacts, VP_PATH_BIND_SCRIPT);
-    if (bind)   /* /usr/local is writable on RHCOS (it is /var/usrlocal) */
+    if (bind) /* /usr/local is writable on RHCOS (it is /var/usrlocal) */
         json_object_array_add(files, ignition_file("/" VP_PATH_BIND_SCRIPT, bind->mode, bind->data, bind->len));
     struct json_object *ignition = json_object_new_object();
     json_object_object_add(ignition, "version", json_object_new_string("3.2.0"));

@@ -21,8 +21,7 @@ struct drift {
     size_t n;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-differs(struct drift *dr, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) differs(struct drift *dr, const char *fmt, ...)
 {
     if (dr->n < MAX_REPORTED) {
         va_list ap;
@@ -50,7 +49,8 @@ compare_device(struct drift *dr, const struct vp_host *snap, const struct vp_dev
 {
     if (a->vendor != b->vendor || a->device != b->device || a->subsystem_vendor != b->subsystem_vendor ||
         a->subsystem_device != b->subsystem_device || a->class_code != b->class_code)
-        differs(dr, "%s was [%04x:%04x] subsystem %04x:%04x class %06x, is now [%04x:%04x] subsystem %04x:%04x class %06x",
+        differs(dr,
+                "%s was [%04x:%04x] subsystem %04x:%04x class %06x, is now [%04x:%04x] subsystem %04x:%04x class %06x",
                 a->addr_str, a->vendor, a->device, a->subsystem_vendor, a->subsystem_device, a->class_code, b->vendor,
                 b->device, b->subsystem_vendor, b->subsystem_device, b->class_code);
     char ma[1024], mb[1024];

@@ -27,7 +27,7 @@ vp_host_read_groups(struct vp_host *host, const struct vp_root *root, struct vp_
 {
     DIR *groups = vp_root_opendir(root, "sys/kernel/iommu_groups");
     if (!groups)
-        return 0;   /* no IOMMU (or not on today): resolve warns, with advice */
+        return 0; /* no IOMMU (or not on today): resolve warns, with advice */
     struct dirent *g;
     while ((g = readdir(groups))) {
         long id;

@@ -30,8 +30,8 @@ int vp_host_finish(struct vp_host *host, struct vp_device_list *list, struct vp_
 void vp_host_finish_groups(struct vp_host *host);
 
 /* host-pci.c: the PCI tree through libpci (the only file that includes pci/pci.h). */
-int vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags,
-                     struct vp_device_list *list, struct vp_diags *d);
+int vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags, struct vp_device_list *list,
+                     struct vp_diags *d);
 /* host-groups.c: /sys/kernel/iommu_groups; sets device->iommu_group (devices sorted first). */
 int vp_host_read_groups(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
 /* host-facts.c: CPU, OS, kernel command line, firmware, kernels. */

@@ -33,7 +33,7 @@ vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root)
                 const char *base = strrchr(target, '/');
                 module = vp_arena_strdup(vp_host_arena(host), base ? base + 1 : target);
             }
-            if (n == VP_ARRAY_SIZE(seen)) {     /* more drivers than any host has: no cache */
+            if (n == VP_ARRAY_SIZE(seen)) { /* more drivers than any host has: no cache */
                 dev->driver_module = module;
                 continue;
             }

@@ -22,11 +22,10 @@
 #include "base/util.h"
 #include "host-internal.h"
 
-static jmp_buf *pci_jump;       /* libpci has no user pointer for its callbacks */
+static jmp_buf *pci_jump; /* libpci has no user pointer for its callbacks */
 static char pci_message[512];
 
-static void __attribute__((noreturn)) __attribute__((format(printf, 1, 2)))
-on_pci_error(char *msg, ...)
+static void __attribute__((noreturn)) __attribute__((format(printf, 1, 2))) on_pci_error(char *msg, ...)
 {
     va_list ap;
     va_start(ap, msg);
@@ -35,8 +34,7 @@ on_pci_error(char *msg, ...)
     longjmp(*pci_jump, 1);
 }
 
-static void __attribute__((format(printf, 1, 2)))
-on_pci_quiet(char *msg, ...)
+static void __attribute__((format(printf, 1, 2))) on_pci_quiet(char *msg, ...)
 {
     (void)msg;
 }
@@ -117,8 +115,7 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
      * list and ours are not both held whole on a large host. */
     struct pci_dev *p;
     while ((p = pa->devices)) {
-        pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                             PCI_FILL_NUMA_NODE);
+        pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_NUMA_NODE);
         struct vp_device *d = vp_device_list_add(c->list);
         d->addr.domain = (uint32_t)p->domain;
         d->addr.bus = p->bus;
@@ -151,9 +148,9 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
         }
         if (c->flags & VP_HOST_NAMES) {
             char name[256];
-            const char *n = pci_lookup_name(pa, name, sizeof(name),
-                                            PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
-                                            p->vendor_id, p->device_id);
+            const char *n =
+                pci_lookup_name(pa, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+                                p->vendor_id, p->device_id);
             if (n && strncmp(n, "<pci_lookup_name", 16) != 0)
                 d->name = vp_arena_strdup(arena, n);
         }
@@ -170,8 +167,8 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
 }
 
 int
-vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags,
-                 struct vp_device_list *list, struct vp_diags *d)
+vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags, struct vp_device_list *list,
+                 struct vp_diags *d)
 {
     struct vp_pos pos = {.file = host->source};
     struct scan_ctx c = {.host = host, .root = root, .flags = flags, .list = list};
@@ -180,7 +177,9 @@ vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flag
     /* Preflight what libpci would otherwise die on. */
     if (!vp_root_is_dir(root, "sys/bus/pci/devices")) {
         vp_error(d, VP_HOST_NOT_FOUND, &pos, "%s/devices is not a readable directory", c.sysfs_path);
-        vp_hint(d, "--host takes a directory shaped like /, holding sys/bus/pci, or a snapshot file from 'vfioplan snapshot'");
+        vp_hint(
+            d,
+            "--host takes a directory shaped like /, holding sys/bus/pci, or a snapshot file from 'vfioplan snapshot'");
         return -1;
     }
 
@@ -204,7 +203,8 @@ vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flag
         scan_devices(pa, &c);
     } else {
         vp_error(d, VP_HOST_PCI, &pos, "cannot read the PCI tree: %s", pci_message);
-        vp_hint(d, "the tree under %s is incomplete; capture it again or use 'vfioplan snapshot' on the host", c.sysfs_path);
+        vp_hint(d, "the tree under %s is incomplete; capture it again or use 'vfioplan snapshot' on the host",
+                c.sysfs_path);
         rc = -1;
     }
     pci_jump = NULL;

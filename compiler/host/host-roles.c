@@ -62,9 +62,9 @@ find_boot_vga(struct vp_host *host, const struct vp_root *root)
 
 /* How devices stack in one sysfs class: where a device lists those below it. */
 struct stacking {
-    const char *class;      /* "block", "net" */
-    const char *below_dir;  /* a subdirectory of them ("slaves"), or "" */
-    const char *prefix;     /* entries named with this prefix ("lower_"), or "" */
+    const char *class;     /* "block", "net" */
+    const char *below_dir; /* a subdirectory of them ("slaves"), or "" */
+    const char *prefix;    /* entries named with this prefix ("lower_"), or "" */
 };
 
 static const struct stacking block_stacking = {"block", "/slaves", ""};
@@ -139,10 +139,10 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
     for (char *line = strtok_r(mounts, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char src[512], mnt[512];
         if (sscanf(line, "%511s %511s", src, mnt) == 2 && strcmp(mnt, "/") == 0)
-            snprintf(source, sizeof(source), "%s", src);  /* the last mount on / is the one in use */
+            snprintf(source, sizeof(source), "%s", src); /* the last mount on / is the one in use */
     }
     if (!vp_startswith(source, "/dev/"))
-        return;     /* network, overlay, zfs dataset: no PCI controller to protect */
+        return; /* network, overlay, zfs dataset: no PCI controller to protect */
     char name[520];
     const char *dev = source + 5;
     if (vp_startswith(dev, "mapper/")) {
@@ -166,11 +166,11 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
     if (vp_root_read(root, "proc/net/route", route, sizeof(route)) < 0)
         return;
     char *save = NULL;
-    unsigned visited = 0;      /* one budget for every default route */
+    unsigned visited = 0; /* one budget for every default route */
     for (char *line = strtok_r(route, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char iface[64], dest[16], gw[16], flags[16], refcnt[16], use[16], metric[16], mask[16];
-        if (sscanf(line, "%63s %15s %15s %15s %15s %15s %15s %15s", iface, dest, gw, flags, refcnt,
-                   use, metric, mask) != 8)
+        if (sscanf(line, "%63s %15s %15s %15s %15s %15s %15s %15s", iface, dest, gw, flags, refcnt, use, metric,
+                   mask) != 8)
             continue;
         if (strcmp(dest, "00000000") != 0 || strcmp(mask, "00000000") != 0)
             continue;

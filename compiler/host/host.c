@@ -71,8 +71,7 @@ vp_host_load(const char *path, unsigned flags, struct vp_diags *d)
         }
     }
     if (!found) {
-        vp_error(d, VP_HOST_NOT_FOUND, &(struct vp_pos){.file = host->source},
-                 "no host facts at '%s'", path);
+        vp_error(d, VP_HOST_NOT_FOUND, &(struct vp_pos){.file = host->source}, "no host facts at '%s'", path);
         vp_hint(d, "--host takes a directory shaped like / (default: the live system) or a snapshot file");
     }
     if (rc < 0)
@@ -124,8 +123,8 @@ vp_host_finish(struct vp_host *host, struct vp_device_list *list, struct vp_diag
     list->items = NULL;
     for (size_t i = 1; i < host->n_devices; i++) {
         if (vp_pci_addr_cmp(&host->devices[i - 1].addr, &host->devices[i].addr) == 0)
-            return vp_error(d, VP_HOST_PCI, &(struct vp_pos){.file = host->source},
-                            "PCI address %s appears twice", host->devices[i].addr_str);
+            return vp_error(d, VP_HOST_PCI, &(struct vp_pos){.file = host->source}, "PCI address %s appears twice",
+                            host->devices[i].addr_str);
     }
     /* A function other than 0 on the same slot makes the slot multifunction,
      * even where config space could not be read. */

@@ -25,8 +25,7 @@ struct reader {
     int errors;
 };
 
-static void __attribute__((format(printf, 3, 4)))
-bad(struct reader *r, const struct vp_ynode *n, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4))) bad(struct reader *r, const struct vp_ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -157,7 +156,10 @@ read_bars(struct reader *r, const struct vp_ynode *seq, struct vp_device *dev)
     static const struct {
         const char *name;
         unsigned flags;
-    } types[] = {{"io", VP_BAR_IO}, {"mem32", 0}, {"mem32-prefetch", VP_BAR_PREFETCH}, {"mem64", VP_BAR_MEM64},
+    } types[] = {{"io", VP_BAR_IO},
+                 {"mem32", 0},
+                 {"mem32-prefetch", VP_BAR_PREFETCH},
+                 {"mem64", VP_BAR_MEM64},
                  {"mem64-prefetch", VP_BAR_MEM64 | VP_BAR_PREFETCH}};
     for (size_t i = 0; i < seq->n; i++) {
         const struct vp_ynode *b = seq->items[i];
@@ -188,9 +190,9 @@ read_bars(struct reader *r, const struct vp_ynode *seq, struct vp_device *dev)
 static void
 read_device(struct reader *r, const struct vp_ynode *n, struct vp_device_list *list)
 {
-    static const char *const keys[] = {"address", "id", "subsystem", "class", "revision", "multifunction", "numa_node",
-                                       "iommu_group", "driver", "driver_module", "name", "roles", "role_detail", "bars",
-                                       NULL};
+    static const char *const keys[] = {"address",       "id",        "subsystem",   "class",  "revision",
+                                       "multifunction", "numa_node", "iommu_group", "driver", "driver_module",
+                                       "name",          "roles",     "role_detail", "bars",   NULL};
     if (!known_keys(r, n, "a device", keys))
         return;
     struct vp_device *dev = vp_device_list_add(list);
@@ -266,7 +268,7 @@ static void
 check_duplicates(struct reader *r, const struct vp_ynode *devices, const struct vp_device_list *list)
 {
     if (list->n != devices->n || list->n < 2)
-        return;     /* some were refused already: their errors come first */
+        return; /* some were refused already: their errors come first */
     struct addr_at *v = vp_xmalloc(list->n * sizeof(*v));
     for (size_t i = 0; i < list->n; i++)
         v[i] = (struct addr_at){list->items[i].addr, vp_ymap_get(devices->items[i], "address")};
@@ -318,7 +320,8 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
             else
                 pos.col++;
         }
-        vp_error(d, VP_NOT_UTF8, &pos, "byte 0x%02x at offset %zu is not UTF-8 text", (unsigned char)buf[bad_at], bad_at);
+        vp_error(d, VP_NOT_UTF8, &pos, "byte 0x%02x at offset %zu is not UTF-8 text", (unsigned char)buf[bad_at],
+                 bad_at);
         vp_hint(d, "a snapshot is UTF-8 text as 'vfioplan snapshot' writes it; check that the right file is given");
         free(buf);
         return -1;
@@ -334,7 +337,8 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
     struct reader r = {.host = host, .arena = vp_host_arena(host), .d = d};
     host->from_snapshot = true;
     const struct vp_ynode *root = doc.root;
-    static const char *const keys[] = {"apiVersion", "kind", "os", "cpu", "cmdline", "firmware", "kernels", "devices", NULL};
+    static const char *const keys[] = {"apiVersion", "kind",    "os",      "cpu", "cmdline",
+                                       "firmware",   "kernels", "devices", NULL};
     if (known_keys(&r, root, "the snapshot", keys)) {
         const char *api = str(&r, root, "apiVersion", true);
         if (api && strcmp(api, VP_SNAPSHOT_API_VERSION) != 0) {
@@ -355,7 +359,9 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
         static const char *const cpu_keys[] = {"vendor", "model", NULL};
         if (cpu && known_keys(&r, cpu, "cpu", cpu_keys)) {
             const char *vendor = str(&r, cpu, "vendor", true);
-            host->cpu_vendor = vp_streq(vendor, "intel") ? VP_CPU_INTEL : vp_streq(vendor, "amd") ? VP_CPU_AMD : VP_CPU_UNKNOWN;
+            host->cpu_vendor = vp_streq(vendor, "intel") ? VP_CPU_INTEL
+                               : vp_streq(vendor, "amd") ? VP_CPU_AMD
+                                                         : VP_CPU_UNKNOWN;
             host->cpu_model = str(&r, cpu, "model", false);
         }
         const char *cmdline = str(&r, root, "cmdline", false);

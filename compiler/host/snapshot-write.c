@@ -65,7 +65,8 @@ static void
 map_start(struct emit *m, bool flow)
 {
     yaml_event_t event;
-    yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+    yaml_mapping_start_event_initialize(&event, NULL, NULL, 1,
+                                        flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
     ev(m, &event);
 }
 
@@ -81,7 +82,8 @@ static void
 seq_start(struct emit *m, bool flow)
 {
     yaml_event_t event;
-    yaml_sequence_start_event_initialize(&event, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+    yaml_sequence_start_event_initialize(&event, NULL, NULL, 1,
+                                         flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
     ev(m, &event);
 }
 
@@ -168,8 +170,10 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
             kv_num(m, "index", b);
             kv_num(m, "size", (long long)d->bars[b].size);
             const unsigned f = d->bars[b].flags;
-            kv_str(m, "type", f & VP_BAR_IO ? "io" : f & VP_BAR_MEM64 ? (f & VP_BAR_PREFETCH ? "mem64-prefetch" : "mem64")
-                                                     : (f & VP_BAR_PREFETCH ? "mem32-prefetch" : "mem32"));
+            kv_str(m, "type",
+                   f & VP_BAR_IO      ? "io"
+                   : f & VP_BAR_MEM64 ? (f & VP_BAR_PREFETCH ? "mem64-prefetch" : "mem64")
+                                      : (f & VP_BAR_PREFETCH ? "mem32-prefetch" : "mem32"));
             map_end(m);
         }
         seq_end(m);

@@ -15,7 +15,7 @@
 
 #include "base/util.h"
 #include "resolve-internal.h"
-#include "spec/validators.h"
+#include "base/validators.h"
 
 struct strset {
     const char **items;
@@ -55,9 +55,9 @@ candidate_drivers(const struct vp_device *dev, const char **out, size_t *n)
         ADD("nouveau");
         ADD("nvidia");
     } else if (dev->vendor == 0x10de && cls == VP_CLASS_BRIDGE_OTHER) {
-        ADD("nvidia");  /* NVSwitch */
+        ADD("nvidia"); /* NVSwitch */
     } else if (dev->vendor == 0x10de && cls == 0x0c80) {
-        ADD("i2c_nvidia_gpu");  /* USB-C UCSI controller on Turing and later cards */
+        ADD("i2c_nvidia_gpu"); /* USB-C UCSI controller on Turing and later cards */
     } else if (dev->vendor == 0x1002 && base == 0x03) {
         ADD("amdgpu");
         ADD("radeon");
@@ -85,7 +85,7 @@ module_name(const struct vp_device *dev, char *out, size_t size)
     static const struct {
         const char *driver, *module;
     } known[] = {
-        {"xhci_hcd", "xhci_pci"}, {"ehci-pci", "ehci_pci"}, {"nvidia-gpu", "i2c_nvidia_gpu"},
+        {"xhci_hcd", "xhci_pci"},   {"ehci-pci", "ehci_pci"},       {"nvidia-gpu", "i2c_nvidia_gpu"},
         {"i801_smbus", "i2c_i801"}, {"intel-spi", "spi_intel_pci"}, {"ahci", "ahci"},
     };
     const char *m = dev->driver_module;

@@ -12,9 +12,9 @@ vp_family_of(const struct vp_os_release *os)
         const char *id;
         enum vp_family family;
     } ids[] = {
-        {"debian", VP_FAMILY_DEBIAN}, {"ubuntu", VP_FAMILY_DEBIAN}, {"rhel", VP_FAMILY_RHEL},
-        {"fedora", VP_FAMILY_RHEL},   {"centos", VP_FAMILY_RHEL},   {"rocky", VP_FAMILY_RHEL},
-        {"almalinux", VP_FAMILY_RHEL}, {"ol", VP_FAMILY_RHEL},      {"arch", VP_FAMILY_ARCH},
+        {"debian", VP_FAMILY_DEBIAN},  {"ubuntu", VP_FAMILY_DEBIAN}, {"rhel", VP_FAMILY_RHEL},
+        {"fedora", VP_FAMILY_RHEL},    {"centos", VP_FAMILY_RHEL},   {"rocky", VP_FAMILY_RHEL},
+        {"almalinux", VP_FAMILY_RHEL}, {"ol", VP_FAMILY_RHEL},       {"arch", VP_FAMILY_ARCH},
     };
     for (size_t i = 0; i < VP_ARRAY_SIZE(ids); i++)
         if (vp_streq(os->id, ids[i].id))
@@ -50,11 +50,13 @@ vp_resolve_tools(struct vp_resolver *r)
     p->bootloader = s->host.bootloader;
     p->initramfs = s->host.initramfs;
     static const enum vp_bootloader boot_of[] = {
-        [VP_FAMILY_DEBIAN] = VP_BOOTLOADER_GRUB, [VP_FAMILY_RHEL] = VP_BOOTLOADER_GRUBBY,
+        [VP_FAMILY_DEBIAN] = VP_BOOTLOADER_GRUB,
+        [VP_FAMILY_RHEL] = VP_BOOTLOADER_GRUBBY,
         [VP_FAMILY_ARCH] = VP_BOOTLOADER_SYSTEMD_BOOT,
     };
     static const enum vp_initramfs initramfs_of[] = {
-        [VP_FAMILY_DEBIAN] = VP_INITRAMFS_TOOLS, [VP_FAMILY_RHEL] = VP_INITRAMFS_DRACUT,
+        [VP_FAMILY_DEBIAN] = VP_INITRAMFS_TOOLS,
+        [VP_FAMILY_RHEL] = VP_INITRAMFS_DRACUT,
         [VP_FAMILY_ARCH] = VP_INITRAMFS_MKINITCPIO,
     };
     bool need = p->bootloader == VP_BOOTLOADER_AUTO || p->initramfs == VP_INITRAMFS_AUTO;
@@ -62,7 +64,9 @@ vp_resolve_tools(struct vp_resolver *r)
         vp_error(r->d, VP_UNKNOWN_DISTRO, &s->host_pos,
                  "cannot tell the bootloader and initramfs tool of host '%s' (os-release ID '%s')",
                  s->host.name ? s->host.name : "", r->host->os.id ? r->host->os.id : "none");
-        vp_hint(r->d, "set host.bootloader (grub, grubby, systemd-boot) and host.initramfs (initramfs-tools, dracut, mkinitcpio)");
+        vp_hint(
+            r->d,
+            "set host.bootloader (grub, grubby, systemd-boot) and host.initramfs (initramfs-tools, dracut, mkinitcpio)");
         return -1;
     }
     if (p->bootloader == VP_BOOTLOADER_AUTO)

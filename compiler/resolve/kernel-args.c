@@ -22,10 +22,13 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     size_t n = 0;
     enum vp_iommu_mode mode = s->host.iommu.mode;
     if (mode == VP_IOMMU_AUTO)
-        mode = h->cpu_vendor == VP_CPU_INTEL ? VP_IOMMU_INTEL : h->cpu_vendor == VP_CPU_AMD ? VP_IOMMU_AMD : VP_IOMMU_AUTO;
+        mode = h->cpu_vendor == VP_CPU_INTEL ? VP_IOMMU_INTEL
+               : h->cpu_vendor == VP_CPU_AMD ? VP_IOMMU_AMD
+                                             : VP_IOMMU_AUTO;
     if (mode == VP_IOMMU_AUTO) {
         vp_warning(r->d, VP_UNKNOWN_CPU, &s->host_pos,
-                   "the CPU vendor of host %s is unknown (neither Intel nor AMD): no IOMMU argument is added", s->host.name);
+                   "the CPU vendor of host %s is unknown (neither Intel nor AMD): no IOMMU argument is added",
+                   s->host.name);
         vp_hint(r->d, "set host.iommu.mode to intel or amd");
     }
     if (mode == VP_IOMMU_INTEL)
@@ -44,8 +47,12 @@ vp_resolve_kernel_args(struct vp_resolver *r)
         args[n++] = "pcie_acs_override=downstream,multifunction";
         vp_warning(r->d, VP_ACS_OVERRIDE, &s->host.acs_override_pos,
                    "pcie_acs_override splits IOMMU groups the hardware does not isolate");
-        vp_note(r->d, "devices in a split group can still reach each other by peer-to-peer DMA; a VM could read or write host memory through them");
-        vp_hint(r->d, "it needs a kernel with the ACS override patch (stock Debian, Ubuntu and RHEL kernels do not have it); prefer a slot with real ACS");
+        vp_note(
+            r->d,
+            "devices in a split group can still reach each other by peer-to-peer DMA; a VM could read or write host memory through them");
+        vp_hint(
+            r->d,
+            "it needs a kernel with the ACS override patch (stock Debian, Ubuntu and RHEL kernels do not have it); prefer a slot with real ACS");
     }
     for (size_t i = 0; i < s->host.n_kernel_args && n < VP_ARRAY_SIZE(args); i++)
         args[n++] = s->host.kernel_args[i].value;
@@ -60,6 +67,8 @@ vp_resolve_kernel_args(struct vp_resolver *r)
         vp_warning(r->d, VP_IOMMU_OFF, &pos, "the IOMMU is off on host %s today (no IOMMU groups%s)",
                    s->host.name ? s->host.name : "", off ? "; the kernel command line turns it off" : "");
         vp_note(r->d, "IOMMU-group closure cannot be checked until the host runs with the IOMMU on");
-        vp_hint(r->d, "apply, reboot, then run 'vfioplan check' again; if groups are still missing, turn on VT-d / AMD-Vi (IOMMU) in the firmware setup");
+        vp_hint(
+            r->d,
+            "apply, reboot, then run 'vfioplan check' again; if groups are still missing, turn on VT-d / AMD-Vi (IOMMU) in the firmware setup");
     }
 }

@@ -146,21 +146,22 @@ layout_vm(struct vp_resolver *r, size_t vm)
         pvm->mmio64_mib = next_pow2(want) >> 20;
     if (pvm->mmio64_mib && v->firmware.type == VP_FIRMWARE_BIOS) {
         vp_error(r->d, VP_LARGE_BAR_BIOS, &v->pos,
-                 "VM '%s' needs a %llu MiB 64-bit MMIO window for its devices' BARs, which SeaBIOS cannot map",
-                 v->name, (unsigned long long)pvm->mmio64_mib);
+                 "VM '%s' needs a %llu MiB 64-bit MMIO window for its devices' BARs, which SeaBIOS cannot map", v->name,
+                 (unsigned long long)pvm->mmio64_mib);
         vp_hint(r->d, "use firmware: {type: uefi}");
     }
 
     pvm->fabric_manager = v->guest.nvidia.has_fabric_manager ? v->guest.nvidia.fabric_manager : pvm->nvswitches > 0;
     if (v->has_guest && pvm->nvidia_gpus == 0) {
-        vp_warning(r->d, VP_GUEST_NO_GPU, &v->pos, "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written",
-                   v->name);
+        vp_warning(r->d, VP_GUEST_NO_GPU, &v->pos,
+                   "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written", v->name);
         vp_hint(r->d, "remove guest:, or assign the GPU");
     }
     if (v->has_guest && pvm->nvidia_gpus > 0 && v->firmware.secure_boot) {
-        vp_warning(r->d, VP_SECURE_BOOT_NVIDIA, &v->pos,
-                   "VM '%s' boots with Secure Boot on; the NVIDIA module the guest script builds is unsigned and will not load",
-                   v->name);
+        vp_warning(
+            r->d, VP_SECURE_BOOT_NVIDIA, &v->pos,
+            "VM '%s' boots with Secure Boot on; the NVIDIA module the guest script builds is unsigned and will not load",
+            v->name);
         vp_hint(r->d, "set firmware: {secure_boot: false}, or enroll a MOK and sign the module in the guest");
     }
 

@@ -7,8 +7,8 @@
 
 /* What one VM picked, before it becomes the plan's assignment list. */
 struct vp_picked {
-    size_t *devices;    /* host device indices, in selector order */
-    size_t *selectors;  /* which selector picked each */
+    size_t *devices;   /* host device indices, in selector order */
+    size_t *selectors; /* which selector picked each */
     size_t n, cap;
 };
 
@@ -18,16 +18,17 @@ struct vp_resolver {
     struct vp_diags *d;
     struct vp_plan *plan;
     struct vp_arena *arena;
-    long *owner_vm;             /* per host device: the VM it is assigned to, or -1 */
-    long *owner_selector;       /* per host device: that VM's selector */
-    struct vp_picked *picked;   /* per VM */
+    long *owner_vm;           /* per host device: the VM it is assigned to, or -1 */
+    long *owner_selector;     /* per host device: that VM's selector */
+    struct vp_picked *picked; /* per VM */
 };
 
 struct vp_plan_priv {
     struct vp_arena arena;
 };
 
-/* Each pass reports what it finds and goes on; the driver stops after a pass with errors where later passes would only repeat them. */
+/* Each pass reports what it finds and goes on; the driver stops after a pass with errors where later passes would only
+ * repeat them. */
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_host_critical(struct vp_resolver *r);
 void vp_resolve_groups(struct vp_resolver *r);

@@ -65,7 +65,9 @@ vp_resolve_groups(struct vp_resolver *r)
         if (s && h->devices[i].iommu_group < 0) {
             vp_warning(r->d, VP_NO_IOMMU_GROUP, &s->pos, "%s has no IOMMU group, though the IOMMU is on",
                        h->devices[i].addr_str);
-            vp_hint(r->d, "vfio cannot take a function the IOMMU does not isolate; check dmesg for DMAR/AMD-Vi messages about it");
+            vp_hint(
+                r->d,
+                "vfio cannot take a function the IOMMU does not isolate; check dmesg for DMAR/AMD-Vi messages about it");
         }
     }
     for (size_t gi = 0; gi < h->n_groups; gi++) {
@@ -83,8 +85,8 @@ vp_resolve_groups(struct vp_resolver *r)
             }
             if (!first || missing == 0)
                 continue;
-            vp_error(r->d, VP_GROUP_NOT_WHOLE, &first->pos,
-                     "IOMMU group %ld is only partly assigned to VM '%s'", g->id, r->spec->vms[vm].name);
+            vp_error(r->d, VP_GROUP_NOT_WHOLE, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
+                     r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
@@ -104,8 +106,10 @@ vp_resolve_groups(struct vp_resolver *r)
                 vp_device_describe(dev, desc, sizeof(desc));
                 vp_note(r->d, "group %ld holds %s %s", g->id, desc, where);
             }
-            vp_hint(r->d, "a VM gets whole IOMMU groups: add the missing devices to this VM; if they must stay with the host, move the card to a slot with its own group (ACS)%s",
-                    r->spec->host.acs_override ? "" : ", or, at the cost of isolation, set host.acs_override: true");
+            vp_hint(
+                r->d,
+                "a VM gets whole IOMMU groups: add the missing devices to this VM; if they must stay with the host, move the card to a slot with its own group (ACS)%s",
+                r->spec->host.acs_override ? "" : ", or, at the cost of isolation, set host.acs_override: true");
         }
     }
 }
@@ -145,8 +149,11 @@ vp_resolve_multifunction(struct vp_resolver *r)
             char slot[VP_PCI_ADDR_LEN];
             snprintf(slot, sizeof(slot), "%s", h->devices[i].addr_str);
             slot[strlen(slot) - 2] = '\0';
-            vp_hint(r->d, "pass the whole device: address: \"%s\" selects every function of the slot (the GPU's HDMI audio and USB-C functions reset with it)", slot);
-            break;  /* one report per slot and VM */
+            vp_hint(
+                r->d,
+                "pass the whole device: address: \"%s\" selects every function of the slot (the GPU's HDMI audio and USB-C functions reset with it)",
+                slot);
+            break; /* one report per slot and VM */
         }
         start = end;
     }
@@ -192,9 +199,10 @@ vp_resolve_nvswitch(struct vp_resolver *r)
         }
         if (missing == 0)
             continue;
-        vp_error(r->d, VP_NVSWITCH_SPLIT, &first->pos,
-                 "VM '%s' gets %zu of the NVSwitch fabric's GPUs and %zu of its %zu NVSwitches; the fabric goes to one VM whole",
-                 r->spec->vms[vm].name, gpus, sw, switches);
+        vp_error(
+            r->d, VP_NVSWITCH_SPLIT, &first->pos,
+            "VM '%s' gets %zu of the NVSwitch fabric's GPUs and %zu of its %zu NVSwitches; the fabric goes to one VM whole",
+            r->spec->vms[vm].name, gpus, sw, switches);
         size_t listed = 0;
         for (size_t i = 0; i < h->n_devices && listed < 16; i++) {
             const struct vp_device *dev = &h->devices[i];
@@ -205,6 +213,8 @@ vp_resolve_nvswitch(struct vp_resolver *r)
                 listed++;
             }
         }
-        vp_hint(r->d, "in NVIDIA's full-passthrough model one VM gets all GPUs and all NVSwitches (match: {vendor: \"10de\", class: \"0680\"} selects the switches) and runs Fabric Manager; shared-NVSwitch multi-tenancy is not supported");
+        vp_hint(
+            r->d,
+            "in NVIDIA's full-passthrough model one VM gets all GPUs and all NVSwitches (match: {vendor: \"10de\", class: \"0680\"} selects the switches) and runs Fabric Manager; shared-NVSwitch multi-tenancy is not supported");
     }
 }

@@ -70,8 +70,7 @@ note_nearest(struct vp_resolver *r, const struct vp_match *m)
     for (int pass = 0; pass < 2 && listed == 0; pass++) {
         for (size_t i = 0; i < r->host->n_devices && listed < MAX_LISTED; i++) {
             const struct vp_device *dev = &r->host->devices[i];
-            bool near = pass == 0 ? (m->has_vendor && dev->vendor == m->vendor)
-                                  : (m->has_class && match_class(m, dev));
+            bool near = pass == 0 ? (m->has_vendor && dev->vendor == m->vendor) : (m->has_class && match_class(m, dev));
             if (near && !vp_device_is_bridge(dev)) {
                 note_device(r->d, dev, "the host has ");
                 listed++;
@@ -88,8 +87,8 @@ pick(struct vp_resolver *r, size_t vm, size_t sel, size_t idx)
     const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
     const struct vp_device *dev = &r->host->devices[idx];
     if (r->owner_vm[idx] == (long)vm) {
-        vp_error(r->d, VP_SELECTED_TWICE, &s->pos, "%s is already selected by another entry of VM '%s'",
-                 dev->addr_str, r->spec->vms[vm].name);
+        vp_error(r->d, VP_SELECTED_TWICE, &s->pos, "%s is already selected by another entry of VM '%s'", dev->addr_str,
+                 r->spec->vms[vm].name);
         vp_note(r->d, "first selected by the entry at line %u",
                 r->spec->vms[vm].devices[r->owner_selector[idx]].pos.line);
         vp_hint(r->d, "remove one of the two entries, or narrow the match");
@@ -97,10 +96,9 @@ pick(struct vp_resolver *r, size_t vm, size_t sel, size_t idx)
     }
     if (r->owner_vm[idx] >= 0) {
         const struct vp_vm *other = &r->spec->vms[r->owner_vm[idx]];
-        vp_error(r->d, VP_DEVICE_IN_TWO_VMS, &s->pos, "%s is assigned to VM '%s' and to VM '%s'",
-                 dev->addr_str, other->name, r->spec->vms[vm].name);
-        vp_note(r->d, "VM '%s' selects it at line %u", other->name,
-                other->devices[r->owner_selector[idx]].pos.line);
+        vp_error(r->d, VP_DEVICE_IN_TWO_VMS, &s->pos, "%s is assigned to VM '%s' and to VM '%s'", dev->addr_str,
+                 other->name, r->spec->vms[vm].name);
+        vp_note(r->d, "VM '%s' selects it at line %u", other->name, other->devices[r->owner_selector[idx]].pos.line);
         vp_hint(r->d, "a device can be passed to one VM only; remove it from one of them");
         return;
     }
@@ -142,14 +140,14 @@ select_address(struct vp_resolver *r, size_t vm, size_t sel)
     }
     for (size_t i = lo; i < r->host->n_devices; i++) {
         const struct vp_device *dev = &r->host->devices[i];
-        bool hit = s->whole_slot ? vp_pci_same_slot(&dev->addr, &s->address)
-                                 : vp_pci_addr_cmp(&dev->addr, &s->address) == 0;
+        bool hit =
+            s->whole_slot ? vp_pci_same_slot(&dev->addr, &s->address) : vp_pci_addr_cmp(&dev->addr, &s->address) == 0;
         if (!hit)
             break;
         found++;
         if (vp_device_is_bridge(dev)) {
-            vp_error(r->d, VP_BRIDGE_SELECTED, &s->pos, "%s is a PCI bridge (class 0604); bridges and root ports stay with the host",
-                     dev->addr_str);
+            vp_error(r->d, VP_BRIDGE_SELECTED, &s->pos,
+                     "%s is a PCI bridge (class 0604); bridges and root ports stay with the host", dev->addr_str);
             vp_hint(r->d, "select the devices behind it instead ('vfioplan scan' lists them)");
             continue;
         }
@@ -188,8 +186,8 @@ select_match(struct vp_resolver *r, size_t vm, size_t sel)
         note_nearest(r, &s->match);
         vp_hint(r->d, "check the ids against 'vfioplan scan' (lspci -nn shows them as [vendor:device])");
     } else if (s->has_count && n != s->count) {
-        vp_error(r->d, VP_COUNT_MISMATCH, &s->count_pos, "%s matches %zu device%s, not %u", what, n,
-                 n == 1 ? "" : "s", s->count);
+        vp_error(r->d, VP_COUNT_MISMATCH, &s->count_pos, "%s matches %zu device%s, not %u", what, n, n == 1 ? "" : "s",
+                 s->count);
         for (size_t k = 0; k < n && k < MAX_LISTED; k++)
             note_device(r->d, &r->host->devices[hits[k]], "found ");
         if (n > MAX_LISTED)

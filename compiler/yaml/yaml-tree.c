@@ -10,7 +10,7 @@
 
 struct open_node {
     struct vp_ynode *node;
-    struct vp_ynode **items;    /* heap vector until the collection ends */
+    struct vp_ynode **items; /* heap vector until the collection ends */
     size_t n, cap;
 };
 
@@ -78,8 +78,8 @@ resolve_plain(const char *s)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
     static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
-    static const char *const floats[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-                                         "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+    static const char *const floats[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
+                                         "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN"};
     for (size_t i = 0; i < VP_ARRAY_SIZE(nulls); i++)
         if (strcmp(s, nulls[i]) == 0)
             return VP_YT_NULL;
@@ -161,8 +161,7 @@ check_map_keys(struct builder *b, struct vp_ynode *map)
     for (size_t i = 1; i < pairs; i++) {
         if (strcmp(keys[i]->value, keys[i - 1]->value) == 0) {
             rc = vp_error(b->d, VP_DUPLICATE_KEY, &keys[i]->pos, "duplicate key '%s'", keys[i]->value);
-            vp_note(b->d, "first given at line %u, column %u", keys[i - 1]->pos.line,
-                    keys[i - 1]->pos.col);
+            vp_note(b->d, "first given at line %u, column %u", keys[i - 1]->pos.line, keys[i - 1]->pos.col);
             vp_hint(b->d, "keep one of them; YAML readers differ on which one wins");
         }
     }
@@ -174,8 +173,10 @@ static int
 on_collection_start(struct builder *b, enum vp_ykind kind, yaml_event_t *ev)
 {
     if (b->depth >= b->limits->max_depth) {
-        vp_error(b->d, VP_YAML_TOO_DEEP, &(struct vp_pos){.file = b->file,
-                 .line = (unsigned)ev->start_mark.line + 1, .col = (unsigned)ev->start_mark.column + 1},
+        vp_error(b->d, VP_YAML_TOO_DEEP,
+                 &(struct vp_pos){.file = b->file,
+                                  .line = (unsigned)ev->start_mark.line + 1,
+                                  .col = (unsigned)ev->start_mark.column + 1},
                  "nesting is deeper than %u levels", b->limits->max_depth);
         vp_hint(b->d, "a vfioplan file is a few levels deep; check for runaway brackets");
         return -1;
@@ -233,8 +234,8 @@ builder_free_stack(struct builder *b)
 }
 
 int
-vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len,
-              const struct vp_ylimits *limits, struct vp_diags *d)
+vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len, const struct vp_ylimits *limits,
+              struct vp_diags *d)
 {
     memset(doc, 0, sizeof(*doc));
     struct builder b = {.doc = doc, .file = file, .buf = buf, .len = len, .limits = limits, .d = d};
@@ -261,16 +262,20 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1) {
-                rc = vp_error(d, VP_YAML_MULTI_DOC, &(struct vp_pos){.file = file,
-                              .line = (unsigned)ev.start_mark.line + 1, .col = (unsigned)ev.start_mark.column + 1},
+                rc = vp_error(d, VP_YAML_MULTI_DOC,
+                              &(struct vp_pos){.file = file,
+                                               .line = (unsigned)ev.start_mark.line + 1,
+                                               .col = (unsigned)ev.start_mark.column + 1},
                               "a second YAML document starts here");
                 vp_hint(d, "put one spec in one file; remove the second '---'");
                 done = true;
             }
             break;
         case YAML_ALIAS_EVENT:
-            rc = vp_error(d, VP_YAML_ALIAS, &(struct vp_pos){.file = file,
-                          .line = (unsigned)ev.start_mark.line + 1, .col = (unsigned)ev.start_mark.column + 1},
+            rc = vp_error(d, VP_YAML_ALIAS,
+                          &(struct vp_pos){.file = file,
+                                           .line = (unsigned)ev.start_mark.line + 1,
+                                           .col = (unsigned)ev.start_mark.column + 1},
                           "YAML alias '*%s' is not accepted", (const char *)ev.data.alias.anchor);
             vp_hint(d, "write the value out in full; vfioplan files do not use anchors or aliases");
             done = true;
@@ -293,8 +298,8 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
         default:
             break;
         }
-        struct vp_pos evpos = {.file = file, .line = (unsigned)ev.start_mark.line + 1,
-                               .col = (unsigned)ev.start_mark.column + 1};
+        struct vp_pos evpos = {
+            .file = file, .line = (unsigned)ev.start_mark.line + 1, .col = (unsigned)ev.start_mark.column + 1};
         if (!done && anchor) {
             rc = vp_error(d, VP_YAML_ALIAS, &evpos, "YAML anchor '&%s' is not accepted", anchor);
             vp_hint(d, "write each value out in full; vfioplan files do not use anchors or aliases");
@@ -307,8 +312,8 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
         if (!done && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
                       ev.type == YAML_SEQUENCE_START_EVENT)) {
             if (++b.nodes > limits->max_nodes) {
-                rc = vp_error(d, VP_YAML_TOO_MANY_NODES, &evpos,
-                              "the document has more than %zu YAML nodes", limits->max_nodes);
+                rc = vp_error(d, VP_YAML_TOO_MANY_NODES, &evpos, "the document has more than %zu YAML nodes",
+                              limits->max_nodes);
                 vp_hint(d, "check that the right file is given");
                 done = true;
             }
@@ -316,8 +321,7 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
         if (!done) {
             if (ev.type == YAML_SCALAR_EVENT) {
                 struct vp_ynode *n = builder_new(&b, VP_Y_SCALAR, ev.start_mark);
-                n->value = vp_arena_strndup(&doc->arena, (const char *)ev.data.scalar.value,
-                                            ev.data.scalar.length);
+                n->value = vp_arena_strndup(&doc->arena, (const char *)ev.data.scalar.value, ev.data.scalar.length);
                 n->len = ev.data.scalar.length;
                 n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
                 /* a NUL inside a quoted scalar ("\0") would cut strings short later */

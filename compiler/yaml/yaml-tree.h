@@ -21,7 +21,7 @@ enum vp_ytype { VP_YT_STR, VP_YT_NULL, VP_YT_BOOL, VP_YT_INT, VP_YT_FLOAT };
 
 struct vp_ynode {
     enum vp_ykind kind;
-    struct vp_pos pos;          /* where the node starts; len covers a one-line scalar */
+    struct vp_pos pos; /* where the node starts; len covers a one-line scalar */
     /* scalars */
     const char *value;
     size_t len;
@@ -29,7 +29,7 @@ struct vp_ynode {
     enum vp_ytype type;
     /* maps: items[2i] is a key (a scalar), items[2i+1] its value; seqs: the elements */
     struct vp_ynode **items;
-    size_t n;                   /* number of items (2 per pair in a map) */
+    size_t n; /* number of items (2 per pair in a map) */
 };
 
 struct vp_ylimits {
@@ -39,12 +39,12 @@ struct vp_ylimits {
 
 struct vp_ydoc {
     struct vp_arena arena;
-    struct vp_ynode *root;      /* NULL when the file holds no document */
+    struct vp_ynode *root; /* NULL when the file holds no document */
 };
 
 /* Parses buf (len bytes, NUL-terminated) named file in diagnostics. */
-int vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len,
-                  const struct vp_ylimits *limits, struct vp_diags *d);
+int vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len, const struct vp_ylimits *limits,
+                  struct vp_diags *d);
 void vp_ydoc_free(struct vp_ydoc *doc);
 
 /* "a mapping", "a sequence", "a string", "an integer", ... for messages. */

@@ -14,8 +14,8 @@
 #include "vfioplan/plan.h"
 
 struct vp_artifact {
-    char *path;             /* relative to the root, no leading '/' ("etc/modprobe.d/vfioplan.conf") */
-    unsigned mode;          /* 0644 or 0755 */
+    char *path;    /* relative to the root, no leading '/' ("etc/modprobe.d/vfioplan.conf") */
+    unsigned mode; /* 0644 or 0755 */
     char *data;
     size_t len;
 };
@@ -25,17 +25,17 @@ enum vp_action_stage { VP_STAGE_INITRAMFS = 1, VP_STAGE_BOOTLOADER = 2, VP_STAGE
 
 struct vp_action {
     enum vp_action_stage stage;
-    char *command;          /* as shown and run: every word is fixed text or a validated value */
-    char **argv;            /* NULL-terminated, for exec (no shell) */
+    char *command; /* as shown and run: every word is fixed text or a validated value */
+    char **argv;   /* NULL-terminated, for exec (no shell) */
     char *why;
-    char **triggers;        /* artifact paths whose change (or removal) needs this action */
+    char **triggers; /* artifact paths whose change (or removal) needs this action */
     size_t n_triggers;
 };
 
 struct vp_artifact_set {
-    struct vp_artifact *items;      /* sorted by path after vp_plan_emit */
+    struct vp_artifact *items; /* sorted by path after vp_plan_emit */
     size_t n, cap;
-    struct vp_action *actions;      /* in stage order */
+    struct vp_action *actions; /* in stage order */
     size_t n_actions, cap_actions;
 };
 

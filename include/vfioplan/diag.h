@@ -22,10 +22,10 @@ enum vp_code {
 
 /* A place in an input file; line and col are 1-based, 0 when unknown. */
 struct vp_pos {
-    const char *file;   /* borrowed: owned by whoever loaded the file */
+    const char *file; /* borrowed: owned by whoever loaded the file */
     unsigned line;
     unsigned col;
-    unsigned len;       /* columns to underline, 0 = just a caret */
+    unsigned len; /* columns to underline, 0 = just a caret */
 };
 
 struct vp_diag {
@@ -33,8 +33,8 @@ struct vp_diag {
     enum vp_severity severity;
     struct vp_pos pos;
     char *message;
-    char *hint;         /* NULL or one sentence telling how to fix it */
-    char **notes;       /* facts that explain the message (members of a group, ...) */
+    char *hint;   /* NULL or one sentence telling how to fix it */
+    char **notes; /* facts that explain the message (members of a group, ...) */
     size_t n_notes;
 };
 
@@ -48,15 +48,15 @@ struct vp_diags {
     struct vp_diag *items;
     size_t n, cap;
     size_t n_errors, n_warnings;
-    size_t dropped;         /* diagnostics past the cap, counted only */
-    struct vp_source *sources;  /* input texts, for the caret lines */
+    size_t dropped;            /* diagnostics past the cap, counted only */
+    struct vp_source *sources; /* input texts, for the caret lines */
     size_t n_sources, cap_sources;
 };
 
 /* Stage limit: a stage reports every problem up to this many, then counts the rest. */
 #define VP_DIAG_CAP 200
 
-const char *vp_code_id(enum vp_code code);        /* "VP2001" */
+const char *vp_code_id(enum vp_code code); /* "VP2001" */
 const char *vp_code_summary(enum vp_code code);
 enum vp_severity vp_code_severity(enum vp_code code);
 const char *vp_severity_name(enum vp_severity sev);

@@ -24,7 +24,7 @@ enum vp_bar_flags {
 };
 
 struct vp_bar {
-    uint64_t size;          /* 0 = unused */
+    uint64_t size; /* 0 = unused */
     unsigned flags;
 };
 
@@ -40,17 +40,17 @@ struct vp_device {
     char addr_str[VP_PCI_ADDR_LEN];
     uint16_t vendor, device;
     uint16_t subsystem_vendor, subsystem_device;
-    uint32_t class_code;        /* 24 bits: base class, subclass, programming interface */
+    uint32_t class_code; /* 24 bits: base class, subclass, programming interface */
     uint8_t revision;
-    bool multifunction;         /* header type bit 7 */
-    int numa_node;              /* -1 unknown */
-    long iommu_group;           /* -1 none */
-    const char *driver;         /* bound driver, NULL if none */
-    const char *driver_module;  /* the kernel module of that driver; NULL if built in or unknown */
-    const char *name;           /* from pci.ids; NULL if unknown (never in artifacts) */
+    bool multifunction;        /* header type bit 7 */
+    int numa_node;             /* -1 unknown */
+    long iommu_group;          /* -1 none */
+    const char *driver;        /* bound driver, NULL if none */
+    const char *driver_module; /* the kernel module of that driver; NULL if built in or unknown */
+    const char *name;          /* from pci.ids; NULL if unknown (never in artifacts) */
     struct vp_bar bars[VP_BAR_COUNT];
-    unsigned roles;             /* enum vp_host_role */
-    const char *role_detail;    /* what ties it to the host: "/ is on nvme0n1p2" */
+    unsigned roles;          /* enum vp_host_role */
+    const char *role_detail; /* what ties it to the host: "/ is on nvme0n1p2" */
 };
 
 static inline unsigned
@@ -61,7 +61,7 @@ vp_device_class16(const struct vp_device *d)
 
 struct vp_group {
     long id;
-    size_t *members;            /* indices into host->devices, in address order */
+    size_t *members; /* indices into host->devices, in address order */
     size_t n_members;
 };
 
@@ -70,51 +70,53 @@ enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD };
 struct vp_kernel {
     const char *version;
     bool running;
-    bool vfio_pci_builtin;      /* modules.builtin lists vfio-pci: modprobe.d options do not reach it */
+    bool vfio_pci_builtin; /* modules.builtin lists vfio-pci: modprobe.d options do not reach it */
 };
 
 struct vp_os_release {
-    const char *id;             /* "ubuntu" */
-    const char *id_like;        /* "debian" */
-    const char *version_id;     /* "22.04" */
+    const char *id;         /* "ubuntu" */
+    const char *id_like;    /* "debian" */
+    const char *version_id; /* "22.04" */
     const char *pretty_name;
 };
 
 struct vp_host {
-    const char *source;         /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
-    struct vp_device *devices;  /* sorted by address */
+    const char
+        *source; /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
+    struct vp_device *devices; /* sorted by address */
     size_t n_devices;
-    struct vp_group *groups;    /* sorted by id */
+    struct vp_group *groups; /* sorted by id */
     size_t n_groups;
     enum vp_cpu_vendor cpu_vendor;
     const char *cpu_model;
     struct vp_os_release os;
-    const char *cmdline;        /* /proc/cmdline without the newline; "" if unknown */
+    const char *cmdline; /* /proc/cmdline without the newline; "" if unknown */
     bool efi;
-    int secure_boot;            /* 1 on, 0 off, -1 unknown */
-    struct vp_kernel *kernels;  /* installed, sorted by version string */
+    int secure_boot;           /* 1 on, 0 off, -1 unknown */
+    struct vp_kernel *kernels; /* installed, sorted by version string */
     size_t n_kernels;
-    bool from_snapshot;         /* read from a snapshot file, not a tree */
+    bool from_snapshot; /* read from a snapshot file, not a tree */
     void *priv;
 };
 
 /* Where host facts come from; one row per source, as pciutils does with access methods. */
 struct vp_host_source {
-    const char *name;           /* "tree", "snapshot" */
+    const char *name; /* "tree", "snapshot" */
     const char *help;
     bool (*detect)(const char *path);
     int (*load)(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);
 };
 
 enum vp_host_flags {
-    VP_HOST_NAMES = 1,          /* look up device names in pci.ids (scan only: names never reach artifacts) */
+    VP_HOST_NAMES = 1, /* look up device names in pci.ids (scan only: names never reach artifacts) */
 };
 
 /* Loads facts from path (a directory ROOT, or a snapshot file); NULL with diagnostics on error. */
 struct vp_host *vp_host_load(const char *path, unsigned flags, struct vp_diags *d);
 void vp_host_free(struct vp_host **host);
 
-/* 0 if live has the same devices (address, ids, subsystem, class) and IOMMU groups as snap; else -1 with a VP6001 listing the differences. */
+/* 0 if live has the same devices (address, ids, subsystem, class) and IOMMU groups as snap; else -1 with a VP6001
+ * listing the differences. */
 int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct vp_diags *d);
 
 /* Lookups; NULL / -1 when absent. */

@@ -22,24 +22,24 @@ enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_
 #define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
 
 struct vp_assignment {
-    size_t device;              /* index into host->devices */
-    size_t selector;            /* index into the VM's devices that chose it */
-    unsigned guest_bus;         /* the pcie-root-port (controller index, from 1) */
+    size_t device;      /* index into host->devices */
+    size_t selector;    /* index into the VM's devices that chose it */
+    unsigned guest_bus; /* the pcie-root-port (controller index, from 1) */
     unsigned guest_fn;
-    bool guest_multifunction;   /* on function 0 of a guest slot with several functions */
-    bool bind_by_address;       /* other host devices share its vendor:device */
+    bool guest_multifunction; /* on function 0 of a guest slot with several functions */
+    bool bind_by_address;     /* other host devices share its vendor:device */
 };
 
 struct vp_plan_vm {
     const struct vp_vm *spec;
-    struct vp_assignment *assigned;     /* in host address order */
+    struct vp_assignment *assigned; /* in host address order */
     size_t n_assigned;
     unsigned n_guest_slots;
-    uint64_t mmio64_bytes;      /* the 64-bit window the devices need (packed, aligned) */
-    uint64_t mmio64_mib;        /* what to give OVMF; 0 = its default is enough */
-    unsigned nvidia_gpus;       /* NVIDIA display / 3D functions */
+    uint64_t mmio64_bytes; /* the 64-bit window the devices need (packed, aligned) */
+    uint64_t mmio64_mib;   /* what to give OVMF; 0 = its default is enough */
+    unsigned nvidia_gpus;  /* NVIDIA display / 3D functions */
     unsigned nvswitches;
-    bool fabric_manager;        /* install and check Fabric Manager in the guest */
+    bool fabric_manager; /* install and check Fabric Manager in the guest */
     char uuid[37];
 };
 
@@ -47,24 +47,23 @@ struct vp_plan {
     const struct vp_spec *spec;
     const struct vp_host *host;
     enum vp_family family;
-    enum vp_bootloader bootloader;      /* never AUTO */
-    enum vp_initramfs initramfs;        /* never AUTO */
-    const char **kernel_args;           /* in command-line order */
+    enum vp_bootloader bootloader; /* never AUTO */
+    enum vp_initramfs initramfs;   /* never AUTO */
+    const char **kernel_args;      /* in command-line order */
     size_t n_kernel_args;
-    const char **vfio_ids;              /* "10de:2330" claimed by ids=, sorted */
+    const char **vfio_ids; /* "10de:2330" claimed by ids=, sorted */
     size_t n_vfio_ids;
-    const char **bind_addresses;        /* functions bound by driver_override, sorted */
+    const char **bind_addresses; /* functions bound by driver_override, sorted */
     size_t n_bind_addresses;
-    const char **softdep_drivers;       /* drivers that load vfio-pci first, sorted */
+    const char **softdep_drivers; /* drivers that load vfio-pci first, sorted */
     size_t n_softdep_drivers;
-    bool vfio_pci_builtin;              /* on some installed kernel */
+    bool vfio_pci_builtin; /* on some installed kernel */
     struct vp_plan_vm *vms;
     size_t n_vms;
     void *priv;
 };
 
-struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host,
-                                struct vp_diags *d);
+struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d);
 void vp_plan_free(struct vp_plan **plan);
 
 const char *vp_family_name(enum vp_family f);

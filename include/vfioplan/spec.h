@@ -32,7 +32,7 @@ enum vp_disk_device { VP_DEVICE_DISK, VP_DEVICE_CDROM };
 struct vp_match {
     bool has_vendor, has_device, has_subsystem_vendor, has_subsystem_device, has_class;
     uint16_t vendor, device, subsystem_vendor, subsystem_device;
-    uint32_t class_value;       /* as written: 2, 4 or 6 hex digits */
+    uint32_t class_value; /* as written: 2, 4 or 6 hex digits */
     unsigned class_digits;
 };
 
@@ -41,13 +41,13 @@ struct vp_selector {
     struct vp_pos pos;
     bool has_address;
     struct vp_pci_addr address;
-    bool whole_slot;            /* "0000:01:00": every function of the slot */
+    bool whole_slot; /* "0000:01:00": every function of the slot */
     bool has_match;
     struct vp_match match;
-    unsigned count;             /* 0 = not given */
+    unsigned count; /* 0 = not given */
     bool has_count;
     struct vp_pos count_pos;
-    bool allow_host_critical;   /* the user knows the device is the boot VGA, root disk, ... */
+    bool allow_host_critical; /* the user knows the device is the boot VGA, root disk, ... */
 };
 
 struct vp_disk {
@@ -60,20 +60,20 @@ struct vp_disk {
 
 struct vp_network {
     struct vp_pos pos;
-    char *network;              /* a libvirt network ... */
-    char *bridge;               /* ... or a host bridge: exactly one is set */
-    char *model;                /* virtio (default), e1000e, e1000 */
-    char *mac;                  /* NULL: libvirt picks one */
+    char *network; /* a libvirt network ... */
+    char *bridge;  /* ... or a host bridge: exactly one is set */
+    char *model;   /* virtio (default), e1000e, e1000 */
+    char *mac;     /* NULL: libvirt picks one */
     bool has_network, has_bridge;
 };
 
 struct vp_nvidia {
     enum vp_nvidia_flavor flavor;
-    char *version;              /* NULL: the newest the repository has */
-    bool cuda;                  /* default true */
+    char *version; /* NULL: the newest the repository has */
+    bool cuda;     /* default true */
     bool has_cuda;
-    bool fabric_manager;        /* meaningful only if has_fabric_manager */
-    bool has_fabric_manager;    /* absent: install it when NVSwitches are passed through */
+    bool fabric_manager;     /* meaningful only if has_fabric_manager */
+    bool has_fabric_manager; /* absent: install it when NVSwitches are passed through */
 };
 
 struct vp_guest {
@@ -90,7 +90,7 @@ struct vp_vm {
     struct vp_pos pos;
     struct vp_pos name_pos;
     char *name;
-    char *uuid;                 /* NULL: derived from host and VM names */
+    char *uuid; /* NULL: derived from host and VM names */
     unsigned vcpus;
     uint64_t memory_bytes;
     bool hugepages;
@@ -108,11 +108,11 @@ struct vp_vm {
 
 struct vp_iommu_spec {
     enum vp_iommu_mode mode;
-    bool passthrough;           /* iommu=pt */
+    bool passthrough; /* iommu=pt */
 };
 
 struct vp_kernel_arg {
-    char *value;                /* "name" or "name=value", validated */
+    char *value; /* "name" or "name=value", validated */
     struct vp_pos pos;
 };
 
@@ -128,15 +128,15 @@ struct vp_host_spec {
 };
 
 struct vp_spec {
-    char *file;                 /* the path as given, used in diagnostics */
-    char *file_name;            /* its last component, used in generated headers */
+    char *file;      /* the path as given, used in diagnostics */
+    char *file_name; /* its last component, used in generated headers */
     char *api_version;
     struct vp_host_spec host;
     struct vp_vm *vms;
     size_t n_vms;
     /* positions of nodes that rules point at */
     struct vp_pos pos, host_pos;
-    void *priv;                 /* the arena and the kept YAML text */
+    void *priv; /* the arena and the kept YAML text */
 };
 
 /* Loads and validates path; NULL (with diagnostics) on any error. */

@@ -58,10 +58,10 @@ static const struct {
 } errnos[] = {{"EIO", EIO}, {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT}, {"EROFS", EROFS}, {"EACCES", EACCES}};
 
 #define REAL(name) real_##name
-#define RESOLVE(name)                                                                                              \
-    do {                                                                                                           \
-        if (!REAL(name))                                                                                           \
-            *(void **)&REAL(name) = dlsym(RTLD_NEXT, #name);                                                      \
+#define RESOLVE(name)                                                                                                  \
+    do {                                                                                                               \
+        if (!REAL(name))                                                                                               \
+            *(void **)&REAL(name) = dlsym(RTLD_NEXT, #name);                                                           \
     } while (0)
 
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -275,19 +275,19 @@ renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags
     return real_renameat2(fromfd, from, tofd, to, flags);
 }
 
-#define OPEN_BODY(real_call, dirfd)                                                                                \
-    mode_t mode = 0;                                                                                               \
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) { /* O_TMPFILE holds O_DIRECTORY's bit */        \
-        va_list ap;                                                                                                \
-        va_start(ap, flags);                                                                                       \
-        mode = (mode_t)va_arg(ap, int);                                                                            \
-        va_end(ap);                                                                                                \
-        int err = hit(OP_CREATE, path, dirfd);                                                                     \
-        if (err) {                                                                                                 \
-            errno = err;                                                                                           \
-            return -1;                                                                                             \
-        }                                                                                                          \
-    }                                                                                                              \
+#define OPEN_BODY(real_call, dirfd)                                                                                    \
+    mode_t mode = 0;                                                                                                   \
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) { /* O_TMPFILE holds O_DIRECTORY's bit */               \
+        va_list ap;                                                                                                    \
+        va_start(ap, flags);                                                                                           \
+        mode = (mode_t)va_arg(ap, int);                                                                                \
+        va_end(ap);                                                                                                    \
+        int err = hit(OP_CREATE, path, dirfd);                                                                         \
+        if (err) {                                                                                                     \
+            errno = err;                                                                                               \
+            return -1;                                                                                                 \
+        }                                                                                                              \
+    }                                                                                                                  \
     return real_call
 
 int
@@ -351,7 +351,7 @@ close(int fd)
         fd_path(fd, path, sizeof(path));
         int err = hit(OP_CLOSE, path, -1);
         if (err) {
-            real_close(fd);     /* as the kernel does: the descriptor is gone even when close fails */
+            real_close(fd); /* as the kernel does: the descriptor is gone even when close fails */
             errno = err;
             return -1;
         }

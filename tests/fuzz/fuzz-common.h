@@ -87,7 +87,8 @@ fuzz_check_artifacts(const struct vp_artifact_set *set)
         fuzz_expect(fuzz_safe_path(a->path), "an artifact path is not a plain path under etc/ or usr/local/");
         for (size_t k = 0; k < a->len; k++) {
             unsigned char c = (unsigned char)a->data[k];
-            fuzz_expect(c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f), "an artifact holds a byte that is not printable ASCII");
+            fuzz_expect(c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f),
+                        "an artifact holds a byte that is not printable ASCII");
         }
         size_t n = strlen(a->path);
         if (n > 4 && strcmp(a->path + n - 4, ".xml") == 0) {
@@ -98,4 +99,3 @@ fuzz_check_artifacts(const struct vp_artifact_set *set)
         }
     }
 }
-

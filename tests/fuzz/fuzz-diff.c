@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "fuzz-common.h"
-#include "out/diff.h"
+#include "apply/diff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

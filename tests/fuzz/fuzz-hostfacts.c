@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"
 #include "vfioplan/snapshot.h"
@@ -25,8 +25,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const files[] = {
-    "etc/os-release", "proc/cpuinfo", "proc/cmdline", "proc/mounts", "proc/net/route",
-    "lib/modules/6.1.0-18-amd64/modules.builtin", "proc/sys/kernel/osrelease",
+    "etc/os-release",
+    "proc/cpuinfo",
+    "proc/cmdline",
+    "proc/mounts",
+    "proc/net/route",
+    "lib/modules/6.1.0-18-amd64/modules.builtin",
+    "proc/sys/kernel/osrelease",
 };
 enum { N_FILES = sizeof(files) / sizeof(files[0]) };
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "fuzz-common.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 #include "vfioplan/artifact.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"

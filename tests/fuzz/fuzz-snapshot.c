@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "out/changes.h"
+#include "apply/changes.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"
 #include "vfioplan/snapshot.h"
@@ -87,7 +87,7 @@ load_bytes(const void *data, size_t size, struct vp_diags *d)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > 4u * 1024 * 1024)      /* the 64 MiB limit is checked by fstat, not worth fuzzing */
+    if (size > 4u * 1024 * 1024) /* the 64 MiB limit is checked by fstat, not worth fuzzing */
         return 0;
     struct vp_diags d = {0};
     struct vp_host *host = load_bytes(data, size, &d);

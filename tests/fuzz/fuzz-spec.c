@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > VP_SPEC_MAX_BYTES)     /* vp_spec_load refuses these before parsing */
+    if (size > VP_SPEC_MAX_BYTES) /* vp_spec_load refuses these before parsing */
         return 0;
     char *buf = fuzz_cstr(data, size);
     struct vp_diags d = {0};

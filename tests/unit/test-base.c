@@ -30,9 +30,18 @@ test_pci_addr(void **state)
     assert_string_equal(buf, "10000:00:05.0");
     assert_true(vp_pci_addr_parse("0000:01:00", &a, &slot));
     assert_true(slot);
-    assert_false(vp_pci_addr_parse("0000:01:00", &a, NULL));   /* slot only where allowed */
-    const char *bad[] = {"", "41:00.0", "0000:41:00.8", "0000:41:20.0", "0000:4:00.0", "0000:41:00.0 ",
-                         "0000:41:00.00", "000g:41:00.0", "123456789:00:00.0", "0000:41:00.", "+000:41:00.0"};
+    assert_false(vp_pci_addr_parse("0000:01:00", &a, NULL)); /* slot only where allowed */
+    const char *bad[] = {"",
+                         "41:00.0",
+                         "0000:41:00.8",
+                         "0000:41:20.0",
+                         "0000:4:00.0",
+                         "0000:41:00.0 ",
+                         "0000:41:00.00",
+                         "000g:41:00.0",
+                         "123456789:00:00.0",
+                         "0000:41:00.",
+                         "+000:41:00.0"};
     for (size_t i = 0; i < VP_ARRAY_SIZE(bad); i++)
         assert_false(vp_pci_addr_parse(bad[i], &a, &slot));
 }
@@ -76,7 +85,7 @@ test_nearest(void **state)
     assert_string_equal(vp_nearest("devcies", keys, 5), "devices");
     assert_string_equal(vp_nearest("memroy", keys, 5), "memory");
     assert_null(vp_nearest("zzzzzzzz", keys, 5));
-    assert_null(vp_nearest("name", keys, 5));   /* an exact key is not a typo */
+    assert_null(vp_nearest("name", keys, 5)); /* an exact key is not a typo */
 }
 
 static void
@@ -87,10 +96,10 @@ test_utf8(void **state)
     assert_true(vp_utf8_valid("h\xc3\xa9llo", 6, &bad));
     assert_false(vp_utf8_valid("a\xff", 2, &bad));
     assert_int_equal(bad, 1);
-    assert_false(vp_utf8_valid("a\0b", 3, &bad));          /* NUL */
-    assert_false(vp_utf8_valid("\xc0\xaf", 2, &bad));      /* overlong '/' */
-    assert_false(vp_utf8_valid("\xed\xa0\x80", 3, &bad));  /* surrogate */
-    assert_false(vp_utf8_valid("\xe2\x82", 2, &bad));      /* cut short */
+    assert_false(vp_utf8_valid("a\0b", 3, &bad));         /* NUL */
+    assert_false(vp_utf8_valid("\xc0\xaf", 2, &bad));     /* overlong '/' */
+    assert_false(vp_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
+    assert_false(vp_utf8_valid("\xe2\x82", 2, &bad));     /* cut short */
     assert_true(vp_utf8_valid("\xf0\x9f\x98\x80", 4, &bad));
 }
 
@@ -99,7 +108,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pci_addr), cmocka_unit_test(test_pci_id), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_nearest), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_nearest),  cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/diff.h"
+#include "apply/diff.h"
 
 static char *
 diff(const char *a, const char *b)
@@ -70,8 +70,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_equal), cmocka_unit_test(test_create_and_delete),
-        cmocka_unit_test(test_change_with_context), cmocka_unit_test(test_separate_hunks),
+        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_create_and_delete),
+        cmocka_unit_test(test_change_with_context),
+        cmocka_unit_test(test_separate_hunks),
         cmocka_unit_test(test_no_newline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,8 +85,8 @@ test_mmio_window(void **state)
 {
     (void)state;
     /* H100: 128 GiB BAR1 + 32 MiB BAR3; each root port window aligned to 128 GiB */
-    assert_true(window_mib(1, 128ull << 30, 32ull << 20, 1) == 262144);     /* the usual 256 GiB for one */
-    assert_true(window_mib(8, 128ull << 30, 32ull << 20, 8) == 2097152);    /* 2 TiB for eight */
+    assert_true(window_mib(1, 128ull << 30, 32ull << 20, 1) == 262144);  /* the usual 256 GiB for one */
+    assert_true(window_mib(8, 128ull << 30, 32ull << 20, 8) == 2097152); /* 2 TiB for eight */
     /* RTX 4090 with resizable BAR: 32 GiB */
     assert_true(window_mib(1, 32ull << 30, 32ull << 20, 1) == 65536);
     /* a 256 MiB BAR fits OVMF's default window: nothing to emit */
@@ -154,7 +154,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mmio_window), cmocka_unit_test(test_binding), cmocka_unit_test(test_group_closure),
+        cmocka_unit_test(test_mmio_window),
+        cmocka_unit_test(test_binding),
+        cmocka_unit_test(test_group_closure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

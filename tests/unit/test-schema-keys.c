@@ -26,7 +26,7 @@ deref(struct json_object *o)
 {
     struct json_object *ref;
     if (json_object_object_get_ex(o, "$ref", &ref)) {
-        const char *r = json_object_get_string(ref);   /* "#/definitions/NAME" */
+        const char *r = json_object_get_string(ref); /* "#/definitions/NAME" */
         struct json_object *defs, *def;
         if (json_object_object_get_ex(root, "definitions", &defs) &&
             json_object_object_get_ex(defs, strrchr(r, '/') + 1, &def))
@@ -85,7 +85,7 @@ test_same_keys(void **state)
             i++, j++;
     }
     assert_int_equal(mismatches, 0);
-    assert_true(n > 40);    /* the walk found the whole schema */
+    assert_true(n > 40); /* the walk found the whole schema */
     for (i = 0; i < n; i++)
         free((char *)keys[i]);
     free(keys);

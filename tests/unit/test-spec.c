@@ -104,7 +104,7 @@ test_not_utf8(void **state)
     assert_int_equal(first_code(bad, sizeof(bad) - 1, NULL), VP_NOT_UTF8);
     const char nul[] = "a: 1\0b: 2\n";
     assert_int_equal(first_code(nul, sizeof(nul) - 1, NULL), VP_NOT_UTF8);
-    const char esc[] = "a: \"x\\0y\"\n";    /* a NUL made by an escape */
+    const char esc[] = "a: \"x\\0y\"\n"; /* a NUL made by an escape */
     assert_int_equal(first_code(esc, sizeof(esc) - 1, NULL), VP_NOT_UTF8);
 }
 
@@ -112,7 +112,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults), cmocka_unit_test(test_refusals), cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

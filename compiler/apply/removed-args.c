@@ -12,7 +12,7 @@
 #include "base/util.h"
 #include "changes.h"
 #include "emit/emit-internal.h"
-#include "spec/validators.h"
+#include "base/validators.h"
 
 static bool
 listed(const char *text, size_t len, const char *arg)

@@ -15,9 +15,9 @@
 
 struct pending {
     const struct vp_change *change;
-    int dirfd;                  /* the target's directory */
-    char *name;                 /* the target's last component */
-    char tmp[64];               /* temp name in that directory; "" if none */
+    int dirfd;    /* the target's directory */
+    char *name;   /* the target's last component */
+    char tmp[64]; /* temp name in that directory; "" if none */
 };
 
 static int
@@ -66,7 +66,8 @@ open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_dia
         /* a directory made here is an entry in its parent: fsync the parent so that it lasts */
         int made = create ? mkdirat(fd, c, 0755) : -1;
         if (create && ((made < 0 && errno != EEXIST) || (made == 0 && fsync(fd) < 0))) {
-            vp_error(d, VP_WRITE_FAILED, &pos, "cannot create directory %s in %s/%s: %s", c, root, rel, strerror(errno));
+            vp_error(d, VP_WRITE_FAILED, &pos, "cannot create directory %s in %s/%s: %s", c, root, rel,
+                     strerror(errno));
             close(fd);
             fd = -1;
             break;
@@ -80,8 +81,8 @@ open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_dia
                 break;
             }
             if (err == ELOOP || err == ENOTDIR) {
-                vp_error(d, VP_UNSAFE_OUTPUT_PATH, &pos, "refusing to write %s/%s: '%s' on the way is a symlink or not a directory",
-                         root, rel, c);
+                vp_error(d, VP_UNSAFE_OUTPUT_PATH, &pos,
+                         "refusing to write %s/%s: '%s' on the way is a symlink or not a directory", root, rel, c);
                 vp_hint(d, "vfioplan never follows symlinks inside the output root; replace it with a real directory");
             } else {
                 vp_error(d, VP_WRITE_FAILED, &pos, "cannot open directory %s on the way to %s/%s: %s", c, root, rel,
@@ -148,8 +149,7 @@ write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
 
 /* Keeps the old version of a replaced or removed file under the backup directory. */
 static int
-backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d,
-       const char *root)
+backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d, const char *root)
 {
     if (!opt->backup_dir || ch->kind == VP_CHANGE_CREATE)
         return 0;
@@ -220,7 +220,7 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
         const struct vp_change *ch = &changes->items[i];
         p[n].change = ch;
         p[n].dirfd = open_parent(rootfd, ch->path, ch->kind != VP_CHANGE_DELETE, &p[n].name, d, root);
-        if (p[n].dirfd == -2) {     /* removing a file whose directory is gone: nothing to do */
+        if (p[n].dirfd == -2) { /* removing a file whose directory is gone: nothing to do */
             p[n].dirfd = -1;
             continue;
         }
@@ -259,8 +259,8 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
         if (p[i].dirfd < 0 || i == manifest)
             continue;
         if (rc == 0 && fsync(p[i].dirfd) < 0)
-            rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the directory of %s/%s: %s", root,
-                          p[i].change->path, strerror(errno));
+            rc = vp_error(d, VP_WRITE_FAILED, &pos, "cannot fsync the directory of %s/%s: %s", root, p[i].change->path,
+                          strerror(errno));
     }
     if (manifest < n && p[manifest].dirfd >= 0) {
         put_in_place(&p[manifest], &rc, d, root);

@@ -10,13 +10,13 @@
 #include "base/util.h"
 #include "fields.h"
 #include "spec-internal.h"
-#include "validators.h"
+#include "base/validators.h"
 #include "vfioplan/spec.h"
 
 /* ---- enums ---- */
 
-#define ENUM_ARG(var, what_, ...)                                                                  \
-    static const char *const var##_names[] = {__VA_ARGS__};                                      \
+#define ENUM_ARG(var, what_, ...)                                                                                      \
+    static const char *const var##_names[] = {__VA_ARGS__};                                                            \
     static const struct vp_enum_arg var = {var##_names, var##_values, VP_ARRAY_SIZE(var##_names), what_}
 
 static const int bootloader_values[] = {VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY,
@@ -65,22 +65,27 @@ vp_initramfs_name(enum vp_initramfs i)
 
 /* ---- strings ---- */
 
-static const struct vp_string_arg api_version_arg = {vp_valid_api_version, VP_BAD_API_VERSION,
-    "a supported apiVersion", "use apiVersion: " VP_API_VERSION};
-static const struct vp_string_arg host_name_arg = {vp_valid_name, VP_BAD_NAME, "a valid host name",
+static const struct vp_string_arg api_version_arg = {vp_valid_api_version, VP_BAD_API_VERSION, "a supported apiVersion",
+                                                     "use apiVersion: " VP_API_VERSION};
+static const struct vp_string_arg host_name_arg = {
+    vp_valid_name, VP_BAD_NAME, "a valid host name",
     "use letters, digits, '.', '_' and '-', starting with a letter or digit (64 at most)"};
-static const struct vp_string_arg vm_name_arg = {vp_valid_name, VP_BAD_NAME, "a valid VM name",
+static const struct vp_string_arg vm_name_arg = {
+    vp_valid_name, VP_BAD_NAME, "a valid VM name",
     "use letters, digits, '.', '_' and '-', starting with a letter or digit (64 at most); the name becomes a file name"};
-static const struct vp_string_arg uuid_arg = {vp_valid_uuid, VP_BAD_UUID, "a UUID",
+static const struct vp_string_arg uuid_arg = {
+    vp_valid_uuid, VP_BAD_UUID, "a UUID",
     "write it as 8-4-4-4-12 lower-case hex digits, or leave it out to derive one"};
-static const struct vp_string_arg disk_path_arg = {vp_valid_abs_path, VP_BAD_PATH,
-    "a safe absolute path", "use an absolute path of letters, digits and . _ + - /, without '..'"};
-static const struct vp_string_arg ifname_arg = {vp_valid_ifname, VP_BAD_NAME,
-    "a valid network or bridge name", "use letters, digits, '.', '_' and '-' (15 at most)"};
+static const struct vp_string_arg disk_path_arg = {
+    vp_valid_abs_path, VP_BAD_PATH, "a safe absolute path",
+    "use an absolute path of letters, digits and . _ + - /, without '..'"};
+static const struct vp_string_arg ifname_arg = {vp_valid_ifname, VP_BAD_NAME, "a valid network or bridge name",
+                                                "use letters, digits, '.', '_' and '-' (15 at most)"};
 static const struct vp_string_arg mac_arg = {vp_valid_mac, VP_BAD_MAC, "a unicast MAC address",
-    "write six lower-case hex pairs separated by ':', like 52:54:00:12:34:56"};
+                                             "write six lower-case hex pairs separated by ':', like 52:54:00:12:34:56"};
 static const struct vp_string_arg driver_version_arg = {vp_valid_driver_version, VP_BAD_VERSION,
-    "an NVIDIA driver version", "write a branch (570) or a full version (570.124.06)"};
+                                                        "an NVIDIA driver version",
+                                                        "write a branch (570) or a full version (570.124.06)"};
 
 static const struct vp_uint_arg vcpus_arg = {1, 4096, "vcpus"};
 static const struct vp_uint_arg count_arg = {1, 4096, "count"};
@@ -130,7 +135,9 @@ f_address(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
         return -1;
     if (!vp_pci_addr_parse(n->value, &s->address, &s->whole_slot)) {
         vp_error(p->d, VP_BAD_PCI_ADDRESS, &n->pos, "'%s' is not a PCI address", n->value);
-        vp_hint(p->d, "write domain:bus:device.function in hex, like \"0000:41:00.0\" (\"0000:41:00\" selects every function of the slot)");
+        vp_hint(
+            p->d,
+            "write domain:bus:device.function in hex, like \"0000:41:00.0\" (\"0000:41:00\" selects every function of the slot)");
         return -1;
     }
     return 0;
@@ -145,7 +152,9 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
         return -1;
     if (!vp_valid_kernel_arg(n->value)) {
         vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "'%s' is not an accepted kernel argument", n->value);
-        vp_hint(p->d, "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
+        vp_hint(
+            p->d,
+            "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
     k->value = vp_arena_strdup(p->arena, n->value);
@@ -165,8 +174,10 @@ f_nic_model(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const voi
 
 /* ---- the tables ---- */
 
-#define F(type, k, fn, member, a, ...)                                                            \
-    {.key = k, .parse = fn, .offset = offsetof(type, member), .arg = a, __VA_ARGS__}
+#define F(type, k, fn, member, a, ...)                                                                                 \
+    {                                                                                                                  \
+        .key = k, .parse = fn, .offset = offsetof(type, member), .arg = a, __VA_ARGS__                                 \
+    }
 
 static const struct vp_field match_fields[] = {
     F(struct vp_match, "vendor", f_pci_id, vendor, "vendor", .has_at = VP_AT(struct vp_match, has_vendor),
@@ -185,20 +196,17 @@ static const struct vp_map_arg match_map = {match_fields, "match", 0};
 
 static const char *const allow_what = "allow_host_critical";
 static const struct vp_field selector_fields[] = {
-    F(struct vp_selector, "address", f_address, address, NULL,
-      .has_at = VP_AT(struct vp_selector, has_address),
+    F(struct vp_selector, "address", f_address, address, NULL, .has_at = VP_AT(struct vp_selector, has_address),
       .doc = "PCI address \"0000:41:00.0\", or a slot \"0000:41:00\" for all its functions"),
-    F(struct vp_selector, "match", vp_field_map, match, &match_map,
-      .has_at = VP_AT(struct vp_selector, has_match), .doc = "ids and class to match"),
-    F(struct vp_selector, "count", vp_field_uint, count, &count_arg,
-      .has_at = VP_AT(struct vp_selector, has_count), .pos_at = VP_AT(struct vp_selector, count_pos),
-      .doc = "exact number of functions the match must find"),
+    F(struct vp_selector, "match", vp_field_map, match, &match_map, .has_at = VP_AT(struct vp_selector, has_match),
+      .doc = "ids and class to match"),
+    F(struct vp_selector, "count", vp_field_uint, count, &count_arg, .has_at = VP_AT(struct vp_selector, has_count),
+      .pos_at = VP_AT(struct vp_selector, count_pos), .doc = "exact number of functions the match must find"),
     F(struct vp_selector, "allow_host_critical", vp_field_bool, allow_host_critical, allow_what,
       .doc = "assign it even if the host needs it (boot VGA, root disk, default-route NIC)"),
     {0},
 };
-static const struct vp_map_arg selector_map = {selector_fields, "a device selector",
-                                               VP_AT(struct vp_selector, pos)};
+static const struct vp_map_arg selector_map = {selector_fields, "a device selector", VP_AT(struct vp_selector, pos)};
 
 static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
@@ -213,8 +221,8 @@ static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct v
 static const struct vp_field network_fields[] = {
     F(struct vp_network, "network", vp_field_string, network, &ifname_arg,
       .has_at = VP_AT(struct vp_network, has_network), .doc = "libvirt network name"),
-    F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg,
-      .has_at = VP_AT(struct vp_network, has_bridge), .doc = "host bridge name"),
+    F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .has_at = VP_AT(struct vp_network, has_bridge),
+      .doc = "host bridge name"),
     F(struct vp_network, "model", f_nic_model, model, &nic_model, .doc = "virtio (default), e1000e or e1000"),
     F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .doc = "fixed MAC address"),
     {0},
@@ -222,10 +230,12 @@ static const struct vp_field network_fields[] = {
 static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
 
 static const struct vp_field nvidia_fields[] = {
-    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor, .doc = "open (default) or proprietary kernel modules"),
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor,
+      .doc = "open (default) or proprietary kernel modules"),
     F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
       .doc = "driver branch or exact version; default: newest in the repository"),
-    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda), .doc = "install the CUDA toolkit (default true)"),
+    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda),
+      .doc = "install the CUDA toolkit (default true)"),
     F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
       .has_at = VP_AT(struct vp_nvidia, has_fabric_manager),
       .doc = "install NVIDIA Fabric Manager; default: when NVSwitches are passed through"),
@@ -250,16 +260,19 @@ static const struct vp_field firmware_fields[] = {
 static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
 
 static const struct vp_list_arg selector_list = {sizeof(struct vp_selector), vp_field_map, &selector_map,
-    offsetof(struct vp_vm, n_devices) - offsetof(struct vp_vm, devices), 1024};
+                                                 offsetof(struct vp_vm, n_devices) - offsetof(struct vp_vm, devices),
+                                                 1024};
 static const struct vp_list_arg disk_list = {sizeof(struct vp_disk), vp_field_map, &disk_map,
-    offsetof(struct vp_vm, n_disks) - offsetof(struct vp_vm, disks), 64};
+                                             offsetof(struct vp_vm, n_disks) - offsetof(struct vp_vm, disks), 64};
 static const struct vp_list_arg network_list = {sizeof(struct vp_network), vp_field_map, &network_map,
-    offsetof(struct vp_vm, n_networks) - offsetof(struct vp_vm, networks), 64};
+                                                offsetof(struct vp_vm, n_networks) - offsetof(struct vp_vm, networks),
+                                                64};
 
 static const struct vp_field vm_fields[] = {
     F(struct vp_vm, "name", vp_field_string, name, &vm_name_arg, .flags = VP_FIELD_REQUIRED,
       .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the libvirt domain name"),
-    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg, .doc = "domain UUID; default: derived from host and VM name"),
+    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg,
+      .doc = "domain UUID; default: derived from host and VM name"),
     F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED, .doc = "virtual CPUs"),
     F(struct vp_vm, "memory", vp_field_size, memory_bytes, &memory_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "guest memory with a binary unit, e.g. 512GiB"),
@@ -285,7 +298,8 @@ static const struct vp_field iommu_fields[] = {
 };
 static const struct vp_map_arg iommu_map = {iommu_fields, "host.iommu", 0};
 
-static const struct vp_list_arg kernel_arg_list = {sizeof(struct vp_kernel_arg), f_kernel_arg, NULL,
+static const struct vp_list_arg kernel_arg_list = {
+    sizeof(struct vp_kernel_arg), f_kernel_arg, NULL,
     offsetof(struct vp_host_spec, n_kernel_args) - offsetof(struct vp_host_spec, kernel_args), 64};
 
 static const struct vp_field host_fields[] = {
@@ -306,7 +320,7 @@ static const struct vp_field host_fields[] = {
 static const struct vp_map_arg host_map = {host_fields, "host", 0};
 
 static const struct vp_list_arg vm_list = {sizeof(struct vp_vm), vp_field_map, &vm_map,
-    offsetof(struct vp_spec, n_vms) - offsetof(struct vp_spec, vms), 256};
+                                           offsetof(struct vp_spec, n_vms) - offsetof(struct vp_spec, vms), 256};
 
 static const struct vp_field spec_fields[] = {
     F(struct vp_spec, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED,
@@ -330,7 +344,9 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
 {
     if (s->has_address == s->has_match) {
         vp_error(d, VP_BAD_SELECTOR, &s->pos, "a device selector needs exactly one of 'address' and 'match'");
-        vp_hint(d, "use address: \"0000:41:00.0\" for one device, or match: {vendor: \"10de\", device: \"2330\"} with a count");
+        vp_hint(
+            d,
+            "use address: \"0000:41:00.0\" for one device, or match: {vendor: \"10de\", device: \"2330\"} with a count");
         return;
     }
     if (s->has_address && s->has_count) {
@@ -339,8 +355,7 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
     }
     if (s->has_match) {
         const struct vp_match *m = &s->match;
-        if (!m->has_vendor && !m->has_device && !m->has_class && !m->has_subsystem_vendor &&
-            !m->has_subsystem_device) {
+        if (!m->has_vendor && !m->has_device && !m->has_class && !m->has_subsystem_vendor && !m->has_subsystem_device) {
             vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match' is empty and would select every device");
             vp_hint(d, "give at least a vendor, or a class");
         } else if (m->has_device && !m->has_vendor) {
@@ -381,7 +396,7 @@ check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
     };
     for (size_t i = 0; i < h->n_kernel_args; i++) {
         const struct vp_kernel_arg *k = &h->kernel_args[i];
-        if (!k->value)     /* already reported as malformed */
+        if (!k->value) /* already reported as malformed */
             continue;
         for (size_t c = 0; c < VP_ARRAY_SIZE(conflicts); c++) {
             const char *a = conflicts[c].arg;
@@ -389,8 +404,7 @@ check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
             bool hit = strchr(a, '=') ? strcmp(k->value, a) == 0
                                       : (strncmp(k->value, a, n) == 0 && (k->value[n] == '=' || !k->value[n]));
             if (hit) {
-                vp_error(d, VP_KERNEL_ARG_CONFLICT, &k->pos, "kernel argument '%s' %s", k->value,
-                         conflicts[c].why);
+                vp_error(d, VP_KERNEL_ARG_CONFLICT, &k->pos, "kernel argument '%s' %s", k->value, conflicts[c].why);
                 vp_hint(d, "remove it from host.kernel_args");
             }
         }
@@ -404,8 +418,7 @@ check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
 }
 
 int
-vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena,
-                struct vp_diags *d)
+vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena, struct vp_diags *d)
 {
     struct vp_fparser p = {.arena = arena, .d = d};
     size_t before = d->n_errors;
@@ -421,7 +434,7 @@ vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_are
     vp_fields_parse_map(&p, root, spec, spec_fields, "the spec");
     for (size_t i = 0; i < spec->n_vms; i++) {
         struct vp_vm *vm = &spec->vms[i];
-        if (!vm->guest.nvidia.has_cuda)     /* the default that is not zero */
+        if (!vm->guest.nvidia.has_cuda) /* the default that is not zero */
             vm->guest.nvidia.cuda = true;
         for (size_t k = 0; k < vm->n_devices; k++)
             check_selector(d, &vm->devices[k]);

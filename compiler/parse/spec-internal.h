@@ -8,5 +8,4 @@
 #include "yaml/yaml-tree.h"
 
 const struct vp_field *vp_spec_v1_fields(void);
-int vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena,
-                    struct vp_diags *d);
+int vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena, struct vp_diags *d);

@@ -58,10 +58,16 @@ vp_actions_run(const struct vp_artifact_set *set, const struct vp_changes *chang
         free(argv);
         if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             vp_error(d, VP_ACTION_FAILED, &(struct vp_pos){.file = root}, "'%s' failed (%s %d)", a->command,
-                     r < 0 ? "error" : WIFEXITED(status) ? "exit status" : "signal",
-                     r < 0 ? errno : WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                     r < 0               ? "error"
+                     : WIFEXITED(status) ? "exit status"
+                                         : "signal",
+                     r < 0               ? errno
+                     : WIFEXITED(status) ? WEXITSTATUS(status)
+                                         : WTERMSIG(status));
             vp_note(d, "the files are in place; the actions after it did not run");
-            vp_hint(d, "fix the cause and run 'vfioplan apply' again, or run the remaining commands by hand (vfioplan plan lists them)");
+            vp_hint(
+                d,
+                "fix the cause and run 'vfioplan apply' again, or run the remaining commands by hand (vfioplan plan lists them)");
             free(paths);
             return -1;
         }

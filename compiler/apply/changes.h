@@ -19,16 +19,16 @@ enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE };
 struct vp_change {
     enum vp_change_kind kind;
     const char *path;
-    const struct vp_artifact *artifact;     /* NULL for DELETE */
-    char *old_data;                         /* NULL for CREATE */
+    const struct vp_artifact *artifact; /* NULL for DELETE */
+    char *old_data;                     /* NULL for CREATE */
     size_t old_len;
     unsigned old_mode;
 };
 
 struct vp_changes {
-    struct vp_change *items;                /* in path order */
+    struct vp_change *items; /* in path order */
     size_t n, cap;
-    char **old_owned;                       /* paths of the old manifest (owned here) */
+    char **old_owned; /* paths of the old manifest (owned here) */
     size_t n_old_owned;
 };
 
@@ -36,8 +36,8 @@ struct vp_changes {
  * Compares set with the files under root (a directory; "/" for the live
  * system). A root that does not exist compares as empty if missing_ok.
  */
-int vp_changes_compute(const struct vp_artifact_set *set, const char *root, bool missing_ok,
-                       struct vp_changes *out, struct vp_diags *d);
+int vp_changes_compute(const struct vp_artifact_set *set, const char *root, bool missing_ok, struct vp_changes *out,
+                       struct vp_diags *d);
 void vp_changes_free(struct vp_changes *c);
 /* The changed paths, for vp_action_triggered. The array is the caller's to free (not the strings). */
 const char **vp_changes_paths(const struct vp_changes *c);

@@ -27,12 +27,12 @@ enum { VP_FIELD_REQUIRED = 1 };
 struct vp_field {
     const char *key;
     vp_field_fn parse;
-    size_t offset;          /* where the value goes in the struct */
-    const void *arg;        /* the handler's table: enum names, bounds, nested fields */
+    size_t offset;   /* where the value goes in the struct */
+    const void *arg; /* the handler's table: enum names, bounds, nested fields */
     unsigned flags;
-    size_t has_at;          /* VP_AT() of a bool set when the key is present; 0 = none */
-    size_t pos_at;          /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
-    const char *doc;        /* one line for the README's spec reference */
+    size_t has_at;   /* VP_AT() of a bool set when the key is present; 0 = none */
+    size_t pos_at;   /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
+    const char *doc; /* one line for the README's spec reference */
 };
 /* Optional member references: offset + 1, so that 0 (the default) means "none". */
 #define VP_AT(type, member) (offsetof(type, member) + 1)
@@ -40,9 +40,9 @@ struct vp_field {
 /* A list of structs: element size, the element's handler, where the count goes. */
 struct vp_list_arg {
     size_t elem_size;
-    vp_field_fn parse_elem;     /* called with dst = the element */
+    vp_field_fn parse_elem; /* called with dst = the element */
     const void *elem_arg;
-    ptrdiff_t count_delta;      /* from the list pointer to its size_t count in the same struct */
+    ptrdiff_t count_delta; /* from the list pointer to its size_t count in the same struct */
     size_t max;
 };
 
@@ -50,7 +50,7 @@ struct vp_enum_arg {
     const char *const *names;
     const int *values;
     size_t n;
-    const char *what;           /* "bootloader" */
+    const char *what; /* "bootloader" */
 };
 
 struct vp_uint_arg {
@@ -62,13 +62,13 @@ struct vp_uint_arg {
 struct vp_string_arg {
     bool (*valid)(const char *s);
     enum vp_code code;
-    const char *what;           /* "a VM name" */
+    const char *what; /* "a VM name" */
     const char *hint;
 };
 
 /* Reads map n into obj with fields (NULL-key terminated); what names the mapping in messages. */
-int vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj,
-                        const struct vp_field *fields, const char *what);
+int vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj, const struct vp_field *fields,
+                        const char *what);
 
 int vp_field_string(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 int vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
@@ -80,7 +80,7 @@ int vp_field_list(struct vp_fparser *p, const struct vp_ynode *n, void *dst, con
 struct vp_map_arg {
     const struct vp_field *fields;
     const char *what;
-    size_t pos_at;              /* VP_AT() of a struct vp_pos given the map's position; 0 = none */
+    size_t pos_at; /* VP_AT() of a struct vp_pos given the map's position; 0 = none */
 };
 int vp_field_map(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 

@@ -16,10 +16,8 @@ vp_expect_kind(struct vp_fparser *p, const struct vp_ynode *n, enum vp_ykind kin
 {
     if (n->kind == kind)
         return 0;
-    static const char *const names[] = {[VP_Y_SCALAR] = "a value", [VP_Y_MAP] = "a mapping",
-                                        [VP_Y_SEQ] = "a list"};
-    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be %s, not %s", what, names[kind],
-             vp_ynode_describe(n));
+    static const char *const names[] = {[VP_Y_SCALAR] = "a value", [VP_Y_MAP] = "a mapping", [VP_Y_SEQ] = "a list"};
+    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be %s, not %s", what, names[kind], vp_ynode_describe(n));
     if (kind == VP_Y_SEQ)
         vp_hint(p->d, "write each entry on its own line starting with '- '");
     else if (kind == VP_Y_MAP)
@@ -53,8 +51,8 @@ field_keys_hint(const struct vp_field *fields, const char *word)
 }
 
 int
-vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj,
-                    const struct vp_field *fields, const char *what)
+vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj, const struct vp_field *fields,
+                    const char *what)
 {
     if (vp_expect_kind(p, n, VP_Y_MAP, what) < 0)
         return -1;
@@ -83,8 +81,7 @@ vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj,
                 char list[512];
                 size_t len = 0;
                 for (size_t j = 0; j < nfields && len < sizeof(list); j++)
-                    len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "",
-                                            fields[j].key);
+                    len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "", fields[j].key);
                 vp_hint(p->d, "the keys of %s are: %s", what, list);
             }
             continue;
@@ -130,8 +127,7 @@ vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
 {
     const struct vp_uint_arg *a = arg;
     if (n->kind != VP_Y_SCALAR || n->type != VP_YT_INT) {
-        vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be an integer, not %s", a->what,
-                 vp_ynode_describe(n));
+        vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be an integer, not %s", a->what, vp_ynode_describe(n));
         if (n->kind == VP_Y_SCALAR && n->type == VP_YT_STR)
             vp_hint(p->d, "write the number without quotes");
         else
@@ -164,8 +160,7 @@ vp_field_bool(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
         *(bool *)dst = n->value[0] == 't' || n->value[0] == 'T';
         return 0;
     }
-    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be true or false, not %s", what,
-             vp_ynode_describe(n));
+    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be true or false, not %s", what, vp_ynode_describe(n));
     static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off"};
     for (size_t i = 0; n->kind == VP_Y_SCALAR && i < VP_ARRAY_SIZE(yaml11); i++)
         if (strcmp(n->value, yaml11[i]) == 0)
@@ -235,8 +230,7 @@ vp_field_list(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     if (vp_expect_kind(p, n, VP_Y_SEQ, "this key") < 0)
         return -1;
     if (n->n > a->max) {
-        vp_error(p->d, VP_OUT_OF_RANGE, &n->pos, "the list has %zu entries; the limit is %zu", n->n,
-                 a->max);
+        vp_error(p->d, VP_OUT_OF_RANGE, &n->pos, "the list has %zu entries; the limit is %zu", n->n, a->max);
         return -1;
     }
     char *items = vp_arena_alloc(p->arena, n->n * a->elem_size);

@@ -16,8 +16,8 @@ enum { CONTEXT = 3, MAX_LINES_FOR_MYERS = 20000, MAX_EDIT_DISTANCE = 2000 };
 
 struct line {
     const char *text;
-    size_t len;         /* without the newline */
-    bool newline;       /* ends with '\n' */
+    size_t len;   /* without the newline */
+    bool newline; /* ends with '\n' */
     uint64_t hash;
 };
 
@@ -37,7 +37,7 @@ split_lines(const char *s, size_t len, struct line **out)
         l->text = s + i;
         l->len = end - i;
         l->newline = nl != NULL;
-        uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
         for (size_t k = 0; k < l->len; k++)
             h = (h ^ (unsigned char)l->text[k]) * 1099511628211ull;
         l->hash = h ^ l->newline;
@@ -50,8 +50,7 @@ split_lines(const char *s, size_t len, struct line **out)
 static bool
 line_eq(const struct line *a, const struct line *b)
 {
-    return a->hash == b->hash && a->len == b->len && a->newline == b->newline &&
-           memcmp(a->text, b->text, a->len) == 0;
+    return a->hash == b->hash && a->len == b->len && a->newline == b->newline && memcmp(a->text, b->text, a->len) == 0;
 }
 
 /* Every line of a deleted, then every line of b inserted: the script when Myers would cost too much. */
@@ -85,7 +84,7 @@ edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char
     size_t dmax = max < MAX_EDIT_DISTANCE ? max : MAX_EDIT_DISTANCE;
     size_t width = 2 * max + 1;
     long *v = vp_xcalloc(width, sizeof(*v));
-    long **trace = vp_xcalloc(dmax + 1, sizeof(*trace));   /* trace[d][k + d]: v[k] after round d */
+    long **trace = vp_xcalloc(dmax + 1, sizeof(*trace)); /* trace[d][k + d]: v[k] after round d */
     size_t dfinal = 0;
     bool done = false;
     for (size_t d = 0; d <= dmax && !done; d++) {
@@ -120,7 +119,7 @@ edit_script(const struct line *a, size_t n, const struct line *b, size_t m, char
     size_t nrev = 0;
     long x = (long)n, y = (long)m;
     for (size_t d = dfinal; d > 0; d--) {
-        const long *pv = trace[d - 1] + (d - 1);     /* pv[k] for k in -(d-1)..d-1 */
+        const long *pv = trace[d - 1] + (d - 1); /* pv[k] for k in -(d-1)..d-1 */
         long k = x - y;
         long pk = (k == -(long)d || (k != (long)d && pv[k - 1] < pv[k + 1])) ? k + 1 : k - 1;
         long px = pv[pk], py = px - pk;

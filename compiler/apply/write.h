@@ -15,8 +15,8 @@
 #include "changes.h"
 
 struct vp_write_options {
-    bool create_root;           /* mkdir -p the root itself (build -o DIR) */
-    const char *backup_dir;     /* relative to the root: keep the old version of replaced and removed files */
+    bool create_root;       /* mkdir -p the root itself (build -o DIR) */
+    const char *backup_dir; /* relative to the root: keep the old version of replaced and removed files */
 };
 
 int vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,

@@ -19,8 +19,7 @@ enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
 
 /* Reads rel under root: 1 read, 0 absent, -1 error (reported). */
 static int
-read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, unsigned *mode,
-         struct vp_diags *d)
+read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, unsigned *mode, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = root->path};
     int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -33,8 +32,8 @@ read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, 
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
         close(fd);
-        vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is not a regular file vfioplan could own",
-                 rel, root->path);
+        vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is not a regular file vfioplan could own", rel,
+                 root->path);
         vp_hint(d, "move it out of the way; vfioplan only replaces regular files");
         return -1;
     }
@@ -119,8 +118,8 @@ change_cmp(const void *a, const void *b)
 }
 
 int
-vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool missing_ok,
-                   struct vp_changes *out, struct vp_diags *d)
+vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool missing_ok, struct vp_changes *out,
+                   struct vp_diags *d)
 {
     memset(out, 0, sizeof(*out));
     struct vp_root root;
@@ -134,8 +133,8 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         return 0;
     }
     if (root.fd < 0) {
-        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open target root %s: %s",
-                 rootpath, strerror(errno));
+        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open target root %s: %s", rootpath,
+                 strerror(errno));
         vp_hint(d, "--root takes an existing directory (default /)");
         return -1;
     }
@@ -177,7 +176,7 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         size_t len = 0;
         unsigned mode = 0;
         if (read_old(&root, path, &old, &len, &mode, d) != 1)
-            continue;   /* already gone: nothing to remove */
+            continue; /* already gone: nothing to remove */
         struct vp_change *ch = change_add(out);
         ch->kind = VP_CHANGE_DELETE;
         ch->path = path;
