@@ -12,7 +12,6 @@
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
-#include "emit/emit-internal.h"
 
 /* Files vfioplan reads back from a root are its own, small; anything larger is not. */
 enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
@@ -237,4 +236,26 @@ vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c)
             break;
         }
     }
+}
+
+void
+vp_previous_read(struct vp_previous *prev, const char *rootpath)
+{
+    memset(prev, 0, sizeof(*prev));
+    struct vp_root root;
+    if (vp_root_open(&root, rootpath) < 0)
+        return;
+    struct vp_diags ignored = {0};
+    unsigned mode;
+    if (read_old(&root, VP_PATH_KERNEL_ARGS, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
+        prev->kernel_args = NULL;
+    vp_diags_free(&ignored);
+    vp_root_close(&root);
+}
+
+void
+vp_previous_free(struct vp_previous *prev)
+{
+    free(prev->kernel_args);
+    memset(prev, 0, sizeof(*prev));
 }

@@ -12,8 +12,6 @@
 #include "base/strbuf.h"
 #include "vfioplan/artifact.h"
 
-#define VP_PATH_MANIFEST "etc/vfioplan/manifest"
-
 enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE };
 
 struct vp_change {
@@ -45,8 +43,10 @@ const char **vp_changes_paths(const struct vp_changes *c);
 /* The git-style diff of all changes (patch -p1 and git apply accept it). */
 void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
 
-/* Adds the actions that undo what the old files under the root asked for (grubby --remove-args). */
-void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp_changes *changes);
-
-/* Adds etc/vfioplan/manifest, listing every other artifact (call after emitting). */
-void vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan);
+/*
+ * Reads what the emitters need of an earlier apply under root (the previous
+ * VP_PATH_KERNEL_ARGS). A file that cannot be read counts as absent:
+ * vp_changes_compute reports it.
+ */
+void vp_previous_read(struct vp_previous *prev, const char *root);
+void vp_previous_free(struct vp_previous *prev);

@@ -33,10 +33,12 @@ struct vp_options {
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
 struct vp_compile {
+    const char *target_root; /* set by plan and apply: the root whose earlier apply the emitters may undo */
     struct vp_diags diags;
     struct vp_spec *spec;
     struct vp_host *host;
     struct vp_plan *plan;
+    struct vp_previous previous; /* read from target_root */
     struct vp_artifact_set artifacts;
 };
 

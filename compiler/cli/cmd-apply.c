@@ -21,7 +21,7 @@ vp_cmd_apply(int argc, char **argv)
     struct vp_options opt;
     if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrn", true, &opt) < 0)
         return VP_EXIT_ERROR;
-    struct vp_compile c = {0};
+    struct vp_compile c = {.target_root = opt.root};
     struct vp_changes ch = {0};
     int rc = VP_EXIT_ERROR;
     if (vp_compile_run(&c, &opt, 0) < 0)
@@ -30,7 +30,6 @@ vp_cmd_apply(int argc, char **argv)
         goto out;
     if (vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) < 0)
         goto out;
-    vp_changes_add_removal_actions(&c.artifacts, &ch);
     if (ch.n == 0) {
         printf("vfioplan: nothing to do: %s is up to date\n", opt.root);
         goto out;

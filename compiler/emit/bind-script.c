@@ -12,8 +12,10 @@
 #include "emit-internal.h"
 
 int
-vp_emit_bind_script(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_bind_script(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                    struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     struct vp_strbuf sb = {0};
     vp_strbuf_puts(&sb, "#!/bin/sh\n");

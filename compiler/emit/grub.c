@@ -10,8 +10,10 @@
 #include "kernel-args-doc.h"
 
 int
-vp_emit_grub(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+             struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     static const char *const argv[] = {"update-grub", NULL};
     static const char *const triggers[] = {VP_PATH_GRUB_DROPIN, NULL};

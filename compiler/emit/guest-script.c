@@ -200,8 +200,10 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
 }
 
 int
-vp_emit_guest_scripts(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_guest_scripts(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                      struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     for (size_t i = 0; i < plan->n_vms; i++) {
         const struct vp_plan_vm *pvm = &plan->vms[i];

@@ -260,8 +260,10 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
 }
 
 int
-vp_emit_libvirt(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
     for (size_t i = 0; i < plan->n_vms; i++) {

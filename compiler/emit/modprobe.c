@@ -34,8 +34,10 @@ list_functions(struct vp_strbuf *sb, const struct vp_plan *plan, const char *id,
 }
 
 int
-vp_emit_modprobe(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                 struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);

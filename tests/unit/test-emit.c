@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-emit.c: the emitter table is the registry of paths. Over every
+ * bootloader and initramfs tool, each row writes only paths it owns, and
+ * each path a row owns is written by some plan: dropping or adding an
+ * entry of a row fails here. Grubby's removal of the kernel arguments the
+ * spec dropped, from the previous record.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit/emit-internal.h"
+#include "vfioplan/plan.h"
+
+static struct vp_device devices[2];
+static struct vp_group groups[2];
+static size_t members[2] = {0, 1};
+static struct vp_host host;
+
+/* Two identical GPUs, each in its own group: assigning one binds it by address. */
+static void
+make_host(void)
+{
+    memset(devices, 0, sizeof(devices));
+    for (unsigned i = 0; i < 2; i++) {
+        struct vp_device *d = &devices[i];
+        d->addr = (struct vp_pci_addr){0, (uint8_t)(0x10 + i), 0, 0};
+        vp_pci_addr_format(&d->addr, d->addr_str);
+        d->vendor = 0x10de;
+        d->device = 0x2330;
+        d->class_code = 0x030200;
+        d->iommu_group = i;
+        d->numa_node = -1;
+        d->bars[1] = (struct vp_bar){128ull << 30, VP_BAR_MEM64 | VP_BAR_PREFETCH};
+        groups[i] = (struct vp_group){i, &members[i], 1};
+    }
+    host = (struct vp_host){.source = "/test", .devices = devices, .n_devices = 2, .groups = groups, .n_groups = 2};
+    host.cpu_vendor = VP_CPU_INTEL;
+    host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
+    host.cmdline = "";
+}
+
+static struct vp_plan *
+resolve(const char *host_yaml, struct vp_spec **spec, struct vp_diags *d)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "apiVersion: vfioplan/v1\nhost: {name: h, %s}\nvms:\n  - name: a\n    vcpus: 2\n    memory: 4GiB\n"
+             "    devices:\n      - address: \"0000:10:00.0\"\n    guest: {os: rhel9}\n",
+             host_yaml);
+    make_host();
+    *spec = vp_spec_parse("t.yaml", buf, strlen(buf), d);
+    assert_non_null(*spec);
+    struct vp_plan *plan = vp_plan_resolve(*spec, &host, d);
+    assert_non_null(plan);
+    return plan;
+}
+
+static void
+test_rows_own_what_they_write(void **state)
+{
+    (void)state;
+    static const char *const bootloaders[] = {"grub", "grubby", "systemd-boot"};
+    static const char *const tools[] = {"initramfs-tools", "dracut", "mkinitcpio"};
+    size_t n_rows;
+    const struct vp_emitter *rows = vp_emitters(&n_rows);
+    bool written[32][3] = {{false}};
+    assert_true(n_rows <= 32);
+    assert_string_equal(rows[n_rows - 1].name, "manifest");
+    for (size_t b = 0; b < 3; b++) {
+        for (size_t t = 0; t < 3; t++) {
+            char host_yaml[128];
+            snprintf(host_yaml, sizeof(host_yaml), "bootloader: %s, initramfs: %s", bootloaders[b], tools[t]);
+            struct vp_diags d = {0};
+            struct vp_spec *spec;
+            struct vp_plan *plan = resolve(host_yaml, &spec, &d);
+            struct vp_artifact_set all = {0};
+            assert_int_equal(vp_plan_emit(plan, NULL, &all, &d), 0);
+            for (size_t r = 0; r < n_rows; r++) {
+                if (!rows[r].applies(plan))
+                    continue;
+                struct vp_artifact_set one = {0};
+                assert_int_equal(rows[r].emit(plan, NULL, &one, &d), 0);
+                for (size_t i = 0; i < one.n; i++) {
+                    const char *path = one.items[i].path;
+                    if (!vp_emitter_owns(&rows[r], path))
+                        fail_msg("row %s writes %s, which it does not own", rows[r].name, path);
+                    assert_non_null(vp_artifact_find(&all, path));
+                    for (size_t k = 0; k < 3 && rows[r].owns[k].path; k++) {
+                        struct vp_emitter just = {.owns = {rows[r].owns[k]}};
+                        written[r][k] |= vp_emitter_owns(&just, path);
+                    }
+                }
+                vp_artifact_set_free(&one);
+            }
+            vp_artifact_set_free(&all);
+            vp_plan_free(&plan);
+            vp_spec_free(&spec);
+            vp_diags_free(&d);
+        }
+    }
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t k = 0; k < 3 && rows[r].owns[k].path; k++)
+            if (!written[r][k])
+                fail_msg("row %s owns %s%s, which no plan writes", rows[r].name, rows[r].owns[k].path,
+                         rows[r].owns[k].suffix ? "NAME..." : "");
+}
+
+static void
+test_known_paths(void **state)
+{
+    (void)state;
+    assert_true(vp_artifact_path_known("etc/modprobe.d/vfioplan.conf"));
+    assert_true(vp_artifact_path_known("etc/vfioplan/manifest"));
+    assert_true(vp_artifact_path_known("etc/vfioplan/vms/vm..xml")); /* VM "vm." */
+    assert_true(vp_artifact_path_known("etc/vfioplan/guest/gpu-vm-setup.sh"));
+    assert_false(vp_artifact_path_known("etc/passwd"));
+    assert_false(vp_artifact_path_known("etc/vfioplan/vms/.xml"));
+    assert_false(vp_artifact_path_known("etc/vfioplan/vms/a/b.xml"));
+    assert_false(vp_artifact_path_known("etc/vfioplan/guest/x.sh"));
+}
+
+/* The grubby actions of a plan with this host section, given the previous record. */
+static void
+grubby_actions(const char *host_yaml, const char *previous, struct vp_artifact_set *set)
+{
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve(host_yaml, &spec, &d);
+    struct vp_previous prev = {(char *)previous, strlen(previous)};
+    assert_int_equal(vp_plan_emit(plan, &prev, set, &d), 0);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+static void
+test_grubby_removes_dropped_args(void **state)
+{
+    (void)state;
+    struct vp_artifact_set set = {0};
+    /* a hand-edited line that is not a plain argument is not passed on */
+    grubby_actions("bootloader: grubby, initramfs: dracut",
+                   "# header\nintel_iommu=on\npcie_aspm=off\nrm -rf /\niommu=pt\n", &set);
+    size_t at = 0;
+    while (at < set.n_actions && strcmp(set.actions[at].argv[0], "grubby") != 0)
+        at++;
+    assert_true(at + 1 < set.n_actions);
+    /* removals first: an argument both dropped and added back must end up on */
+    assert_string_equal(set.actions[at].command, "grubby --update-kernel=ALL --remove-args=\"pcie_aspm=off iommu=pt\"");
+    assert_string_equal(set.actions[at + 1].command, "grubby --update-kernel=ALL --args=intel_iommu=on");
+    vp_artifact_set_free(&set);
+
+    /* nothing dropped: no removal */
+    grubby_actions("bootloader: grubby, initramfs: dracut", "intel_iommu=on\n", &set);
+    for (size_t i = 0; i < set.n_actions; i++)
+        assert_null(strstr(set.actions[i].command, "--remove-args"));
+    vp_artifact_set_free(&set);
+
+    /* every argument dropped: still removed, though nothing is added */
+    grubby_actions("bootloader: grubby, initramfs: dracut, iommu: {mode: amd}", "intel_iommu=on\n", &set);
+    size_t removals = 0, additions = 0;
+    for (size_t i = 0; i < set.n_actions; i++) {
+        removals += strstr(set.actions[i].command, "--remove-args=intel_iommu=on") != NULL;
+        additions += strstr(set.actions[i].command, "--args=") != NULL;
+    }
+    assert_int_equal(removals, 1);
+    assert_int_equal(additions, 0);
+    vp_artifact_set_free(&set);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_own_what_they_write),
+        cmocka_unit_test(test_known_paths),
+        cmocka_unit_test(test_grubby_removes_dropped_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
