@@ -109,8 +109,8 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
                      "#\n# Guest setup for VM %s (%s): the NVIDIA driver (%s kernel modules)%s%s\n"
                      "# for %u GPU%s%s. Run it as root inside the guest; it is safe to run again, and\n"
                      "# every check that fails says what is wrong and what to do.\n",
-                     vm->name, g->pretty, nv->flavor == VP_NVIDIA_OPEN ? "open" : "proprietary",
-                     nv->cuda ? ", CUDA" : "", pvm->fabric_manager ? " and Fabric Manager" : "", pvm->nvidia_gpus,
+                     vm->name, g->pretty, vp_nvidia_flavor_name(nv->flavor), nv->cuda ? ", CUDA" : "",
+                     pvm->fabric_manager ? " and Fabric Manager" : "", pvm->nvidia_gpus,
                      pvm->nvidia_gpus == 1 ? "" : "s", pvm->nvswitches ? " on an NVSwitch fabric" : "");
     vp_strbuf_printf(sb,
                      "set -eu\n\n"
@@ -118,8 +118,7 @@ emit_script(struct vp_strbuf *sb, const struct vp_plan *plan, const struct vp_pl
                      "flavor=%s\n"
                      "version='%s'\n"
                      "kernel=$(uname -r)\n\n",
-                     pvm->nvidia_gpus, nv->flavor == VP_NVIDIA_OPEN ? "open" : "proprietary",
-                     nv->version ? nv->version : "");
+                     pvm->nvidia_gpus, vp_nvidia_flavor_name(nv->flavor), nv->version ? nv->version : "");
     vp_strbuf_puts(sb, "say() { printf 'vfioplan-guest: %s\\n' \"$*\"; }\n"
                        "fail() {\n"
                        "    printf 'vfioplan-guest: FAILED: %s\\n' \"$*\" >&2\n"

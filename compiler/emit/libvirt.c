@@ -14,7 +14,6 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
-#include "parse/spec-internal.h"
 
 static void
 xml_quiet(void *ctx, const char *msg, ...)
@@ -101,32 +100,34 @@ add_os(xmlNodePtr dom, const struct vp_vm *vm)
 static void
 add_disks(xmlNodePtr devs, const struct vp_vm *vm)
 {
-    static const char *const bus_names[] = {"virtio", "scsi", "sata"};
-    static const char *const prefixes[] = {"vd", "sd", "sd"};
+    /* target names: sata and scsi share the sdX names */
+    static const char *const prefixes[VP_DISK_BUS__COUNT] = {
+        [VP_DISK_VIRTIO] = "vd", [VP_DISK_SCSI] = "sd", [VP_DISK_SATA] = "sd"};
     unsigned next[3] = {0, 0, 0};
     for (size_t i = 0; i < vm->n_disks; i++) {
         const struct vp_disk *disk = &vm->disks[i];
         bool block = vp_startswith(disk->path, "/dev/");
         xmlNodePtr d = child(devs, "disk", NULL);
         prop(d, "type", block ? "block" : "file");
-        prop(d, "device", disk->device == VP_DEVICE_CDROM ? "cdrom" : "disk");
+        bool cdrom = disk->device == VP_DEVICE_CDROM;
+        prop(d, "device", vp_disk_device_name(disk->device));
         xmlNodePtr drv = child(d, "driver", NULL);
         prop(drv, "name", "qemu");
-        prop(drv, "type", disk->device == VP_DEVICE_CDROM || disk->format == VP_FORMAT_RAW ? "raw" : "qcow2");
+        /* an ISO image is raw, whatever format says */
+        prop(drv, "type", vp_disk_format_name(cdrom ? VP_FORMAT_RAW : disk->format));
         xmlNodePtr src = child(d, "source", NULL);
         prop(src, block ? "dev" : "file", disk->path);
-        /* sata and scsi share the sdX names */
         unsigned slot = disk->bus == VP_DISK_VIRTIO ? 0 : 1;
         char dev[8];
         unsigned n = next[slot]++;
         snprintf(dev, sizeof(dev), "%s%c", prefixes[disk->bus], (char)('a' + (n % 26)));
         xmlNodePtr tgt = child(d, "target", NULL);
         prop(tgt, "dev", dev);
-        prop(tgt, "bus",
-             disk->device == VP_DEVICE_CDROM && disk->bus == VP_DISK_VIRTIO ? "sata" : bus_names[disk->bus]);
+        /* there is no virtio CD-ROM */
+        prop(tgt, "bus", vp_disk_bus_name(cdrom && disk->bus == VP_DISK_VIRTIO ? VP_DISK_SATA : disk->bus));
         if (i == 0)
             propn(child(d, "boot", NULL), "order", 1, 0);
-        if (disk->device == VP_DEVICE_CDROM)
+        if (cdrom)
             child(d, "readonly", NULL);
     }
 }
@@ -141,7 +142,7 @@ add_networks(xmlNodePtr devs, const struct vp_vm *vm)
         if (n->mac)
             prop(child(iface, "mac", NULL), "address", n->mac);
         prop(child(iface, "source", NULL), n->network ? "network" : "bridge", n->network ? n->network : n->bridge);
-        prop(child(iface, "model", NULL), "type", n->model ? n->model : "virtio");
+        prop(child(iface, "model", NULL), "type", vp_nic_model_name(n->model));
     }
 }
 

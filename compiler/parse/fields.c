@@ -168,6 +168,12 @@ vp_field_bool(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     return -1;
 }
 
+const char *
+vp_enum_name(const char *const *names, size_t n, int v)
+{
+    return v >= 0 && (size_t)v < n && names[v] ? names[v] : "?";
+}
+
 int
 vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
@@ -175,8 +181,8 @@ vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     if (vp_expect_string(p, n, a->what) < 0)
         return -1;
     for (size_t i = 0; i < a->n; i++) {
-        if (strcmp(n->value, a->names[i]) == 0) {
-            *(int *)dst = a->values[i];
+        if (a->names[i] && strcmp(n->value, a->names[i]) == 0) {
+            *(int *)dst = (int)i;
             return 0;
         }
     }
@@ -185,7 +191,8 @@ vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     char list[256];
     size_t len = 0;
     for (size_t i = 0; i < a->n; i++)
-        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", a->names[i]);
+        if (a->names[i])
+            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", a->names[i]);
     if (near)
         vp_hint(p->d, "did you mean '%s'? (one of: %s)", near, list);
     else

@@ -46,12 +46,21 @@ struct vp_list_arg {
     size_t max;
 };
 
+/* An enum's names table, indexed by value; a NULL entry is a value the input cannot name. */
 struct vp_enum_arg {
     const char *const *names;
-    const int *values;
     size_t n;
     const char *what; /* "bootloader" */
 };
+/* names[v], or "?" when v is out of range or has no name: what vp_<enum>_name() returns. */
+const char *vp_enum_name(const char *const *names, size_t n, int v);
+/* Defines vp_NAME_name() over the table vp_NAME_names[count], and vp_NAME_arg for the field tables. */
+#define VP_NAMED_ENUM(name, count, what_)                                                                              \
+    const char *vp_##name##_name(enum vp_##name v)                                                                     \
+    {                                                                                                                  \
+        return vp_enum_name(vp_##name##_names, count, (int)v);                                                         \
+    }                                                                                                                  \
+    const struct vp_enum_arg vp_##name##_arg = {vp_##name##_names, count, what_}
 
 struct vp_uint_arg {
     unsigned long long min, max;

@@ -13,56 +13,6 @@
 #include "base/validators.h"
 #include "vfioplan/spec.h"
 
-/* ---- enums ---- */
-
-#define ENUM_ARG(var, what_, ...)                                                                                      \
-    static const char *const var##_names[] = {__VA_ARGS__};                                                            \
-    static const struct vp_enum_arg var = {var##_names, var##_values, VP_ARRAY_SIZE(var##_names), what_}
-
-static const int bootloader_values[] = {VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY,
-                                        VP_BOOTLOADER_SYSTEMD_BOOT};
-ENUM_ARG(bootloader, "bootloader", "auto", "grub", "grubby", "systemd-boot");
-
-static const int initramfs_values[] = {VP_INITRAMFS_AUTO, VP_INITRAMFS_TOOLS, VP_INITRAMFS_DRACUT,
-                                       VP_INITRAMFS_MKINITCPIO};
-ENUM_ARG(initramfs, "initramfs generator", "auto", "initramfs-tools", "dracut", "mkinitcpio");
-
-static const int iommu_mode_values[] = {VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD};
-ENUM_ARG(iommu_mode, "IOMMU mode", "auto", "intel", "amd");
-
-static const int firmware_values[] = {VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS};
-ENUM_ARG(firmware, "firmware type", "uefi", "bios");
-
-static const int guest_os_values[] = {VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404};
-ENUM_ARG(guest_os, "guest OS", "rhel9", "ubuntu-22.04", "ubuntu-24.04");
-
-static const int flavor_values[] = {VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY};
-ENUM_ARG(flavor, "NVIDIA driver flavor", "open", "proprietary");
-
-static const int disk_bus_values[] = {VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA};
-ENUM_ARG(disk_bus, "disk bus", "virtio", "scsi", "sata");
-
-static const int disk_format_values[] = {VP_FORMAT_QCOW2, VP_FORMAT_RAW};
-ENUM_ARG(disk_format, "disk format", "qcow2", "raw");
-
-static const int disk_device_values[] = {VP_DEVICE_DISK, VP_DEVICE_CDROM};
-ENUM_ARG(disk_device, "disk device", "disk", "cdrom");
-
-static const int nic_model_values[] = {0, 1, 2};
-ENUM_ARG(nic_model, "NIC model", "virtio", "e1000e", "e1000");
-
-const char *
-vp_bootloader_name(enum vp_bootloader b)
-{
-    return (size_t)b < VP_ARRAY_SIZE(bootloader_names) ? bootloader_names[b] : "?";
-}
-
-const char *
-vp_initramfs_name(enum vp_initramfs i)
-{
-    return (size_t)i < VP_ARRAY_SIZE(initramfs_names) ? initramfs_names[i] : "?";
-}
-
 /* ---- strings ---- */
 
 static const struct vp_string_arg api_version_arg = {vp_valid_api_version, VP_BAD_API_VERSION, "a supported apiVersion",
@@ -162,16 +112,6 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
     return 0;
 }
 
-static int
-f_nic_model(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
-{
-    int v = 0;
-    if (vp_field_enum(p, n, &v, arg) < 0)
-        return -1;
-    *(char **)dst = vp_arena_strdup(p->arena, nic_model_names[v]);
-    return 0;
-}
-
 /* ---- the tables ---- */
 
 #define F(type, k, fn, member, a, ...)                                                                                 \
@@ -211,9 +151,9 @@ static const struct vp_map_arg selector_map = {selector_fields, "a device select
 static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "image or block device path on the host"),
-    F(struct vp_disk, "format", vp_field_enum, format, &disk_format, .doc = "qcow2 (default) or raw"),
-    F(struct vp_disk, "bus", vp_field_enum, bus, &disk_bus, .doc = "virtio (default), scsi or sata"),
-    F(struct vp_disk, "device", vp_field_enum, device, &disk_device, .doc = "disk (default) or cdrom"),
+    F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "qcow2 (default) or raw"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "virtio (default), scsi or sata"),
+    F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "disk (default) or cdrom"),
     {0},
 };
 static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct vp_disk, pos)};
@@ -223,14 +163,14 @@ static const struct vp_field network_fields[] = {
       .has_at = VP_AT(struct vp_network, has_network), .doc = "libvirt network name"),
     F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .has_at = VP_AT(struct vp_network, has_bridge),
       .doc = "host bridge name"),
-    F(struct vp_network, "model", f_nic_model, model, &nic_model, .doc = "virtio (default), e1000e or e1000"),
+    F(struct vp_network, "model", vp_field_enum, model, &vp_nic_model_arg, .doc = "virtio (default), e1000e or e1000"),
     F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .doc = "fixed MAC address"),
     {0},
 };
 static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
 
 static const struct vp_field nvidia_fields[] = {
-    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor,
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &vp_nvidia_flavor_arg,
       .doc = "open (default) or proprietary kernel modules"),
     F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
       .doc = "driver branch or exact version; default: newest in the repository"),
@@ -244,7 +184,7 @@ static const struct vp_field nvidia_fields[] = {
 static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
 
 static const struct vp_field guest_fields[] = {
-    F(struct vp_guest, "os", vp_field_enum, os, &guest_os, .flags = VP_FIELD_REQUIRED,
+    F(struct vp_guest, "os", vp_field_enum, os, &vp_guest_os_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "rhel9, ubuntu-22.04 or ubuntu-24.04"),
     F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map, .doc = "NVIDIA driver stack options"),
     {0},
@@ -252,7 +192,7 @@ static const struct vp_field guest_fields[] = {
 static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
 
 static const struct vp_field firmware_fields[] = {
-    F(struct vp_firmware_spec, "type", vp_field_enum, type, &firmware, .doc = "uefi (default) or bios"),
+    F(struct vp_firmware_spec, "type", vp_field_enum, type, &vp_firmware_arg, .doc = "uefi (default) or bios"),
     F(struct vp_firmware_spec, "secure_boot", vp_field_bool, secure_boot, "secure_boot",
       .doc = "UEFI Secure Boot (default false: unsigned NVIDIA modules would not load)"),
     {0},
@@ -290,7 +230,7 @@ static const struct vp_field vm_fields[] = {
 static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};
 
 static const struct vp_field iommu_fields[] = {
-    F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &iommu_mode,
+    F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &vp_iommu_mode_arg,
       .doc = "auto (from the CPU vendor), intel or amd"),
     F(struct vp_iommu_spec, "passthrough", vp_field_bool, passthrough, "passthrough",
       .doc = "add iommu=pt (host devices skip translation)"),
@@ -305,9 +245,9 @@ static const struct vp_list_arg kernel_arg_list = {
 static const struct vp_field host_fields[] = {
     F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "the host's name, used in headers and UUIDs"),
-    F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &bootloader,
+    F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &vp_bootloader_arg,
       .doc = "auto, grub, grubby or systemd-boot"),
-    F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &initramfs,
+    F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &vp_initramfs_arg,
       .doc = "auto, initramfs-tools, dracut or mkinitcpio"),
     F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "IOMMU kernel parameters"),
     F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list,
