@@ -20,11 +20,11 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
         if (vp_device_is_bridge(dev))
             continue;
         endpoints++;
-        if (dev->roles & VP_ROLE_BOOT_VGA)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_BOOT_VGA))
             return snprintf(buf, size, "%s is the host's boot VGA", dev->addr_str), buf;
-        if (dev->roles & VP_ROLE_ROOT_STORAGE)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_ROOT_STORAGE))
             return snprintf(buf, size, "%s holds the host's root filesystem", dev->addr_str), buf;
-        if (dev->roles & VP_ROLE_DEFAULT_ROUTE)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_DEFAULT_ROUTE))
             return snprintf(buf, size, "%s carries the host's default route", dev->addr_str), buf;
         unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
         /* Host, ISA and other chipset bridges, memory controllers and system

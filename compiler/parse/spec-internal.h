@@ -3,7 +3,7 @@
 #pragma once
 
 #include "base/arena.h"
-#include "fields.h"
+#include "yaml/fields.h"
 #include "vfioplan/spec.h"
 #include "yaml/yaml-tree.h"
 

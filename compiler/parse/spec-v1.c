@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "fields.h"
+#include "yaml/fields.h"
 #include "spec-internal.h"
 #include "base/validators.h"
 #include "vfioplan/spec.h"

@@ -44,7 +44,7 @@ vp_resolve_host_critical(struct vp_resolver *r)
         if (!s || !dev->roles || s->allow_host_critical)
             continue;
         for (size_t k = 0; k < VP_ARRAY_SIZE(roles); k++) {
-            if (!(dev->roles & roles[k].role))
+            if (!(dev->roles & VP_ROLE_BIT(roles[k].role)))
                 continue;
             vp_error(r->d, roles[k].code, &s->pos, "%s is %s", dev->addr_str, roles[k].what);
             if (dev->role_detail)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,43 @@
 #include "base/util.h"
 
 int
+vp_field_error(struct vp_fparser *p, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vp_xvasprintf(fmt, ap);
+    va_end(ap);
+    vp_error(p->d, p->uniform ? p->uniform->code : code, pos, "%s", msg);
+    free(msg);
+    if (p->uniform)
+        vp_hint(p->d, "%s", p->uniform->hint);
+    return -1;
+}
+
+void
+vp_field_hint(struct vp_fparser *p, const char *fmt, ...)
+{
+    if (p->uniform) /* the error carries the uniform hint already */
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vp_xvasprintf(fmt, ap);
+    va_end(ap);
+    vp_hint(p->d, "%s", msg);
+    free(msg);
+}
+
+int
 vp_expect_kind(struct vp_fparser *p, const struct vp_ynode *n, enum vp_ykind kind, const char *what)
 {
     if (n->kind == kind)
         return 0;
     static const char *const names[] = {[VP_Y_SCALAR] = "a value", [VP_Y_MAP] = "a mapping", [VP_Y_SEQ] = "a list"};
-    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be %s, not %s", what, names[kind], vp_ynode_describe(n));
+    vp_field_error(p, VP_WRONG_TYPE, &n->pos, "%s must be %s, not %s", what, names[kind], vp_ynode_describe(n));
     if (kind == VP_Y_SEQ)
-        vp_hint(p->d, "write each entry on its own line starting with '- '");
+        vp_field_hint(p, "write each entry on its own line starting with '- '");
     else if (kind == VP_Y_MAP)
-        vp_hint(p->d, "write 'key: value' pairs, indented under %s", what);
+        vp_field_hint(p, "write 'key: value' pairs, indented under %s", what);
     return -1;
 }
 
@@ -30,13 +58,13 @@ vp_expect_string(struct vp_fparser *p, const struct vp_ynode *n, const char *wha
 {
     if (n->kind == VP_Y_SCALAR && n->type == VP_YT_STR)
         return 0;
-    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be a string, not %s", what, vp_ynode_describe(n));
+    vp_field_error(p, VP_WRONG_TYPE, &n->pos, "%s must be a string, not %s", what, vp_ynode_describe(n));
     if (n->kind == VP_Y_SCALAR && n->type != VP_YT_NULL)
-        vp_hint(p->d, "put it in quotes: \"%s\"", n->value);
+        vp_field_hint(p, "put it in quotes: \"%s\"", n->value);
     else if (n->kind == VP_Y_SCALAR)
-        vp_hint(p->d, "write the value after the colon, in quotes");
+        vp_field_hint(p, "write the value after the colon, in quotes");
     else
-        vp_hint(p->d, "write one value in quotes here, not %s", vp_ynode_describe(n));
+        vp_field_hint(p, "write one value in quotes here, not %s", vp_ynode_describe(n));
     return -1;
 }
 
@@ -73,16 +101,16 @@ vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj, c
         }
         if (!f) {
             struct vp_pos pos = k->pos;
-            rc = vp_error(p->d, VP_UNKNOWN_KEY, &pos, "unknown key '%s' in %s", k->value, what);
+            rc = vp_field_error(p, VP_UNKNOWN_KEY, &pos, "unknown key '%s' in %s", k->value, what);
             const char *near = field_keys_hint(fields, k->value);
             if (near) {
-                vp_hint(p->d, "did you mean '%s'?", near);
+                vp_field_hint(p, "did you mean '%s'?", near);
             } else {
                 char list[512];
                 size_t len = 0;
                 for (size_t j = 0; j < nfields && len < sizeof(list); j++)
                     len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "", fields[j].key);
-                vp_hint(p->d, "the keys of %s are: %s", what, list);
+                vp_field_hint(p, "the keys of %s are: %s", what, list);
             }
             continue;
         }
@@ -97,9 +125,9 @@ vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *obj, c
     }
     for (size_t j = 0; j < nfields; j++) {
         if ((fields[j].flags & VP_FIELD_REQUIRED) && !seen[j]) {
-            rc = vp_error(p->d, VP_MISSING_KEY, &n->pos, "%s has no '%s'", what, fields[j].key);
+            rc = vp_field_error(p, VP_MISSING_KEY, &n->pos, "%s has no '%s'", what, fields[j].key);
             if (fields[j].doc)
-                vp_hint(p->d, "add '%s:' (%s)", fields[j].key, fields[j].doc);
+                vp_field_hint(p, "add '%s:' (%s)", fields[j].key, fields[j].doc);
         }
     }
     return rc;
@@ -113,25 +141,24 @@ vp_field_string(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const
         return -1;
     if (a->valid && !a->valid(n->value)) {
         struct vp_pos pos = n->pos;
-        vp_error(p->d, a->code, &pos, "'%s' is not %s", n->value, a->what);
+        vp_field_error(p, a->code, &pos, "'%s' is not %s", n->value, a->what);
         if (a->hint)
-            vp_hint(p->d, "%s", a->hint);
+            vp_field_hint(p, "%s", a->hint);
         return -1;
     }
     *(char **)dst = vp_arena_strdup(p->arena, n->value);
     return 0;
 }
 
-int
-vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+static int
+read_uint(struct vp_fparser *p, const struct vp_ynode *n, const struct vp_uint_arg *a, unsigned long long *out)
 {
-    const struct vp_uint_arg *a = arg;
     if (n->kind != VP_Y_SCALAR || n->type != VP_YT_INT) {
-        vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be an integer, not %s", a->what, vp_ynode_describe(n));
+        vp_field_error(p, VP_WRONG_TYPE, &n->pos, "%s must be an integer, not %s", a->what, vp_ynode_describe(n));
         if (n->kind == VP_Y_SCALAR && n->type == VP_YT_STR)
-            vp_hint(p->d, "write the number without quotes");
+            vp_field_hint(p, "write the number without quotes");
         else
-            vp_hint(p->d, "write a whole number from %llu to %llu", a->min, a->max);
+            vp_field_hint(p, "write a whole number from %llu to %llu", a->min, a->max);
         return -1;
     }
     const char *s = n->value;
@@ -144,11 +171,31 @@ vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
         v = strtoull(s + (base == 10 ? 0 : 2), &end, base);
     }
     if (negative || errno == ERANGE || v < a->min || v > a->max) {
-        vp_error(p->d, VP_OUT_OF_RANGE, &n->pos, "%s %s is out of range", a->what, s);
-        vp_hint(p->d, "use a whole number from %llu to %llu", a->min, a->max);
+        vp_field_error(p, VP_OUT_OF_RANGE, &n->pos, "%s %s is out of range", a->what, s);
+        vp_field_hint(p, "use a whole number from %llu to %llu", a->min, a->max);
         return -1;
     }
+    *out = v;
+    return 0;
+}
+
+int
+vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    unsigned long long v;
+    if (read_uint(p, n, arg, &v) < 0)
+        return -1;
     *(unsigned *)dst = (unsigned)v;
+    return 0;
+}
+
+int
+vp_field_u64(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    unsigned long long v;
+    if (read_uint(p, n, arg, &v) < 0)
+        return -1;
+    *(uint64_t *)dst = (uint64_t)v;
     return 0;
 }
 
@@ -160,11 +207,11 @@ vp_field_bool(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
         *(bool *)dst = n->value[0] == 't' || n->value[0] == 'T';
         return 0;
     }
-    vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be true or false, not %s", what, vp_ynode_describe(n));
+    vp_field_error(p, VP_WRONG_TYPE, &n->pos, "%s must be true or false, not %s", what, vp_ynode_describe(n));
     static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off"};
     for (size_t i = 0; n->kind == VP_Y_SCALAR && i < VP_ARRAY_SIZE(yaml11); i++)
         if (strcmp(n->value, yaml11[i]) == 0)
-            vp_hint(p->d, "YAML 1.2 reads '%s' as a string; write true or false", n->value);
+            vp_field_hint(p, "YAML 1.2 reads '%s' as a string; write true or false", n->value);
     return -1;
 }
 
@@ -186,7 +233,7 @@ vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
             return 0;
         }
     }
-    vp_error(p->d, VP_BAD_ENUM, &n->pos, "'%s' is not a valid %s", n->value, a->what);
+    vp_field_error(p, VP_BAD_ENUM, &n->pos, "'%s' is not a valid %s", n->value, a->what);
     const char *near = vp_nearest(n->value, a->names, a->n);
     char list[256];
     size_t len = 0;
@@ -194,9 +241,9 @@ vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
         if (a->names[i])
             len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", a->names[i]);
     if (near)
-        vp_hint(p->d, "did you mean '%s'? (one of: %s)", near, list);
+        vp_field_hint(p, "did you mean '%s'? (one of: %s)", near, list);
     else
-        vp_hint(p->d, "use one of: %s", list);
+        vp_field_hint(p, "use one of: %s", list);
     return -1;
 }
 
@@ -205,25 +252,25 @@ vp_field_size(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
 {
     const struct vp_uint_arg *a = arg;
     if (n->kind != VP_Y_SCALAR || (n->type != VP_YT_STR && n->type != VP_YT_INT)) {
-        vp_error(p->d, VP_WRONG_TYPE, &n->pos, "%s must be a size such as 64GiB, not %s", a->what,
-                 vp_ynode_describe(n));
+        vp_field_error(p, VP_WRONG_TYPE, &n->pos, "%s must be a size such as 64GiB, not %s", a->what,
+                       vp_ynode_describe(n));
         return -1;
     }
     uint64_t bytes = 0;
     enum vp_size_error err = vp_parse_size(n->value, &bytes);
     if (err == VP_SIZE_NO_UNIT) {
-        vp_error(p->d, VP_BAD_SIZE, &n->pos, "%s '%s' has no unit", a->what, n->value);
-        vp_hint(p->d, "write it with a binary unit: %sGiB (or KiB, MiB, TiB)", n->value);
+        vp_field_error(p, VP_BAD_SIZE, &n->pos, "%s '%s' has no unit", a->what, n->value);
+        vp_field_hint(p, "write it with a binary unit: %sGiB (or KiB, MiB, TiB)", n->value);
         return -1;
     }
     if (err == VP_SIZE_MALFORMED) {
-        vp_error(p->d, VP_BAD_SIZE, &n->pos, "%s '%s' is not a size", a->what, n->value);
-        vp_hint(p->d, "write a whole number and a binary unit, like 512GiB or 4096MiB");
+        vp_field_error(p, VP_BAD_SIZE, &n->pos, "%s '%s' is not a size", a->what, n->value);
+        vp_field_hint(p, "write a whole number and a binary unit, like 512GiB or 4096MiB");
         return -1;
     }
     if (err == VP_SIZE_OVERFLOW || bytes < a->min || bytes > a->max) {
-        vp_error(p->d, VP_OUT_OF_RANGE, &n->pos, "%s '%s' is out of range", a->what, n->value);
-        vp_hint(p->d, "use a size from %llu MiB to %llu TiB", a->min >> 20, a->max >> 40);
+        vp_field_error(p, VP_OUT_OF_RANGE, &n->pos, "%s '%s' is out of range", a->what, n->value);
+        vp_field_hint(p, "use a size from %llu MiB to %llu TiB", a->min >> 20, a->max >> 40);
         return -1;
     }
     *(uint64_t *)dst = bytes;
@@ -237,7 +284,7 @@ vp_field_list(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     if (vp_expect_kind(p, n, VP_Y_SEQ, "this key") < 0)
         return -1;
     if (n->n > a->max) {
-        vp_error(p->d, VP_OUT_OF_RANGE, &n->pos, "the list has %zu entries; the limit is %zu", n->n, a->max);
+        vp_field_error(p, VP_OUT_OF_RANGE, &n->pos, "the list has %zu entries; the limit is %zu", n->n, a->max);
         return -1;
     }
     char *items = vp_arena_alloc(p->arena, n->n * a->elem_size);

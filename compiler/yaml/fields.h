@@ -3,6 +3,8 @@
  * fields.h: table-driven reading of YAML mappings into C structs, as netplan
  * does it: one array of fields per mapping (key, handler, offset, argument,
  * flags). Unknown keys are coded errors with the nearest valid key as hint.
+ * The spec (parse/) and host snapshots (host/snapshot-read.c) are both read
+ * this way.
  */
 #pragma once
 
@@ -16,9 +18,25 @@
 #include "yaml/yaml-tree.h"
 
 struct vp_fparser {
-    struct vp_arena *arena;
+    struct vp_arena *arena; /* strings and lists go here */
     struct vp_diags *d;
+    /*
+     * NULL for the spec: each kind of problem has its code and its hint. A
+     * snapshot is machine-written and the fix is always to take it again:
+     * every problem is reported with this code and hint instead.
+     */
+    const struct vp_freport *uniform;
 };
+
+struct vp_freport {
+    enum vp_code code;
+    const char *hint;
+};
+
+/* vp_error() and vp_hint() as the parser reports (see uniform); handlers report through them. */
+int vp_field_error(struct vp_fparser *p, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void vp_field_hint(struct vp_fparser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 typedef int (*vp_field_fn)(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 
@@ -80,7 +98,9 @@ int vp_fields_parse_map(struct vp_fparser *p, const struct vp_ynode *n, void *ob
                         const char *what);
 
 int vp_field_string(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+/* A whole number in [min, max] into an unsigned (vp_field_uint) or a uint64_t (vp_field_u64). */
 int vp_field_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
+int vp_field_u64(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 int vp_field_bool(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 int vp_field_enum(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
 int vp_field_size(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg);
