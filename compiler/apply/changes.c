@@ -13,6 +13,26 @@
 #include "base/util.h"
 #include "diff.h"
 
+static const struct {
+    const char *name, *done;
+} vp_change_kinds[VP_CHANGE__COUNT] = {
+    [VP_CHANGE_CREATE] = {"create", "created"},
+    [VP_CHANGE_MODIFY] = {"modify", "updated"},
+    [VP_CHANGE_DELETE] = {"delete", "removed"},
+};
+
+const char *
+vp_change_kind_name(enum vp_change_kind k)
+{
+    return (unsigned)k < VP_CHANGE__COUNT ? vp_change_kinds[k].name : "?";
+}
+
+const char *
+vp_change_kind_done(enum vp_change_kind k)
+{
+    return (unsigned)k < VP_CHANGE__COUNT ? vp_change_kinds[k].done : "?";
+}
+
 /* Files vfioplan reads back from a root are its own, small; anything larger is not. */
 enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
 
@@ -233,6 +253,8 @@ vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c)
         case VP_CHANGE_DELETE:
             vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
             vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
+            break;
+        case VP_CHANGE__COUNT: /* the names tables' size, not a kind */
             break;
         }
     }

@@ -12,7 +12,10 @@
 #include "base/strbuf.h"
 #include "vfioplan/artifact.h"
 
-enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE };
+enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE, VP_CHANGE__COUNT };
+/* "create", as JSON has it; and "created", as apply reports it done. */
+const char *vp_change_kind_name(enum vp_change_kind k);
+const char *vp_change_kind_done(enum vp_change_kind k);
 
 struct vp_change {
     enum vp_change_kind kind;

@@ -37,11 +37,8 @@ vp_cmd_apply(int argc, char **argv)
     struct vp_write_options wo = {.backup_dir = VP_BACKUP_DIR};
     if (vp_tree_commit(opt.root, &ch, &wo, &c.diags) < 0)
         goto out;
-    for (size_t i = 0; i < ch.n; i++) {
-        static const char *const verbs[] = {
-            [VP_CHANGE_CREATE] = "created", [VP_CHANGE_MODIFY] = "updated", [VP_CHANGE_DELETE] = "removed"};
-        printf("vfioplan: %s /%s\n", verbs[ch.items[i].kind], ch.items[i].path);
-    }
+    for (size_t i = 0; i < ch.n; i++)
+        printf("vfioplan: %s /%s\n", vp_change_kind_done(ch.items[i].kind), ch.items[i].path);
     if (opt.no_actions)
         printf("vfioplan: --no-actions: not running the actions 'vfioplan plan' listed\n");
     else

@@ -141,15 +141,13 @@ vp_json_plan(const struct vp_plan *p)
 struct json_object *
 vp_json_files(const struct vp_changes *c)
 {
-    static const char *const kinds[] = {
-        [VP_CHANGE_CREATE] = "create", [VP_CHANGE_MODIFY] = "modify", [VP_CHANGE_DELETE] = "delete"};
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < c->n; i++) {
         const struct vp_change *ch = &c->items[i];
         struct json_object *o = json_object_new_object();
         char mode[8];
         put_str(o, "path", ch->path);
-        put_str(o, "change", kinds[ch->kind]);
+        put_str(o, "change", vp_change_kind_name(ch->kind));
         if (ch->artifact) {
             snprintf(mode, sizeof(mode), "%04o", ch->artifact->mode);
             put_str(o, "mode", mode);

@@ -39,15 +39,9 @@ vp_code_severity(enum vp_code code)
 const char *
 vp_severity_name(enum vp_severity sev)
 {
-    switch (sev) {
-    case VP_SEV_ERROR:
-        return "error";
-    case VP_SEV_WARNING:
-        return "warning";
-    case VP_SEV_NOTE:
-        return "note";
-    }
-    return "error";
+    static const char *const vp_severity_names[VP_SEV__COUNT] = {
+        [VP_SEV_ERROR] = "error", [VP_SEV_WARNING] = "warning", [VP_SEV_NOTE] = "note"};
+    return (unsigned)sev < VP_SEV__COUNT ? vp_severity_names[sev] : "error";
 }
 
 /* A message quotes input values; one of a megabyte must not become a megabyte of stderr. */

@@ -28,17 +28,13 @@ vp_family_of(const struct vp_os_release *os)
 const char *
 vp_family_name(enum vp_family f)
 {
-    switch (f) {
-    case VP_FAMILY_DEBIAN:
-        return "Debian/Ubuntu";
-    case VP_FAMILY_RHEL:
-        return "RHEL/Fedora";
-    case VP_FAMILY_ARCH:
-        return "Arch";
-    case VP_FAMILY_UNKNOWN:
-        break;
-    }
-    return "unknown";
+    static const char *const vp_family_names[VP_FAMILY__COUNT] = {
+        [VP_FAMILY_UNKNOWN] = "unknown",
+        [VP_FAMILY_DEBIAN] = "Debian/Ubuntu",
+        [VP_FAMILY_RHEL] = "RHEL/Fedora",
+        [VP_FAMILY_ARCH] = "Arch",
+    };
+    return (unsigned)f < VP_FAMILY__COUNT ? vp_family_names[f] : "unknown";
 }
 
 int

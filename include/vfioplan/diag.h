@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum vp_severity { VP_SEV_ERROR, VP_SEV_WARNING, VP_SEV_NOTE };
+enum vp_severity { VP_SEV_ERROR, VP_SEV_WARNING, VP_SEV_NOTE, VP_SEV__COUNT };
 
 enum vp_code {
 #define VP_CODE(name, number, severity, summary) VP_##name,

@@ -16,7 +16,7 @@
 #include "vfioplan/host.h"
 #include "vfioplan/spec.h"
 
-enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_ARCH };
+enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_ARCH, VP_FAMILY__COUNT };
 
 /* OVMF's default 64-bit PCI MMIO aperture; more needs opt/ovmf/X-PciMmio64Mb. */
 #define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
@@ -66,6 +66,7 @@ struct vp_plan {
 struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d);
 void vp_plan_free(struct vp_plan **plan);
 
+/* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);
 /* The distribution family from os-release's ID and ID_LIKE. */
 enum vp_family vp_family_of(const struct vp_os_release *os);
