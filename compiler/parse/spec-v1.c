@@ -290,19 +290,19 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
         return;
     }
     if (s->has_address && s->has_count) {
-        vp_error(d, VP_BAD_SELECTOR, &s->count_pos, "'count' goes with 'match', not with 'address'");
+        vp_error(d, VP_COUNT_WITH_ADDRESS, &s->count_pos, "'count' goes with 'match', not with 'address'");
         vp_hint(d, "remove count; an address selects one function (or one slot)");
     }
     if (s->has_match) {
         const struct vp_match *m = &s->match;
         if (!m->has_vendor && !m->has_device && !m->has_class && !m->has_subsystem_vendor && !m->has_subsystem_device) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match' is empty and would select every device");
+            vp_error(d, VP_EMPTY_MATCH, &s->pos, "'match' is empty and would select every device");
             vp_hint(d, "give at least a vendor, or a class");
         } else if (m->has_device && !m->has_vendor) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.device' needs 'match.vendor'");
+            vp_error(d, VP_ID_WITHOUT_VENDOR, &s->pos, "'match.device' needs 'match.vendor'");
             vp_hint(d, "device ids are only unique within a vendor; add vendor: \"10de\" (or the right one)");
         } else if (m->has_subsystem_device && !m->has_subsystem_vendor) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.subsystem_device' needs 'match.subsystem_vendor'");
+            vp_error(d, VP_ID_WITHOUT_VENDOR, &s->pos, "'match.subsystem_device' needs 'match.subsystem_vendor'");
             vp_hint(d, "add subsystem_vendor");
         }
     }
@@ -312,7 +312,7 @@ static void
 check_network(struct vp_diags *d, struct vp_network *n)
 {
     if (n->has_network == n->has_bridge) {
-        vp_error(d, VP_BAD_SELECTOR, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
+        vp_error(d, VP_BAD_NETWORK, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
         vp_hint(d, "use network: default (a libvirt network) or bridge: br0 (a host bridge)");
     }
 }

@@ -31,7 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 # Codes a JSON Schema can express; a spec refused with one of them must fail the schema too.
 SCHEMA_CODES = {"VP2001", "VP2002", "VP2003", "VP2005", "VP2006", "VP2008", "VP2009", "VP2010", "VP2011",
-                "VP2013", "VP2014", "VP2015", "VP2016", "VP2017", "VP2018", "VP2019"}
+                "VP2013", "VP2014", "VP2015", "VP2016", "VP2017", "VP2018", "VP2019", "VP2021", "VP2022", "VP2023",
+                "VP2024", "VP2025"}
 
 
 def load_yaml(path):
