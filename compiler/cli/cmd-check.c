@@ -18,7 +18,7 @@ print_summary(FILE *out, const struct vp_plan *p)
             vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        fprintf(out, " %s", p->kernel_args[i]);
+        fprintf(out, " %s", p->kernel_args[i].value);
     fprintf(out, "%s\n", p->n_kernel_args ? "" : " none");
     fprintf(out, "  vfio-pci ids:");
     for (size_t i = 0; i < p->n_vfio_ids; i++)
@@ -43,7 +43,7 @@ print_summary(FILE *out, const struct vp_plan *p)
             if (dev->iommu_group >= 0)
                 snprintf(group, sizeof(group), "group %ld", dev->iommu_group);
             fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor, dev->device,
-                    group, a->guest_bus, a->guest_fn, a->bind_by_address ? " (by address)" : "");
+                    group, a->guest_bus, a->guest_fn, a->binding == VP_BIND_ADDRESS ? " (by address)" : "");
         }
     }
 }

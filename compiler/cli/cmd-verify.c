@@ -59,8 +59,8 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
                                   ? "run update-grub (vfioplan apply does) and reboot"
                                   : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        check(v, vp_has_word(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s",
-              p->kernel_args[i]);
+        check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
+              p->kernel_args[i].value);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {

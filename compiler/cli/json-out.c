@@ -109,7 +109,10 @@ vp_json_plan(const struct vp_plan *p)
     put_str(o, "family", vp_family_name(p->family));
     put_str(o, "bootloader", vp_bootloader_name(p->bootloader));
     put_str(o, "initramfs", vp_initramfs_name(p->initramfs));
-    json_object_object_add(o, "kernel_args", str_array(p->kernel_args, p->n_kernel_args));
+    struct json_object *kargs = json_object_new_array();
+    for (size_t i = 0; i < p->n_kernel_args; i++)
+        json_object_array_add(kargs, json_object_new_string(p->kernel_args[i].value));
+    json_object_object_add(o, "kernel_args", kargs);
     json_object_object_add(o, "vfio_ids", str_array(p->vfio_ids, p->n_vfio_ids));
     json_object_object_add(o, "bind_addresses", str_array(p->bind_addresses, p->n_bind_addresses));
     json_object_object_add(o, "softdep_drivers", str_array(p->softdep_drivers, p->n_softdep_drivers));
@@ -128,7 +131,7 @@ vp_json_plan(const struct vp_plan *p)
             char guest[16];
             snprintf(guest, sizeof(guest), "0000:%02x:00.%u", a->guest_bus, a->guest_fn);
             put_str(d, "guest_address", guest);
-            put_str(d, "binding", a->bind_by_address ? "address" : "ids");
+            put_str(d, "binding", vp_binding_name(a->binding));
             json_object_array_add(devs, d);
         }
         json_object_object_add(vm, "devices", devs);

@@ -27,7 +27,7 @@ vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *s
                      tool);
     vp_kernel_args_comment(&sb, plan);
     for (size_t i = 0; i < plan->n_kernel_args; i++)
-        vp_strbuf_printf(&sb, "%s\n", plan->kernel_args[i]);
+        vp_strbuf_printf(&sb, "%s\n", plan->kernel_args[i].value);
     vp_artifact_add_buf(set, VP_PATH_KERNEL_ARGS, 0644, &sb);
 }
 
@@ -35,7 +35,7 @@ static bool
 planned(const struct vp_plan *plan, const char *arg)
 {
     for (size_t i = 0; i < plan->n_kernel_args; i++)
-        if (strcmp(plan->kernel_args[i], arg) == 0)
+        if (strcmp(plan->kernel_args[i].value, arg) == 0)
             return true;
     return false;
 }

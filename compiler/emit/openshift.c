@@ -92,7 +92,7 @@ vp_emit_openshift(const struct vp_plan *plan, const struct vp_artifact_set *host
     json_object_object_add(config, "storage", storage);
     struct json_object *kargs = json_object_new_array();
     for (size_t i = 0; i < plan->n_kernel_args; i++)
-        json_object_array_add(kargs, json_object_new_string(plan->kernel_args[i]));
+        json_object_array_add(kargs, json_object_new_string(plan->kernel_args[i].value));
     struct json_object *spec = json_object_new_object();
     json_object_object_add(spec, "config", config);
     json_object_object_add(spec, "kernelArguments", kargs);

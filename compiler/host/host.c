@@ -221,6 +221,19 @@ vp_host_vfio_pci_builtin(const struct vp_host *host)
 }
 
 bool
+vp_device_is_nvswitch(const struct vp_device *dev)
+{
+    /* NVSwitches are NVIDIA "other bridge" endpoints (class 0680), not PCI bridges. */
+    return dev->vendor == 0x10de && vp_device_class16(dev) == VP_CLASS_BRIDGE_OTHER;
+}
+
+bool
+vp_device_is_nvidia_gpu(const struct vp_device *dev)
+{
+    return dev->vendor == 0x10de && (dev->class_code >> 16) == 0x03;
+}
+
+bool
 vp_device_is_bridge(const struct vp_device *dev)
 {
     return vp_device_class16(dev) == VP_CLASS_BRIDGE_PCI;

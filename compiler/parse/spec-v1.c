@@ -317,46 +317,6 @@ check_network(struct vp_diags *d, struct vp_network *n)
     }
 }
 
-/* Kernel arguments that would undo what vfioplan sets up. */
-static void
-check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
-{
-    static const struct {
-        const char *arg;
-        const char *why;
-    } conflicts[] = {
-        {"intel_iommu=off", "turns the Intel IOMMU off"},
-        {"amd_iommu=off", "turns the AMD IOMMU off"},
-        {"iommu=off", "turns the IOMMU off"},
-        {"vfio-pci.ids", "is set by vfioplan from the devices"},
-        {"vfio_pci.ids", "is set by vfioplan from the devices"},
-        {"pcie_acs_override", "is set by host.acs_override"},
-        {"module_blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
-        {"modprobe.blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
-    };
-    for (size_t i = 0; i < h->n_kernel_args; i++) {
-        const struct vp_kernel_arg *k = &h->kernel_args[i];
-        if (!k->value) /* already reported as malformed */
-            continue;
-        for (size_t c = 0; c < VP_ARRAY_SIZE(conflicts); c++) {
-            const char *a = conflicts[c].arg;
-            size_t n = strlen(a);
-            bool hit = strchr(a, '=') ? strcmp(k->value, a) == 0
-                                      : (strncmp(k->value, a, n) == 0 && (k->value[n] == '=' || !k->value[n]));
-            if (hit) {
-                vp_error(d, VP_KERNEL_ARG_CONFLICT, &k->pos, "kernel argument '%s' %s", k->value, conflicts[c].why);
-                vp_hint(d, "remove it from host.kernel_args");
-            }
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (h->kernel_args[j].value && strcmp(h->kernel_args[j].value, k->value) == 0) {
-                vp_error(d, VP_DUPLICATE_ENTRY, &k->pos, "kernel argument '%s' is listed twice", k->value);
-                vp_hint(d, "remove one of them");
-            }
-        }
-    }
-}
-
 int
 vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_arena *arena, struct vp_diags *d)
 {
@@ -388,6 +348,5 @@ vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_are
             }
         }
     }
-    check_kernel_args(d, &spec->host);
     return d->n_errors > before ? -1 : 0;
 }

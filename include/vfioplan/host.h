@@ -139,6 +139,9 @@ long vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr);
 const struct vp_group *vp_host_group(const struct vp_host *host, long id);
 /* True if any installed kernel (the running one included) has vfio-pci built in. */
 bool vp_host_vfio_pci_builtin(const struct vp_host *host);
+/* An NVIDIA display or 3D controller (a GPU); an NVSwitch (NVIDIA, class 0680). */
+bool vp_device_is_nvidia_gpu(const struct vp_device *dev);
+bool vp_device_is_nvswitch(const struct vp_device *dev);
 /* True if the device is a PCI-to-PCI bridge or root port (class 0604): they stay with the host. */
 bool vp_device_is_bridge(const struct vp_device *dev);
 /* A one-line description "0000:41:00.0 [10de:2330] class 0302" for messages. */

@@ -21,13 +21,26 @@ enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_
 /* OVMF's default 64-bit PCI MMIO aperture; more needs opt/ovmf/X-PciMmio64Mb. */
 #define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
 
+/* How vfio-pci claims an assigned function (binding.c decides, once per function). */
+enum vp_binding {
+    VP_BIND_IDS,     /* options vfio-pci ids=: every host function with its vendor:device is assigned */
+    VP_BIND_ADDRESS, /* driver_override: other host functions share its vendor:device */
+    VP_BIND__COUNT,
+};
+
 struct vp_assignment {
     size_t device;      /* index into host->devices */
     size_t selector;    /* index into the VM's devices that chose it */
     unsigned guest_bus; /* the pcie-root-port (controller index, from 1) */
     unsigned guest_fn;
     bool guest_multifunction; /* on function 0 of a guest slot with several functions */
-    bool bind_by_address;     /* other host devices share its vendor:device */
+    enum vp_binding binding;
+};
+
+/* A kernel argument, and why it is there (the boot artifacts' comments say it), from the pass that added it. */
+struct vp_kernel_param {
+    const char *value; /* "intel_iommu=on" */
+    const char *why;
 };
 
 struct vp_plan_vm {
@@ -47,9 +60,9 @@ struct vp_plan {
     const struct vp_spec *spec;
     const struct vp_host *host;
     enum vp_family family;
-    enum vp_bootloader bootloader; /* never AUTO */
-    enum vp_initramfs initramfs;   /* never AUTO */
-    const char **kernel_args;      /* in command-line order */
+    enum vp_bootloader bootloader;             /* never AUTO */
+    enum vp_initramfs initramfs;               /* never AUTO */
+    const struct vp_kernel_param *kernel_args; /* in command-line order */
     size_t n_kernel_args;
     const char **vfio_ids; /* "10de:2330" claimed by ids=, sorted */
     size_t n_vfio_ids;
@@ -68,5 +81,7 @@ void vp_plan_free(struct vp_plan **plan);
 
 /* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);
+/* "ids", "address" */
+const char *vp_binding_name(enum vp_binding b);
 /* The distribution family from os-release's ID and ID_LIKE. */
 enum vp_family vp_family_of(const struct vp_os_release *os);

@@ -4,7 +4,7 @@
  * bootloader and initramfs tool, each row writes only paths it owns, and
  * each path a row owns is written by some plan: dropping or adding an
  * entry of a row fails here. Grubby's removal of the kernel arguments the
- * spec dropped, from the previous record.
+ * spec dropped, from the previous record; each kernel argument's reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +174,27 @@ test_grubby_removes_dropped_args(void **state)
     vp_artifact_set_free(&set);
 }
 
+/* Each argument's comment says why the pass that added it did: iommu=pt from the spec is the spec's, whatever its
+ * prefix. */
+static void
+test_kernel_arg_reasons(void **state)
+{
+    (void)state;
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve("bootloader: grub, initramfs: dracut, kernel_args: [iommu=pt]", &spec, &d);
+    struct vp_artifact_set set = {0};
+    assert_int_equal(vp_plan_emit(plan, NULL, &set, &d), 0);
+    const struct vp_artifact *dropin = vp_artifact_find(&set, VP_PATH_GRUB_DROPIN);
+    assert_non_null(dropin);
+    assert_non_null(strstr(dropin->data, "#   intel_iommu=on  turn on the Intel IOMMU (VT-d), which vfio needs\n"));
+    assert_non_null(strstr(dropin->data, "#   iommu=pt        from the spec (host.kernel_args)\n"));
+    vp_artifact_set_free(&set);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -181,6 +202,7 @@ main(void)
         cmocka_unit_test(test_rows_own_what_they_write),
         cmocka_unit_test(test_known_paths),
         cmocka_unit_test(test_grubby_removes_dropped_args),
+        cmocka_unit_test(test_kernel_arg_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

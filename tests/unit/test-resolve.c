@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "resolve/resolve-internal.h"
 #include "vfioplan/plan.h"
 
 enum { MAX_DEV = 32 };
@@ -106,7 +107,7 @@ test_binding(void **state)
     assert_int_equal(plan->n_vfio_ids, 0);
     assert_int_equal(plan->n_bind_addresses, 1);
     assert_string_equal(plan->bind_addresses[0], "0000:11:00.0");
-    assert_true(plan->vms[0].assigned[0].bind_by_address);
+    assert_int_equal(plan->vms[0].assigned[0].binding, VP_BIND_ADDRESS);
     vp_plan_free(&plan);
     vp_spec_free(&spec);
     /* both: ids= */
@@ -124,7 +125,7 @@ test_binding(void **state)
     assert_int_equal(plan->vms[0].assigned[1].guest_bus, 2);
     /* Intel CPU: intel_iommu=on */
     assert_int_equal(plan->n_kernel_args, 1);
-    assert_string_equal(plan->kernel_args[0], "intel_iommu=on");
+    assert_string_equal(plan->kernel_args[0].value, "intel_iommu=on");
     vp_plan_free(&plan);
     vp_spec_free(&spec);
     vp_diags_free(&d);
@@ -150,6 +151,25 @@ test_group_closure(void **state)
     vp_diags_free(&d);
 }
 
+/* Every passthrough rule (4xxx) is one row of the rules table; no code is in two rows. */
+static void
+test_rules_table(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct vp_rule *rules = vp_rules(&n);
+    for (int code = 0; code < VP_CODE_COUNT; code++) {
+        size_t rows = 0;
+        for (size_t i = 0; i < n; i++)
+            rows += rules[i].code == (enum vp_code)code;
+        bool passthrough_rule = vp_code_id((enum vp_code)code)[2] == '4';
+        if (rows > 1 || (passthrough_rule && rows != 1))
+            fail_msg("%s is in %zu rows of the rules table", vp_code_id((enum vp_code)code), rows);
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(rules[i].judge);
+}
+
 int
 main(void)
 {
@@ -157,6 +177,7 @@ main(void)
         cmocka_unit_test(test_mmio_window),
         cmocka_unit_test(test_binding),
         cmocka_unit_test(test_group_closure),
+        cmocka_unit_test(test_rules_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
