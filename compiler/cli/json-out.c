@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/strbuf.h"
-#include "base/util.h"
 
 static void
 put_str(struct json_object *o, const char *k, const char *v)

@@ -5,7 +5,6 @@
  * names, for scan), so that compiling from it on a machine without the
  * hardware gives the same bytes as compiling on the host.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 
 #include "base/strbuf.h"
 #include "base/util.h"
-#include "host-internal.h"
 #include "vfioplan/snapshot.h"
 
 struct emit {

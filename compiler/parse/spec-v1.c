@@ -5,9 +5,9 @@
  * publishes the same keys; tests/unit/test-schema-keys.c keeps them equal.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "base/util.h"
 #include "yaml/fields.h"
 #include "spec-internal.h"
 #include "base/validators.h"

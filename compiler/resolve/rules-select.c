@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/util.h"
 #include "resolve-internal.h"
 
 enum { MAX_LISTED = 12 };

@@ -10,8 +10,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
 
 #include "base/arena.h"
 #include "vfioplan/diag.h"

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "apply/changes.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"
 #include "vfioplan/snapshot.h"
