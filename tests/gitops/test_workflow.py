@@ -99,7 +99,7 @@ class Workflow(unittest.TestCase):
 
     def test_apply_idempotent_with_actions(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
@@ -115,7 +115,7 @@ class Workflow(unittest.TestCase):
 
     def test_only_needed_actions_backup_and_cleanup(self):
         root = self.root_from("tiny")
-        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
         spec = self.spec(base)
         vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.actions()
@@ -145,7 +145,7 @@ class Workflow(unittest.TestCase):
 
     def test_no_actions(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions", env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.actions(), [])
@@ -153,7 +153,7 @@ class Workflow(unittest.TestCase):
 
     def test_failed_action_reported(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         with open(os.path.join(self.stubs, "chroot"), "w") as f:
             f.write("#!/bin/sh\nexit 3\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
@@ -162,7 +162,7 @@ class Workflow(unittest.TestCase):
 
     def test_drift_refused(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         snap = os.path.join(self.tmp, "tiny.snapshot.yaml")
         vp("snapshot", "--host", root, "-o", snap)
         # the same host: apply goes ahead
@@ -192,7 +192,7 @@ class HostAndOutputErrors(unittest.TestCase):
         self.root = os.path.join(self.tmp, "root")
         mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
         self.spec = os.path.join(self.tmp, "spec.yaml")
-        shutil.copy(os.path.join(REPO, "tests/cases/plan-empty-root/spec.yaml"), self.spec)
+        shutil.copy(os.path.join(REPO, "tests/golden/cases/plan-empty-root/spec.yaml"), self.spec)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)

@@ -3,7 +3,7 @@
 """Golden cases: run the real vfioplan binary on each case folder and compare
 its exit code, stdout, stderr and output tree byte for byte.
 
-A case is a folder under tests/cases/ (adding a case is adding a folder):
+A case is a folder under tests/golden/cases/ (adding a case is adding a folder):
 
   args            the command line after 'vfioplan', one line. Placeholders:
                   {host} the case's host, {out} an empty output dir, {root}
@@ -179,7 +179,7 @@ def short_diff(want, got):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
-    ap.add_argument("--cases", default=os.path.join(TESTS, "cases"))
+    ap.add_argument("--cases", default=os.path.join(HERE, "cases"))
     ap.add_argument("--mkhost", default=os.path.join(TESTS, "tools", "mkhost.py"))
     ap.add_argument("names", nargs="*", help="run only these cases")
     ns = ap.parse_args()

@@ -48,7 +48,7 @@ def main():
     problems = []
 
     # 1. judges over trees
-    trees = sorted(glob.glob(os.path.join(REPO, "tests/cases/*/expected/tree")))
+    trees = sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*/expected/tree")))
     with tempfile.TemporaryDirectory(prefix="vp-judges-") as tmp:
         for spec in sorted(glob.glob(os.path.join(REPO, "examples/*/spec.yaml"))):
             ex = os.path.dirname(spec)
@@ -92,7 +92,7 @@ def main():
         first = open(spec).readline()
         if "yaml-language-server: $schema=" not in first:
             problems.append("%s: first line lacks the yaml-language-server modeline" % spec)
-    for case in sorted(glob.glob(os.path.join(REPO, "tests/cases/*"))):
+    for case in sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*"))):
         spec = os.path.join(case, "spec.yaml")
         if not os.path.exists(spec):
             continue
@@ -119,7 +119,7 @@ def main():
     jsonschema.Draft7Validator.check_schema(out_schema)
     out_validator = jsonschema.Draft7Validator(out_schema)
     documents = 0
-    for case in sorted(glob.glob(os.path.join(REPO, "tests/cases/*"))):
+    for case in sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*"))):
         args = os.path.join(case, "args")
         if not os.path.exists(args) or "--format json" not in open(args).read():
             continue
