@@ -5,7 +5,7 @@
   seeds.py --vfioplan BUILD/vfioplan --out DIR
       DIR/spec/      examples/*/spec.yaml, tests/golden/cases/*/spec.yaml, tests/bad-input/spec/*
       DIR/pipeline/  the same specs
-      DIR/snapshot/  snapshots of examples/*/host and tests/hosts/*.table
+      DIR/snapshot/  examples/*/host.yaml, snapshots of tests/hosts/*.table
                      ('vfioplan snapshot'), and tests/bad-input/snapshot/*
       DIR/diff/      pairs of artifacts from the golden cases, joined by a NUL byte
       DIR/hostfacts/ the text files of those hosts' trees (os-release, cpuinfo,
@@ -80,10 +80,9 @@ def main():
             put(os.path.join(a.out, "pipeline"), read(s))
     with tempfile.TemporaryDirectory(prefix="vp-seed-") as tmp:
         out = os.path.join(tmp, "snap")
-        trees = sorted(glob.glob(os.path.join(SRC, "examples", "*", "host")))
-        for host in trees:
-            snapshot(a.vfioplan, host, out)
-            put(os.path.join(a.out, "snapshot"), read(out))
+        trees = []
+        for snap in sorted(glob.glob(os.path.join(SRC, "examples", "*", "host.yaml"))):
+            put(os.path.join(a.out, "snapshot"), read(snap))
         for table in sorted(glob.glob(os.path.join(SRC, "tests", "hosts", "*.table"))):
             table_snapshot(a.vfioplan, table, out)
             put(os.path.join(a.out, "snapshot"), read(out))

@@ -12,16 +12,18 @@ A case is a folder under tests/golden/cases/ (adding a case is adding a folder):
   spec.yaml       the spec (any other input file the args name may be there too)
   host.yaml       a host snapshot, for facts a table cannot express (give
                   --host host.yaml in args)
-  host            one line: the name of a table in tests/hosts/ ("tiny"), or a
-                  host tree in the repository ("examples/dgx-h100/host");
-                  or a host.table in the case folder
+  host            one line: the name of a table in tests/hosts/ ("tiny"); or a
+                  host.table in the case folder. Its tree is made with
+                  tests/tools/mkhost.py once per run.
   root/           optional: the files already on the target root (plan, apply)
   expected/exit   the exit code
   expected/stdout, expected/stderr
   expected/tree/  the output tree ({out}) when the command writes one
 
 The command runs in a scratch folder holding the case's inputs, so paths in
-diagnostics are stable ('spec.yaml', 'host'). The environment is fixed:
+diagnostics are stable ('spec.yaml', 'host'), and examples/, the repository's
+examples as users run them ("build examples/dgx-h100/spec.yaml --host
+examples/dgx-h100/host.yaml -o {out}"). The environment is fixed:
 LC_ALL=C, TZ=UTC, an empty HOME, NO_COLOR=1. VP_TEST_REGENERATE=1 rewrites the
 expectations (review the diff before committing). A file in a case folder that
 the runner does not know fails the case. VFIOPLAN_WRAPPER (e.g. "valgrind
@@ -99,13 +101,10 @@ def run_case(case, args_ns, cache):
             host_ref = os.path.join(case, "host.table")
         elif os.path.exists(os.path.join(case, "host")):
             ref = open(os.path.join(case, "host")).read().strip()
-            # "tiny": tests/hosts/tiny.table; "examples/x/host": a committed tree in the repository
-            host_ref = os.path.join(os.path.dirname(TESTS), ref) if "/" in ref else \
-                os.path.join(TESTS, "hosts", ref + ".table")
-        if host_ref and os.path.isdir(host_ref):
-            os.symlink(host_ref, os.path.join(work, "host"))
-        elif host_ref:
+            host_ref = os.path.join(TESTS, "hosts", ref + ".table")
+        if host_ref:
             os.symlink(host_tree(host_ref, cache, args_ns.mkhost), os.path.join(work, "host"))
+        os.symlink(os.path.join(os.path.dirname(TESTS), "examples"), os.path.join(work, "examples"))
         if os.path.isdir(os.path.join(case, "root")):
             shutil.copytree(os.path.join(case, "root"), os.path.join(work, "root"), symlinks=True)
         else:

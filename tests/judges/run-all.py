@@ -54,14 +54,14 @@ def main():
             ex = os.path.dirname(spec)
             name = os.path.basename(ex)
             out = os.path.join(tmp, name)
-            r = subprocess.run([ns.vfioplan, "build", spec, "--host", os.path.join(ex, "host"), "-o", out],
+            r = subprocess.run([ns.vfioplan, "build", spec, "--host", os.path.join(ex, "host.yaml"), "-o", out],
                                capture_output=True, text=True)
             if r.returncode == 0:
                 trees.append(out)
                 # 3. plan's diff applied with patch -p1 to an empty root gives the build
                 root = os.path.join(tmp, name + "-root")
                 os.mkdir(root)
-                p = subprocess.run([ns.vfioplan, "plan", spec, "--host", os.path.join(ex, "host"), "--root", root],
+                p = subprocess.run([ns.vfioplan, "plan", spec, "--host", os.path.join(ex, "host.yaml"), "--root", root],
                                    capture_output=True)
                 if p.returncode != 1:
                     problems.append("%s: plan against an empty root exited %d, expected 1" % (name, p.returncode))

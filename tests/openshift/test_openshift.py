@@ -42,11 +42,11 @@ class OpenShift(unittest.TestCase):
             ex = os.path.dirname(spec)
             with tempfile.TemporaryDirectory() as tmp:
                 out, host_tree = os.path.join(tmp, "os"), os.path.join(tmp, "host")
-                r = vp("openshift", spec, "--host", os.path.join(ex, "host"), "-o", out, "--pool", "worker-gpu")
+                r = vp("openshift", spec, "--host", os.path.join(ex, "host.yaml"), "-o", out, "--pool", "worker-gpu")
                 if r.returncode == 2 and "error[VP4" in r.stderr:
                     continue    # the unsplittable example: refused like build
                 self.assertEqual(r.returncode, 0, r.stderr)
-                self.assertEqual(vp("build", spec, "--host", os.path.join(ex, "host"), "-o", host_tree).returncode, 0)
+                self.assertEqual(vp("build", spec, "--host", os.path.join(ex, "host.yaml"), "-o", host_tree).returncode, 0)
                 mc = load(os.path.join(out, "99-worker-gpu-vfioplan.machineconfig.json"))
                 jsonschema.validate(mc, mc_schema)
                 self.assertEqual(mc["metadata"]["labels"]["machineconfiguration.openshift.io/role"], "worker-gpu")
@@ -89,7 +89,7 @@ class OpenShift(unittest.TestCase):
 
     def test_bad_pool(self):
         r = vp("openshift", os.path.join(REPO, "examples/workstation/spec.yaml"), "--host",
-               os.path.join(REPO, "examples/workstation/host"), "-o", "/nonexistent", "--pool", "Bad_Pool")
+               os.path.join(REPO, "examples/workstation/host.yaml"), "-o", "/nonexistent", "--pool", "Bad_Pool")
         self.assertEqual(r.returncode, 2)
         self.assertIn("not a valid pool name", r.stderr)
 
