@@ -46,9 +46,12 @@ struct vp_field {
     size_t offset;   /* where the value goes in the struct */
     const void *arg; /* the handler's table: enum names, bounds, nested fields */
     unsigned flags;
-    size_t has_at;   /* VP_AT() of a bool set when the key is present; 0 = none */
-    size_t pos_at;   /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
-    const char *doc; /* one line for the README's spec reference */
+    size_t has_at; /* VP_AT() of a bool set when the key is present; 0 = none */
+    size_t pos_at; /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
+    /* The README's spec reference (tests/guards/spec-table prints it): */
+    const char *type; /* what the value is, where the handler does not say (enums, bools, numbers do) */
+    const char *dflt; /* the default, where it is not an enum's first name or false */
+    const char *doc;  /* what it does, in one line; also the hint when a required key is missing */
 };
 /* Optional member references: offset + 1, so that 0 (the default) means "none". */
 #define VP_AT(type, member) (offsetof(type, member) + 1)
