@@ -27,7 +27,8 @@ examples/dgx-h100/host.yaml -o {out}"). The environment is fixed:
 LC_ALL=C, TZ=UTC, an empty HOME, NO_COLOR=1. VP_TEST_REGENERATE=1 rewrites the
 expectations (review the diff before committing). A file in a case folder that
 the runner does not know fails the case. VFIOPLAN_WRAPPER (e.g. "valgrind
---error-exitcode=99 -q") runs the binary under a wrapper.
+--error-exitcode=99 -q") runs the binary under a wrapper. The report is TAP,
+one test point per case ("ok 3 - check-summary"; meson test lists them).
 """
 import argparse
 import os
@@ -186,18 +187,18 @@ def main():
     cases = sorted(d for d in os.listdir(ns.cases) if os.path.isdir(os.path.join(ns.cases, d)))
     if ns.names:
         cases = [c for c in cases if c in ns.names]
+    # TAP: one test point per case, the problems as diagnostics (meson test shows each case)
+    print("1..%d" % len(cases), flush=True)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="vp-hosts-") as cache:
-        for c in cases:
+        for i, c in enumerate(cases, 1):
             name, problems = run_case(os.path.join(ns.cases, c), ns, cache)
-            if problems:
-                failed += 1
-                print("FAIL %s" % name)
-                for p in problems:
-                    print("  " + p)
-            else:
-                print("ok   %s" % name)
-    print("golden: %d passed, %d failed" % (len(cases) - failed, failed))
+            failed += bool(problems)
+            print("%s %d - %s" % ("not ok" if problems else "ok", i, name))
+            for p in problems:
+                print("\n".join("# " + line for line in p.splitlines()))
+            sys.stdout.flush()
+    print("# golden: %d passed, %d failed" % (len(cases) - failed, failed))
     return 1 if failed else 0
 
 
