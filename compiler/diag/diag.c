@@ -106,6 +106,14 @@ vp_warning(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, cons
     va_end(ap);
 }
 
+int
+vp_vreport(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, va_list ap)
+{
+    enum vp_severity sev = vp_code_severity(code);
+    diag_add(d, sev, code, pos, fmt, ap);
+    return sev == VP_SEV_ERROR ? -1 : 0;
+}
+
 /* The diagnostic that hint/note attach to: the last one added, if it was kept. */
 static struct vp_diag *
 diag_last(struct vp_diags *d)

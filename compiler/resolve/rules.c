@@ -8,7 +8,6 @@
  */
 #include <assert.h>
 #include <stdarg.h>
-#include <stdlib.h>
 
 #include "base/util.h"
 #include "resolve-internal.h"
@@ -55,13 +54,8 @@ vp_rule_report(struct vp_resolver *r, enum vp_code code, const struct vp_pos *po
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vp_xvasprintf(fmt, ap);
+    vp_vreport(r->d, code, pos, fmt, ap);
     va_end(ap);
-    if (vp_code_severity(code) == VP_SEV_ERROR)
-        vp_error(r->d, code, pos, "%s", msg);
-    else
-        vp_warning(r->d, code, pos, "%s", msg);
-    free(msg);
 }
 
 void

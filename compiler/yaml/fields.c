@@ -17,10 +17,8 @@ vp_field_error(struct vp_fparser *p, enum vp_code code, const struct vp_pos *pos
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vp_xvasprintf(fmt, ap);
+    vp_vreport(p->d, p->uniform ? p->uniform->code : code, pos, fmt, ap);
     va_end(ap);
-    vp_error(p->d, p->uniform ? p->uniform->code : code, pos, "%s", msg);
-    free(msg);
     if (p->uniform)
         vp_hint(p->d, "%s", p->uniform->hint);
     return -1;

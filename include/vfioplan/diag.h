@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -66,6 +67,9 @@ int vp_error(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, co
     __attribute__((format(printf, 4, 5)));
 void vp_warning(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Adds a diagnostic at its code's severity, for wrappers that pass a va_list on; -1 for an error, else 0. */
+int vp_vreport(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Sets the hint of the last diagnostic added. */
 void vp_hint(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends a note to the last diagnostic added. */

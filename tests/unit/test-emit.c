@@ -15,48 +15,15 @@
 #include <string.h>
 
 #include "emit/emit-internal.h"
+#include "mem-host.h"
 #include "vfioplan/plan.h"
-
-static struct vp_device devices[2];
-static struct vp_group groups[2];
-static size_t members[2] = {0, 1};
-static struct vp_host host;
-
-/* Two identical GPUs, each in its own group: assigning one binds it by address. */
-static void
-make_host(void)
-{
-    memset(devices, 0, sizeof(devices));
-    for (unsigned i = 0; i < 2; i++) {
-        struct vp_device *d = &devices[i];
-        d->addr = (struct vp_pci_addr){0, (uint8_t)(0x10 + i), 0, 0};
-        vp_pci_addr_format(&d->addr, d->addr_str);
-        d->vendor = 0x10de;
-        d->device = 0x2330;
-        d->class_code = 0x030200;
-        d->iommu_group = i;
-        d->numa_node = -1;
-        d->bars[1] = (struct vp_bar){128ull << 30, VP_BAR_MEM64 | VP_BAR_PREFETCH};
-        groups[i] = (struct vp_group){i, &members[i], 1};
-    }
-    host = (struct vp_host){.source = "/test", .devices = devices, .n_devices = 2, .groups = groups, .n_groups = 2};
-    host.cpu_vendor = VP_CPU_INTEL;
-    host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
-    host.cmdline = "";
-}
 
 static struct vp_plan *
 resolve(const char *host_yaml, struct vp_spec **spec, struct vp_diags *d)
 {
-    char buf[1024];
-    snprintf(buf, sizeof(buf),
-             "apiVersion: vfioplan/v1\nhost: {name: h, %s}\nvms:\n  - name: a\n    vcpus: 2\n    memory: 4GiB\n"
-             "    devices:\n      - address: \"0000:10:00.0\"\n    guest: {os: rhel9}\n",
-             host_yaml);
-    make_host();
-    *spec = vp_spec_parse("t.yaml", buf, strlen(buf), d);
-    assert_non_null(*spec);
-    struct vp_plan *plan = vp_plan_resolve(*spec, &host, d);
+    make_host(2, 0x2330, 128ull << 30, 32ull << 20); /* two identical GPUs: assigning one binds it by address */
+    struct vp_plan *plan =
+        resolve_vm(host_yaml, "    devices:\n      - address: \"0000:10:00.0\"\n    guest: {os: rhel9}\n", spec, d);
     assert_non_null(plan);
     return plan;
 }
