@@ -61,8 +61,8 @@ vp_plan_binds_by_address(const struct vp_plan *p)
 /*
  * Each row names the paths it owns: vp_artifact_path_known() is the union of
  * them, so a path is removable from an old manifest only if a row could have
- * written it. Order matters only for actions (initramfs first, then the
- * bootloader, then libvirt) and for the manifest, which lists what the rows
+ * written it. Actions run in the order of their stage, whatever the row; the
+ * order of rows matters for the manifest, last, which lists what the rows
  * before it wrote.
  */
 static const struct vp_emitter emitters[] = {

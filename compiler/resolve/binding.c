@@ -158,11 +158,13 @@ vp_resolve_binding(struct vp_resolver *r)
     p->bind_addresses = strset_finish(r, &addrs, &p->n_bind_addresses);
     p->softdep_drivers = strset_finish(r, &drivers, &p->n_softdep_drivers);
     p->vfio_pci_builtin = vp_host_vfio_pci_builtin(h);
-    for (size_t vm = 0; vm < p->n_vms; vm++)
+    /* the one decision per function, told to its assignment (layout made them) */
+    for (size_t vm = 0; vm < p->n_vms; vm++) {
         for (size_t i = 0; i < p->vms[vm].n_assigned; i++) {
             struct vp_assignment *a = &p->vms[vm].assigned[i];
             a->binding = r->by_address[a->device] ? VP_BIND_ADDRESS : VP_BIND_IDS;
         }
+    }
 }
 
 const char *
