@@ -23,7 +23,7 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         /* the git description only where there is one: a build from a tarball prints the same line every time */
-        if (VFIOPLAN_GIT_DESCRIBE[0])
+        if (strcmp(VFIOPLAN_GIT_DESCRIBE, VFIOPLAN_VERSION) != 0) /* vcs_tag's fallback is the version */
             printf("vfioplan %s (git %s)\n", VFIOPLAN_VERSION, VFIOPLAN_GIT_DESCRIBE);
         else
             printf("vfioplan %s\n", VFIOPLAN_VERSION);
