@@ -127,6 +127,18 @@ void vp_compile_free(struct vp_compile *c);
 int vp_compile_check_drift(struct vp_compile *c, const char *root);
 /* Prints the diagnostics (text to stderr, or as part of JSON) and returns the exit code for them. */
 int vp_cli_report(struct vp_compile *c, const struct vp_options *opt);
+/* text wrapped at 79 columns, every line indented by indent spaces (help.c). */
+void vp_cli_print_wrapped(FILE *out, const char *text, int indent);
+
+/* A command whose operand names one of several texts it prints (completion SHELL, man PAGE). */
+struct vp_cli_text {
+    const char *name;
+    void (*write)(FILE *out);
+};
+/* Parses argv for the command called name and prints the text its operand names; what says what they are. */
+int vp_cli_print_text(int argc, char **argv, const char *name, const struct vp_cli_text *texts, size_t n,
+                      const char *what);
+
 /* The general help, and one command's. */
 void vp_cli_usage(FILE *out);
 void vp_cli_command_help(FILE *out, const struct vp_command *cmd);

@@ -396,27 +396,14 @@ completion_fish(FILE *out)
     }
 }
 
-static const struct {
-    const char *shell;
-    void (*write)(FILE *out);
-} shells[] = {
-    {"bash", completion_bash},
-    {"zsh", completion_zsh},
-    {"fish", completion_fish},
-};
-
 int
 vp_cmd_completion(int argc, char **argv)
 {
-    struct vp_options opt;
-    const struct vp_command *cmd = vp_cli_command("completion");
-    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
-        return VP_EXIT_ERROR;
-    for (size_t i = 0; i < VP_ARRAY_SIZE(shells); i++) {
-        if (strcmp(shells[i].shell, opt.operand) == 0) {
-            shells[i].write(stdout);
-            return fflush(stdout) == 0 ? VP_EXIT_OK : VP_EXIT_ERROR;
-        }
-    }
-    return vp_cli_usage_error(cmd, "no completion for '%s': the shells are bash, zsh and fish", opt.operand);
+    static const struct vp_cli_text shells[] = {
+        {"bash", completion_bash},
+        {"zsh", completion_zsh},
+        {"fish", completion_fish},
+    };
+    return vp_cli_print_text(argc, argv, "completion", shells, VP_ARRAY_SIZE(shells),
+                             "the shells are bash, zsh and fish");
 }

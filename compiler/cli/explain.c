@@ -51,25 +51,6 @@ parse_code(const char *s, enum vp_code *code)
     return false;
 }
 
-/* text wrapped at 79 columns, each line indented by indent */
-static void
-print_wrapped(FILE *out, const char *text, int indent)
-{
-    int col = 0;
-    for (const char *p = text; *p;) {
-        size_t word = strcspn(p, " ");
-        if (col > indent && col + 1 + (int)word > 79) {
-            fputc('\n', out);
-            col = 0;
-        }
-        col += col == 0 ? fprintf(out, "%*s%.*s", indent, "", (int)word, p) : fprintf(out, " %.*s", (int)word, p);
-        p += word;
-        while (*p == ' ')
-            p++;
-    }
-    fputc('\n', out);
-}
-
 static void
 print_block(FILE *out, const char *text)
 {
@@ -93,25 +74,25 @@ vp_cmd_explain(int argc, char **argv)
     const struct explanation *e = find(code);
     printf("%s (%s): %s\n\nWhat triggers it:\n", vp_code_id(code), vp_severity_name(vp_code_severity(code)),
            vp_code_summary(code));
-    print_wrapped(stdout, e ? e->trigger : "not explained yet", 2);
+    vp_cli_print_wrapped(stdout, e ? e->trigger : "not explained yet", 2);
     if (e && e->spec) {
         char *what = e->host ? vp_xasprintf("Example spec, on %s (vfioplan check spec.yaml --host HOST):", e->host)
                              : vp_xstrdup("Example spec (vfioplan check spec.yaml, on any host):");
         fputc('\n', stdout);
-        print_wrapped(stdout, what, 0);
+        vp_cli_print_wrapped(stdout, what, 0);
         free(what);
         print_block(stdout, e->spec);
     } else if (e && e->command) {
         char *what = vp_xasprintf("Example commands%s%s (HOST is a host tree, spec.yaml a valid spec for it):",
                                   e->host ? ", on " : "", e->host ? e->host : "");
         fputc('\n', stdout);
-        print_wrapped(stdout, what, 0);
+        vp_cli_print_wrapped(stdout, what, 0);
         free(what);
         print_block(stdout, e->command);
     }
     if (e) {
         printf("\nThe fix:\n");
-        print_wrapped(stdout, e->fix, 2);
+        vp_cli_print_wrapped(stdout, e->fix, 2);
     }
     return VP_EXIT_OK;
 }

@@ -6,9 +6,8 @@
 #include "base/util.h"
 #include "cli.h"
 
-/* Prints text wrapped at 79 columns, every line indented by indent spaces. */
-static void
-print_wrapped(FILE *out, const char *text, int indent)
+void
+vp_cli_print_wrapped(FILE *out, const char *text, int indent)
 {
     const int width = 79;
     int col = 0;
@@ -45,7 +44,7 @@ print_option(FILE *out, const struct vp_option_def *def, const char *arg, const 
 {
     char *label = option_label(def, arg);
     fprintf(out, "  %s\n", label);
-    print_wrapped(out, doc, 6);
+    vp_cli_print_wrapped(out, doc, 6);
     free(label);
 }
 
@@ -55,7 +54,7 @@ vp_cli_command_help(FILE *out, const struct vp_command *cmd)
     char *synopsis = vp_cli_synopsis(cmd);
     fprintf(out, "usage: vfioplan %s\n\n", synopsis);
     free(synopsis);
-    print_wrapped(out, cmd->description, 0);
+    vp_cli_print_wrapped(out, cmd->description, 0);
     fprintf(out, "\noptions:\n");
     for (const struct vp_command_option *o = cmd->options; o->id; o++)
         print_option(out, vp_cli_option_def(o->id), vp_cli_option_arg(o), o->doc);
@@ -65,13 +64,13 @@ vp_cli_command_help(FILE *out, const struct vp_command *cmd)
         if (defs[i].doc)
             print_option(out, &defs[i], defs[i].arg, defs[i].doc);
     fprintf(out, "\nexit status:\n  0\n");
-    print_wrapped(out, cmd->exit_ok, 6);
+    vp_cli_print_wrapped(out, cmd->exit_ok, 6);
     if (cmd->exit_changes) {
         fprintf(out, "  1\n");
-        print_wrapped(out, cmd->exit_changes, 6);
+        vp_cli_print_wrapped(out, cmd->exit_changes, 6);
     }
     fprintf(out, "  2\n");
-    print_wrapped(out, VP_EXIT_ERROR_DOC, 6);
+    vp_cli_print_wrapped(out, VP_EXIT_ERROR_DOC, 6);
 }
 
 void
@@ -86,7 +85,7 @@ vp_cli_usage(FILE *out)
     for (size_t i = 0; i < n; i++) {
         char *synopsis = vp_cli_synopsis(&cmds[i]);
         fprintf(out, "  vfioplan %s\n", synopsis);
-        print_wrapped(out, cmds[i].summary, 6);
+        vp_cli_print_wrapped(out, cmds[i].summary, 6);
         free(synopsis);
     }
     fprintf(out, "\n'vfioplan help COMMAND' (or 'vfioplan COMMAND --help') lists a command's options\n"
@@ -94,6 +93,22 @@ vp_cli_usage(FILE *out)
                  "  --version  print the version\n\n"
                  "exit status: 0 success (plan: no change), 1 plan: changes / verify: a check\n"
                  "failed, 2 any error\n");
+}
+
+int
+vp_cli_print_text(int argc, char **argv, const char *name, const struct vp_cli_text *texts, size_t n, const char *what)
+{
+    struct vp_options opt;
+    const struct vp_command *cmd = vp_cli_command(name);
+    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
+        return VP_EXIT_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(texts[i].name, opt.operand) == 0) {
+            texts[i].write(stdout);
+            return fflush(stdout) == 0 ? VP_EXIT_OK : VP_EXIT_ERROR;
+        }
+    }
+    return vp_cli_usage_error(cmd, "no %s '%s': %s", cmd->operand, opt.operand, what);
 }
 
 int

@@ -240,26 +240,13 @@ page_yaml5(FILE *out)
     fputs(".SH SEE ALSO\n.BR vfioplan (8)\n", out);
 }
 
-static const struct {
-    const char *name;
-    void (*write)(FILE *out);
-} pages[] = {
-    {"vfioplan.8", page_vfioplan8},
-    {"vfioplan.yaml.5", page_yaml5},
-};
-
 int
 vp_cmd_man(int argc, char **argv)
 {
-    struct vp_options opt;
-    const struct vp_command *cmd = vp_cli_command("man");
-    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
-        return VP_EXIT_ERROR;
-    for (size_t i = 0; i < VP_ARRAY_SIZE(pages); i++) {
-        if (strcmp(pages[i].name, opt.operand) == 0) {
-            pages[i].write(stdout);
-            return fflush(stdout) == 0 ? VP_EXIT_OK : VP_EXIT_ERROR;
-        }
-    }
-    return vp_cli_usage_error(cmd, "no page '%s': the pages are vfioplan.8 and vfioplan.yaml.5", opt.operand);
+    static const struct vp_cli_text pages[] = {
+        {"vfioplan.8", page_vfioplan8},
+        {"vfioplan.yaml.5", page_yaml5},
+    };
+    return vp_cli_print_text(argc, argv, "man", pages, VP_ARRAY_SIZE(pages),
+                             "the pages are vfioplan.8 and vfioplan.yaml.5");
 }
