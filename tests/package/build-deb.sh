@@ -3,7 +3,8 @@
 # The Debian package, built and judged as a distribution would:
 #   1. dpkg-buildpackage -b -us -uc on a copy of the tracked sources (so the
 #      .debs land in a scratch folder, not beside the checkout)
-#   2. lintian on the result: no error and no warning
+#   2. lintian on the result, and on the source package (dpkg-source -b):
+#      no error and no warning
 #   3. the .deb holds what it must: the program, both manual pages, the
 #      three completions, the schemas in /usr/share/vfioplan, the helpers'
 #      directory /usr/libexec/vfioplan; and the program runs from it
@@ -17,6 +18,12 @@ rm -rf "$out"
 mkdir -p "$out/src"
 # the tracked files and new ones not ignored; tar keeps the host trees' symlinks as symlinks
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$out/src"
+# the source package first, from the pristine copy (lintian checks debian/ there)
+(cd "$out" && dpkg-source -b src > source.log 2>&1) || {
+    cat "$out/source.log" >&2
+    echo "package: dpkg-source -b failed" >&2
+    exit 1
+}
 cd "$out/src"
 t0=$(date +%s)
 dpkg-buildpackage -b -us -uc > "$out/build.log" 2>&1 || {
@@ -28,7 +35,7 @@ echo "package: built in $(($(date +%s) - t0)) s: $(cd "$out" && ls ./*.deb)"
 cd "$out"
 changes=$(ls ./*.changes)
 # --fail-on error,warning: lintian exits non-zero on either; the tags it printed say why
-if ! lintian --fail-on error,warning --info "$changes" > lintian.log 2>&1; then
+if ! lintian --fail-on error,warning --info "$changes" ./*.dsc > lintian.log 2>&1; then
     cat lintian.log >&2
     echo "package: lintian found errors or warnings" >&2
     exit 1
