@@ -5,7 +5,9 @@
 #   2. build/: unit, golden, judge and slow (fault injection) suites (-Wall -Wextra -Werror)
 #   3. build-sanitize/: the same suites under ASan + UBSan
 #   4. build/: the same suites under valgrind (no leaks, no errors)
-#   5. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
+#   5. the Debian package: dpkg-buildpackage, lintian clean (tests/package)
+#   6. the README's first command in a fresh Debian 12 root (tests/fresh)
+#   7. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
 set -eu
 cd "$(dirname "$0")/.."
 tests/setup-debian.sh test
@@ -30,6 +32,8 @@ meson test -C build-sanitize --setup sanitize --print-errorlogs $suites
 
 # shellcheck disable=SC2086
 meson test -C build --setup valgrind --print-errorlogs $suites
+
+meson test -C build --suite package --suite fresh --print-errorlogs
 
 if [ "${VP_SKIP_E2E:-0}" != 1 ]; then
     meson test -C build --suite e2e --print-errorlogs

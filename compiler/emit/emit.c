@@ -65,21 +65,53 @@ vp_plan_binds_by_address(const struct vp_plan *p)
  * order of rows matters for the manifest, last, which lists what the rows
  * before it wrote.
  */
+/* grubby's and systemd-boot's rows both keep the record */
+#define KERNEL_ARGS_RECORD                                                                                             \
+    "the kernel arguments vfioplan added with grubby or for systemd-boot, so that apply can remove them"
+
 static const struct vp_emitter emitters[] = {
-    {"modprobe", always, vp_emit_modprobe, {{VP_PATH_MODPROBE}}},
-    {"bind-script", vp_plan_binds_by_address, vp_emit_bind_script, {{VP_PATH_BIND_SCRIPT}}},
+    {"modprobe",
+     always,
+     vp_emit_modprobe,
+     {{VP_PATH_MODPROBE, NULL, "vfio-pci options (ids), softdeps, and the install hook when binding by address"}}},
+    {"bind-script",
+     vp_plan_binds_by_address,
+     vp_emit_bind_script,
+     {{VP_PATH_BIND_SCRIPT, NULL,
+       "binds functions to vfio-pci by address (driver_override), from the initramfs and modprobe"}},
+     {"usr/local/libexec/vfioplan-bind"}},
     {"initramfs-tools",
      uses_initramfs_tools,
      vp_emit_initramfs_tools,
-     {{VP_PATH_ITOOLS_HOOK}, {VP_PATH_ITOOLS_INIT_TOP}}},
-    {"dracut", uses_dracut, vp_emit_dracut, {{VP_PATH_DRACUT}}},
-    {"mkinitcpio", uses_mkinitcpio, vp_emit_mkinitcpio, {{VP_PATH_MKINITCPIO}}},
-    {"grub", uses_grub, vp_emit_grub, {{VP_PATH_GRUB_DROPIN}}},
-    {"grubby", uses_grubby, vp_emit_grubby, {{VP_PATH_KERNEL_ARGS}}},
-    {"systemd-boot", uses_systemd_boot, vp_emit_systemd_boot, {{VP_PATH_KERNEL_ARGS}, {VP_PATH_SDBOOT_SCRIPT}}},
-    {"libvirt", always, vp_emit_libvirt, {{VP_DIR_VMS "/", ".xml"}}},
-    {"guest-script", always, vp_emit_guest_scripts, {{VP_DIR_GUEST "/", "-setup.sh"}}},
-    {"manifest", always, vp_emit_manifest, {{VP_PATH_MANIFEST}}},
+     {{VP_PATH_ITOOLS_HOOK, NULL, "puts vfio-pci (and the bind script) into the initramfs-tools initramfs"},
+      {VP_PATH_ITOOLS_INIT_TOP, NULL, "runs the bind script in the initramfs, before udev"}}},
+    {"dracut",
+     uses_dracut,
+     vp_emit_dracut,
+     {{VP_PATH_DRACUT, NULL, "the vfio modules (and the bind script) for dracut"}}},
+    {"mkinitcpio",
+     uses_mkinitcpio,
+     vp_emit_mkinitcpio,
+     {{VP_PATH_MKINITCPIO, NULL, "the vfio modules (and the bind script) for mkinitcpio"}}},
+    {"grub", uses_grub, vp_emit_grub, {{VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"}}},
+    {"grubby", uses_grubby, vp_emit_grubby, {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}}},
+    {"systemd-boot",
+     uses_systemd_boot,
+     vp_emit_systemd_boot,
+     {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD},
+      {VP_PATH_SDBOOT_SCRIPT, NULL, "adds the kernel arguments to the systemd-boot entries and /etc/kernel/cmdline"}},
+     {"usr/local/libexec/vfioplan-sdboot"}},
+    {"libvirt", always, vp_emit_libvirt, {{VP_DIR_VMS "/", ".xml", "one libvirt domain per VM (virsh define)"}}},
+    {"guest-script",
+     always,
+     vp_emit_guest_scripts,
+     {{VP_DIR_GUEST "/", "-setup.sh",
+       "one guest setup script per VM with a guest: the NVIDIA driver, CUDA, Fabric Manager"}}},
+    {"manifest",
+     always,
+     vp_emit_manifest,
+     {{VP_PATH_MANIFEST, NULL,
+       "the files vfioplan wrote, so that it removes those it no longer generates and touches nothing else"}}},
 };
 
 const struct vp_emitter *
@@ -250,10 +282,44 @@ vp_emitter_owns(const struct vp_emitter *e, const char *path)
 bool
 vp_artifact_path_known(const char *path)
 {
-    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
         if (vp_emitter_owns(&emitters[i], path))
             return true;
+        for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].retired) && emitters[i].retired[k]; k++)
+            if (strcmp(path, emitters[i].retired[k]) == 0)
+                return true;
+    }
     return false;
+}
+
+size_t
+vp_artifact_path_docs(struct vp_path_doc **docs)
+{
+    size_t n = 0;
+    struct vp_path_doc *out = vp_xcalloc(VP_ARRAY_SIZE(emitters) * VP_ARRAY_SIZE(emitters[0].owns) + 1, sizeof(*out));
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
+        for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].owns) && emitters[i].owns[k].path; k++) {
+            const struct vp_owned_path *o = &emitters[i].owns[k];
+            char *path = vp_xasprintf("/%s%s%s", o->path, o->suffix ? "NAME" : "", o->suffix ? o->suffix : "");
+            bool seen = false; /* a path two rows own (the kernel-argument record) is listed once */
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(out[j].path, path) == 0;
+            if (seen)
+                free(path);
+            else
+                out[n++] = (struct vp_path_doc){path, o->what};
+        }
+    }
+    *docs = out;
+    return n;
+}
+
+void
+vp_artifact_path_docs_free(struct vp_path_doc *docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(docs[i].path);
+    free(docs);
 }
 
 void

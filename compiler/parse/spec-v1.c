@@ -121,17 +121,19 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
 
 static const struct vp_field match_fields[] = {
     F(struct vp_match, "vendor", f_pci_id, vendor, "vendor", .has_at = VP_AT(struct vp_match, has_vendor),
-      .type = "4 hex digits, quoted", .doc = "PCI vendor id"),
+      .type = "string of 4 hex digits, quoted (\"10de\")", .doc = "the PCI vendor id to match"),
     F(struct vp_match, "device", f_pci_id, device, "device", .has_at = VP_AT(struct vp_match, has_device),
-      .type = "4 hex digits, quoted", .doc = "PCI device id (needs vendor)"),
+      .type = "string of 4 hex digits, quoted", .doc = "the PCI device id to match; needs vendor"),
     F(struct vp_match, "subsystem_vendor", f_pci_id, subsystem_vendor, "subsystem vendor",
-      .has_at = VP_AT(struct vp_match, has_subsystem_vendor), .type = "4 hex digits, quoted",
-      .doc = "subsystem vendor id"),
+      .has_at = VP_AT(struct vp_match, has_subsystem_vendor), .type = "string of 4 hex digits, quoted",
+      .doc = "the PCI subsystem vendor id to match"),
     F(struct vp_match, "subsystem_device", f_pci_id, subsystem_device, "subsystem device",
-      .has_at = VP_AT(struct vp_match, has_subsystem_device), .type = "4 hex digits, quoted",
-      .doc = "subsystem device id (needs subsystem_vendor)"),
+      .has_at = VP_AT(struct vp_match, has_subsystem_device), .type = "string of 4 hex digits, quoted",
+      .doc = "the PCI subsystem device id to match; needs subsystem_vendor"),
     F(struct vp_match, "class", f_pci_class, class_value, NULL, .has_at = VP_AT(struct vp_match, has_class),
-      .type = "2, 4 or 6 hex digits, quoted", .doc = "PCI class: \"03\" (display), \"0302\" (3D), \"030200\""),
+      .type = "string of 2, 4 or 6 hex digits, quoted",
+      .doc =
+          "the PCI class to match: base class (\"03\", display), class (\"0302\", 3D controller) or with the programming interface (\"030200\"); bridges (class 0604) are never matched"),
     {0},
 };
 static const struct vp_map_arg match_map = {match_fields, "match", 0};
@@ -139,51 +141,54 @@ static const struct vp_map_arg match_map = {match_fields, "match", 0};
 static const char *const allow_what = "allow_host_critical";
 static const struct vp_field selector_fields[] = {
     F(struct vp_selector, "address", f_address, address, NULL, .has_at = VP_AT(struct vp_selector, has_address),
-      .type = "PCI address, quoted",
+      .type = "string, a PCI address",
       .doc =
-          "one function, \"0000:41:00.0\"; a slot, \"0000:41:00\", selects all its functions; domains like 10000: work"),
+          "one function, \"0000:41:00.0\", or every function of a slot, \"0000:41:00\"; domains past 0000 (\"10000:01:00.0\") work"),
     F(struct vp_selector, "match", vp_field_map, match, &match_map, .has_at = VP_AT(struct vp_selector, has_match),
-      .doc = "ids and class to match; bridges (class 0604) are never matched"),
+      .doc = "select the functions whose ids and class match (every given key must match)"),
     F(struct vp_selector, "count", vp_field_uint, count, &count_arg, .has_at = VP_AT(struct vp_selector, has_count),
-      .pos_at = VP_AT(struct vp_selector, count_pos),
-      .doc = "with match: exactly this many functions, else an error listing what was found"),
+      .pos_at = VP_AT(struct vp_selector, count_pos), .def = "none: every function that matches, at least one",
+      .doc = "with match: exactly this many functions must match, else an error lists what was found"),
     F(struct vp_selector, "allow_host_critical", vp_field_bool, allow_host_critical, allow_what,
-      .doc = "assign it even if the host needs it (the boot VGA, root-disk controller or default-route NIC)"),
+      .doc =
+          "assign the devices even if the host needs them: the boot VGA, the controller of the root file system, the NIC of the default route"),
     {0},
 };
 static const struct vp_map_arg selector_map = {selector_fields, "a device selector", VP_AT(struct vp_selector, pos)};
 
 static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
-      .type = "absolute path", .doc = "image or block device on the host; /dev/... paths are block devices"),
-    F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "image format (a cdrom is raw)"),
-    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "the guest's bus (a cdrom is never virtio)"),
-    F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "a disk, or a read-only CD-ROM"),
+      .doc = "the disk image or block device (/dev/...) on the host"),
+    F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "the image format"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "the bus the guest sees the disk on"),
+    F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "a disk or a CD-ROM drive"),
     {0},
 };
 static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct vp_disk, pos)};
 
 static const struct vp_field network_fields[] = {
     F(struct vp_network, "network", vp_field_string, network, &ifname_arg,
-      .has_at = VP_AT(struct vp_network, has_network), .type = "name",
-      .doc = "a libvirt network (exactly one of network and bridge)"),
+      .has_at = VP_AT(struct vp_network, has_network),
+      .doc = "attach to this libvirt network (exactly one of network and bridge)"),
     F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .has_at = VP_AT(struct vp_network, has_bridge),
-      .type = "name", .doc = "a host bridge (exactly one of network and bridge)"),
-    F(struct vp_network, "model", vp_field_enum, model, &vp_nic_model_arg, .doc = "the guest's NIC"),
-    F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .type = "MAC address", .dflt = "libvirt picks one",
-      .doc = "a fixed MAC address"),
+      .doc = "attach to this host bridge (exactly one of network and bridge)"),
+    F(struct vp_network, "model", vp_field_enum, model, &vp_nic_model_arg, .doc = "the NIC model the guest sees"),
+    F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .def = "none: libvirt picks one",
+      .doc = "a fixed unicast MAC address"),
     {0},
 };
 static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
 
 static const struct vp_field nvidia_fields[] = {
-    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &vp_nvidia_flavor_arg, .doc = "the NVIDIA kernel modules"),
-    F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg, .type = "570 or 570.124.06",
-      .dflt = "the newest in NVIDIA's repository", .doc = "driver branch or exact version"),
-    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda),
-      .dflt = "true", .doc = "install the CUDA toolkit"),
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &vp_nvidia_flavor_arg,
+      .doc = "the kernel modules: NVIDIA's open modules or the proprietary ones"),
+    F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
+      .def = "the newest in NVIDIA's repository",
+      .doc = "the driver branch (570) or exact version (570.124.06) to install"),
+    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda), .def = "true",
+      .doc = "install the CUDA toolkit"),
     F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
-      .has_at = VP_AT(struct vp_nvidia, has_fabric_manager), .dflt = "when NVSwitches are passed through",
+      .has_at = VP_AT(struct vp_nvidia, has_fabric_manager), .def = "true when the VM gets NVSwitches",
       .doc = "install NVIDIA Fabric Manager, pinned to the driver's exact version"),
     {0},
 };
@@ -191,16 +196,18 @@ static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
 
 static const struct vp_field guest_fields[] = {
     F(struct vp_guest, "os", vp_field_enum, os, &vp_guest_os_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "the guest's distribution"),
-    F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map, .doc = "the NVIDIA driver stack"),
+      .doc = "the guest's OS: vfioplan writes a setup script for it (VMs with an NVIDIA GPU)"),
+    F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map,
+      .doc = "the NVIDIA driver stack the setup script installs"),
     {0},
 };
 static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
 
 static const struct vp_field firmware_fields[] = {
-    F(struct vp_firmware_spec, "type", vp_field_enum, type, &vp_firmware_arg, .doc = "OVMF or SeaBIOS"),
+    F(struct vp_firmware_spec, "type", vp_field_enum, type, &vp_firmware_arg,
+      .doc = "the guest firmware: OVMF (UEFI) or SeaBIOS; large-BAR devices need UEFI"),
     F(struct vp_firmware_spec, "secure_boot", vp_field_bool, secure_boot, "secure_boot",
-      .doc = "UEFI Secure Boot; off, so the guest's unsigned NVIDIA module can load"),
+      .doc = "UEFI Secure Boot in the guest; off by default, so that the unsigned NVIDIA module loads"),
     {0},
 };
 static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
@@ -216,31 +223,35 @@ static const struct vp_list_arg network_list = {sizeof(struct vp_network), vp_fi
 
 static const struct vp_field vm_fields[] = {
     F(struct vp_vm, "name", vp_field_string, name, &vm_name_arg, .flags = VP_FIELD_REQUIRED,
-      .pos_at = VP_AT(struct vp_vm, name_pos), .type = "name", .doc = "the libvirt domain name and file names"),
-    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg, .type = "UUID",
-      .dflt = "derived from host and VM name (stable across runs)", .doc = "the domain's UUID"),
-    F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED, .doc = "virtual CPUs"),
+      .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the VM's name: the libvirt domain name and the file names"),
+    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg,
+      .def = "derived from the host and VM names (stable across runs)", .doc = "the libvirt domain UUID"),
+    F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "the number of virtual CPUs"),
     F(struct vp_vm, "memory", vp_field_size, memory_bytes, &memory_arg, .flags = VP_FIELD_REQUIRED,
-      .type = "size, 128MiB..64TiB", .doc = "guest memory with a binary unit, e.g. 512GiB"),
-    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back guest memory with hugepages"),
-    F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "guest firmware"),
-    F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .type = "list of selectors",
-      .doc = "PCI devices to pass through, each by exactly one of address and match"),
+      .doc = "the guest memory, like 512GiB or 4096MiB"),
+    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back the guest memory with hugepages"),
+    F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "the guest firmware"),
+    F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .def = "none",
+      .doc = "the PCI devices to pass through, each selected by address or by match"),
     F(struct vp_vm, "allow_no_devices", vp_field_bool, allow_no_devices, "allow_no_devices",
-      .doc = "accept a VM without devices"),
-    F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .doc = "disks; the first one boots"),
-    F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .doc = "network interfaces"),
+      .doc = "accept a VM without devices (else VP4010)"),
+    F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .def = "none",
+      .doc = "the VM's disks; the first one boots"),
+    F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .def = "none",
+      .doc = "the VM's network interfaces"),
     F(struct vp_vm, "guest", vp_field_map, guest, &guest_map, .has_at = VP_AT(struct vp_vm, has_guest),
-      .doc = "write a guest setup script for it (VMs with an NVIDIA GPU)"),
+      .def = "none: no setup script", .doc = "write a guest setup script that installs the NVIDIA driver stack"),
     {0},
 };
 static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};
 
 static const struct vp_field iommu_fields[] = {
     F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &vp_iommu_mode_arg,
-      .doc = "auto: from the CPU vendor; Intel gets intel_iommu=on, AMD's IOMMU is on by default"),
+      .doc =
+          "which IOMMU to turn on; auto: from the CPU vendor (Intel gets intel_iommu=on, the AMD IOMMU is on by default)"),
     F(struct vp_iommu_spec, "passthrough", vp_field_bool, passthrough, "passthrough",
-      .doc = "add iommu=pt (host devices skip translation)"),
+      .doc = "add iommu=pt: the host's own devices skip translation"),
     {0},
 };
 static const struct vp_map_arg iommu_map = {iommu_fields, "host.iommu", 0};
@@ -250,18 +261,20 @@ static const struct vp_list_arg kernel_arg_list = {
     offsetof(struct vp_host_spec, n_kernel_args) - offsetof(struct vp_host_spec, kernel_args), 64};
 
 static const struct vp_field host_fields[] = {
-    F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED, .type = "name",
-      .doc = "the host's name, used in headers and UUIDs"),
+    F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "the host's name, used in file headers and derived UUIDs"),
     F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &vp_bootloader_arg,
-      .doc = "auto: from etc/os-release, Debian/Ubuntu grub, RHEL/Fedora grubby, Arch systemd-boot"),
+      .doc =
+          "where the kernel arguments go; auto: grub on Debian and Ubuntu, grubby on RHEL and Fedora, systemd-boot on Arch (from etc/os-release)"),
     F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &vp_initramfs_arg,
-      .doc = "auto: from etc/os-release, Debian/Ubuntu initramfs-tools, RHEL/Fedora dracut, Arch mkinitcpio"),
-    F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "IOMMU kernel parameters"),
-    F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list, .type = "list of name[=value]",
-      .doc = "extra kernel arguments (strict characters; ones that undo passthrough are refused)"),
+      .doc = "which initramfs tool gets the vfio hook; auto: by distribution, as for the bootloader"),
+    F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "the IOMMU's kernel arguments"),
+    F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list, .def = "none",
+      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused)"),
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
-      .doc = "add pcie_acs_override=downstream,multifunction (patched kernels only; weakens isolation, a warning)"),
+      .doc =
+          "add pcie_acs_override=downstream,multifunction: splits IOMMU groups on patched kernels only, and weakens isolation (a warning)"),
     {0},
 };
 static const struct vp_map_arg host_map = {host_fields, "host", 0};
@@ -271,10 +284,11 @@ static const struct vp_list_arg vm_list = {sizeof(struct vp_vm), vp_field_map, &
 
 static const struct vp_field spec_fields[] = {
     F(struct vp_spec, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED,
-      .type = VP_API_VERSION, .doc = "the spec's format: " VP_API_VERSION),
+      .doc = "the schema version: " VP_API_VERSION),
     F(struct vp_spec, "host", vp_field_map, host, &host_map, .flags = VP_FIELD_REQUIRED,
-      .pos_at = VP_AT(struct vp_spec, host_pos), .doc = "the host the devices are in"),
-    F(struct vp_spec, "vms", vp_field_list, vms, &vm_list, .flags = VP_FIELD_REQUIRED, .doc = "the VMs"),
+      .pos_at = VP_AT(struct vp_spec, host_pos), .doc = "the host whose devices are passed through"),
+    F(struct vp_spec, "vms", vp_field_list, vms, &vm_list, .flags = VP_FIELD_REQUIRED,
+      .doc = "the VMs, each with its devices"),
     {0},
 };
 

@@ -74,3 +74,12 @@ bool vp_artifact_path_known(const char *path);
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
 /* Whether action a must run when the paths in changed[] changed. */
 bool vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed);
+
+/* A file vfioplan writes on a host and what it is for (vfioplan(8)'s FILES), from the emitter table. */
+struct vp_path_doc {
+    char *path; /* absolute; NAME stands for a VM's name */
+    const char *what;
+};
+/* Every path the emitter table owns, once, in table order (the manifest last); free with vp_artifact_path_docs_free. */
+size_t vp_artifact_path_docs(struct vp_path_doc **docs);
+void vp_artifact_path_docs_free(struct vp_path_doc *docs, size_t n);

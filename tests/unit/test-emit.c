@@ -86,6 +86,9 @@ test_known_paths(void **state)
     assert_true(vp_artifact_path_known("etc/vfioplan/manifest"));
     assert_true(vp_artifact_path_known("etc/vfioplan/vms/vm..xml")); /* VM "vm." */
     assert_true(vp_artifact_path_known("etc/vfioplan/guest/gpu-vm-setup.sh"));
+    /* written by earlier versions: a manifest that lists one gets it removed */
+    assert_true(vp_artifact_path_known("usr/local/libexec/vfioplan-bind"));
+    assert_true(vp_artifact_path_known("usr/local/libexec/vfioplan-sdboot"));
     assert_false(vp_artifact_path_known("etc/passwd"));
     assert_false(vp_artifact_path_known("etc/vfioplan/vms/.xml"));
     assert_false(vp_artifact_path_known("etc/vfioplan/vms/a/b.xml"));
