@@ -33,8 +33,9 @@ ENUM_ARG(iommu_mode, "IOMMU mode", "auto", "intel", "amd");
 static const int firmware_values[] = {VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS};
 ENUM_ARG(firmware, "firmware type", "uefi", "bios");
 
-static const int guest_os_values[] = {VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404};
-ENUM_ARG(guest_os, "guest OS", "rhel9", "ubuntu-22.04", "ubuntu-24.04");
+static const int guest_os_values[] = {VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404, VP_GUEST_WINDOWS11,
+                                      VP_GUEST_WINDOWS10};
+ENUM_ARG(guest_os, "guest OS", "rhel9", "ubuntu-22.04", "ubuntu-24.04", "windows11", "windows10");
 
 static const int flavor_values[] = {VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY};
 ENUM_ARG(flavor, "NVIDIA driver flavor", "open", "proprietary");
@@ -230,8 +231,9 @@ static const struct vp_field network_fields[] = {
 static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
 
 static const struct vp_field nvidia_fields[] = {
-    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor,
-      .doc = "open (default) or proprietary kernel modules"),
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor, .has_at = VP_AT(struct vp_nvidia, has_flavor),
+      .pos_at = VP_AT(struct vp_nvidia, flavor_pos),
+      .doc = "open or proprietary kernel modules; default: open for Turing and newer GPUs"),
     F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
       .doc = "driver branch or exact version; default: newest in the repository"),
     F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda),
@@ -239,17 +241,21 @@ static const struct vp_field nvidia_fields[] = {
     F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
       .has_at = VP_AT(struct vp_nvidia, has_fabric_manager),
       .doc = "install NVIDIA Fabric Manager; default: when NVSwitches are passed through"),
+    F(struct vp_nvidia, "legacy_hide", vp_field_bool, legacy_hide, "legacy_hide",
+      .doc = "hide KVM from NVIDIA drivers older than 465 (kvm hidden, Hyper-V vendor_id)"),
     {0},
 };
 static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
 
 static const struct vp_field guest_fields[] = {
     F(struct vp_guest, "os", vp_field_enum, os, &guest_os, .flags = VP_FIELD_REQUIRED,
-      .doc = "rhel9, ubuntu-22.04 or ubuntu-24.04"),
+      .doc = "rhel9, ubuntu-22.04, ubuntu-24.04, windows11 or windows10"),
     F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map, .doc = "NVIDIA driver stack options"),
+    F(struct vp_guest, "virtio_win", vp_field_string, virtio_win, &disk_path_arg,
+      .doc = "Windows: the virtio-win driver ISO on the host, attached as a second CD-ROM"),
     {0},
 };
-static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
+static const struct vp_map_arg guest_map = {guest_fields, "guest", VP_AT(struct vp_guest, pos)};
 
 static const struct vp_field firmware_fields[] = {
     F(struct vp_firmware_spec, "type", vp_field_enum, type, &firmware, .doc = "uefi (default) or bios"),

@@ -152,12 +152,14 @@ layout_vm(struct vp_resolver *r, size_t vm)
     }
 
     pvm->fabric_manager = v->guest.nvidia.has_fabric_manager ? v->guest.nvidia.fabric_manager : pvm->nvswitches > 0;
-    if (v->has_guest && pvm->nvidia_gpus == 0) {
+    /* A Windows guest gets no script (its guest section shapes the domain) and signed NVIDIA drivers. */
+    bool script_guest = v->has_guest && !vp_guest_os_is_windows(v->guest.os);
+    if (script_guest && pvm->nvidia_gpus == 0) {
         vp_warning(r->d, VP_GUEST_NO_GPU, &v->pos,
                    "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written", v->name);
         vp_hint(r->d, "remove guest:, or assign the GPU");
     }
-    if (v->has_guest && pvm->nvidia_gpus > 0 && v->firmware.secure_boot) {
+    if (script_guest && pvm->nvidia_gpus > 0 && v->firmware.secure_boot) {
         vp_warning(
             r->d, VP_SECURE_BOOT_NVIDIA, &v->pos,
             "VM '%s' boots with Secure Boot on; the NVIDIA module the guest script builds is unsigned and will not load",

@@ -37,6 +37,8 @@ void vp_resolve_nvswitch(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
+/* Each guest's NVIDIA flavor and what its OS needs of the VM (guest.c). */
+void vp_resolve_guest(struct vp_resolver *r);
 int vp_resolve_tools(struct vp_resolver *r);
 
 /* The selector that picked host device idx for its owner VM. */
