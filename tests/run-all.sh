@@ -5,7 +5,8 @@
 #   2. build/: unit, golden and judge suites (-Wall -Wextra -Werror)
 #   3. build-sanitize/: the same suites under ASan + UBSan
 #   4. build/: the same suites under valgrind (no leaks, no errors)
-#   5. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
+#   5. the guest setup scripts run in chroots (tests/guest; root and Debian's archive)
+#   6. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
 set -eu
 cd "$(dirname "$0")/.."
 tests/setup-debian.sh test
@@ -30,6 +31,9 @@ meson test -C build-sanitize --setup sanitize --print-errorlogs $fast
 
 # shellcheck disable=SC2086
 meson test -C build --setup valgrind --print-errorlogs $fast
+
+# exit 77 (not root) shows as skipped
+meson test -C build --suite guest --print-errorlogs
 
 if [ "${VP_SKIP_E2E:-0}" != 1 ]; then
     meson test -C build --suite e2e --print-errorlogs
