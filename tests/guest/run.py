@@ -27,6 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True  # runs as root from the source tree
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import machine  # noqa: E402
 import packages  # noqa: E402

@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,34 +26,13 @@ MACHINE = os.path.join(os.path.dirname(HERE), "machine")
 SUITE = "bookworm"
 BASE_PACKAGES = ["dnf", "rpm", "dnf-plugins-core"]
 
-OS_RELEASE = {
-    "rhel9": """NAME="Red Hat Enterprise Linux"
-VERSION="9.5 (Plow)"
-ID="rhel"
-ID_LIKE="fedora"
-VERSION_ID="9.5"
-PLATFORM_ID="platform:el9"
-PRETTY_NAME="Red Hat Enterprise Linux 9.5 (Plow)"
-""",
-    "ubuntu-22.04": """PRETTY_NAME="Ubuntu 22.04.5 LTS"
-NAME="Ubuntu"
-VERSION_ID="22.04"
-VERSION="22.04.5 LTS (Jammy Jellyfish)"
-VERSION_CODENAME=jammy
-ID=ubuntu
-ID_LIKE=debian
-UBUNTU_CODENAME=jammy
-""",
-    "ubuntu-24.04": """PRETTY_NAME="Ubuntu 24.04.1 LTS"
-NAME="Ubuntu"
-VERSION_ID="24.04"
-VERSION="24.04.1 LTS (Noble Numbat)"
-VERSION_CODENAME=noble
-ID=ubuntu
-ID_LIKE=debian
-UBUNTU_CODENAME=noble
-""",
-}
+# the os-release files of the host fixtures (tests/tools/mkhost.py), by guest.os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
+from mkhost import OS_RELEASE as _FIXTURE_OS_RELEASE  # noqa: E402
+
+OS_RELEASE = {"rhel9": _FIXTURE_OS_RELEASE[("rhel", "9.4")],
+              "ubuntu-22.04": _FIXTURE_OS_RELEASE[("ubuntu", "22.04")],
+              "ubuntu-24.04": _FIXTURE_OS_RELEASE[("ubuntu", "24.04")]}
 CUDA_REPO = """[cuda-rhel9-x86_64]
 name=cuda-rhel9-x86_64
 baseurl=file:///repo/rpm
