@@ -38,6 +38,11 @@
  *   - NVIDIA/yum-packaging-dkms-nvidia, README.md: kmod-nvidia-latest-dkms
  *     (streams latest-dkms, XXX-dkms) and kmod-nvidia-open-dkms (streams
  *     open-dkms, XXX-open, from 515).
+ * Kernel modules are the DKMS packages only. NVIDIA's precompiled ones are
+ * left out: RHEL's (streams XXX and latest, kmod-nvidia-VERSION-KERNEL) are
+ * proprietary only and exist per kernel, and Ubuntu's
+ * (linux-modules-nvidia-XXX-*) come from Ubuntu's archive at Ubuntu's own
+ * driver releases, so an exact pin to NVIDIA's release could not hold.
  * Package versions: RHEL's carry the driver version (epoch 3); Ubuntu's
  * driver packages are VERSION-0ubuntu1 and Fabric Manager's VERSION-1, so
  * the script pins "VERSION-*".
