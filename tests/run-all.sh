@@ -5,8 +5,10 @@
 #   2. build/: unit, golden and judge suites (-Wall -Wextra -Werror)
 #   3. build-sanitize/: the same suites under ASan + UBSan
 #   4. build/: the same suites under valgrind (no leaks, no errors)
-#   5. the guest setup scripts run in chroots (tests/guest; root and Debian's archive)
-#   6. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
+#   5. the Debian package: dpkg-buildpackage, lintian clean (tests/package)
+#   6. the README's first command in a fresh Debian 12 root (tests/fresh)
+#   7. the guest setup scripts run in chroots (tests/guest; root and Debian's archive)
+#   8. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
 set -eu
 cd "$(dirname "$0")/.."
 tests/setup-debian.sh test
@@ -31,6 +33,8 @@ meson test -C build-sanitize --setup sanitize --print-errorlogs $fast
 
 # shellcheck disable=SC2086
 meson test -C build --setup valgrind --print-errorlogs $fast
+
+meson test -C build --suite package --suite fresh --print-errorlogs
 
 # exit 77 (not root) shows as skipped
 meson test -C build --suite guest --print-errorlogs

@@ -13,13 +13,11 @@
 #include "apply/changes.h"
 #include "apply/write.h"
 
-#define VP_BACKUP_DIR "var/backups/vfioplan"
-
 int
 vp_cmd_apply(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrn", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     struct vp_changes ch = {0};

@@ -16,7 +16,7 @@ int
 vp_cmd_plan(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("plan"), "Hrf", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("plan"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     struct vp_changes ch = {0};

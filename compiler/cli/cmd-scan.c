@@ -98,7 +98,7 @@ int
 vp_cmd_scan(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("scan"), "Hf", false, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("scan"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     c.host = vp_host_load(opt.host, VP_HOST_NAMES, &c.diags);

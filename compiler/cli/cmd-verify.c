@@ -102,7 +102,7 @@ int
 vp_cmd_verify(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), "Hf", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bind-script.c: /usr/local/libexec/vfioplan-bind binds functions to
+ * bind-script.c: /usr/libexec/vfioplan/bind binds functions to
  * vfio-pci by address (driver_override) where ids= would also take a twin
  * the host keeps. It runs from the initramfs before udev starts, and from
  * modprobe's install hook whenever vfio-pci loads, so the override is in

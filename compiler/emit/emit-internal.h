@@ -24,9 +24,14 @@ void vp_emit_generated_sentence(struct vp_strbuf *sb, const struct vp_plan *plan
 /* The header block of a text file whose comments start with "# ". */
 void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 
-/* Paths vfioplan owns on a host (the same on every distribution). */
+/* Paths vfioplan owns on a host (the same on every distribution). Helpers go to
+ * /usr/libexec/vfioplan, the directory the package owns (/usr/local belongs to
+ * the local admin). */
+#define VP_DIR_LIBEXEC "usr/libexec/vfioplan"
 #define VP_PATH_MODPROBE "etc/modprobe.d/vfioplan.conf"
-#define VP_PATH_BIND_SCRIPT "usr/local/libexec/vfioplan-bind"
+#define VP_PATH_BIND_SCRIPT VP_DIR_LIBEXEC "/bind"
+/* On RHCOS /usr is read-only and /usr/local is /var/usrlocal: the MachineConfig puts the script there. */
+#define VP_PATH_BIND_SCRIPT_RHCOS "usr/local/libexec/vfioplan/bind"
 #define VP_PATH_GRUB_DROPIN "etc/default/grub.d/vfioplan.cfg"
 #define VP_PATH_KERNEL_ARGS "etc/vfioplan/kernel-args"
 #define VP_PATH_ITOOLS_HOOK "etc/initramfs-tools/hooks/vfioplan"
@@ -38,7 +43,7 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 
 /* etc/vfioplan/kernel-args: what vfioplan asked tool to add, so apply can remove it later. */
 void vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool);
-#define VP_PATH_SDBOOT_SCRIPT "usr/local/libexec/vfioplan-sdboot"
+#define VP_PATH_SDBOOT_SCRIPT VP_DIR_LIBEXEC "/sdboot"
 
 /* True if path is one vfioplan can generate: a fixed path above, or a VM's XML or guest script. */
 bool vp_artifact_path_known(const char *path);

@@ -214,8 +214,13 @@ vp_artifact_path_known(const char *path)
         VP_PATH_MODPROBE,        VP_PATH_BIND_SCRIPT, VP_PATH_GRUB_DROPIN, VP_PATH_KERNEL_ARGS,   VP_PATH_ITOOLS_HOOK,
         VP_PATH_ITOOLS_INIT_TOP, VP_PATH_DRACUT,      VP_PATH_MKINITCPIO,  VP_PATH_SDBOOT_SCRIPT,
     };
+    /* Paths earlier versions wrote: still vfioplan's, so a manifest that lists one gets it removed. */
+    static const char *const retired[] = {"usr/local/libexec/vfioplan-bind", "usr/local/libexec/vfioplan-sdboot"};
     for (size_t i = 0; i < VP_ARRAY_SIZE(fixed); i++)
         if (strcmp(path, fixed[i]) == 0)
+            return true;
+    for (size_t i = 0; i < VP_ARRAY_SIZE(retired); i++)
+        if (strcmp(path, retired[i]) == 0)
             return true;
     return named(path, VP_DIR_VMS "/", ".xml") || named(path, VP_DIR_GUEST "/", "-setup.sh");
 }

@@ -30,9 +30,11 @@ struct vp_field {
     size_t offset;   /* where the value goes in the struct */
     const void *arg; /* the handler's table: enum names, bounds, nested fields */
     unsigned flags;
-    size_t has_at;   /* VP_AT() of a bool set when the key is present; 0 = none */
-    size_t pos_at;   /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
-    const char *doc; /* one line for the README's spec reference */
+    size_t has_at;    /* VP_AT() of a bool set when the key is present; 0 = none */
+    size_t pos_at;    /* VP_AT() of a struct vp_pos given the value's position; 0 = none */
+    const char *doc;  /* what the key means: one sentence for vfioplan.yaml(5) */
+    const char *type; /* its type, where the handler cannot tell (custom handlers); NULL: from the handler */
+    const char *def;  /* its default, where it is not false, the enum's zero value or nothing; NULL: derived */
 };
 /* Optional member references: offset + 1, so that 0 (the default) means "none". */
 #define VP_AT(type, member) (offsetof(type, member) + 1)
@@ -87,6 +89,18 @@ int vp_field_map(struct vp_fparser *p, const struct vp_ynode *n, void *dst, cons
 /* Type check helpers that report VP_WRONG_TYPE. */
 int vp_expect_string(struct vp_fparser *p, const struct vp_ynode *n, const char *what);
 int vp_expect_kind(struct vp_fparser *p, const struct vp_ynode *n, enum vp_ykind kind, const char *what);
+
+/* One key of the spec as vfioplan.yaml(5) documents it (fields-doc.c). */
+struct vp_field_doc {
+    char *path;    /* "vms[].devices[].match.vendor" */
+    char *type;    /* "integer, 1 to 4096" */
+    char *def;     /* "required", "false", "auto", or NULL: none */
+    char *accepts; /* what a string must look like, from its validator's hint; NULL: nothing more */
+    const char *doc;
+};
+/* Every key of fields, depth first in table order; free with vp_field_docs_free. */
+size_t vp_field_docs(const struct vp_field *fields, struct vp_field_doc **docs);
+void vp_field_docs_free(struct vp_field_doc *docs, size_t n);
 
 /* Visits every key path of a field table ("vms[].devices[].match.vendor"). */
 void vp_fields_walk(const struct vp_field *fields, const char *prefix,

@@ -47,3 +47,10 @@ void vp_artifact_set_free(struct vp_artifact_set *set);
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
 /* Whether action a must run when the paths in changed[] changed. */
 bool vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed);
+
+/* A file vfioplan writes on a host and what it is for (vfioplan(8)'s FILES). */
+struct vp_path_doc {
+    const char *path; /* absolute; NAME stands for a VM's name */
+    const char *what;
+};
+const struct vp_path_doc *vp_artifact_path_docs(size_t *n);

@@ -4,8 +4,9 @@
  * snapshots, loaded once) and emitted: the resolver's rules, binding, guest
  * layout and every emitter, the manifest and the diff between the artifact
  * sets of two hosts. What comes out must keep the promises the README makes:
- *   - every artifact path is a plain relative path under etc/ or usr/local/
- *     (no '..', no '//', no leading '/'), so nothing lands outside the root;
+ *   - every artifact path is a plain relative path under etc/ or
+ *     usr/libexec/vfioplan/ (no '..', no '//', no leading '/'), so nothing
+ *     lands outside the root;
  *   - every artifact is printable ASCII text (tab, newline, 0x20-0x7e): no
  *     byte of a spec reaches a script unless it passed a strict pattern;
  *   - every libvirt domain parses as XML.
