@@ -7,7 +7,8 @@
 #   4. build/: the same suites under valgrind (no leaks, no errors)
 #   5. the Debian package: dpkg-buildpackage, lintian clean (tests/package)
 #   6. the README's first command in a fresh Debian 12 root (tests/fresh)
-#   7. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
+#   7. the guest setup scripts run in chroots (tests/guest; root and Debian's archive)
+#   8. the end-to-end boot suite (tests/e2e), unless VP_SKIP_E2E=1
 set -eu
 cd "$(dirname "$0")/.."
 tests/setup-debian.sh test
@@ -34,6 +35,9 @@ meson test -C build-sanitize --setup sanitize --print-errorlogs $suites
 meson test -C build --setup valgrind --print-errorlogs $suites
 
 meson test -C build --suite package --suite fresh --print-errorlogs
+
+# exit 77 (not root) shows as skipped
+meson test -C build --suite guest --print-errorlogs
 
 if [ "${VP_SKIP_E2E:-0}" != 1 ]; then
     meson test -C build --suite e2e --print-errorlogs

@@ -3,8 +3,9 @@
  * libvirt.c: one libvirt domain per VM, built with libxml2 (never printed by
  * hand): q35, UEFI with Secure Boot off, host-passthrough CPU, and one
  * <hostdev> per function, the functions of one host device kept together
- * on one guest slot behind their own pcie-root-port. libxml2 stays in this
- * file; its errors go to a handler, not to stderr.
+ * on one guest slot behind their own pcie-root-port; what the guest OS adds
+ * (Windows: TPM, Hyper-V) is in libvirt-windows.c. libxml2 stays in these
+ * files; its errors go to a handler, not to stderr.
  */
 #include <inttypes.h>
 #include <libxml/tree.h>
@@ -14,6 +15,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "libvirt-windows.h"
 
 static void
 xml_quiet(void *ctx, const char *msg, ...)
@@ -217,13 +219,14 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     xmlNodePtr features = child(dom, "features", NULL);
     child(features, "acpi", NULL);
     child(features, "apic", NULL);
+    vp_libvirt_guest_features(features, vm);
     xmlNodePtr cpu = child(dom, "cpu", NULL);
     prop(cpu, "mode", "host-passthrough");
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
-    prop(child(dom, "clock", NULL), "offset", "utc");
+    vp_libvirt_guest_clock(dom, vm);
 
     xmlNodePtr devs = child(dom, "devices", NULL);
     xmlNodePtr root = child(devs, "controller", NULL);
@@ -241,6 +244,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     add_disks(devs, vm);
     add_networks(devs, vm);
     add_hostdevs(devs, plan, pvm);
+    vp_libvirt_guest_devices(devs, vm);
     prop(child(devs, "serial", NULL), "type", "pty");
     prop(child(devs, "console", NULL), "type", "pty");
     /* Passed-through devices pin all guest memory; a balloon could not give any back. */

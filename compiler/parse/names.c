@@ -40,6 +40,8 @@ static const char *const vp_guest_os_names[VP_GUEST__COUNT] = {
     [VP_GUEST_RHEL9] = "rhel9",
     [VP_GUEST_UBUNTU_2204] = "ubuntu-22.04",
     [VP_GUEST_UBUNTU_2404] = "ubuntu-24.04",
+    [VP_GUEST_WINDOWS11] = "windows11",
+    [VP_GUEST_WINDOWS10] = "windows10",
 };
 VP_NAMED_ENUM(guest_os, VP_GUEST__COUNT, "guest OS");
 

@@ -181,6 +181,8 @@ static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT
 
 static const struct vp_field nvidia_fields[] = {
     F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &vp_nvidia_flavor_arg,
+      .has_at = VP_AT(struct vp_nvidia, has_flavor), .pos_at = VP_AT(struct vp_nvidia, flavor_pos),
+      .def = "open when every GPU is Turing or newer, else proprietary",
       .doc = "the kernel modules: NVIDIA's open modules or the proprietary ones"),
     F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
       .def = "the newest in NVIDIA's repository",
@@ -190,18 +192,24 @@ static const struct vp_field nvidia_fields[] = {
     F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
       .has_at = VP_AT(struct vp_nvidia, has_fabric_manager), .def = "true when the VM gets NVSwitches",
       .doc = "install NVIDIA Fabric Manager, pinned to the driver's exact version"),
+    F(struct vp_nvidia, "legacy_hide", vp_field_bool, legacy_hide, "legacy_hide",
+      .doc = "hide KVM from NVIDIA drivers older than 465 (kvm hidden, a Hyper-V vendor_id); newer drivers support "
+             "passthrough"),
     {0},
 };
 static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
 
 static const struct vp_field guest_fields[] = {
     F(struct vp_guest, "os", vp_field_enum, os, &vp_guest_os_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "the guest's OS: vfioplan writes a setup script for it (VMs with an NVIDIA GPU)"),
+      .doc = "the guest's OS: Linux gets a setup script (VMs with an NVIDIA GPU), Windows TPM 2.0 and Hyper-V in its "
+             "domain"),
     F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map,
       .doc = "the NVIDIA driver stack the setup script installs"),
+    F(struct vp_guest, "virtio_win", vp_field_string, virtio_win, &disk_path_arg,
+      .doc = "Windows: the virtio-win driver ISO on the host, attached as a further SATA CD-ROM"),
     {0},
 };
-static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
+static const struct vp_map_arg guest_map = {guest_fields, "guest", VP_AT(struct vp_guest, pos)};
 
 static const struct vp_field firmware_fields[] = {
     F(struct vp_firmware_spec, "type", vp_field_enum, type, &vp_firmware_arg,

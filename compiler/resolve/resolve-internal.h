@@ -53,6 +53,8 @@ void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
+/* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
+void vp_resolve_guest(struct vp_resolver *r);
 /* Then every row of the rules table. */
 void vp_resolve_rules(struct vp_resolver *r);
 
@@ -95,6 +97,9 @@ void vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code);
 void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
 void vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code);
 void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
+void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
+void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
+void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);
@@ -103,3 +108,6 @@ const char *vp_resolver_scan_command(struct vp_resolver *r);
 /* The IOMMU mode the kernel arguments are for: the spec's, or the CPU vendor's when auto (AUTO: unknown). */
 enum vp_iommu_mode vp_resolver_iommu_mode(const struct vp_resolver *r);
 bool vp_match_class(const struct vp_match *m, const struct vp_device *dev);
+/* The host index of the VM's first NVIDIA GPU that NVIDIA's open kernel modules cannot drive (older than Turing);
+ * -1 if none. */
+long vp_resolver_first_pre_turing_gpu(const struct vp_resolver *r, const struct vp_plan_vm *pvm);

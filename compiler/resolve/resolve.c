@@ -40,6 +40,7 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     vp_resolve_layout(&r);
     vp_resolve_binding(&r);
     vp_resolve_kernel_args(&r);
+    vp_resolve_guest(&r);
     /* The rules judge what was computed: all of them report, each once. */
     vp_resolve_rules(&r);
 

@@ -40,6 +40,9 @@ static const struct vp_rule rules[] = {
     {VP_LARGE_BAR_BIOS, vp_rule_large_bar_bios},
     {VP_GUEST_NO_GPU, vp_rule_guest_no_gpu},
     {VP_SECURE_BOOT_NVIDIA, vp_rule_secure_boot_nvidia},
+    {VP_OPEN_MODULES_PRE_TURING, vp_rule_open_modules_pre_turing},
+    {VP_WINDOWS11_REQUIREMENTS, vp_rule_windows11_requirements},
+    {VP_WINDOWS_VIRTIO_DISK, vp_rule_windows_virtio_disk},
 };
 
 const struct vp_rule *

@@ -52,7 +52,8 @@ struct vp_plan_vm {
     uint64_t mmio64_mib;   /* what to give OVMF; 0 = its default is enough */
     unsigned nvidia_gpus;  /* NVIDIA display / 3D functions */
     unsigned nvswitches;
-    bool fabric_manager; /* install and check Fabric Manager in the guest */
+    bool fabric_manager;                 /* install and check Fabric Manager in the guest */
+    enum vp_nvidia_flavor nvidia_flavor; /* the spec's, or by GPU generation: open from Turing on */
     char uuid[37];
 };
 

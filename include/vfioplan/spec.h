@@ -36,7 +36,15 @@ enum vp_initramfs {
 enum vp_iommu_mode { VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD, VP_IOMMU__COUNT };
 enum vp_firmware { VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS, VP_FIRMWARE__COUNT };
 /* NONE: no guest section (it has no name in the spec) */
-enum vp_guest_os { VP_GUEST_NONE, VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404, VP_GUEST__COUNT };
+enum vp_guest_os {
+    VP_GUEST_NONE,
+    VP_GUEST_RHEL9,
+    VP_GUEST_UBUNTU_2204,
+    VP_GUEST_UBUNTU_2404,
+    VP_GUEST_WINDOWS11,
+    VP_GUEST_WINDOWS10,
+    VP_GUEST__COUNT,
+};
 enum vp_nvidia_flavor { VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY, VP_NVIDIA__COUNT };
 enum vp_disk_bus { VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA, VP_DISK_BUS__COUNT };
 enum vp_disk_format { VP_FORMAT_QCOW2, VP_FORMAT_RAW, VP_FORMAT__COUNT };
@@ -83,18 +91,30 @@ struct vp_network {
 };
 
 struct vp_nvidia {
-    enum vp_nvidia_flavor flavor;
+    enum vp_nvidia_flavor flavor; /* meaningful only if has_flavor; the plan has the one in effect */
+    bool has_flavor;              /* absent: open for Turing and newer GPUs, proprietary for older ones */
+    struct vp_pos flavor_pos;
     char *version; /* NULL: the newest the repository has */
     bool cuda;     /* default true */
     bool has_cuda;
     bool fabric_manager;     /* meaningful only if has_fabric_manager */
     bool has_fabric_manager; /* absent: install it when NVSwitches are passed through */
+    bool legacy_hide;        /* hide KVM from NVIDIA drivers older than 465 (kvm hidden, a Hyper-V vendor_id) */
 };
 
 struct vp_guest {
     enum vp_guest_os os;
     struct vp_nvidia nvidia;
+    char *virtio_win; /* Windows: the virtio-win driver ISO, attached as a second CD-ROM; NULL: none */
+    struct vp_pos pos;
 };
+
+/* Windows guests get no setup script; their domain gets TPM 2.0 and Hyper-V enlightenments. */
+static inline bool
+vp_guest_os_is_windows(enum vp_guest_os os)
+{
+    return os == VP_GUEST_WINDOWS11 || os == VP_GUEST_WINDOWS10;
+}
 
 struct vp_firmware_spec {
     enum vp_firmware type;

@@ -208,7 +208,7 @@ class Completion(unittest.TestCase):
         self.assertEqual(self.bash("vfioplan", "snapshot", "-o", ""), ["a.yaml", "b.yml", "c.txt", "d"])
         self.assertEqual(self.bash("vfioplan", "explain", "VP401"), ["VP4010", "VP4011", "VP4012", "VP4013",
                                                                      "VP4014", "VP4015", "VP4016", "VP4017",
-                                                                     "VP4018"])
+                                                                     "VP4018", "VP4019"])
         self.assertEqual(self.bash("vfioplan", "help", "s"), ["scan", "snapshot"])
         self.assertEqual(self.bash("vfioplan", "completion", ""), ["bash", "fish", "zsh"])
         self.assertEqual(self.bash("vfioplan", "scan", ""), [])

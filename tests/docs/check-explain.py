@@ -30,6 +30,7 @@ HOSTS = {
     "VP4017": "tests/hosts/workstation.table",
     "VP4007": "tests/hosts/nvme-root-conflict.table",
     "VP4009": "tests/hosts/dgx-h100.table",
+    "VP4019": "tests/hosts/pascal.table",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"
