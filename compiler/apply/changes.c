@@ -271,6 +271,8 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
     unsigned mode;
     if (read_old(&root, VP_PATH_KERNEL_ARGS, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
         prev->kernel_args = NULL;
+    if (read_old(&root, VP_PATH_MANIFEST, &prev->manifest, &prev->manifest_len, &mode, &ignored) != 1)
+        prev->manifest = NULL;
     vp_diags_free(&ignored);
     vp_root_close(&root);
 }
@@ -279,5 +281,6 @@ void
 vp_previous_free(struct vp_previous *prev)
 {
     free(prev->kernel_args);
+    free(prev->manifest);
     memset(prev, 0, sizeof(*prev));
 }

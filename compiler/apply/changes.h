@@ -48,7 +48,7 @@ void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
 
 /*
  * Reads what the emitters need of an earlier apply under root (the previous
- * VP_PATH_KERNEL_ARGS). A file that cannot be read counts as absent:
+ * VP_PATH_KERNEL_ARGS and VP_PATH_MANIFEST). A file that cannot be read counts as absent:
  * vp_changes_compute reports it.
  */
 void vp_previous_read(struct vp_previous *prev, const char *root);

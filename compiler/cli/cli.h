@@ -160,3 +160,6 @@ int vp_cmd_help(int argc, char **argv);
 int vp_cmd_explain(int argc, char **argv);
 int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
+
+/* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
+void vp_cli_host_summary(FILE *out, const struct vp_host *host);

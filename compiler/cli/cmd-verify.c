@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-verify.c: `vfioplan verify`: after the reboot, on the host: is the
- * IOMMU on, is every kernel argument on the running command line, is every
- * assigned function on vfio-pci, is every group viable? One line per check;
+ * IOMMU on, is every kernel argument on the running command line, are the
+ * huge pages reserved and free, is every assigned function on vfio-pci, is
+ * every group viable? One line per check;
  * exit 1 if any fails, with the field guide's advice where it applies.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,42 @@ viable_driver(const char *drv)
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
 }
 
+/* The huge pages the plan reserves on the kernel command line, as /proc/meminfo counts them (the default size). */
+static void
+verify_hugepages(const struct vp_plan *p, struct verdicts *v)
+{
+    const struct vp_plan_memory *pm = &p->memory;
+    const struct vp_host_memory *m = &p->host->memory;
+    if (!pm->hugepages)
+        return;
+    const char *size = vp_hugepage_size_name(pm->hugepage_size);
+    uint64_t page = vp_hugepage_bytes(pm->hugepage_size);
+    bool sized = m->known && m->hugepage_size == page;
+    uint64_t total = sized ? m->hugepages_total : 0, free_pages = sized ? m->hugepages_free : 0;
+    char advice[300];
+    snprintf(advice, sizeof(advice),
+             "the kernel reserves them at boot (default_hugepagesz=%s hugepagesz=%s hugepages=%" PRIu64
+             "): check /proc/cmdline, reboot, and see 'dmesg | grep -i hugetlb' if the memory was short",
+             size, size, pm->n_hugepages);
+    if (!m->known)
+        check(v, false, "run verify on the host itself, or from a snapshot taken there after the reboot",
+              "HugePages_Total: the host's /proc/meminfo is unknown");
+    else if (!sized)
+        check(v, false, advice,
+              "HugePages_Total: the default huge page size is %" PRIu64 " KiB, not %s: the plan's %" PRIu64
+              " pages are not reserved",
+              m->hugepage_size >> 10, size, pm->n_hugepages);
+    else
+        check(v, total >= pm->n_hugepages, advice,
+              "HugePages_Total is %" PRIu64 " pages of %s (the plan reserves %" PRIu64 ")", total, size,
+              pm->n_hugepages);
+    if (m->known && sized)
+        check(v, free_pages >= pm->n_hugepages,
+              "a running VM holds its pages, and then this is expected; otherwise another program maps them (grep "
+              "huge /proc/*/numa_maps)",
+              "HugePages_Free is %" PRIu64 " (the VMs need %" PRIu64 " when they start)", free_pages, pm->n_hugepages);
+}
+
 static void
 verify_plan(const struct vp_plan *p, struct verdicts *v)
 {
@@ -61,6 +99,7 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
     for (size_t i = 0; i < p->n_kernel_args; i++)
         check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
               p->kernel_args[i].value);
+    verify_hugepages(p, v);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {

@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "libvirt-resources.h"
 #include "libvirt-windows.h"
 
 static void
@@ -198,8 +199,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     char num[32];
     snprintf(num, sizeof(num), "%" PRIu64, vm->memory_bytes >> 10);
     prop(child(dom, "memory", num), "unit", "KiB");
-    if (vm->hugepages)
-        child(child(dom, "memoryBacking", NULL), "hugepages", NULL);
+    vp_libvirt_memory_backing(dom, pvm);
     snprintf(num, sizeof(num), "%u", vm->vcpus);
     prop(child(dom, "vcpu", num), "placement", "static");
     if (pvm->mmio64_mib) {
@@ -224,6 +224,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(cpu, "mode", "host-passthrough");
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
+    vp_libvirt_cpu_topology(cpu, pvm);
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
     vp_libvirt_guest_clock(dom, vm);
@@ -268,9 +269,9 @@ int
 vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                 struct vp_diags *d)
 {
-    (void)previous;
     (void)d;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
+    vp_libvirt_undefine_dropped(plan, previous, set);
     for (size_t i = 0; i < plan->n_vms; i++) {
         const struct vp_plan_vm *pvm = &plan->vms[i];
         char path[160];

@@ -51,6 +51,8 @@ struct vp_plan_priv {
 void vp_resolve_tools(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
+/* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
+void vp_resolve_resources(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 /* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
@@ -100,6 +102,18 @@ void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
+
+/* rules-resources.c: what VMs take of the host's memory, CPUs and address space */
+void vp_rule_hugepages_no_room(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vcpu_overcommit(struct vp_resolver *r, enum vp_code code);
+void vp_rule_hugepage_size(struct vp_resolver *r, enum vp_code code);
+void vp_rule_mmio_too_large(struct vp_resolver *r, enum vp_code code);
+/* rules-identity.c: what must be one VM's own */
+void vp_rule_disk_shared(struct vp_resolver *r, enum vp_code code);
+void vp_rule_root_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_uuid(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_mac(struct vp_resolver *r, enum vp_code code);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);

@@ -20,11 +20,13 @@ struct vp_artifact {
     size_t len;
 };
 
-/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on. */
+/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on,
+ * and VMs the spec dropped are undefined before new ones are defined (they may name the same devices). */
 enum vp_action_stage {
     VP_STAGE_INITRAMFS = 1,
     VP_STAGE_BOOTLOADER_REMOVE,
     VP_STAGE_BOOTLOADER,
+    VP_STAGE_LIBVIRT_UNDEFINE,
     VP_STAGE_LIBVIRT,
 };
 
@@ -53,11 +55,15 @@ struct vp_artifact_set {
  * What an earlier apply left on the target root that the emitters need, to
  * undo what the spec no longer asks for: grubby only adds kernel arguments,
  * so the ones the previous VP_PATH_KERNEL_ARGS lists and the plan does
- * not must be removed. Owns its bytes (vp_previous_free in apply/changes.h).
+ * not must be removed; a VM the old manifest lists and the spec does not
+ * must be undefined in libvirt. Owns its bytes (vp_previous_free in
+ * apply/changes.h).
  */
 struct vp_previous {
     char *kernel_args; /* that file's text, NULL if there is none */
     size_t kernel_args_len;
+    char *manifest; /* the old VP_PATH_MANIFEST: the VMs vfioplan defined are its etc/vfioplan/vms/NAME.xml */
+    size_t manifest_len;
 };
 
 /*
