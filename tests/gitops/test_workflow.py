@@ -215,6 +215,27 @@ class HostAndOutputErrors(unittest.TestCase):
         self.assertIn("0000:01:00.0/vendor", r.stderr)
         self.assertIn("hint:", r.stderr)
 
+    def test_snapshot_refuses_what_it_could_not_read_back(self):
+        """A driver link named 'a;b' (a damaged tree: no kernel driver is named so) is refused when the snapshot
+        is written, never written into a file the reader then refuses; check reads the tree as before."""
+        drivers = os.path.join(self.root, "sys/bus/pci/drivers")
+        os.rename(os.path.join(drivers, "nouveau"), os.path.join(drivers, "a;b"))
+        link = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/driver")
+        target = os.readlink(link).replace("nouveau", "a;b")
+        os.unlink(link)
+        os.symlink(target, link)
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("error[VP3007]: cannot write a snapshot: the driver of 0000:01:00.0 is named 'a;b'", r.stderr)
+        self.assertIn("hint:", r.stderr)
+        self.assertFalse(os.path.exists(snap))
+        r = vp("check", self.spec, "--host", self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # the module a softdep would name is never taken from it
+        self.assertNotIn("a;b", vp("build", self.spec, "--host", self.root, "-o", os.path.join(self.tmp, "out")).stdout)
+        self.assertNotIn(b"a;b", b"".join(data for _, data in tree(os.path.join(self.tmp, "out")).values()))
+
     def test_missing_os_release(self):
         os.unlink(os.path.join(self.root, "etc/os-release"))
         os.unlink(os.path.join(self.root, "usr/lib/os-release"))
