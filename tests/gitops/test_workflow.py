@@ -236,6 +236,23 @@ class HostAndOutputErrors(unittest.TestCase):
         self.assertNotIn("a;b", vp("build", self.spec, "--host", self.root, "-o", os.path.join(self.tmp, "out")).stdout)
         self.assertNotIn(b"a;b", b"".join(data for _, data in tree(os.path.join(self.tmp, "out")).values()))
 
+    def test_bar_not_a_power_of_two(self):
+        """A resource file whose BAR is not a power of two (damaged) is read rounded up, with a warning, so that its
+        snapshot reads back and the MMIO window is not short."""
+        res = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/resource")
+        lines = read(res).splitlines()
+        start, end, flags = (int(x, 16) for x in lines[1].split())
+        lines[1] = "0x%016x 0x%016x 0x%016x" % (start, start + (3 << 20) - 1, flags)  # 3 MiB
+        with open(res, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning[VP3003]: BAR 1 of 0000:01:00.0 has size 3145728, not a power of two: taken as 4194304",
+                      r.stderr)
+        self.assertIn("{index: 1, size: 4194304, type: \"mem64-prefetch\"}", read(snap))
+        self.assertEqual(vp("scan", "--host", snap).returncode, 0)
+
     def test_missing_os_release(self):
         os.unlink(os.path.join(self.root, "etc/os-release"))
         os.unlink(os.path.join(self.root, "usr/lib/os-release"))
