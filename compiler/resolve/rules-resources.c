@@ -75,10 +75,11 @@ vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code)
                        vp_format_size(v->memory_bytes, want, sizeof(want)), r->spec->host.name,
                        vp_format_size(available(r), can, sizeof(can)));
         note_reserve(r);
+        uint64_t can_have = available(r);
         vp_hint(r->d,
-                "give it at most %" PRIu64 "GiB; passed-through devices pin all guest memory, so the host cannot "
-                "swap it out or share it",
-                available(r) >> 30);
+                "give it at most %" PRIu64 "%s; passed-through devices pin all guest memory, so the host cannot swap "
+                "it out or share it",
+                can_have >= (1ull << 30) ? can_have >> 30 : can_have >> 20, can_have >= (1ull << 30) ? "GiB" : "MiB");
     }
 }
 
