@@ -20,16 +20,24 @@ enum { MAX_LINKS = 40, MAX_DEPTH = 256 };
 static bool no_openat2; /* the kernel lacks it, or a seccomp filter refuses it: ask once */
 
 static int
-sys_openat2(int dirfd, const char *path, int flags)
+sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
     if (no_openat2) {
         errno = ENOSYS;
         return -1;
     }
-    struct open_how how = {.flags = (unsigned long long)flags, .resolve = RESOLVE_IN_ROOT};
-    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+    struct open_how how = {.flags = (unsigned long long)flags, .resolve = resolve};
+    int fd;
+    /* EAGAIN: a rename elsewhere raced with a ".." in the lookup; the kernel asks to try again */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN)
+            break;
+    }
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
         no_openat2 = true;
+        errno = ENOSYS;
+    }
     return fd;
 }
 
@@ -156,38 +164,114 @@ vp_root_openat(const struct vp_root *r, const char *rel, int flags)
     /* In "/" a lookup cannot leave the root: a plain openat resolves the same */
     if (r->live)
         return openat(r->fd, rel, flags);
-    int fd = sys_openat2(r->fd, rel, flags);
+    int fd = sys_openat2(r->fd, rel, flags, RESOLVE_IN_ROOT);
     if (fd < 0 && no_openat2)
         fd = open_in_root(r->fd, rel, flags);
     return fd;
 }
 
-long
-vp_root_read(const struct vp_root *r, const char *rel, char *buf, size_t size)
+int
+vp_root_open_beneath(const struct vp_root *r, const char *rel, int flags)
+{
+    return sys_openat2(r->fd, rel, flags | O_CLOEXEC, RESOLVE_BENEATH);
+}
+
+/* Opens rel for reading without blocking (a FIFO or a device must not hang us), if it is a regular file. */
+static int
+open_regular(const struct vp_root *r, const char *rel, struct stat *st)
 {
     int fd = vp_root_openat(r, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return -1;
+    int err = fstat(fd, st) < 0 ? errno : S_ISDIR(st->st_mode) ? EISDIR : !S_ISREG(st->st_mode) ? EINVAL : 0;
+    if (err) {
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads up to size bytes; the count, or -1 with errno. */
+static long
+read_upto(int fd, char *buf, size_t size)
+{
     size_t n = 0;
-    while (n + 1 < size) {
-        ssize_t got = read(fd, buf + n, size - 1 - n);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            int err = errno;
-            close(fd);
-            errno = err;
+    while (n < size) {
+        ssize_t got = read(fd, buf + n, size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
             return -1;
-        }
         if (got == 0)
             break;
         n += (size_t)got;
     }
+    return (long)n;
+}
+
+long
+vp_root_read(const struct vp_root *r, const char *rel, char *buf, size_t size)
+{
+    struct stat st;
+    int fd = open_regular(r, rel, &st);
+    if (fd < 0)
+        return -1;
+    long n = read_upto(fd, buf, size - 1);
+    int err = errno;
     close(fd);
+    if (n < 0) {
+        errno = err;
+        return -1;
+    }
     buf[n] = '\0';
     if (n > 0 && buf[n - 1] == '\n')
         buf[--n] = '\0';
-    return (long)n;
+    return n;
+}
+
+int
+vp_root_read_all(const struct vp_root *r, const char *rel, size_t limit, char **buf, size_t *len)
+{
+    struct stat st;
+    int fd = open_regular(r, rel, &st);
+    if (fd < 0)
+        return -1;
+    /* proc files say size 0: read to the end, never more than limit + 1 bytes */
+    size_t cap = st.st_size > 0 && (size_t)st.st_size <= limit ? (size_t)st.st_size + 1 : 4096;
+    char *data = vp_xmalloc(cap + 1);
+    size_t n = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap) {
+            if (cap > limit) {
+                err = EFBIG;
+                break;
+            }
+            cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            data = vp_xrealloc(data, cap + 1);
+        }
+        long got = read_upto(fd, data + n, cap - n);
+        if (got < 0) {
+            err = errno;
+            break;
+        }
+        n += (size_t)got;
+        if (n < cap)
+            break; /* the end of the file */
+    }
+    close(fd);
+    if (!err && n > limit)
+        err = EFBIG;
+    if (err) {
+        free(data);
+        errno = err;
+        return -1;
+    }
+    data[n] = '\0';
+    *buf = data;
+    *len = n;
+    return 0;
 }
 
 long

@@ -74,6 +74,7 @@ class Env:
         self.work = work
         self.wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
         self.valgrind = any("valgrind" in w for w in self.wrapper)
+        self.no_openat2 = None  # tests/tools/no-openat2, if built
         # ASan's shadow memory and valgrind's JIT cost time and memory: scale the bounds
         self.sanitized = "ASAN_OPTIONS" in os.environ
         self.time_scale = 40 if self.valgrind else 6 if self.sanitized else 1
@@ -84,7 +85,7 @@ class Env:
             if k in os.environ:
                 self.env[k] = os.environ[k]
 
-    def run(self, argv, cwd, as_nobody=False, timeout=120):
+    def run(self, argv, cwd, as_nobody=False, timeout=120, prefix=()):
         """Runs vfioplan; returns (exit, stdout, stderr, seconds, peak RSS in bytes).
 
         The peak RSS comes from /usr/bin/time: a child forked from this Python
@@ -98,7 +99,7 @@ class Env:
             os.chmod(rssf.name, 0o666)
             timer = ["/usr/bin/time", "-f", "%M", "-o", rssf.name] if os.path.exists("/usr/bin/time") else []
             t0 = time.monotonic()
-            p = subprocess.Popen(timer + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
+            p = subprocess.Popen(timer + list(prefix) + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
                                  stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                  preexec_fn=drop if as_nobody else None)
             try:
@@ -513,6 +514,169 @@ def hostile_host(env, tree_src):
     return problems
 
 
+# ---- hostile host trees: reads stay inside ROOT, with and without openat2, and nothing blocks
+
+def hostile_trees(env, tree_src):
+    """Host trees whose links lead out of them (absolute, or relative climbing with '..') or whose
+    files are FIFOs or devices, read with openat2 and with openat2 refused by a seccomp filter
+    (ENOSYS as before Linux 5.6, EPERM as in some containers): every command refuses them with
+    VP3009 or reads them as facts of the tree (a warning where a fact cannot be read), never reads
+    a file outside the tree, and never blocks (each run has a timeout)."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-trees-", dir=env.work)
+    outside = os.path.join(d, "outside")
+    # a device outside the tree, as the machine's own /sys/bus/pci/devices/X would be: vendor dead
+    outside_dev = os.path.join(outside, "dev")
+    shutil.copytree(os.path.join(tree_src, "sys/bus/pci/devices/0000:01:00.0"), outside_dev, symlinks=True)
+    for f in os.listdir(outside_dev):
+        if os.path.islink(os.path.join(outside_dev, f)):
+            os.unlink(os.path.join(outside_dev, f))
+    with open(os.path.join(outside_dev, "vendor"), "w") as f:
+        f.write("0xdead\n")
+    with open(os.path.join(outside, "secret"), "w") as f:
+        f.write("SECRET-OUTSIDE-THE-TREE root=/dev/outside\n")
+    dev = "sys/bus/pci/devices/0000:01:00.0"
+    kver = os.listdir(os.path.join(tree_src, "lib/modules"))[0]
+    with open(os.path.join(tree_src, "proc/mounts")) as f:
+        mounts = f.read()
+    filler = "".join("overlay /var/lib/kubelet/pods/%06d/volume overlay rw,relatime 0 0\n" % i for i in range(2000))
+
+    # each mutation replaces one path of the tree, which is put back after the case (copying the
+    # tree for each case costs more than the runs)
+    def link(rel, target):
+        return rel, lambda p: os.symlink(target.replace("OUTSIDE", outside), p)
+
+    def special(rel, kind):
+        def make(p):
+            if kind == "fifo":
+                os.mkfifo(p)
+            elif os.geteuid() == 0:
+                os.mknod(p, 0o644 | stat.S_IFCHR, os.makedev(1, 5))   # /dev/zero
+            else:
+                os.symlink("/dev/zero", p)
+        return rel, make
+
+    def content(rel, data):
+        def make(p):
+            with open(p, "wb") as f:
+                f.write(data)
+        return rel, make
+
+    def sparse(rel, size, tail):
+        def make(p):
+            with open(p, "wb") as f:
+                f.truncate(size - len(tail))
+                f.seek(0, 2)
+                f.write(tail)
+        return rel, make
+
+    # (name, mutation, command, expected code or None for exit 0, text stderr must hold)
+    cases = [
+        ("device link absolute to a device outside", link(dev, "OUTSIDE/dev"), "scan", "VP3009", "leads outside"),
+        ("device link climbing out with ..", link(dev, "../../../../../../../../../../../.." + outside + "/dev"), "scan",
+         "VP3009", "leads outside"),
+        ("devices directory outside", link("sys/bus/pci/devices", "OUTSIDE"), "scan", "VP3001", ""),
+        ("vendor is a link outside", link(dev + "/vendor", "OUTSIDE/dev/vendor"), "scan", "VP3009", "leads outside"),
+        ("config is a link to /dev/zero", link(dev + "/config", "/dev/zero"), "scan", "VP3009", "leads outside"),
+        ("vendor is a FIFO", special(dev + "/vendor", "fifo"), "scan", "VP3009", "is a FIFO"),
+        ("config is a FIFO", special(dev + "/config", "fifo"), "scan", "VP3009", "is a FIFO"),
+        ("resource is a FIFO", special(dev + "/resource", "fifo"), "snapshot", "VP3009", "is a FIFO"),
+        ("boot_vga is a FIFO", special("sys/bus/pci/devices/0000:00:02.0/boot_vga", "fifo"), "check", "VP3009", "FIFO"),
+        ("vendor is a device", special(dev + "/vendor", "dev"), "scan", "VP3009", ""),
+        ("pci.ids is a FIFO", special("usr/share/misc/pci.ids", "fifo"), "scan", "VP3009", "FIFO"),
+        ("pci.ids is a link outside", link("usr/share/misc/pci.ids", "OUTSIDE/secret"), "scan", "VP3009", "leads outside"),
+        ("modules.builtin is a FIFO", special("lib/modules/%s/modules.builtin" % kver, "fifo"), "snapshot", None,
+         "warning[VP3003]: cannot read the host's lib/modules/%s/modules.builtin: it is not a regular file" % kver),
+        ("modules.builtin is a device", special("lib/modules/%s/modules.builtin" % kver, "dev"), "snapshot", None,
+         "modules.builtin: it is not a regular file"),
+        ("os-release is a FIFO", special("etc/os-release", "fifo"), "snapshot", None,
+         "etc/os-release: it is not a regular file"),
+        ("os-release of 100 MB", sparse("etc/os-release", 100 * 1000 * 1000, b"\nID=debian\n"),
+         "snapshot", None, "etc/os-release: it is larger than 64 KiB"),
+        ("cmdline is a FIFO", special("proc/cmdline", "fifo"), "snapshot", None, ""),
+        ("cmdline is an absolute link outside", link("proc/cmdline", "OUTSIDE/secret"), "snapshot", None, ""),
+        ("cmdline climbs out with ..", link("proc/cmdline", "../../../../../../../../.." + outside + "/secret"),
+         "snapshot", None, ""),
+        ("os-release is an absolute link outside", link("etc/os-release", "OUTSIDE/secret"), "snapshot", None,
+         ""),
+        ("proc/mounts of 140 KB, / last", content("proc/mounts", (filler + mounts).encode()), "snapshot", None,
+         ""),
+    ]
+    spec = os.path.join(d, "spec.yaml")
+    with open(spec, "w") as f:
+        f.write(PLAN_SPEC)
+    t = os.path.join(d, "tree")
+    shutil.copytree(tree_src, t, symlinks=True)
+    modes = [("openat2", ())]
+    if env.no_openat2:
+        modes += [("no openat2 (ENOSYS)", (env.no_openat2, "ENOSYS")), ("openat2 refused (EPERM)", (env.no_openat2, "EPERM"))]
+    for mode, prefix in modes:
+        for name, (rel, make), cmd, code, want in cases:
+            p, saved = os.path.join(t, rel), os.path.join(d, "saved")
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            if os.path.lexists(p):
+                os.rename(p, saved)
+            make(p)
+            argv = {"scan": ["scan", "--host", "tree"], "snapshot": ["snapshot", "--host", "tree"],
+                    "check": ["check", "spec.yaml", "--host", "tree"]}[cmd]
+            rc, out, err, secs, rss = env.run(argv, d, timeout=10 * env.time_scale, prefix=prefix)
+            what = "hostile tree, %s: %s (%s)" % (mode, name, cmd)
+            text = err.decode("utf-8", "replace")
+            bad = []
+            if secs >= 10 * env.time_scale:
+                bad.append("blocked: killed after %d s" % (10 * env.time_scale))
+            if SANITIZER.search(err) or rc == 99:
+                bad.append("a sanitizer or valgrind report")
+            if code and (rc != 2 or "error[%s]" % code not in text):
+                bad.append("exit %d without error[%s]" % (rc, code))
+            if not code and rc != 0:
+                bad.append("exit %d, not 0" % rc)
+            if want and want not in text:
+                bad.append("stderr lacks %r" % want)
+            if b"SECRET-OUTSIDE" in out + err or b"dead" in out or b"/dev/outside" in out:
+                bad.append("printed a fact read outside the tree")
+            if name.startswith("proc/mounts") and b"roles: [root_storage]" not in out:
+                bad.append("the root filesystem's controller was lost in a long mount table")
+            if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", out + err):
+                bad.append("printed control characters")
+            if bad:
+                problems.append("%s: %s\n    stderr: %s" % (what, "; ".join(bad), text[-1500:]))
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p)
+            else:
+                os.unlink(p)
+            if os.path.lexists(saved):
+                os.rename(saved, p)
+        print("%-4s hostile host trees, %s: %d cases" % ("FAIL" if any(mode in p for p in problems) else "ok", mode,
+                                                         len(cases)))
+    # the target root of plan and apply: a target file that is an absolute link to a file outside
+    # must not be shown by plan nor backed up by apply (it reads as absent: ROOT/outside/secret)
+    for mode, prefix in modes:
+        r = os.path.join(d, "target")
+        if os.path.lexists(r):
+            shutil.rmtree(r)
+        os.makedirs(os.path.join(r, "etc/modprobe.d"))
+        os.symlink(os.path.join(outside, "secret"), os.path.join(r, "etc/modprobe.d/vfioplan.conf"))
+        os.makedirs(os.path.join(r, "etc/vfioplan"))
+        os.symlink("../../../../../../../../../.." + outside + "/secret", os.path.join(r, "etc/vfioplan/manifest"))
+        for argv in (["plan", "spec.yaml", "--host", "tree", "--root", "target"],
+                     ["apply", "spec.yaml", "--host", "tree", "--root", "target", "--no-actions"]):
+            rc, out, err, secs, _ = env.run(argv, d, timeout=30 * env.time_scale, prefix=prefix)
+            backups = tree(os.path.join(r, "var")) if os.path.isdir(os.path.join(r, "var")) else {}
+            if rc not in (0, 1) or b"SECRET-OUTSIDE" in out + err or any(b"SECRET" in v for v in backups.values()):
+                problems.append("target root, %s: %s: exit %d, read the file outside the root\n%s" % (
+                    mode, argv[0], rc, (out + err).decode("utf-8", "replace")[-1500:]))
+        with open(os.path.join(outside, "secret"), "rb") as f:
+            if not f.read().startswith(b"SECRET-OUTSIDE"):
+                problems.append("target root, %s: apply wrote through a link to a file outside" % mode)
+    print("%-4s target root with links to a file outside: plan and apply read none of it" % (
+        "FAIL" if any(p.startswith("target root") for p in problems) else "ok"))
+    for p in problems:
+        print("FAIL " + p)
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
 def tree_files_equal(a, b):
     ta, tb = tree(a), tree(b)
     return ta == tb
@@ -521,6 +685,7 @@ def tree_files_equal(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
+    ap.add_argument("--no-openat2", help="tests/tools/no-openat2: also read hostile trees with openat2 refused")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("only", nargs="*", help="run only cases whose input contains one of these words")
     a = ap.parse_args()
@@ -531,6 +696,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vp-bad-input-") as work:
         os.chmod(work, 0o755)      # the unreadable case runs as nobody
         env = Env(a.vfioplan, work)
+        env.no_openat2 = os.path.abspath(a.no_openat2) if a.no_openat2 else None
         # the host every spec case compiles against: a snapshot of tests/hosts/tiny.table
         subprocess.run([sys.executable, MKHOST, os.path.join(TESTS, "hosts", "tiny.table"), os.path.join(work, "tiny")],
                        check=True, stdout=subprocess.DEVNULL)
@@ -557,6 +723,7 @@ def main():
             failures += hv
             failures += plan_cases(env, snapshot)
             failures += hostile_host(env, os.path.join(work, "tiny"))
+            failures += hostile_trees(env, os.path.join(work, "tiny"))
     if failures:
         print("\n%d failures" % len(failures))
         return 1
