@@ -41,16 +41,18 @@ vp_actions_run(const struct vp_artifact_set *set, const struct vp_changes *chang
         size_t n = 0;
         while (a->argv[n])
             n++;
-        char **argv = vp_xcalloc(n + 3, sizeof(*argv));
+        char **argv = vp_xcalloc(n + 4, sizeof(*argv));
         size_t k = 0;
         if (chrooted) {
+            /* "--": a root named like an option (--userspec=...) is a directory, not an option of chroot */
             argv[k++] = "chroot";
+            argv[k++] = "--";
             argv[k++] = (char *)root;
         }
         for (size_t j = 0; j < n; j++)
             argv[k++] = a->argv[j];
         if (chrooted)
-            fprintf(out, "vfioplan: running: chroot %s %s\n", root, a->command);
+            fprintf(out, "vfioplan: running: chroot -- %s %s\n", root, a->command);
         else
             fprintf(out, "vfioplan: running: %s\n", a->command);
         int status = 0;

@@ -17,9 +17,24 @@
 /* Files vfioplan reads back from a root are its own, small; anything larger is not. */
 enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
 
-/* Reads rel under root: 1 read, 0 absent, -1 error (reported). */
+static const char *
+kind_of(mode_t m)
+{
+    return S_ISDIR(m)    ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/*
+ * Reads rel under root: 1 read, 0 absent, -1 error (reported). listed: the
+ * old manifest names rel (a file vfioplan would remove), for the message.
+ */
 static int
-read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, unsigned *mode, struct vp_diags *d)
+read_old(const struct vp_root *root, const char *rel, bool listed, char **data, size_t *len, unsigned *mode,
+         struct vp_diags *d)
 {
     struct vp_pos pos = {.file = root->path};
     int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -30,11 +45,24 @@ read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, 
                         strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+    if (fstat(fd, &st) < 0) {
+        int err = errno;
         close(fd);
-        vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is not a regular file vfioplan could own", rel,
-                 root->path);
-        vp_hint(d, "move it out of the way; vfioplan only replaces regular files");
+        return vp_error(d, VP_READ_TARGET_FAILED, &pos, "cannot stat %s under %s: %s", rel, root->path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+        close(fd);
+        if (!S_ISREG(st.st_mode))
+            vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is %s, not a file vfioplan %s", rel, root->path,
+                     kind_of(st.st_mode), listed ? "wrote (its manifest lists it)" : "could replace");
+        else
+            vp_error(d, VP_READ_TARGET_FAILED, &pos,
+                     "%s under %s is %lld bytes, larger than any file vfioplan writes (%d MiB at most)%s", rel,
+                     root->path, (long long)st.st_size, MAX_OWNED_FILE / (1024 * 1024),
+                     listed ? "; its manifest lists it" : "");
+        vp_note(d, "nothing was written and no action run: vfioplan checks every file it would replace or remove "
+                   "before it writes any");
+        vp_hint(d, "move it out of the way; vfioplan only replaces and removes regular files it wrote");
         return -1;
     }
     char *buf = vp_xmalloc((size_t)st.st_size + 1);
@@ -97,8 +125,9 @@ parse_manifest(struct vp_changes *c, const char *text)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len > 0 && p[0] != '#' && len < 512) {
-            char *path = vp_xstrndup(p, len);
+        size_t plen = len > 0 && p[len - 1] == '\r' ? len - 1 : len; /* a manifest saved with CRLF line ends */
+        if (plen > 0 && p[0] != '#' && plen < 512) {
+            char *path = vp_xstrndup(p, plen);
             bool safe = plain_components(path) && vp_artifact_path_known(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
@@ -144,7 +173,7 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
-        int r = read_old(&root, a->path, &old, &len, &mode, d);
+        int r = read_old(&root, a->path, false, &old, &len, &mode, d);
         if (r < 0) {
             rc = -1;
             continue;
@@ -164,7 +193,10 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
     char *manifest = NULL;
     size_t mlen = 0;
     unsigned mmode = 0;
-    if (read_old(&root, VP_PATH_MANIFEST, &manifest, &mlen, &mmode, d) == 1) {
+    int mr = read_old(&root, VP_PATH_MANIFEST, false, &manifest, &mlen, &mmode, d);
+    if (mr < 0)
+        rc = -1;
+    if (mr == 1) {
         parse_manifest(out, manifest);
         free(manifest);
     }
@@ -175,7 +207,10 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
-        if (read_old(&root, path, &old, &len, &mode, d) != 1)
+        int r = read_old(&root, path, true, &old, &len, &mode, d);
+        if (r < 0)
+            rc = -1; /* before anything is written: a FIFO or a directory the manifest names stops the apply */
+        if (r != 1)
             continue; /* already gone: nothing to remove */
         struct vp_change *ch = change_add(out);
         ch->kind = VP_CHANGE_DELETE;

@@ -48,5 +48,14 @@ void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
 /* Adds the actions that undo what the old files under the root asked for (grubby --remove-args). */
 void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp_changes *changes);
 
+/*
+ * The manifest to put in place before the first rename: the paths of the old
+ * manifest and of the new one (manifest), so that whatever stops an apply
+ * between its renames, every file it may have put in place is listed.
+ * NULL (nothing to do) when the old manifest lists every new path already.
+ * The caller frees.
+ */
+char *vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len);
+
 /* Adds etc/vfioplan/manifest, listing every other artifact (call after emitting). */
 void vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan);

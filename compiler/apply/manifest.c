@@ -4,6 +4,7 @@
  * host, so that a later apply removes what it no longer generates and never
  * touches anything else.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +29,52 @@ vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan)
         vp_strbuf_printf(&sb, "%s\n", set->items[i].path);
     vp_artifact_add_buf(set, VP_PATH_MANIFEST, 0644, &sb);
     vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len)
+{
+    /* the new manifest's paths: its lines that are not comments */
+    char **paths = NULL;
+    size_t n = 0;
+    bool news = false; /* a path the old manifest does not list */
+    for (const char *p = manifest->data, *end = p + manifest->len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (l && p[0] != '#') {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n] = vp_xstrndup(p, l);
+            bool listed = false;
+            for (size_t k = 0; k < c->n_old_owned && !listed; k++)
+                listed = strcmp(c->old_owned[k], paths[n]) == 0;
+            news |= !listed;
+            n++;
+        }
+        p += l + 1;
+    }
+    char *text = NULL;
+    if (news) {
+        for (size_t k = 0; k < c->n_old_owned; k++) {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n++] = vp_xstrdup(c->old_owned[k]);
+        }
+        vp_sort(paths, n, sizeof(*paths), str_cmp);
+        struct vp_strbuf sb = {0};
+        vp_strbuf_puts(&sb, "# vfioplan: an apply was under way: the files of the old and the new plan.\n"
+                            "# The next apply removes the ones it does not generate.\n");
+        for (size_t k = 0; k < n; k++)
+            if (k == 0 || strcmp(paths[k], paths[k - 1]) != 0)
+                vp_strbuf_printf(&sb, "%s\n", paths[k]);
+        text = vp_strbuf_steal(&sb, len);
+    }
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+    return text;
 }

@@ -200,6 +200,32 @@ put_in_place(struct pending *pi, int *rc, struct vp_diags *d, const char *root)
     }
 }
 
+/* Renames a manifest of old and new paths over the manifest (see vp_manifest_union), and fsyncs its directory. */
+static int
+put_union(const struct pending *m, const struct vp_changes *changes, struct vp_diags *d, const char *root)
+{
+    size_t len = 0;
+    char *text = vp_manifest_union(changes, m->change->artifact, &len);
+    if (!text)
+        return 0;
+    char tmp[64];
+    int rc = write_temp(m->dirfd, text, len, m->change->artifact->mode, tmp);
+    free(text);
+    if (rc == 0 && renameat(m->dirfd, tmp, m->dirfd, m->name) < 0) {
+        int err = errno;
+        unlinkat(m->dirfd, tmp, 0);
+        errno = err;
+        rc = -1;
+    }
+    if (rc == 0 && fsync(m->dirfd) < 0)
+        rc = -1;
+    if (rc < 0)
+        vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root},
+                 "cannot put a manifest of the old and new files in place at %s/%s: %s", root, m->change->path,
+                 strerror(errno));
+    return rc;
+}
+
 int
 vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,
                struct vp_diags *d)
@@ -242,19 +268,25 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
         if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
             rc = -1;
     /*
-     * 3. into place, the manifest last: while any change before it failed (or
-     * vfioplan was killed), the old manifest still lists every file vfioplan
-     * owned, so the next run still removes what is no longer generated.
-     * On any earlier failure, the temp files go instead.
+     * 3. before the first rename, a manifest of the old and the new files:
+     * whatever stops this run between its renames (a failure, kill -9), every
+     * file it may have put in place or left is listed, so the next apply, of
+     * any spec, removes what it does not generate.
      */
     size_t manifest = n;
     for (size_t i = 0; i < n; i++)
         if (strcmp(p[i].change->path, VP_PATH_MANIFEST) == 0)
             manifest = i;
+    if (manifest < n && rc == 0 && p[manifest].dirfd >= 0 && put_union(&p[manifest], changes, d, root) < 0)
+        rc = -1;
+    /*
+     * 4. into place, the manifest of the new files only last. On any earlier
+     * failure, the temp files go instead.
+     */
     for (size_t i = 0; i < n; i++)
         if (i != manifest)
             put_in_place(&p[i], &rc, d, root);
-    /* 4. the directory entries themselves, then the manifest and its directory */
+    /* 5. the directory entries themselves, then the manifest and its directory */
     for (size_t i = 0; i < n; i++) {
         if (p[i].dirfd < 0 || i == manifest)
             continue;

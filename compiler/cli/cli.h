@@ -20,6 +20,9 @@ enum {
 
 enum vp_format { VP_FORMAT_TEXT, VP_FORMAT_JSON };
 
+/* apply's default --wait: long enough for another apply's initramfs rebuild (minutes on a big host) */
+#define VP_DEFAULT_WAIT 600
+
 struct vp_options {
     const char *spec;   /* the SPEC argument */
     const char *host;   /* --host: ROOT directory or snapshot file; default "/" */
@@ -28,7 +31,8 @@ struct vp_options {
     enum vp_format format;
     bool color;
     bool no_actions;
-    const char *pool; /* --pool: the OpenShift machine config pool */
+    const char *pool;      /* --pool: the OpenShift machine config pool */
+    unsigned wait_seconds; /* --wait: apply waits this long for another apply's lock on the root */
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -48,7 +52,7 @@ struct vp_command {
 };
 
 /* Parses argv for a command: takes the options named in allowed (H host, r root, o output, f format, n no-actions, p
- * pool), and one SPEC if want_spec. */
+ * pool, w wait), and one SPEC if want_spec. */
 int vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *allowed, bool want_spec,
                  struct vp_options *opt);
 /* Loads, resolves and emits; 0 or -1 (diagnostics in c->diags). */

@@ -11,20 +11,37 @@
 #include "cli.h"
 #include "apply/actions.h"
 #include "apply/changes.h"
+#include "apply/lock.h"
 #include "apply/write.h"
 
 #define VP_BACKUP_DIR "var/backups/vfioplan"
+
+static void
+say_waiting(long pid, void *arg)
+{
+    const struct vp_options *opt = arg;
+    if (pid)
+        fprintf(stderr, "vfioplan: waiting up to %u s for another apply (pid %ld) to finish with %s\n",
+                opt->wait_seconds, pid, opt->root);
+    else
+        fprintf(stderr, "vfioplan: waiting up to %u s for another apply to finish with %s\n", opt->wait_seconds,
+                opt->root);
+}
 
 int
 vp_cmd_apply(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrn", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrnw", true, &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     struct vp_changes ch = {0};
     int rc = VP_EXIT_ERROR;
+    int lock = -1;
     if (vp_compile_run(&c, &opt, 0) < 0)
+        goto out;
+    /* from reading the root to the last action: another apply would mix its files with ours */
+    if ((lock = vp_lock_take(opt.root, opt.wait_seconds, say_waiting, &opt, &c.diags)) < 0)
         goto out;
     if (vp_compile_check_drift(&c, opt.root) < 0)
         goto out;
@@ -48,6 +65,7 @@ vp_cmd_apply(int argc, char **argv)
     else
         vp_actions_run(&c.artifacts, &ch, opt.root, stdout, &c.diags);
 out:
+    vp_lock_release(lock);
     rc = vp_cli_report(&c, &opt);
     vp_changes_free(&ch);
     vp_compile_free(&c);

@@ -14,8 +14,8 @@ static const struct vp_command commands[] = {
      "write every artifact under DIR, laid out as under /"},
     {"plan", vp_cmd_plan, "plan SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--format json]",
      "show the diff an apply would make under DIR (default /) and its actions; exit 1 if anything would change"},
-    {"apply", vp_cmd_apply, "apply SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--no-actions]",
-     "write the files that change under DIR (default /) atomically, with backups, and run the actions they need"},
+    {"apply", vp_cmd_apply, "apply SPEC [--host ROOT|SNAPSHOT] [--root DIR] [--no-actions] [--wait SECONDS]",
+     "write the files that change under DIR (default /) atomically, with backups, and run the actions they need; one apply at a time per DIR"},
     {"verify", vp_cmd_verify, "verify SPEC [--host ROOT] [--format json]",
      "after the reboot: check the IOMMU, the kernel command line, that every assigned function is on vfio-pci and every group viable; exit 1 if not"},
     {"openshift", vp_cmd_openshift, "openshift SPEC [--host ROOT|SNAPSHOT] -o DIR [--pool NAME]",
@@ -53,6 +53,8 @@ vp_cli_usage(FILE *out)
                  "  --format text|json  output of check, plan, scan and verify (json: one versioned document)\n"
                  "  --no-actions      apply: write the files, run none of the actions\n"
                  "  --pool NAME       openshift: the machine config pool (default worker)\n"
+                 "  --wait SECONDS    apply: how long to wait while another apply holds the root's lock\n"
+                 "                    (DIR/run/lock/vfioplan.lock; default 600, 0: fail at once)\n"
                  "  --color auto|always|never\n"
                  "  -h, --help        this help; 'vfioplan COMMAND --help' for one command\n"
                  "  --version\n\n"

@@ -12,19 +12,16 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
              struct vp_options *opt)
 {
     static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'H'},
-        {"root", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"no-actions", no_argument, NULL, 'n'},
-        {"color", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"pool", required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
+        {"host", required_argument, NULL, 'H'},   {"root", required_argument, NULL, 'r'},
+        {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+        {"no-actions", no_argument, NULL, 'n'},   {"color", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {"pool", required_argument, NULL, 'p'},
+        {"wait", required_argument, NULL, 'w'},   {NULL, 0, NULL, 0},
     };
     memset(opt, 0, sizeof(*opt));
     opt->host = "/";
     opt->root = "/";
+    opt->wait_seconds = VP_DEFAULT_WAIT;
     const char *color = getenv("NO_COLOR") ? "never" : "auto";
     optind = 1;
     opterr = 0;
@@ -52,6 +49,18 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, const char *al
             flag = "p";
             opt->pool = optarg;
             break;
+        case 'w': {
+            flag = "w";
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-' || v > 86400) {
+                fprintf(stderr, "vfioplan %s: --wait takes a number of seconds, 0 to 86400, not '%s'\n", cmd->name,
+                        optarg);
+                return -1;
+            }
+            opt->wait_seconds = (unsigned)v;
+            break;
+        }
         case 'c':
             color = optarg;
             break;

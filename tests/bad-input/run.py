@@ -101,11 +101,11 @@ class Env:
             t0 = time.monotonic()
             p = subprocess.Popen(timer + list(prefix) + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
                                  stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                 preexec_fn=drop if as_nobody else None)
+                                 preexec_fn=drop if as_nobody else None, start_new_session=True)
             try:
                 p.wait(timeout)
             except subprocess.TimeoutExpired:
-                p.kill()
+                os.killpg(p.pid, signal.SIGKILL)   # vfioplan itself, not only the time(1) around it
                 p.wait()
             secs = time.monotonic() - t0
             out.seek(0)

@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,10 +36,12 @@ def read(path, mode="r"):
 
 def tree(top):
     out = {}
-    for d, _, files in os.walk(top):
-        for f in files:
+    for d, dirs, files in os.walk(top):
+        for f in files + dirs:
             p = os.path.join(d, f)
-            out[os.path.relpath(p, top)] = (os.stat(p).st_mode & 0o7777, read(p, "rb"))
+            st = os.lstat(p)
+            # a FIFO is recorded, never opened (that would wait for a writer)
+            out[os.path.relpath(p, top)] = (st.st_mode, read(p, "rb") if stat.S_ISREG(st.st_mode) else None)
     return out
 
 
@@ -53,9 +56,11 @@ class Workflow(unittest.TestCase):
         self.stubs = os.path.join(self.tmp, "stubs")
         os.mkdir(self.stubs)
         self.log = os.path.join(self.tmp, "actions.log")
-        # apply runs actions as `chroot ROOT CMD` for a root other than /: a stub records them
+        # apply runs actions as `chroot -- ROOT CMD` for a root other than /: a stub records them
+        # (and refuses to run without the '--' that keeps a root named like an option a root)
         with open(os.path.join(self.stubs, "chroot"), "w") as f:
-            f.write('#!/bin/sh\nshift\necho "$*" >> "%s"\n' % self.log)
+            f.write('#!/bin/sh\n[ "$1" = -- ] || { echo "chroot: no -- before ROOT" >&2; exit 125; }\n'
+                    'shift 2\necho "$*" >> "%s"\n' % self.log)
         os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
         self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
 
@@ -159,6 +164,67 @@ class Workflow(unittest.TestCase):
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 2)
         self.assertIn("error[VP6002]: 'update-initramfs -u -k all' failed (exit status 3)", r.stderr)
+
+    def test_root_named_like_an_option(self):
+        """a root named '--userspec=0:0' reaches chroot as a directory, after '--', not as an option"""
+        root = os.path.join(self.tmp, "--userspec=0:0")
+        mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), root)
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", "--userspec=0:0", env=self.env, cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("running: chroot -- --userspec=0:0 update-grub", r.stdout)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml"])
+
+    def test_bad_old_manifest_entry_refused_first(self):
+        """a FIFO, a directory or a huge file where the old manifest names a file: refused before
+        anything is written or run, with what it is (once: written all, run every action, then exit 2)"""
+        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        for kind in ("fifo", "directory", "huge"):
+            shutil.rmtree(os.path.join(self.tmp, "root"), ignore_errors=True)
+            root = self.root_from("tiny")
+            spec = self.spec(base)
+            self.assertEqual(vp("apply", spec, "--host", root, "--root", root, env=self.env).returncode, 0)
+            self.actions()
+            with open(os.path.join(root, "etc/vfioplan/manifest"), "a") as f:
+                f.write("etc/vfioplan/vms/old.xml\n")
+            victim = os.path.join(root, "etc/vfioplan/vms/old.xml")
+            if kind == "fifo":
+                os.mkfifo(victim)
+            elif kind == "directory":
+                os.mkdir(victim)
+            else:
+                with open(victim, "wb") as f:
+                    f.truncate(64 * 1024 * 1024)
+            before = tree(os.path.join(root, "etc"))
+            self.spec(base.replace("memory: 16GiB", "memory: 24GiB").replace("vcpus: 8", "vcpus: 6"))
+            r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+            self.assertEqual(r.returncode, 2, kind)
+            want = {"fifo": "is a FIFO, not a file vfioplan wrote",
+                    "directory": "is a directory, not a file vfioplan wrote",
+                    "huge": "is 67108864 bytes, larger than any file vfioplan writes"}[kind]
+            self.assertIn("error[VP5004]: etc/vfioplan/vms/old.xml under %s %s" % (root, want), r.stderr)
+            self.assertIn("nothing was written and no action run: vfioplan checks every file", r.stderr)
+            self.assertEqual(self.actions(), [], kind)
+            self.assertEqual(tree(os.path.join(root, "etc")), before, kind)
+            self.assertNotIn("updated", r.stdout)
+
+    def test_crlf_manifest(self):
+        """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
+        root = self.root_from("tiny")
+        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        spec = self.spec(base)
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        manifest = os.path.join(root, "etc/vfioplan/manifest")
+        with open(manifest, "rb") as f:
+            text = f.read()
+        with open(manifest, "wb") as f:
+            f.write(text.replace(b"\n", b"\r\n"))
+        self.spec(base.replace("name: gamer", "name: player"))
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed /etc/vfioplan/vms/gamer.xml", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/vms/gamer.xml")))
 
     def test_drift_refused(self):
         root = self.root_from("tiny")
