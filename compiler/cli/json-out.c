@@ -65,6 +65,8 @@ diagnostics(const struct vp_diags *d)
         for (size_t k = 0; k < g->n_notes; k++)
             json_object_array_add(notes, json_object_new_string(g->notes[k]));
         json_object_object_add(o, "notes", notes);
+        if (g->notes_omitted)
+            put_int(o, "notes_omitted", (int64_t)g->notes_omitted);
         put_str(o, "hint", g->hint);
         json_object_array_add(a, o);
     }
@@ -77,6 +79,8 @@ vp_json_finish(struct json_object *doc, const struct vp_diags *d, int exit_code)
     put_int(doc, "exit", exit_code);
     put_bool(doc, "ok", !vp_diags_has_errors(d));
     json_object_object_add(doc, "diagnostics", diagnostics(d));
+    if (d->dropped)
+        put_int(doc, "diagnostics_omitted", (int64_t)d->dropped);
     const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
     printf("%s\n", text);

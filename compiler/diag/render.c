@@ -118,6 +118,8 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
             render_excerpt(src, &g->pos, out, color);
         for (size_t k = 0; k < g->n_notes; k++)
             put_line(out, "note: ", g->notes[k]);
+        if (g->notes_omitted)
+            fprintf(out, "note: \u2026 and %zu more\n", g->notes_omitted);
         if (g->hint)
             put_line(out, "hint: ", g->hint);
     }

@@ -88,6 +88,10 @@ vp_resolve_groups(struct vp_resolver *r)
             vp_error(r->d, VP_GROUP_NOT_WHOLE, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
                      r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
+                if (vp_note_room(r->d) == 0) { /* a group of thousands: count the rest, format none */
+                    vp_note_omit(r->d, g->n_members - k);
+                    break;
+                }
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
                 char where[160];

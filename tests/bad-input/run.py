@@ -45,6 +45,7 @@ Standard library only: /usr/bin/python3 run.py --vfioplan BUILD/vfioplan
 import argparse
 import concurrent.futures
 import difflib
+import json
 import os
 import re
 import resource
@@ -677,6 +678,80 @@ def hostile_trees(env, tree_src):
     return problems
 
 
+# ---- bounded output: a huge IOMMU group split across every VM
+
+def big_group_snapshot(path, n_devices):
+    """A snapshot of n_devices GPUs (function 0 of each slot), all in IOMMU group 1."""
+    addrs = []
+    dom = 0
+    while len(addrs) < n_devices:
+        addrs += ["%04x:%02x:%02x.0" % (dom, bus, dev) for bus in range(1, 256) for dev in range(32)]
+        dom += 1
+    addrs = addrs[:n_devices]
+    with open(path, "w") as f:
+        f.write('apiVersion: "vfioplan/snapshot-v1"\nkind: "HostSnapshot"\nos:\n  id: "debian"\n  version_id: "12"\n'
+                'cpu:\n  vendor: "intel"\ncmdline: "ro quiet"\nfirmware:\n  efi: true\n'
+                'kernels:\n- {version: "6.1.0-18-amd64", running: true, vfio_pci_builtin: false}\ndevices:\n')
+        for a in addrs:
+            f.write('- address: "%s"\n  id: "10de:2504"\n  class: "030000"\n  iommu_group: 1\n  driver: "nouveau"\n' % a)
+    return addrs
+
+
+def output_bounds(env):
+    """256 VMs (the most a spec holds) each take one device of an IOMMU group of 10,000 (and of
+    45,000): each VM's VP4003 would note every member of the group (once 2 million notes, 171 MB of
+    text, 245 MiB and a minute; 3.2 GiB as JSON). Notes are capped per diagnostic and in all, with
+    a '… and N more' line: text and JSON stay small, fast and valid."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="bounds-", dir=env.work)
+    for n, rss_limit in ((10000, 64), (45000, 96)):
+        snap = os.path.join(d, "host-%d.yaml" % n)
+        addrs = big_group_snapshot(snap, n)
+        spec = os.path.join(d, "spec-%d.yaml" % n)
+        with open(spec, "w") as f:
+            f.write("apiVersion: vfioplan/v1\nhost:\n  name: big\nvms:\n")
+            for v in range(256):
+                f.write('  - name: vm%d\n    vcpus: 1\n    memory: 1GiB\n    devices:\n      - address: "%s"\n'
+                        % (v, addrs[v]))
+        for fmt in ("text", "json"):
+            rc, out, err, secs, rss = env.run(["check", os.path.basename(spec), "--host", os.path.basename(snap),
+                                               "--format", fmt], d, timeout=60 * env.time_scale)
+            what = "%d devices in one group, 256 VMs, %s" % (n, fmt)
+            bad = []
+            if rc != 2 or SANITIZER.search(err):
+                bad.append("exit %d" % rc)
+            if secs > 2 * env.time_scale:
+                bad.append("took %.1f s (limit 2)" % secs)
+            if env.check_rss and rss > rss_limit * MiB:
+                bad.append("peak RSS %d MiB (limit %d)" % (rss // MiB, rss_limit))
+            text = (out if fmt == "json" else err).decode("utf-8", "replace")
+            if len(out) + len(err) > 512 * 1024:
+                bad.append("%d bytes of output" % (len(out) + len(err)))
+            if fmt == "text":
+                notes = text.count("\nnote: ")
+                if notes > 1000 + 200 or "note: \u2026 and %d more" % (n - 20) not in text:
+                    bad.append("%d notes, or no '\u2026 and %d more' line" % (notes, n - 20))
+                if "more diagnostics not shown" not in text:
+                    bad.append("no count of the diagnostics past the cap")
+            else:
+                try:
+                    doc = json.loads(out)
+                    diags = doc["diagnostics"]
+                    kept = sum(len(g["notes"]) for g in diags)
+                    omitted = sum(g.get("notes_omitted", 0) for g in diags)
+                    if kept > 1000 or diags[0].get("notes_omitted") != n - 20 or doc.get("diagnostics_omitted") != 56:
+                        bad.append("%d notes kept, %d omitted, diagnostics_omitted %r" % (
+                            kept, omitted, doc.get("diagnostics_omitted")))
+                except (ValueError, KeyError, IndexError) as e:
+                    bad.append("the JSON document: %s" % e)
+            print("%-4s bounded output: %s (%.2f s, %d MiB, %d bytes)" % (
+                "FAIL" if bad else "ok", what, secs, rss // MiB, len(out) + len(err)))
+            if bad:
+                problems.append("bounded output, %s: %s" % (what, "; ".join(bad)))
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
 def tree_files_equal(a, b):
     ta, tb = tree(a), tree(b)
     return ta == tb
@@ -724,6 +799,7 @@ def main():
             failures += plan_cases(env, snapshot)
             failures += hostile_host(env, os.path.join(work, "tiny"))
             failures += hostile_trees(env, os.path.join(work, "tiny"))
+            failures += output_bounds(env)
     if failures:
         print("\n%d failures" % len(failures))
         return 1
