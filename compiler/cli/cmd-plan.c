@@ -6,6 +6,7 @@
  * change, 1 if something would, 2 on any error.
  */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -27,7 +28,7 @@ vp_cmd_plan(int argc, char **argv)
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");
-        json_object_object_add(doc, "root", json_object_new_string(opt.root));
+        json_object_object_add(doc, "root", vp_json_string(opt.root, strlen(opt.root), NULL));
         if (ok && rc == VP_EXIT_OK) {
             json_object_object_add(doc, "files", vp_json_files(&ch));
             json_object_object_add(doc, "actions", vp_json_actions(&c.artifacts, &ch));

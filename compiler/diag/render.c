@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* render.c: diagnostics as text, GCC's layout with netplan's caret line. */
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "vfioplan/diag.h"
 
 static const struct vp_source *
@@ -56,6 +59,21 @@ put_text(FILE *out, const char *s, size_t n)
             fwrite(p, 1, len, out);
         p += len;
     }
+}
+
+void
+vp_print_safe(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = vp_xvasprintf(fmt, ap);
+    va_end(ap);
+    size_t n = strlen(text), body = n;
+    while (body > 0 && text[body - 1] == '\n') /* the line ends of the format itself */
+        body--;
+    put_text(out, text, body);
+    fwrite(text + body, 1, n - body, out);
+    free(text);
 }
 
 static void

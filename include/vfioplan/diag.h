@@ -97,5 +97,13 @@ bool vp_diags_has_errors(const struct vp_diags *d);
 void vp_diags_sort(struct vp_diags *d);
 void vp_diags_free(struct vp_diags *d);
 
+/*
+ * printf for text that holds facts of a host or an input file (driver and
+ * device names, os-release, ...): control characters, bytes that are not
+ * UTF-8, line separators and bidi overrides print as '?', as in
+ * diagnostics; only the line ends the format itself ends with are kept.
+ */
+void vp_print_safe(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* GCC-style text with netplan's caret line; color only when asked. */
 void vp_diags_render(const struct vp_diags *d, FILE *out, bool color);

@@ -43,6 +43,7 @@ marked in HEAVY are skipped under valgrind (a 16 MiB parse takes minutes there).
 Standard library only: /usr/bin/python3 run.py --vfioplan BUILD/vfioplan
 """
 import argparse
+import base64
 import concurrent.futures
 import difflib
 import json
@@ -752,6 +753,92 @@ def output_bounds(env):
     return problems
 
 
+# ---- host facts in text and JSON output: sanitized text, valid JSON
+
+def hostile_output(env, tree_src):
+    """Driver names (the last component of a device's driver link: any byte but '/' and NUL), device
+    names (the tree's own pci.ids) and PRETTY_NAME hold terminal escapes, a newline that would forge
+    an 'ok' line, U+202E (right-to-left override), U+2028 (line separator) and bytes that are not
+    UTF-8: scan, check and verify print them as diagnostics are printed ('?'), and their JSON is
+    valid. plan --format json of a root whose old file holds bytes that are not UTF-8 and a NUL is
+    valid JSON, its diff is not cut at the NUL, and diff_base64 holds the exact patch."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-output-", dir=env.work)
+    t = os.path.join(d, "tree")
+    shutil.copytree(tree_src, t, symlinks=True)
+    evil = b"nouveau\x1b[2J\x1b]0;pwned\x07\nok   0000:01:00.0 (VM vm1) is bound to vfio-pci\xe2\x80\xae\xe2\x80\xa8\xff"
+    drivers = os.path.join(t, "sys/bus/pci/drivers").encode()
+    os.mkdir(os.path.join(drivers, evil))
+    for dev in ("0000:01:00.0", "0000:01:00.1"):
+        link = os.path.join(t, "sys/bus/pci/devices", dev, "driver")
+        os.unlink(link)
+        os.symlink(b"../../../../bus/pci/drivers/" + evil, link.encode())
+    ids = os.path.join(t, "usr/share/misc/pci.ids")
+    with open(ids, "rb") as f:
+        text = f.read()
+    with open(ids, "wb") as f:
+        # the GPU's name, as the tree's pci.ids says it
+        f.write(re.sub(rb"(\n\t2504  )[^\n]*", lambda m: m.group(1) + b"GA106 \x1b[31mRED\xe2\x80\xae\xe2\x80\xa8\xc0\xaf", text))
+    with open(os.path.join(t, "etc/os-release"), "ab") as f:
+        f.write(b'PRETTY_NAME="Debian \x1b[2J\xe2\x80\xae\xff"\n')
+    with open(os.path.join(d, "spec.yaml"), "w") as f:
+        f.write(PLAN_SPEC)
+    root = os.path.join(d, "root")
+    os.makedirs(os.path.join(root, "etc/modprobe.d"))
+    old = b"caf\xe9 \x1b[2J \x00 after-the-nul\n"
+    with open(os.path.join(root, "etc/modprobe.d/vfioplan.conf"), "wb") as f:
+        f.write(old)
+    runs = [
+        ("scan", ["scan", "--host", "tree"], 0),
+        ("check", ["check", "spec.yaml", "--host", "tree"], 0),
+        ("verify", ["verify", "spec.yaml", "--host", "tree"], 1),
+        ("snapshot", ["snapshot", "--host", "tree", "-o", "snap.yaml"], 0),
+        ("scan --format json", ["scan", "--host", "tree", "--format", "json"], 0),
+        ("verify --format json", ["verify", "spec.yaml", "--host", "tree", "--format", "json"], 1),
+        ("plan --format json", ["plan", "spec.yaml", "--host", "tree", "--root", "root", "--format", "json"], 1),
+        ("plan", ["plan", "spec.yaml", "--host", "tree", "--root", "root"], 1),
+    ]
+    outputs = {}
+    for what, argv, want in runs:
+        rc, out, err, _, _ = env.run(argv, d)
+        outputs[what] = out
+        bad = []
+        if rc != want or SANITIZER.search(err):
+            bad.append("exit %d (want %d)" % (rc, want))
+        shown = err + (out if what != "plan" else b"")   # plan's diff is the old file's bytes, for patch(1)
+        if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", shown):
+            bad.append("printed control characters")
+        if b"\xe2\x80\xae" in shown or b"\xe2\x80\xa8" in shown:
+            bad.append("printed U+202E or U+2028")
+        if re.search(rb"(^|\n)ok +0000:01:00.0", out):
+            bad.append("a driver name forged an 'ok' line")
+        try:
+            shown.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append("printed bytes that are not UTF-8")
+        if "json" in what:
+            try:
+                json.loads(out)
+            except ValueError as e:
+                bad.append("invalid JSON: %s" % e)
+        if bad:
+            problems.append("hostile output, %s: %s\n%s" % (what, "; ".join(bad), (out + err)[-1500:]))
+    try:
+        doc = json.loads(outputs["plan --format json"])
+        f = [f for f in doc["files"] if f["path"] == "etc/modprobe.d/vfioplan.conf"][0]
+        exact = base64.b64decode(f.get("diff_base64", ""))
+        if "after-the-nul" not in f["diff"] or f.get("diff_is_utf8") is not False or \
+                exact not in outputs["plan"] or b"-" + old.rstrip(b"\n") not in exact:
+            problems.append("hostile output: plan's JSON diff is cut, unmarked or not the exact patch: %r" % f)
+    except (ValueError, KeyError, IndexError) as e:
+        problems.append("hostile output: plan --format json: %s" % e)
+    print("%-4s hostile host facts in text and JSON output: %d runs" % ("FAIL" if problems else "ok", len(runs)))
+    for p in problems:
+        print("FAIL " + p)
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
 def tree_files_equal(a, b):
     ta, tb = tree(a), tree(b)
     return ta == tb
@@ -800,6 +887,7 @@ def main():
             failures += hostile_host(env, os.path.join(work, "tiny"))
             failures += hostile_trees(env, os.path.join(work, "tiny"))
             failures += output_bounds(env)
+            failures += hostile_output(env, os.path.join(work, "tiny"))
     if failures:
         print("\n%d failures" % len(failures))
         return 1
