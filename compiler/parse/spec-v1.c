@@ -157,6 +157,15 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
+    const char *names = vp_kernel_arg_boot_storage(n->value);
+    if (names) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' names %s", n->value, names);
+        vp_note(p->d, "vfioplan puts host.kernel_args on every kernel's command line and takes them off when they "
+                      "leave the spec: this one, taken off or set twice, can leave the host unable to boot");
+        vp_hint(p->d, "leave it where the installer put it (GRUB_CMDLINE_LINUX in /etc/default/grub, the boot "
+                      "entries) and remove it from host.kernel_args");
+        return -1;
+    }
     k->value = vp_arena_strdup(p->arena, n->value);
     k->pos = n->pos;
     return 0;
