@@ -147,7 +147,31 @@ write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
     return -1;
 }
 
-/* Keeps the old version of a replaced or removed file under the backup directory. */
+/*
+ * Moves the backups of one file a generation older: NAME.3 to NAME.4 (the
+ * oldest kept, which goes), ..., NAME to NAME.1. A generation missing is
+ * no error (a first backup, or a rotation a failure stopped).
+ */
+static int
+rotate_backups(int dirfd, const char *name)
+{
+    char from[NAME_MAX + 8], to[NAME_MAX + 8];
+    snprintf(to, sizeof(to), "%s.%d", name, VP_BACKUP_GENERATIONS - 1);
+    if (unlinkat(dirfd, to, 0) < 0 && errno != ENOENT)
+        return -1;
+    for (int g = VP_BACKUP_GENERATIONS - 2; g >= 0; g--) {
+        if (g)
+            snprintf(from, sizeof(from), "%s.%d", name, g);
+        else
+            snprintf(from, sizeof(from), "%s", name);
+        snprintf(to, sizeof(to), "%s.%d", name, g + 1);
+        if (renameat(dirfd, from, dirfd, to) < 0 && errno != ENOENT)
+            return -1;
+    }
+    return 0;
+}
+
+/* Keeps the old version of a replaced or removed file under the backup directory, older ones a generation down. */
 static int
 backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d, const char *root)
 {
@@ -162,9 +186,12 @@ backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *c
         return -1;
     }
     char tmp[64];
+    /* written aside first: a failure leaves the generations as they were, or one older */
     int rc = write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+    if (rc == 0 && (rotate_backups(dirfd, name) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)) {
+        int err = errno;
         unlinkat(dirfd, tmp, 0);
+        errno = err;
         rc = -1;
     }
     if (rc == 0 && fsync(dirfd) < 0)

@@ -163,7 +163,7 @@ def check_state(top, old, new, allow_temp, what, backup_of=None):
                 problems.append("%s: temp file %s left behind" % (what, rel))
             continue
         if rel.startswith(BACKUPS + "/"):
-            orig = rel[len(BACKUPS) + 1:]
+            orig = re.sub(r"\.[1-4]$", "", rel[len(BACKUPS) + 1:])   # older generations: PATH.1 ... PATH.4
             if data != backup_of.get(orig) and not (orig == MANIFEST and is_union_manifest(data, backup_of, new)):
                 problems.append("%s: backup %s is not OLD's %s" % (what, rel, orig))
             continue

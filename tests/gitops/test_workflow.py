@@ -209,6 +209,25 @@ class Workflow(unittest.TestCase):
             self.assertEqual(tree(os.path.join(root, "etc")), before, kind)
             self.assertNotIn("updated", r.stdout)
 
+    def test_backup_generations(self):
+        """each apply that replaces a file keeps its old version; the last five are kept, the newest
+        at var/backups/vfioplan/PATH, older ones at PATH.1 ... PATH.4 (once only the last one)"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        conf = os.path.join(root, "etc/modprobe.d/vfioplan.conf")
+        generated = read(conf)
+        for i in range(7):
+            with open(conf, "a") as f:
+                f.write("# local edit %d\n" % i)
+            r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        backups = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d")
+        self.assertEqual(sorted(os.listdir(backups)), ["vfioplan.conf"] + ["vfioplan.conf.%d" % g for g in range(1, 5)])
+        for g, edit in enumerate(range(6, 1, -1)):
+            name = "vfioplan.conf" + (".%d" % g if g else "")
+            self.assertEqual(read(os.path.join(backups, name)), generated + "# local edit %d\n" % edit, name)
+
     def test_crlf_manifest(self):
         """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
         root = self.root_from("tiny")
