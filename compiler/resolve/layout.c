@@ -128,6 +128,13 @@ layout_vm(struct vp_resolver *r, size_t vm)
         i = j;
     }
     pvm->n_guest_slots = bus;
+    /* one guest bus per slot, behind its own root port: a PCI bus number is 8 bits, and 0 is the root complex */
+    if (bus > 255) {
+        vp_error(r->d, VP_TOO_MANY_SLOTS, &v->pos,
+                 "VM '%s' needs %u guest PCI slots; a guest has PCI buses 1 to 255, one per slot", v->name, bus);
+        vp_note(r->d, "its domain XML would put devices on buses past 0xff, which libvirt refuses at 'virsh define'");
+        vp_hint(r->d, "split the devices across several VMs");
+    }
 
     for (size_t i = 0; i < pvm->n_assigned; i++) {
         const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
