@@ -14,8 +14,14 @@
 #include "diff.h"
 #include "emit/emit-internal.h"
 
-/* Files vfioplan reads back from a root are its own, small; anything larger is not. */
-enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
+/*
+ * Files vfioplan reads back from a root are its own, and small: the largest
+ * it writes, a domain XML of 255 slots of 8 functions, is under 1 MiB.
+ * Anything larger is not one of them. The old versions of the files it would
+ * replace or remove are kept in memory (diff, backups): at most
+ * MAX_OWNED_TOTAL in all.
+ */
+enum { MAX_OWNED_FILE = 4 * 1024 * 1024, MAX_OWNED_TOTAL = 16 * 1024 * 1024 };
 
 static const char *
 kind_of(mode_t m)
@@ -83,6 +89,22 @@ read_old(const struct vp_root *root, const char *rel, bool listed, char **data, 
     *len = n;
     *mode = st.st_mode & 07777;
     return 1;
+}
+
+/* Counts len more bytes of old versions held; past MAX_OWNED_TOTAL, an error (once) and -1. */
+static int
+over_budget(size_t *kept, size_t len, const struct vp_root *root, struct vp_diags *d)
+{
+    *kept += len;
+    if (*kept <= MAX_OWNED_TOTAL)
+        return 0;
+    vp_error(d, VP_READ_TARGET_FAILED, &(struct vp_pos){.file = root->path},
+             "the files vfioplan would replace or remove under %s hold more than %d MiB", root->path,
+             MAX_OWNED_TOTAL / (1024 * 1024));
+    vp_note(d, "vfioplan keeps their old versions in memory for the diff and the backups; its own files are far "
+               "smaller");
+    vp_hint(d, "move the large files out of the way; vfioplan only replaces files it wrote");
+    return -1;
 }
 
 static struct vp_change *
@@ -168,7 +190,9 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         return -1;
     }
     int rc = 0;
-    for (size_t i = 0; i < set->n; i++) {
+    size_t kept = 0; /* bytes of old versions held */
+    bool full = false;
+    for (size_t i = 0; i < set->n && !full; i++) {
         const struct vp_artifact *a = &set->items[i];
         char *old = NULL;
         size_t len = 0;
@@ -189,6 +213,8 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
+        if (over_budget(&kept, len, &root, d) < 0)
+            rc = -1, full = true;
     }
     char *manifest = NULL;
     size_t mlen = 0;
@@ -200,7 +226,7 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         parse_manifest(out, manifest);
         free(manifest);
     }
-    for (size_t i = 0; i < out->n_old_owned; i++) {
+    for (size_t i = 0; i < out->n_old_owned && !full; i++) {
         const char *path = out->old_owned[i];
         if (vp_artifact_find(set, path))
             continue;
@@ -218,6 +244,8 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
+        if (over_budget(&kept, len, &root, d) < 0)
+            rc = -1, full = true;
     }
     vp_sort(out->items, out->n, sizeof(*out->items), change_cmp);
     vp_root_close(&root);
@@ -246,30 +274,42 @@ vp_changes_paths(const struct vp_changes *c)
 }
 
 void
+vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch)
+{
+    vp_strbuf_printf(out, "diff --git a/%s b/%s\n", ch->path, ch->path);
+    switch (ch->kind) {
+    case VP_CHANGE_CREATE:
+        vp_strbuf_printf(out, "new file mode 100%o\n--- /dev/null\n+++ b/%s\n", ch->artifact->mode, ch->path);
+        vp_unified_diff(out, "", 0, ch->artifact->data, ch->artifact->len);
+        break;
+    case VP_CHANGE_MODIFY: {
+        bool same = ch->old_len == ch->artifact->len && memcmp(ch->old_data, ch->artifact->data, ch->old_len) == 0;
+        if (ch->old_mode != ch->artifact->mode)
+            vp_strbuf_printf(out, "old mode 100%o\nnew mode 100%o\n", ch->old_mode, ch->artifact->mode);
+        if (!same) {
+            vp_strbuf_printf(out, "--- a/%s\n+++ b/%s\n", ch->path, ch->path);
+            vp_unified_diff(out, ch->old_data, ch->old_len, ch->artifact->data, ch->artifact->len);
+        }
+        break;
+    }
+    case VP_CHANGE_DELETE:
+        vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
+        vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
+        break;
+    }
+}
+
+void
 vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        const struct vp_change *ch = &c->items[i];
-        vp_strbuf_printf(out, "diff --git a/%s b/%s\n", ch->path, ch->path);
-        switch (ch->kind) {
-        case VP_CHANGE_CREATE:
-            vp_strbuf_printf(out, "new file mode 100%o\n--- /dev/null\n+++ b/%s\n", ch->artifact->mode, ch->path);
-            vp_unified_diff(out, "", 0, ch->artifact->data, ch->artifact->len);
-            break;
-        case VP_CHANGE_MODIFY: {
-            bool same = ch->old_len == ch->artifact->len && memcmp(ch->old_data, ch->artifact->data, ch->old_len) == 0;
-            if (ch->old_mode != ch->artifact->mode)
-                vp_strbuf_printf(out, "old mode 100%o\nnew mode 100%o\n", ch->old_mode, ch->artifact->mode);
-            if (!same) {
-                vp_strbuf_printf(out, "--- a/%s\n+++ b/%s\n", ch->path, ch->path);
-                vp_unified_diff(out, ch->old_data, ch->old_len, ch->artifact->data, ch->artifact->len);
-            }
-            break;
-        }
-        case VP_CHANGE_DELETE:
-            vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
-            vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
-            break;
-        }
-    }
+    for (size_t i = 0; i < c->n; i++)
+        vp_change_render_diff(out, &c->items[i]);
+}
+
+void
+vp_change_drop_old(struct vp_change *ch)
+{
+    free(ch->old_data);
+    ch->old_data = NULL;
+    ch->old_len = 0;
 }

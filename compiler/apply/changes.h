@@ -44,6 +44,10 @@ const char **vp_changes_paths(const struct vp_changes *c);
 
 /* The git-style diff of all changes (patch -p1 and git apply accept it). */
 void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
+/* The diff of one change: plan renders and prints them one at a time, so that one file's diff is in memory at once. */
+void vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch);
+/* Frees a change's old version once its diff is out (plan: it is not written back). */
+void vp_change_drop_old(struct vp_change *ch);
 
 /* Adds the actions that undo what the old files under the root asked for (grubby --remove-args). */
 void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp_changes *changes);

@@ -36,8 +36,15 @@ vp_cmd_plan(int argc, char **argv)
         }
         vp_json_finish(doc, &c.diags, rc);
     } else if (ok && rc == VP_EXIT_OK) {
+        /* a file at a time, its old version freed once its diff is out: memory is one file's diff, not all */
+        for (size_t i = 0; i < ch.n; i++) {
+            struct vp_strbuf one = {0};
+            vp_change_render_diff(&one, &ch.items[i]);
+            fwrite(one.data ? one.data : "", 1, one.len, stdout);
+            vp_strbuf_free(&one);
+            vp_change_drop_old(&ch.items[i]);
+        }
         struct vp_strbuf out = {0};
-        vp_changes_render_diff(&out, &ch);
         const char **paths = vp_changes_paths(&ch);
         size_t created = 0, modified = 0, removed = 0;
         for (size_t i = 0; i < ch.n; i++) {

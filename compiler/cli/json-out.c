@@ -214,13 +214,13 @@ vp_json_plan(const struct vp_plan *p)
 }
 
 struct json_object *
-vp_json_files(const struct vp_changes *c)
+vp_json_files(struct vp_changes *c)
 {
     static const char *const kinds[] = {
         [VP_CHANGE_CREATE] = "create", [VP_CHANGE_MODIFY] = "modify", [VP_CHANGE_DELETE] = "delete"};
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < c->n; i++) {
-        const struct vp_change *ch = &c->items[i];
+        struct vp_change *ch = &c->items[i];
         struct json_object *o = json_object_new_object();
         char mode[8];
         put_str(o, "path", ch->path);
@@ -229,9 +229,8 @@ vp_json_files(const struct vp_changes *c)
             snprintf(mode, sizeof(mode), "%04o", ch->artifact->mode);
             put_str(o, "mode", mode);
         }
-        struct vp_changes one = {.items = (struct vp_change *)ch, .n = 1};
         struct vp_strbuf sb = {0};
-        vp_changes_render_diff(&sb, &one);
+        vp_change_render_diff(&sb, ch);
         /* by length: a NUL in an old file is "\u0000", not the end of the diff */
         bool utf8;
         json_object_object_add(o, "diff", vp_json_string(sb.data ? sb.data : "", sb.len, &utf8));
@@ -244,6 +243,7 @@ vp_json_files(const struct vp_changes *c)
             vp_strbuf_free(&b64);
         }
         vp_strbuf_free(&sb);
+        vp_change_drop_old(ch); /* its diff is in the document */
         json_object_array_add(a, o);
     }
     return a;

@@ -25,6 +25,7 @@ struct json_object *vp_json_begin(const char *command);
 /* Adds the diagnostics and the exit code, prints the document to stdout and frees it. */
 void vp_json_finish(struct json_object *doc, const struct vp_diags *d, int exit_code);
 struct json_object *vp_json_plan(const struct vp_plan *plan);
-struct json_object *vp_json_files(const struct vp_changes *changes);
+/* The changed files with their diffs; frees each change's old version once its diff is in. */
+struct json_object *vp_json_files(struct vp_changes *changes);
 struct json_object *vp_json_actions(const struct vp_artifact_set *set, const struct vp_changes *changes);
 struct json_object *vp_json_device(const struct vp_device *dev);

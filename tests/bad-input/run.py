@@ -29,8 +29,10 @@ Then:
     space or newline reaches a script, the kernel command line, modprobe
     config or XML;
   - plan: an empty file listed by the old manifest (its deletion diffs two
-    empty texts) and a 19,000-line old file are diffed under the same time
-    and memory bounds;
+    empty texts), a 19,000-line old file and four owned files of 4 MiB are
+    diffed under the same time bounds and in 64 MiB (text and JSON); owned
+    files of 16 MiB, or more than 16 MiB of them in all, are refused with
+    VP5004 at once;
   - hostile host: a host tree whose os-release, cpuinfo and command line hold
     bytes that are not UTF-8, escape sequences and shell syntax, and whose
     stacked block and net devices loop (dm-N's slaves and brN's lower links
@@ -420,24 +422,46 @@ def plan_cases(env, snapshot):
     d = tempfile.mkdtemp(prefix="plan-", dir=env.work)
     with open(os.path.join(d, "spec.yaml"), "w") as f:
         f.write(PLAN_SPEC)
-    for name, files in (
-        ("empty-owned-file", {"etc/vfioplan/manifest": b"etc/vfioplan/gone.conf\n", "etc/vfioplan/gone.conf": b""}),
-        ("long-old-file", {"etc/modprobe.d/vfioplan.conf": b"".join(b"junk line %d\n" % i for i in range(19000))}),
-        ("long-old-line", {"etc/modprobe.d/vfioplan.conf": b"x" * (8 * MiB)}),
+    owned = ("etc/default/grub.d/vfioplan.cfg", "etc/initramfs-tools/hooks/vfioplan",
+             "etc/modprobe.d/vfioplan.conf", "etc/vfioplan/vms/vm1.xml")
+    junk = b"# a line of an old owned file that grew large ..........................................\n"
+    def big(size):
+        return junk * (size // len(junk))
+    # (name, files, formats, exit, RSS limit in MiB): memory is bounded by what a root may hold
+    # (4 MiB a file, 16 MiB in all, refused past that with VP5004): once four owned files of 16 MiB
+    # took 146 MiB in text and 212 MiB in JSON
+    for name, files, formats, want, rss_limit in (
+        ("empty-owned-file", {"etc/vfioplan/manifest": b"etc/vfioplan/gone.conf\n", "etc/vfioplan/gone.conf": b""},
+         ("text",), 1, 128),
+        ("long-old-file", {"etc/modprobe.d/vfioplan.conf": b"".join(b"junk line %d\n" % i for i in range(19000))},
+         ("text",), 1, 128),
+        ("long-old-line", {"etc/modprobe.d/vfioplan.conf": b"x" * (4 * MiB - 1)}, ("text",), 1, 128),
+        ("four owned files of 4 MiB", {p: big(4 * MiB) for p in owned}, ("text", "json"), 1, 64),
+        ("four owned files of 16 MiB", {p: big(16 * MiB) for p in owned}, ("text", "json"), 2, 16),
+        ("a manifest of five files of 4 MiB",
+         dict({p: big(4 * MiB) for p in owned}, **{"etc/vfioplan/manifest": b"etc/vfioplan/vms/old.xml\n",
+                                                   "etc/vfioplan/vms/old.xml": big(4 * MiB)}),
+         ("text", "json"), 2, 64),
     ):
-        root = os.path.join(d, "root-" + name)
+        root = os.path.join(d, "root-" + name.replace(" ", "-"))
         for rel, data in files.items():
             os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
             with open(os.path.join(root, rel), "wb") as f:
                 f.write(data)
-        rc, out, err, secs, rss = env.run(["plan", "spec.yaml", "--host", snapshot, "--root", os.path.basename(root)], d)
-        if rc != 1 or SANITIZER.search(err):
-            problems.append("plan %s: exit %d (want 1)\n%s" % (name, rc, err.decode("utf-8", "replace")[-3000:]))
-        if secs > 5 * env.time_scale:
-            problems.append("plan %s: took %.1f s" % (name, secs))
-        if env.check_rss and rss > 128 * MiB:
-            problems.append("plan %s: peak RSS %d MiB (limit 128)" % (name, rss // MiB))
-        print("%-4s plan %s (%.2f s, %d MiB)" % ("FAIL" if problems else "ok", name, secs, rss // MiB))
+        for fmt in formats:
+            before = len(problems)
+            rc, out, err, secs, rss = env.run(["plan", "spec.yaml", "--host", snapshot, "--root", os.path.basename(root),
+                                               "--format", fmt], d)
+            what = "plan %s (%s)" % (name, fmt)
+            if rc != want or SANITIZER.search(err):
+                problems.append("%s: exit %d (want %d)\n%s" % (what, rc, want, err.decode("utf-8", "replace")[-3000:]))
+            if want == 2 and fmt == "text" and b"error[VP5004]" not in err:
+                problems.append("%s: no error[VP5004]" % what)
+            if secs > 5 * env.time_scale:
+                problems.append("%s: took %.1f s" % (what, secs))
+            if env.check_rss and rss > rss_limit * MiB:
+                problems.append("%s: peak RSS %d MiB (limit %d)" % (what, rss // MiB, rss_limit))
+            print("%-4s %s (%.2f s, %d MiB)" % ("FAIL" if len(problems) > before else "ok", what, secs, rss // MiB))
     # a VM named 'vm.' writes etc/vfioplan/vms/vm..xml; renamed, its file must go (the manifest
     # reader once skipped every path with '..' in it, so the file stayed forever; found by fuzz-pipeline)
     for vm in ("vm.", "vm2"):
