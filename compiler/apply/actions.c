@@ -3,6 +3,7 @@
 #include "actions.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@ run(char *const *argv, int *status)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL); /* apply ignores it; the commands get the default they expect */
         execvp(argv[0], argv);
         _exit(127);
     }

@@ -160,6 +160,16 @@ parse_manifest(struct vp_changes *c, const char *text)
         }
         p += len + (nl ? 1 : 0);
     }
+    /* each path once: a manifest listing one file 100,000 times must not mean 100,000 removals and backups */
+    vp_sort(c->old_owned, c->n_old_owned, sizeof(*c->old_owned), vp_strcmp_ptr);
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n_old_owned; i++) {
+        if (kept && strcmp(c->old_owned[kept - 1], c->old_owned[i]) == 0)
+            free(c->old_owned[i]);
+        else
+            c->old_owned[kept++] = c->old_owned[i];
+    }
+    c->n_old_owned = kept;
 }
 
 static int

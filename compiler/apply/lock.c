@@ -76,9 +76,18 @@ vp_lock_take(const char *rootpath, unsigned wait_seconds, void (*on_wait)(long p
     /* inside ROOT as a chroot sees it: a run -> var/run link in the root is followed, within the root */
     int run = open_or_make_dir(&root, root.fd, "run", "run");
     int dir = run < 0 ? -1 : open_or_make_dir(&root, run, "run/lock", "lock");
-    /* read-only is enough for flock, and nothing is ever written to the file */
-    int fd = dir < 0 ? -1 : openat(dir, "vfioplan.lock", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+    /* read-only is enough for flock, and nothing is ever written to the file; O_NONBLOCK: a FIFO planted
+     * there must not hang apply */
+    int fd = dir < 0 ? -1
+                     : openat(dir, "vfioplan.lock", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                              0644);
     int err = errno;
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        err = EINVAL;
+    }
     if (run >= 0)
         close(run);
     if (dir >= 0)
@@ -86,7 +95,7 @@ vp_lock_take(const char *rootpath, unsigned wait_seconds, void (*on_wait)(long p
     vp_root_close(&root);
     if (fd < 0) {
         vp_error(d, VP_WRITE_FAILED, &pos, "cannot open the lock file %s/%s: %s", rootpath, VP_PATH_LOCK,
-                 strerror(err));
+                 err == EINVAL ? "it is not a regular file" : strerror(err));
         vp_hint(d,
                 "apply takes this lock so that two applies on one root never mix their files; "
                 "%s/run/lock must be a directory vfioplan can write",

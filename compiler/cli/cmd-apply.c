@@ -5,6 +5,7 @@
  * generates) and run the actions those changes need. When the plan is
  * compiled from a snapshot, the root's own devices must still match it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@ vp_cmd_apply(int argc, char **argv)
     struct vp_options opt;
     if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrnw", true, &opt) < 0)
         return VP_EXIT_ERROR;
+    /* `apply ... | head -1`: a closed pipe must not kill apply between its renames and its actions
+     * (the files in place, the initramfs not rebuilt, and no message): a failed write is only output lost */
+    signal(SIGPIPE, SIG_IGN);
     struct vp_compile c = {0};
     struct vp_changes ch = {0};
     int rc = VP_EXIT_ERROR;

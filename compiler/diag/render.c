@@ -121,10 +121,11 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
     for (size_t i = 0; i < d->n; i++) {
         const struct vp_diag *g = &d->items[i];
         const char *sev = vp_severity_name(g->severity);
+        /* a file's name is text too: a spec named with an escape sequence in a merge request reaches the CI log */
         if (g->pos.file && g->pos.line)
-            fprintf(out, "%s:%u:%u: ", g->pos.file, g->pos.line, g->pos.col);
+            vp_print_safe(out, "%s:%u:%u: ", g->pos.file, g->pos.line, g->pos.col);
         else if (g->pos.file)
-            fprintf(out, "%s: ", g->pos.file);
+            vp_print_safe(out, "%s: ", g->pos.file);
         if (color)
             fprintf(out, "%s%s[%s]\033[0m: ", g->severity == VP_SEV_ERROR ? "\033[1;31m" : "\033[1;35m", sev,
                     vp_code_id(g->code));

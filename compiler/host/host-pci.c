@@ -172,8 +172,14 @@ vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flag
 {
     struct vp_pos pos = {.file = host->source};
     struct scan_ctx c = {.host = host, .root = root, .flags = flags, .list = list};
-    snprintf(c.sysfs_path, sizeof(c.sysfs_path), "%s%ssys/bus/pci", root->path,
-             root->path[strlen(root->path) - 1] == '/' ? "" : "/");
+    /* libpci gets a path, not a descriptor: one cut short would be another directory than the one checked */
+    if ((size_t)snprintf(c.sysfs_path, sizeof(c.sysfs_path), "%s%ssys/bus/pci", root->path,
+                         root->path[strlen(root->path) - 1] == '/' ? "" : "/") >= sizeof(c.sysfs_path) - 64) {
+        vp_error(d, VP_HOST_NOT_FOUND, &pos, "the host tree's path is too long for libpci (%zu bytes)",
+                 strlen(root->path));
+        vp_hint(d, "give a shorter path to the host tree, or a snapshot file");
+        return -1;
+    }
     /* Preflight what libpci would otherwise die on. */
     if (!vp_root_is_dir(root, "sys/bus/pci/devices")) {
         vp_error(d, VP_HOST_NOT_FOUND, &pos, "%s/devices is not a readable directory", c.sysfs_path);

@@ -807,6 +807,9 @@ def hostile_output(env, tree_src):
         f.write(b'PRETTY_NAME="Debian \x1b[2J\xe2\x80\xae\xff"\n')
     with open(os.path.join(d, "spec.yaml"), "w") as f:
         f.write(PLAN_SPEC)
+    # a spec whose file name (a merge request's) holds an escape sequence, with an error to report
+    with open(os.path.join(d.encode(), b"evil\x1b[2J\xe2\x80\xae.yaml"), "w") as f:
+        f.write(PLAN_SPEC.replace("vcpus:", "vcpu:"))
     root = os.path.join(d, "root")
     os.makedirs(os.path.join(root, "etc/modprobe.d"))
     old = b"caf\xe9 \x1b[2J \x00 after-the-nul\n"
@@ -821,6 +824,7 @@ def hostile_output(env, tree_src):
         ("verify --format json", ["verify", "spec.yaml", "--host", "tree", "--format", "json"], 1),
         ("plan --format json", ["plan", "spec.yaml", "--host", "tree", "--root", "root", "--format", "json"], 1),
         ("plan", ["plan", "spec.yaml", "--host", "tree", "--root", "root"], 1),
+        ("check of a spec named with an escape", ["check", "evil\x1b[2J\u202e.yaml", "--host", "tree"], 2),
     ]
     outputs = {}
     for what, argv, want in runs:

@@ -228,6 +228,45 @@ class Workflow(unittest.TestCase):
             name = "vfioplan.conf" + (".%d" % g if g else "")
             self.assertEqual(read(os.path.join(backups, name)), generated + "# local edit %d\n" % edit, name)
 
+    def test_closed_stdout_still_runs_actions(self):
+        """`apply | head -1`: stdout a pipe nobody reads; the lines apply prints fail, the actions still
+        run (once SIGPIPE killed it after the files were in place and before any action)"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        rfd, wfd = os.pipe()
+        os.close(rfd)
+        wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
+        p = subprocess.run(wrapper + [VFIOPLAN, "apply", spec, "--host", root, "--root", root], stdout=wfd,
+                           stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL="C", **self.env))
+        os.close(wfd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml"])
+
+    def test_hostile_lock_and_manifest(self):
+        """a FIFO where the lock file goes is refused, not waited on; a manifest listing one file
+        100,000 times removes it once"""
+        root = self.root_from("tiny")
+        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        spec = self.spec(base)
+        os.makedirs(os.path.join(root, "run/lock"), exist_ok=True)
+        os.mkfifo(os.path.join(root, "run/lock/vfioplan.lock"))
+        r = subprocess.run(shlex.split(os.environ.get("VFIOPLAN_WRAPPER", "")) +
+                           [VFIOPLAN, "apply", spec, "--host", root, "--root", root, "--no-actions"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot open the lock file %s/run/lock/vfioplan.lock: it is not a regular file" % root, r.stderr)
+        os.unlink(os.path.join(root, "run/lock/vfioplan.lock"))
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        with open(os.path.join(root, "etc/vfioplan/manifest"), "a") as f:
+            f.write("etc/vfioplan/vms/old.xml\n" * 100000)
+        with open(os.path.join(root, "etc/vfioplan/vms/old.xml"), "w") as f:
+            f.write("<domain/>\n")
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("removed /etc/vfioplan/vms/old.xml"), 1)
+        self.assertEqual(sorted(os.listdir(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/vms"))), ["old.xml"])
+
     def test_crlf_manifest(self):
         """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
         root = self.root_from("tiny")
