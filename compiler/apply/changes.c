@@ -12,7 +12,26 @@
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
-#include "emit/emit-internal.h"
+
+static const struct {
+    const char *name, *done;
+} vp_change_kinds[VP_CHANGE__COUNT] = {
+    [VP_CHANGE_CREATE] = {"create", "created"},
+    [VP_CHANGE_MODIFY] = {"modify", "updated"},
+    [VP_CHANGE_DELETE] = {"delete", "removed"},
+};
+
+const char *
+vp_change_kind_name(enum vp_change_kind k)
+{
+    return (unsigned)k < VP_CHANGE__COUNT ? vp_change_kinds[k].name : "?";
+}
+
+const char *
+vp_change_kind_done(enum vp_change_kind k)
+{
+    return (unsigned)k < VP_CHANGE__COUNT ? vp_change_kinds[k].done : "?";
+}
 
 /*
  * Files vfioplan reads back from a root are its own, and small: the largest
@@ -306,6 +325,8 @@ vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch)
         vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
         vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
         break;
+    case VP_CHANGE__COUNT: /* the names tables' size, not a kind */
+        break;
     }
 }
 
@@ -322,4 +343,68 @@ vp_change_drop_old(struct vp_change *ch)
     free(ch->old_data);
     ch->old_data = NULL;
     ch->old_len = 0;
+}
+
+void
+vp_previous_read(struct vp_previous *prev, const char *rootpath)
+{
+    memset(prev, 0, sizeof(*prev));
+    struct vp_root root;
+    if (vp_root_open(&root, rootpath) < 0)
+        return;
+    struct vp_diags ignored = {0};
+    unsigned mode;
+    if (read_old(&root, VP_PATH_KERNEL_ARGS, false, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
+        prev->kernel_args = NULL;
+    vp_diags_free(&ignored);
+    vp_root_close(&root);
+}
+
+void
+vp_previous_free(struct vp_previous *prev)
+{
+    free(prev->kernel_args);
+    memset(prev, 0, sizeof(*prev));
+}
+
+char *
+vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len)
+{
+    /* the new manifest's paths: its lines that are not comments */
+    char **paths = NULL;
+    size_t n = 0;
+    bool news = false; /* a path the old manifest does not list */
+    for (const char *p = manifest->data, *end = p + manifest->len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (l && p[0] != '#') {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n] = vp_xstrndup(p, l);
+            bool listed = false;
+            for (size_t k = 0; k < c->n_old_owned && !listed; k++)
+                listed = strcmp(c->old_owned[k], paths[n]) == 0;
+            news |= !listed;
+            n++;
+        }
+        p += l + 1;
+    }
+    char *text = NULL;
+    if (news) {
+        for (size_t k = 0; k < c->n_old_owned; k++) {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n++] = vp_xstrdup(c->old_owned[k]);
+        }
+        vp_sort(paths, n, sizeof(*paths), vp_strcmp_ptr);
+        struct vp_strbuf sb = {0};
+        vp_strbuf_puts(&sb, "# vfioplan: an apply was under way: the files of the old and the new plan.\n"
+                            "# The next apply removes the ones it does not generate.\n");
+        for (size_t k = 0; k < n; k++)
+            if (k == 0 || strcmp(paths[k], paths[k - 1]) != 0)
+                vp_strbuf_printf(&sb, "%s\n", paths[k]);
+        text = vp_strbuf_steal(&sb, len);
+    }
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+    return text;
 }

@@ -12,9 +12,10 @@
 #include "base/strbuf.h"
 #include "vfioplan/artifact.h"
 
-#define VP_PATH_MANIFEST "etc/vfioplan/manifest"
-
-enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE };
+enum vp_change_kind { VP_CHANGE_CREATE, VP_CHANGE_MODIFY, VP_CHANGE_DELETE, VP_CHANGE__COUNT };
+/* "create", as JSON has it; and "created", as apply reports it done. */
+const char *vp_change_kind_name(enum vp_change_kind k);
+const char *vp_change_kind_done(enum vp_change_kind k);
 
 struct vp_change {
     enum vp_change_kind kind;
@@ -49,9 +50,6 @@ void vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch);
 /* Frees a change's old version once its diff is out (plan: it is not written back). */
 void vp_change_drop_old(struct vp_change *ch);
 
-/* Adds the actions that undo what the old files under the root asked for (grubby --remove-args). */
-void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp_changes *changes);
-
 /*
  * The manifest to put in place before the first rename: the paths of the old
  * manifest and of the new one (manifest), so that whatever stops an apply
@@ -61,5 +59,10 @@ void vp_changes_add_removal_actions(struct vp_artifact_set *set, const struct vp
  */
 char *vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len);
 
-/* Adds etc/vfioplan/manifest, listing every other artifact (call after emitting). */
-void vp_manifest_add(struct vp_artifact_set *set, const struct vp_plan *plan);
+/*
+ * Reads what the emitters need of an earlier apply under root (the previous
+ * VP_PATH_KERNEL_ARGS). A file that cannot be read counts as absent:
+ * vp_changes_compute reports it.
+ */
+void vp_previous_read(struct vp_previous *prev, const char *root);
+void vp_previous_free(struct vp_previous *prev);

@@ -340,10 +340,39 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
     return rc;
 }
 
+/*
+ * path exists and is not a regular file: a FIFO, a terminal, /dev/null (or a
+ * symlink to one). Renaming over it would replace the node itself (as root,
+ * /dev/null), so the data is written into it instead.
+ */
+static int
+write_into_special(const char *path, const struct stat *st, const char *data, size_t len, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = path};
+    if (S_ISDIR(st->st_mode)) {
+        vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s: it is a directory", path);
+        vp_hint(d, "give the path of a file, or '-' for standard output");
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return vp_error(d, VP_WRITE_FAILED, &pos, "cannot open %s: %s", path, strerror(errno));
+    int rc = write_all(fd, data, len);
+    int err = errno;
+    if (close(fd) < 0 && rc == 0)
+        rc = -1, err = errno;
+    if (rc < 0)
+        return vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s: %s", path, strerror(err));
+    return 0;
+}
+
 int
 vp_file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = path};
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_into_special(path, &st, data, len, d);
     char *dir = vp_xstrdup(path);
     char *slash = strrchr(dir, '/');
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

@@ -25,5 +25,6 @@ struct vp_write_options {
 int vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,
                    struct vp_diags *d);
 
-/* One file, atomically (temp file beside it, fsync, rename, fsync of the directory). */
+/* One file, atomically (temp file beside it, fsync, rename, fsync of the directory); a path that is a FIFO
+ * or a device (or a symlink to one) is written into, never replaced. */
 int vp_file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, struct vp_diags *d);

@@ -3,8 +3,6 @@
 #include "arena.h"
 
 #include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "util.h"

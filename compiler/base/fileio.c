@@ -3,8 +3,9 @@
 #include "fileio.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,8 +28,11 @@ int
 vp_read_file(const char *path, const char *display, size_t limit, char **buf, size_t *len, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = display};
+    /* "-" is standard input: a pipe or a terminal is read to its end (the size limit still holds). */
+    bool is_stdin = strcmp(path, "-") == 0;
     /* O_NONBLOCK: a FIFO passed as a spec must not hang us before fstat says what it is. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd =
+        is_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         int err = errno;
         vp_error(d, VP_FILE_UNREADABLE, &pos, "cannot open '%s': %s", path, strerror(err));
@@ -52,7 +56,7 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
         vp_hint(d, "check that the file can be read");
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode) && !is_stdin) {
         close(fd);
         vp_error(d, VP_NOT_A_FILE, &pos, "'%s' is %s, not a regular file", path,
                  S_ISDIR(st.st_mode) ? "a directory" : "a special file");
@@ -60,7 +64,7 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
         return -1;
     }
     char hbuf[32];
-    if ((unsigned long long)st.st_size > limit) {
+    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > limit) {
         close(fd);
         vp_error(d, VP_FILE_TOO_LARGE, &pos, "'%s' is %lld bytes; the limit is %s", path, (long long)st.st_size,
                  human_size(limit, hbuf, sizeof(hbuf)));
@@ -68,7 +72,7 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
         return -1;
     }
     /* The file may grow while we read it: never read past limit + 1. */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    size_t cap = (S_ISREG(st.st_mode) ? (size_t)st.st_size : 4095) + 1, n = 0;
     char *data = vp_xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {

@@ -7,7 +7,8 @@
 #include "vfioplan/diag.h"
 
 /*
- * Reads the regular file at path (never blocks on a FIFO or a device).
+ * Reads the regular file at path (never blocks on a FIFO or a device), or
+ * standard input to its end if path is "-".
  * display names it in diagnostics. On success *buf (NUL-terminated, caller
  * frees) and *len are set. limit is the largest size accepted.
  */

@@ -139,6 +139,8 @@ vp_nearest(const char *word, const char *const *candidates, size_t n)
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
+        if (!candidates[i]) /* a value with no name */
+            continue;
         size_t d = vp_edit_distance(word, candidates[i]);
         if (d < best_d) {
             best_d = d;

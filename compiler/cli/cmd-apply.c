@@ -15,8 +15,6 @@
 #include "apply/lock.h"
 #include "apply/write.h"
 
-#define VP_BACKUP_DIR "var/backups/vfioplan"
-
 static void
 say_waiting(long pid, void *arg)
 {
@@ -33,25 +31,25 @@ int
 vp_cmd_apply(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), "Hrnw", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("apply"), &opt) < 0)
         return VP_EXIT_ERROR;
     /* `apply ... | head -1`: a closed pipe must not kill apply between its renames and its actions
      * (the files in place, the initramfs not rebuilt, and no message): a failed write is only output lost */
     signal(SIGPIPE, SIG_IGN);
-    struct vp_compile c = {0};
+    struct vp_compile c = {.target_root = opt.root};
     struct vp_changes ch = {0};
     int rc = VP_EXIT_ERROR;
-    int lock = -1;
-    if (vp_compile_run(&c, &opt, 0) < 0)
+    /* before the root is read at all (the emitters read its earlier kernel arguments), until the last action:
+     * another apply would mix its files with ours */
+    int lock = vp_lock_take(opt.root, opt.wait_seconds, say_waiting, &opt, &c.diags);
+    if (lock < 0)
         goto out;
-    /* from reading the root to the last action: another apply would mix its files with ours */
-    if ((lock = vp_lock_take(opt.root, opt.wait_seconds, say_waiting, &opt, &c.diags)) < 0)
+    if (vp_compile_run(&c, &opt, 0) < 0)
         goto out;
     if (vp_compile_check_drift(&c, opt.root) < 0)
         goto out;
     if (vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) < 0)
         goto out;
-    vp_changes_add_removal_actions(&c.artifacts, &ch);
     if (ch.n == 0) {
         printf("vfioplan: nothing to do: %s is up to date\n", opt.root);
         goto out;
@@ -59,11 +57,8 @@ vp_cmd_apply(int argc, char **argv)
     struct vp_write_options wo = {.backup_dir = VP_BACKUP_DIR};
     if (vp_tree_commit(opt.root, &ch, &wo, &c.diags) < 0)
         goto out;
-    for (size_t i = 0; i < ch.n; i++) {
-        static const char *const verbs[] = {
-            [VP_CHANGE_CREATE] = "created", [VP_CHANGE_MODIFY] = "updated", [VP_CHANGE_DELETE] = "removed"};
-        printf("vfioplan: %s /%s\n", verbs[ch.items[i].kind], ch.items[i].path);
-    }
+    for (size_t i = 0; i < ch.n; i++)
+        printf("vfioplan: %s /%s\n", vp_change_kind_done(ch.items[i].kind), ch.items[i].path);
     if (opt.no_actions)
         printf("vfioplan: --no-actions: not running the actions 'vfioplan plan' listed\n");
     else

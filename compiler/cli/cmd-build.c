@@ -15,12 +15,8 @@ vp_cmd_build(int argc, char **argv)
 {
     struct vp_options opt;
     const struct vp_command *cmd = vp_cli_command("build");
-    if (vp_cli_parse(argc, argv, cmd, "Ho", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
         return VP_EXIT_ERROR;
-    if (!opt.output) {
-        fprintf(stderr, "vfioplan build: -o DIR is needed\nusage: vfioplan %s\n", cmd->usage);
-        return VP_EXIT_ERROR;
-    }
     struct vp_compile c = {0};
     if (vp_compile_run(&c, &opt, 0) == 0) {
         struct vp_changes ch;

@@ -19,7 +19,7 @@ print_summary(FILE *out, const struct vp_plan *p)
                   vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        fprintf(out, " %s", p->kernel_args[i]);
+        fprintf(out, " %s", p->kernel_args[i].value);
     fprintf(out, "%s\n", p->n_kernel_args ? "" : " none");
     fprintf(out, "  vfio-pci ids:");
     for (size_t i = 0; i < p->n_vfio_ids; i++)
@@ -44,7 +44,7 @@ print_summary(FILE *out, const struct vp_plan *p)
             if (dev->iommu_group >= 0)
                 snprintf(group, sizeof(group), "group %ld", dev->iommu_group);
             fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor, dev->device,
-                    group, a->guest_bus, a->guest_fn, a->bind_by_address ? " (by address)" : "");
+                    group, a->guest_bus, a->guest_fn, a->binding == VP_BIND_ADDRESS ? " (by address)" : "");
         }
     }
 }
@@ -53,7 +53,7 @@ int
 vp_cmd_check(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("check"), "Hf", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("check"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);

@@ -22,12 +22,8 @@ vp_cmd_openshift(int argc, char **argv)
 {
     struct vp_options opt;
     const struct vp_command *cmd = vp_cli_command("openshift");
-    if (vp_cli_parse(argc, argv, cmd, "Hop", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
         return VP_EXIT_ERROR;
-    if (!opt.output) {
-        fprintf(stderr, "vfioplan openshift: -o DIR is needed\nusage: vfioplan %s\n", cmd->usage);
-        return VP_EXIT_ERROR;
-    }
     const char *pool = opt.pool ? opt.pool : "worker";
     if (!valid_pool(pool)) {
         fprintf(

@@ -17,14 +17,12 @@ int
 vp_cmd_plan(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("plan"), "Hrf", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("plan"), &opt) < 0)
         return VP_EXIT_ERROR;
-    struct vp_compile c = {0};
+    struct vp_compile c = {.target_root = opt.root};
     struct vp_changes ch = {0};
     bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_compile_check_drift(&c, opt.root) == 0 &&
               vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
-    if (ok)
-        vp_changes_add_removal_actions(&c.artifacts, &ch);
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");

@@ -20,11 +20,11 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
         if (vp_device_is_bridge(dev))
             continue;
         endpoints++;
-        if (dev->roles & VP_ROLE_BOOT_VGA)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_BOOT_VGA))
             return snprintf(buf, size, "%s is the host's boot VGA", dev->addr_str), buf;
-        if (dev->roles & VP_ROLE_ROOT_STORAGE)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_ROOT_STORAGE))
             return snprintf(buf, size, "%s holds the host's root filesystem", dev->addr_str), buf;
-        if (dev->roles & VP_ROLE_DEFAULT_ROUTE)
+        if (dev->roles & VP_ROLE_BIT(VP_ROLE_DEFAULT_ROUTE))
             return snprintf(buf, size, "%s carries the host's default route", dev->addr_str), buf;
         unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
         /* Host, ISA and other chipset bridges, memory controllers and system
@@ -100,7 +100,7 @@ int
 vp_cmd_scan(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("scan"), "Hf", false, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("scan"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     c.host = vp_host_load(opt.host, VP_HOST_NAMES, &c.diags);

@@ -60,8 +60,8 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
                                   ? "run update-grub (vfioplan apply does) and reboot"
                                   : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        check(v, vp_has_word(h->cmdline, p->kernel_args[i]), boot_advice, "kernel command line has %s",
-              p->kernel_args[i]);
+        check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
+              p->kernel_args[i].value);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {
@@ -103,7 +103,7 @@ int
 vp_cmd_verify(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), "Hf", true, &opt) < 0)
+    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);

@@ -184,7 +184,10 @@ vp_json_plan(const struct vp_plan *p)
     put_str(o, "family", vp_family_name(p->family));
     put_str(o, "bootloader", vp_bootloader_name(p->bootloader));
     put_str(o, "initramfs", vp_initramfs_name(p->initramfs));
-    json_object_object_add(o, "kernel_args", str_array(p->kernel_args, p->n_kernel_args));
+    struct json_object *kargs = json_object_new_array();
+    for (size_t i = 0; i < p->n_kernel_args; i++)
+        json_object_array_add(kargs, json_object_new_string(p->kernel_args[i].value));
+    json_object_object_add(o, "kernel_args", kargs);
     json_object_object_add(o, "vfio_ids", str_array(p->vfio_ids, p->n_vfio_ids));
     json_object_object_add(o, "bind_addresses", str_array(p->bind_addresses, p->n_bind_addresses));
     json_object_object_add(o, "softdep_drivers", str_array(p->softdep_drivers, p->n_softdep_drivers));
@@ -203,7 +206,7 @@ vp_json_plan(const struct vp_plan *p)
             char guest[16];
             snprintf(guest, sizeof(guest), "0000:%02x:00.%u", a->guest_bus, a->guest_fn);
             put_str(d, "guest_address", guest);
-            put_str(d, "binding", a->bind_by_address ? "address" : "ids");
+            put_str(d, "binding", vp_binding_name(a->binding));
             json_object_array_add(devs, d);
         }
         json_object_object_add(vm, "devices", devs);
@@ -216,15 +219,13 @@ vp_json_plan(const struct vp_plan *p)
 struct json_object *
 vp_json_files(struct vp_changes *c)
 {
-    static const char *const kinds[] = {
-        [VP_CHANGE_CREATE] = "create", [VP_CHANGE_MODIFY] = "modify", [VP_CHANGE_DELETE] = "delete"};
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < c->n; i++) {
         struct vp_change *ch = &c->items[i];
         struct json_object *o = json_object_new_object();
         char mode[8];
         put_str(o, "path", ch->path);
-        put_str(o, "change", kinds[ch->kind]);
+        put_str(o, "change", vp_change_kind_name(ch->kind));
         if (ch->artifact) {
             snprintf(mode, sizeof(mode), "%04o", ch->artifact->mode);
             put_str(o, "mode", mode);

@@ -10,7 +10,7 @@
 
 #include <json.h>
 
-#include "cli.h"
+#include "vfioplan/plan.h"
 #include "apply/changes.h"
 
 #define VP_JSON_FORMAT 1

@@ -19,16 +19,16 @@ vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host
     c->plan = vp_plan_resolve(c->spec, c->host, d);
     if (!c->plan)
         return -1;
-    if (vp_plan_emit(c->plan, &c->artifacts, d) < 0)
-        return -1;
-    vp_manifest_add(&c->artifacts, c->plan);
-    return 0;
+    if (c->target_root)
+        vp_previous_read(&c->previous, c->target_root);
+    return vp_plan_emit(c->plan, &c->previous, &c->artifacts, d);
 }
 
 void
 vp_compile_free(struct vp_compile *c)
 {
     vp_artifact_set_free(&c->artifacts);
+    vp_previous_free(&c->previous);
     vp_plan_free(&c->plan);
     vp_host_free(&c->host);
     vp_spec_free(&c->spec);

@@ -39,15 +39,9 @@ vp_code_severity(enum vp_code code)
 const char *
 vp_severity_name(enum vp_severity sev)
 {
-    switch (sev) {
-    case VP_SEV_ERROR:
-        return "error";
-    case VP_SEV_WARNING:
-        return "warning";
-    case VP_SEV_NOTE:
-        return "note";
-    }
-    return "error";
+    static const char *const vp_severity_names[VP_SEV__COUNT] = {
+        [VP_SEV_ERROR] = "error", [VP_SEV_WARNING] = "warning", [VP_SEV_NOTE] = "note"};
+    return (unsigned)sev < VP_SEV__COUNT ? vp_severity_names[sev] : "error";
 }
 
 /* A message quotes input values; one of a megabyte must not become a megabyte of stderr. */
@@ -110,6 +104,14 @@ vp_warning(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, cons
     va_start(ap, fmt);
     diag_add(d, VP_SEV_WARNING, code, pos, fmt, ap);
     va_end(ap);
+}
+
+int
+vp_vreport(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, va_list ap)
+{
+    enum vp_severity sev = vp_code_severity(code);
+    diag_add(d, sev, code, pos, fmt, ap);
+    return sev == VP_SEV_ERROR ? -1 : 0;
 }
 
 /* The diagnostic that hint/note attach to: the last one added, if it was kept. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bind-script.c: /usr/local/libexec/vfioplan-bind binds functions to
+ * bind-script.c: /usr/libexec/vfioplan/bind binds functions to
  * vfio-pci by address (driver_override) where ids= would also take a twin
  * the host keeps. It runs from the initramfs before udev starts, and from
  * modprobe's install hook whenever vfio-pci loads, so the override is in
@@ -12,8 +12,10 @@
 #include "emit-internal.h"
 
 int
-vp_emit_bind_script(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_bind_script(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                    struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     struct vp_strbuf sb = {0};
     vp_strbuf_puts(&sb, "#!/bin/sh\n");

@@ -5,12 +5,35 @@
 #include "base/strbuf.h"
 #include "vfioplan/artifact.h"
 
+/*
+ * A path a row of the emitter table owns: a fixed path (suffix NULL), or
+ * path NAME suffix with a valid VM name as NAME; what says what the file is
+ * for (vfioplan(8)'s FILES). The rows are the only registry of what
+ * vfioplan writes: an old manifest's path is removed only if some row owns
+ * it, and a row may write only what it owns.
+ */
+struct vp_owned_path {
+    const char *path;
+    const char *suffix;
+    const char *what;
+};
+
 /* One emitter per artifact kind, as pciutils has one access method per file. */
 struct vp_emitter {
     const char *name;
     bool (*applies)(const struct vp_plan *plan);
-    int (*emit)(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
+    int (*emit)(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                struct vp_diags *d);
+    struct vp_owned_path owns[3]; /* ends at the first {NULL} */
+    /* Paths the row wrote in earlier versions: still vfioplan's, so an old manifest's entry is removed; never
+     * written (ends at the first NULL). */
+    const char *retired[2];
 };
+
+/* The emitter table, in the order the rows run (the manifest last). */
+const struct vp_emitter *vp_emitters(size_t *n);
+/* True if the row owns path. */
+bool vp_emitter_owns(const struct vp_emitter *e, const char *path);
 
 /* Takes ownership of data (from vp_strbuf_steal or malloc). */
 void vp_artifact_add(struct vp_artifact_set *set, const char *path, unsigned mode, char *data, size_t len);
@@ -24,11 +47,15 @@ void vp_emit_generated_sentence(struct vp_strbuf *sb, const struct vp_plan *plan
 /* The header block of a text file whose comments start with "# ". */
 void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 
-/* Paths vfioplan owns on a host (the same on every distribution). */
+/* Paths vfioplan owns on a host (the same on every distribution). Helpers go to
+ * /usr/libexec/vfioplan, the directory the package owns (/usr/local belongs to
+ * the local admin). */
+#define VP_DIR_LIBEXEC "usr/libexec/vfioplan"
 #define VP_PATH_MODPROBE "etc/modprobe.d/vfioplan.conf"
-#define VP_PATH_BIND_SCRIPT "usr/local/libexec/vfioplan-bind"
+#define VP_PATH_BIND_SCRIPT VP_DIR_LIBEXEC "/bind"
+/* On RHCOS /usr is read-only and /usr/local is /var/usrlocal: the MachineConfig puts the script there. */
+#define VP_PATH_BIND_SCRIPT_RHCOS "usr/local/libexec/vfioplan/bind"
 #define VP_PATH_GRUB_DROPIN "etc/default/grub.d/vfioplan.cfg"
-#define VP_PATH_KERNEL_ARGS "etc/vfioplan/kernel-args"
 #define VP_PATH_ITOOLS_HOOK "etc/initramfs-tools/hooks/vfioplan"
 #define VP_PATH_ITOOLS_INIT_TOP "etc/initramfs-tools/scripts/init-top/00-vfioplan"
 #define VP_PATH_DRACUT "etc/dracut.conf.d/vfioplan.conf"
@@ -36,23 +63,34 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 #define VP_DIR_VMS "etc/vfioplan/vms"
 #define VP_DIR_GUEST "etc/vfioplan/guest"
 
+#define VP_PATH_SDBOOT_SCRIPT VP_DIR_LIBEXEC "/sdboot"
+
 /* etc/vfioplan/kernel-args: what vfioplan asked tool to add, so apply can remove it later. */
 void vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool);
-#define VP_PATH_SDBOOT_SCRIPT "usr/local/libexec/vfioplan-sdboot"
-
-/* True if path is one vfioplan can generate: a fixed path above, or a VM's XML or guest script. */
-bool vp_artifact_path_known(const char *path);
 
 /* True when some function is bound by address (driver_override). */
 bool vp_plan_binds_by_address(const struct vp_plan *plan);
 
-int vp_emit_grub(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_grubby(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_systemd_boot(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_modprobe(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_bind_script(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_dracut(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_mkinitcpio(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_libvirt(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
-int vp_emit_guest_scripts(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
+int vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                 struct vp_diags *d);
+int vp_emit_grubby(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                   struct vp_diags *d);
+int vp_emit_systemd_boot(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                         struct vp_diags *d);
+int vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                     struct vp_diags *d);
+int vp_emit_bind_script(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                        struct vp_diags *d);
+int vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                            struct vp_diags *d);
+int vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                   struct vp_diags *d);
+int vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                       struct vp_diags *d);
+int vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                    struct vp_diags *d);
+int vp_emit_guest_scripts(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                          struct vp_diags *d);
+/* Last: etc/vfioplan/manifest, listing every other artifact. */
+int vp_emit_manifest(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                     struct vp_diags *d);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* emit.c: the table of emitters and the artifact set they fill. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,19 +58,68 @@ vp_plan_binds_by_address(const struct vp_plan *p)
     return p->n_bind_addresses > 0;
 }
 
-/* Order matters only for actions: initramfs first, then the bootloader, then libvirt. */
+/*
+ * Each row names the paths it owns: vp_artifact_path_known() is the union of
+ * them, so a path is removable from an old manifest only if a row could have
+ * written it. Actions run in the order of their stage, whatever the row; the
+ * order of rows matters for the manifest, last, which lists what the rows
+ * before it wrote.
+ */
+/* grubby's and systemd-boot's rows both keep the record */
+#define KERNEL_ARGS_RECORD                                                                                             \
+    "the kernel arguments vfioplan added with grubby or for systemd-boot, so that apply can remove them"
+
 static const struct vp_emitter emitters[] = {
-    {"modprobe", always, vp_emit_modprobe},
-    {"bind-script", vp_plan_binds_by_address, vp_emit_bind_script},
-    {"initramfs-tools", uses_initramfs_tools, vp_emit_initramfs_tools},
-    {"dracut", uses_dracut, vp_emit_dracut},
-    {"mkinitcpio", uses_mkinitcpio, vp_emit_mkinitcpio},
-    {"grub", uses_grub, vp_emit_grub},
-    {"grubby", uses_grubby, vp_emit_grubby},
-    {"systemd-boot", uses_systemd_boot, vp_emit_systemd_boot},
-    {"libvirt", always, vp_emit_libvirt},
-    {"guest-script", always, vp_emit_guest_scripts},
+    {"modprobe",
+     always,
+     vp_emit_modprobe,
+     {{VP_PATH_MODPROBE, NULL, "vfio-pci options (ids), softdeps, and the install hook when binding by address"}}},
+    {"bind-script",
+     vp_plan_binds_by_address,
+     vp_emit_bind_script,
+     {{VP_PATH_BIND_SCRIPT, NULL,
+       "binds functions to vfio-pci by address (driver_override), from the initramfs and modprobe"}},
+     {"usr/local/libexec/vfioplan-bind"}},
+    {"initramfs-tools",
+     uses_initramfs_tools,
+     vp_emit_initramfs_tools,
+     {{VP_PATH_ITOOLS_HOOK, NULL, "puts vfio-pci (and the bind script) into the initramfs-tools initramfs"},
+      {VP_PATH_ITOOLS_INIT_TOP, NULL, "runs the bind script in the initramfs, before udev"}}},
+    {"dracut",
+     uses_dracut,
+     vp_emit_dracut,
+     {{VP_PATH_DRACUT, NULL, "the vfio modules (and the bind script) for dracut"}}},
+    {"mkinitcpio",
+     uses_mkinitcpio,
+     vp_emit_mkinitcpio,
+     {{VP_PATH_MKINITCPIO, NULL, "the vfio modules (and the bind script) for mkinitcpio"}}},
+    {"grub", uses_grub, vp_emit_grub, {{VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"}}},
+    {"grubby", uses_grubby, vp_emit_grubby, {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}}},
+    {"systemd-boot",
+     uses_systemd_boot,
+     vp_emit_systemd_boot,
+     {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD},
+      {VP_PATH_SDBOOT_SCRIPT, NULL, "adds the kernel arguments to the systemd-boot entries and /etc/kernel/cmdline"}},
+     {"usr/local/libexec/vfioplan-sdboot"}},
+    {"libvirt", always, vp_emit_libvirt, {{VP_DIR_VMS "/", ".xml", "one libvirt domain per VM (virsh define)"}}},
+    {"guest-script",
+     always,
+     vp_emit_guest_scripts,
+     {{VP_DIR_GUEST "/", "-setup.sh",
+       "one guest setup script per VM with a guest: the NVIDIA driver, CUDA, Fabric Manager"}}},
+    {"manifest",
+     always,
+     vp_emit_manifest,
+     {{VP_PATH_MANIFEST, NULL,
+       "the files vfioplan wrote, so that it removes those it no longer generates and touches nothing else"}}},
 };
+
+const struct vp_emitter *
+vp_emitters(size_t *n)
+{
+    *n = VP_ARRAY_SIZE(emitters);
+    return emitters;
+}
 
 static int
 artifact_cmp(const void *a, const void *b)
@@ -87,12 +137,23 @@ action_cmp(const void *a, const void *b)
 }
 
 int
-vp_plan_emit(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+             struct vp_diags *d)
 {
     int rc = 0;
-    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
-        if (emitters[i].applies(plan) && emitters[i].emit(plan, set, d) < 0)
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
+        const struct vp_emitter *e = &emitters[i];
+        size_t first = set->n, first_action = set->n_actions;
+        if (e->applies(plan) && e->emit(plan, previous, set, d) < 0)
             rc = -1;
+        /* A row writes only what it owns, and an action waits only on paths some row owns:
+         * otherwise a later apply could not remove the file (tests/unit/test-emit.c). */
+        for (size_t k = first; k < set->n; k++)
+            assert(vp_emitter_owns(e, set->items[k].path));
+        for (size_t k = first_action; k < set->n_actions; k++)
+            for (size_t t = 0; t < set->actions[k].n_triggers; t++)
+                assert(vp_artifact_path_known(set->actions[k].triggers[t]));
+    }
     vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
     vp_sort(set->actions, set->n_actions, sizeof(*set->actions), action_cmp);
     return rc;
@@ -208,16 +269,57 @@ named(const char *path, const char *prefix, const char *suffix)
 }
 
 bool
+vp_emitter_owns(const struct vp_emitter *e, const char *path)
+{
+    for (size_t i = 0; i < VP_ARRAY_SIZE(e->owns) && e->owns[i].path; i++) {
+        const struct vp_owned_path *o = &e->owns[i];
+        if (o->suffix ? named(path, o->path, o->suffix) : strcmp(path, o->path) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool
 vp_artifact_path_known(const char *path)
 {
-    static const char *const fixed[] = {
-        VP_PATH_MODPROBE,        VP_PATH_BIND_SCRIPT, VP_PATH_GRUB_DROPIN, VP_PATH_KERNEL_ARGS,   VP_PATH_ITOOLS_HOOK,
-        VP_PATH_ITOOLS_INIT_TOP, VP_PATH_DRACUT,      VP_PATH_MKINITCPIO,  VP_PATH_SDBOOT_SCRIPT,
-    };
-    for (size_t i = 0; i < VP_ARRAY_SIZE(fixed); i++)
-        if (strcmp(path, fixed[i]) == 0)
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
+        if (vp_emitter_owns(&emitters[i], path))
             return true;
-    return named(path, VP_DIR_VMS "/", ".xml") || named(path, VP_DIR_GUEST "/", "-setup.sh");
+        for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].retired) && emitters[i].retired[k]; k++)
+            if (strcmp(path, emitters[i].retired[k]) == 0)
+                return true;
+    }
+    return false;
+}
+
+size_t
+vp_artifact_path_docs(struct vp_path_doc **docs)
+{
+    size_t n = 0;
+    struct vp_path_doc *out = vp_xcalloc(VP_ARRAY_SIZE(emitters) * VP_ARRAY_SIZE(emitters[0].owns) + 1, sizeof(*out));
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
+        for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].owns) && emitters[i].owns[k].path; k++) {
+            const struct vp_owned_path *o = &emitters[i].owns[k];
+            char *path = vp_xasprintf("/%s%s%s", o->path, o->suffix ? "NAME" : "", o->suffix ? o->suffix : "");
+            bool seen = false; /* a path two rows own (the kernel-argument record) is listed once */
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(out[j].path, path) == 0;
+            if (seen)
+                free(path);
+            else
+                out[n++] = (struct vp_path_doc){path, o->what};
+        }
+    }
+    *docs = out;
+    return n;
+}
+
+void
+vp_artifact_path_docs_free(struct vp_path_doc *docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(docs[i].path);
+    free(docs);
 }
 
 void

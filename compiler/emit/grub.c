@@ -10,8 +10,10 @@
 #include "kernel-args-doc.h"
 
 int
-vp_emit_grub(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+             struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     static const char *const argv[] = {"update-grub", NULL};
     static const char *const triggers[] = {VP_PATH_GRUB_DROPIN, NULL};
@@ -33,7 +35,7 @@ vp_emit_grub(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_
              "    esac\n"
              "}\n");
     for (size_t i = 0; i < plan->n_kernel_args; i++)
-        vp_strbuf_printf(&sb, "vfioplan_add %s\n", plan->kernel_args[i]);
+        vp_strbuf_printf(&sb, "vfioplan_add %s\n", plan->kernel_args[i].value);
     vp_strbuf_puts(&sb, "unset -f vfioplan_add\n");
     vp_artifact_add_buf(set, VP_PATH_GRUB_DROPIN, 0644, &sb);
     return 0;

@@ -27,8 +27,10 @@ itools_script_head(struct vp_strbuf *sb, const struct vp_plan *plan, const char 
 }
 
 int
-vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                        struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     bool by_address = vp_plan_binds_by_address(plan);
     static const char *const argv[] = {"update-initramfs", "-u", "-k", "all", NULL};
@@ -67,8 +69,10 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, struct vp_artifact_set *set,
 }
 
 int
-vp_emit_dracut(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+               struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     static const char *const argv[] = {"dracut", "--regenerate-all", "--force", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_DRACUT, VP_PATH_BIND_SCRIPT, NULL};
@@ -89,8 +93,10 @@ vp_emit_dracut(const struct vp_plan *plan, struct vp_artifact_set *set, struct v
 }
 
 int
-vp_emit_mkinitcpio(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                   struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     static const char *const argv[] = {"mkinitcpio", "-P", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_MKINITCPIO, VP_PATH_BIND_SCRIPT, NULL};

@@ -5,8 +5,7 @@
 #include "base/strbuf.h"
 #include "vfioplan/plan.h"
 
-const char *vp_kernel_arg_reason(const char *arg);
-/* "#   intel_iommu=on  why" lines, aligned. */
+/* "#   intel_iommu=on  why" lines, aligned; the reasons come with the plan's arguments. */
 void vp_kernel_args_comment(struct vp_strbuf *sb, const struct vp_plan *plan);
 /* "a b c" */
 void vp_kernel_args_join(struct vp_strbuf *sb, const struct vp_plan *plan);

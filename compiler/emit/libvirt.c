@@ -3,8 +3,9 @@
  * libvirt.c: one libvirt domain per VM, built with libxml2 (never printed by
  * hand): q35, UEFI with Secure Boot off, host-passthrough CPU, and one
  * <hostdev> per function, the functions of one host device kept together
- * on one guest slot behind their own pcie-root-port. libxml2 stays in this
- * file; its errors go to a handler, not to stderr.
+ * on one guest slot behind their own pcie-root-port; what the guest OS adds
+ * (Windows: TPM, Hyper-V) is in libvirt-windows.c. libxml2 stays in these
+ * files; its errors go to a handler, not to stderr.
  */
 #include <inttypes.h>
 #include <libxml/tree.h>
@@ -14,7 +15,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
-#include "parse/spec-internal.h"
+#include "libvirt-windows.h"
 
 static void
 xml_quiet(void *ctx, const char *msg, ...)
@@ -101,32 +102,34 @@ add_os(xmlNodePtr dom, const struct vp_vm *vm)
 static void
 add_disks(xmlNodePtr devs, const struct vp_vm *vm)
 {
-    static const char *const bus_names[] = {"virtio", "scsi", "sata"};
-    static const char *const prefixes[] = {"vd", "sd", "sd"};
+    /* target names: sata and scsi share the sdX names */
+    static const char *const prefixes[VP_DISK_BUS__COUNT] = {
+        [VP_DISK_VIRTIO] = "vd", [VP_DISK_SCSI] = "sd", [VP_DISK_SATA] = "sd"};
     unsigned next[3] = {0, 0, 0};
     for (size_t i = 0; i < vm->n_disks; i++) {
         const struct vp_disk *disk = &vm->disks[i];
         bool block = vp_startswith(disk->path, "/dev/");
         xmlNodePtr d = child(devs, "disk", NULL);
         prop(d, "type", block ? "block" : "file");
-        prop(d, "device", disk->device == VP_DEVICE_CDROM ? "cdrom" : "disk");
+        bool cdrom = disk->device == VP_DEVICE_CDROM;
+        prop(d, "device", vp_disk_device_name(disk->device));
         xmlNodePtr drv = child(d, "driver", NULL);
         prop(drv, "name", "qemu");
-        prop(drv, "type", disk->device == VP_DEVICE_CDROM || disk->format == VP_FORMAT_RAW ? "raw" : "qcow2");
+        /* an ISO image is raw, whatever format says */
+        prop(drv, "type", vp_disk_format_name(cdrom ? VP_FORMAT_RAW : disk->format));
         xmlNodePtr src = child(d, "source", NULL);
         prop(src, block ? "dev" : "file", disk->path);
-        /* sata and scsi share the sdX names */
         unsigned slot = disk->bus == VP_DISK_VIRTIO ? 0 : 1;
         char dev[8];
         unsigned n = next[slot]++;
         snprintf(dev, sizeof(dev), "%s%c", prefixes[disk->bus], (char)('a' + (n % 26)));
         xmlNodePtr tgt = child(d, "target", NULL);
         prop(tgt, "dev", dev);
-        prop(tgt, "bus",
-             disk->device == VP_DEVICE_CDROM && disk->bus == VP_DISK_VIRTIO ? "sata" : bus_names[disk->bus]);
+        /* there is no virtio CD-ROM */
+        prop(tgt, "bus", vp_disk_bus_name(cdrom && disk->bus == VP_DISK_VIRTIO ? VP_DISK_SATA : disk->bus));
         if (i == 0)
             propn(child(d, "boot", NULL), "order", 1, 0);
-        if (disk->device == VP_DEVICE_CDROM)
+        if (cdrom)
             child(d, "readonly", NULL);
     }
 }
@@ -141,7 +144,7 @@ add_networks(xmlNodePtr devs, const struct vp_vm *vm)
         if (n->mac)
             prop(child(iface, "mac", NULL), "address", n->mac);
         prop(child(iface, "source", NULL), n->network ? "network" : "bridge", n->network ? n->network : n->bridge);
-        prop(child(iface, "model", NULL), "type", n->model ? n->model : "virtio");
+        prop(child(iface, "model", NULL), "type", vp_nic_model_name(n->model));
     }
 }
 
@@ -216,13 +219,14 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     xmlNodePtr features = child(dom, "features", NULL);
     child(features, "acpi", NULL);
     child(features, "apic", NULL);
+    vp_libvirt_guest_features(features, vm);
     xmlNodePtr cpu = child(dom, "cpu", NULL);
     prop(cpu, "mode", "host-passthrough");
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
-    prop(child(dom, "clock", NULL), "offset", "utc");
+    vp_libvirt_guest_clock(dom, vm);
 
     xmlNodePtr devs = child(dom, "devices", NULL);
     xmlNodePtr root = child(devs, "controller", NULL);
@@ -240,6 +244,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     add_disks(devs, vm);
     add_networks(devs, vm);
     add_hostdevs(devs, plan, pvm);
+    vp_libvirt_guest_devices(devs, vm);
     prop(child(devs, "serial", NULL), "type", "pty");
     prop(child(devs, "console", NULL), "type", "pty");
     /* Passed-through devices pin all guest memory; a balloon could not give any back. */
@@ -260,8 +265,10 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
 }
 
 int
-vp_emit_libvirt(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
     for (size_t i = 0; i < plan->n_vms; i++) {

@@ -13,7 +13,7 @@
 
 /* "0000:11:00.0 0000:12:00.0 ..." of the assigned functions with this vendor:device. */
 static void
-list_functions(struct vp_strbuf *sb, const struct vp_plan *plan, const char *id, bool by_address)
+list_functions(struct vp_strbuf *sb, const struct vp_plan *plan, const char *id, enum vp_binding binding)
 {
     size_t n = 0;
     for (size_t v = 0; v < plan->n_vms; v++) {
@@ -22,7 +22,7 @@ list_functions(struct vp_strbuf *sb, const struct vp_plan *plan, const char *id,
             const struct vp_device *dev = &plan->host->devices[vm->assigned[i].device];
             char did[10];
             snprintf(did, sizeof(did), "%04x:%04x", dev->vendor, dev->device);
-            if (by_address != vm->assigned[i].bind_by_address || (id && strcmp(did, id) != 0))
+            if (vm->assigned[i].binding != binding || (id && strcmp(did, id) != 0))
                 continue;
             if (n % 4 == 0)
                 vp_strbuf_puts(sb, n ? "\n#     " : "");
@@ -34,8 +34,10 @@ list_functions(struct vp_strbuf *sb, const struct vp_plan *plan, const char *id,
 }
 
 int
-vp_emit_modprobe(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                 struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
@@ -44,7 +46,7 @@ vp_emit_modprobe(const struct vp_plan *plan, struct vp_artifact_set *set, struct
                             "# all of them are assigned to VMs:\n");
         for (size_t i = 0; i < plan->n_vfio_ids; i++) {
             vp_strbuf_printf(&sb, "#   %s:", plan->vfio_ids[i]);
-            list_functions(&sb, plan, plan->vfio_ids[i], false);
+            list_functions(&sb, plan, plan->vfio_ids[i], VP_BIND_IDS);
         }
         vp_strbuf_puts(&sb, "options vfio-pci ids=");
         for (size_t i = 0; i < plan->n_vfio_ids; i++)
@@ -55,7 +57,7 @@ vp_emit_modprobe(const struct vp_plan *plan, struct vp_artifact_set *set, struct
         vp_strbuf_puts(&sb, "\n# These functions share their vendor:device with functions the host keeps, so\n"
                             "# vfio-pci claims them by address: whenever vfio-pci loads, this hook sets\n"
                             "# their driver_override first (see /" VP_PATH_BIND_SCRIPT ").\n#  ");
-        list_functions(&sb, plan, NULL, true);
+        list_functions(&sb, plan, NULL, VP_BIND_ADDRESS);
         vp_strbuf_puts(&sb, "install vfio-pci /" VP_PATH_BIND_SCRIPT " $CMDLINE_OPTS\n");
     }
     if (plan->n_softdep_drivers) {

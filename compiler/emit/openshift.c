@@ -6,10 +6,12 @@
  * boot as OpenShift's own docs do, and the bind script when binding by
  * address), and the KubeVirt/HyperConverged permittedHostDevices entries that
  * let VMs request the devices. The file contents are the same bytes the host
- * artifacts carry.
+ * artifacts carry, except that the bind script moves to /usr/local (RHCOS's
+ * /usr is read-only) and the modprobe config calls it there.
  */
 #include <json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base64.h"
@@ -32,6 +34,26 @@ ignition_file(const char *path, unsigned mode, const char *data, size_t len)
     json_object_object_add(f, "contents", contents);
     vp_strbuf_free(&url);
     return f;
+}
+
+/* data with every "/usr/libexec/vfioplan/bind" (fixed text vfioplan wrote) made the RHCOS path. */
+static char *
+relocate_bind_script(const char *data, size_t len, size_t *out_len)
+{
+    static const char from[] = "/" VP_PATH_BIND_SCRIPT, to[] = "/" VP_PATH_BIND_SCRIPT_RHCOS;
+    struct vp_strbuf sb = {0};
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), from, sizeof(from) - 1);
+        if (!hit) {
+            vp_strbuf_add(&sb, p, (size_t)(end - p));
+            break;
+        }
+        vp_strbuf_add(&sb, p, (size_t)(hit - p));
+        vp_strbuf_puts(&sb, to);
+        p = hit + sizeof(from) - 1;
+    }
+    return vp_strbuf_steal(&sb, out_len);
 }
 
 static int
@@ -74,15 +96,19 @@ vp_emit_openshift(const struct vp_plan *plan, const struct vp_artifact_set *host
     /* MachineConfig */
     struct json_object *files = json_object_new_array();
     const struct vp_artifact *conf = vp_artifact_find(host_artifacts, VP_PATH_MODPROBE);
-    if (conf)
-        json_object_array_add(files, ignition_file("/" VP_PATH_MODPROBE, conf->mode, conf->data, conf->len));
+    if (conf) {
+        size_t len;
+        char *data = relocate_bind_script(conf->data, conf->len, &len);
+        json_object_array_add(files, ignition_file("/" VP_PATH_MODPROBE, conf->mode, data, len));
+        free(data);
+    }
     static const char modules_load[] =
         "# vfioplan: load vfio-pci at boot, before the devices' own drivers (softdeps in /etc/modprobe.d/vfioplan.conf)\nvfio-pci\n";
     json_object_array_add(
         files, ignition_file("/etc/modules-load.d/vfioplan.conf", 0644, modules_load, sizeof(modules_load) - 1));
     const struct vp_artifact *bind = vp_artifact_find(host_artifacts, VP_PATH_BIND_SCRIPT);
     if (bind) /* /usr/local is writable on RHCOS (it is /var/usrlocal) */
-        json_object_array_add(files, ignition_file("/" VP_PATH_BIND_SCRIPT, bind->mode, bind->data, bind->len));
+        json_object_array_add(files, ignition_file("/" VP_PATH_BIND_SCRIPT_RHCOS, bind->mode, bind->data, bind->len));
     struct json_object *ignition = json_object_new_object();
     json_object_object_add(ignition, "version", json_object_new_string("3.2.0"));
     struct json_object *storage = json_object_new_object();
@@ -92,7 +118,7 @@ vp_emit_openshift(const struct vp_plan *plan, const struct vp_artifact_set *host
     json_object_object_add(config, "storage", storage);
     struct json_object *kargs = json_object_new_array();
     for (size_t i = 0; i < plan->n_kernel_args; i++)
-        json_object_array_add(kargs, json_object_new_string(plan->kernel_args[i]));
+        json_object_array_add(kargs, json_object_new_string(plan->kernel_args[i].value));
     struct json_object *spec = json_object_new_object();
     json_object_object_add(spec, "config", config);
     json_object_object_add(spec, "kernelArguments", kargs);

@@ -9,8 +9,10 @@
 #include "kernel-args-doc.h"
 
 int
-vp_emit_systemd_boot(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d)
+vp_emit_systemd_boot(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                     struct vp_diags *d)
 {
+    (void)previous;
     (void)d;
     vp_emit_kernel_args_record(plan, set, "systemd-boot");
     static const char *const argv[] = {"/" VP_PATH_SDBOOT_SCRIPT, NULL};

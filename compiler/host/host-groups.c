@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/util.h"
 #include "host-internal.h"
 
 static bool

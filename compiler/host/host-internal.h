@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/root.h"
 #include "vfioplan/host.h"
+#include "yaml/fields.h"
 
 struct vp_host_priv {
     struct vp_arena arena;
@@ -43,5 +44,8 @@ void vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct
 void vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
 /* host-modules.c: the module behind each bound driver (sys/bus/pci/drivers/NAME/module). */
 void vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root);
-/* host-snapshot-read.c */
+/* host-names.c: the enums' names tables, for the snapshot reader's field tables. */
+extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg;
+
+/* snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);

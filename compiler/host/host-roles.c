@@ -26,7 +26,7 @@ mark(struct vp_host *host, long idx, enum vp_host_role role, const char *detail)
     if (idx < 0)
         return;
     struct vp_device *dev = &host->devices[idx];
-    dev->roles |= role;
+    dev->roles |= VP_ROLE_BIT(role);
     if (!dev->role_detail)
         dev->role_detail = vp_arena_strdup(vp_host_arena(host), detail);
 }

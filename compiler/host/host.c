@@ -10,6 +10,8 @@
 static bool
 tree_detect(const char *path)
 {
+    if (strcmp(path, "-") == 0) /* standard input is a snapshot */
+        return false;
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
@@ -42,6 +44,8 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
 static bool
 snapshot_detect(const char *path)
 {
+    if (strcmp(path, "-") == 0)
+        return true;
     struct stat st;
     return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
@@ -58,7 +62,7 @@ vp_host_load(const char *path, unsigned flags, struct vp_diags *d)
     struct vp_host *host = vp_arena_alloc(&priv->arena, sizeof(*host));
     host->priv = priv;
     /* owned by d: diagnostics about the host outlive it */
-    host->source = vp_diags_intern(d, path);
+    host->source = vp_diags_intern(d, strcmp(path, "-") == 0 ? "<stdin>" : path);
     host->secure_boot = -1;
     host->cmdline = "";
     int rc = -1;
@@ -218,6 +222,19 @@ vp_host_vfio_pci_builtin(const struct vp_host *host)
         if (host->kernels[i].vfio_pci_builtin)
             return true;
     return false;
+}
+
+bool
+vp_device_is_nvswitch(const struct vp_device *dev)
+{
+    /* NVSwitches are NVIDIA "other bridge" endpoints (class 0680), not PCI bridges. */
+    return dev->vendor == 0x10de && vp_device_class16(dev) == VP_CLASS_BRIDGE_OTHER;
+}
+
+bool
+vp_device_is_nvidia_gpu(const struct vp_device *dev)
+{
+    return dev->vendor == 0x10de && (dev->class_code >> 16) == 0x03;
 }
 
 bool

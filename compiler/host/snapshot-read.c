@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * snapshot-read.c: a host snapshot file back into host facts. Snapshots come
- * from git repositories too, so the reader is as strict as the spec's:
- * limits, known keys only, every value checked, positions in every error.
+ * from git repositories too, so they are read as strictly as the spec, with
+ * the same field tables (yaml/fields.h): limits, known keys only, every
+ * value checked, positions in every error. A snapshot is machine-written,
+ * so every problem is VP3007 with one hint: take it again.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,235 +18,270 @@
 /* A 20,000-function host is about 400,000 nodes; a hostile file stops at 1,000,000 (about 130 MB, 1.5 s). */
 static const struct vp_ylimits snapshot_limits = {.max_depth = 8, .max_nodes = 1000 * 1000};
 
-struct reader {
-    struct vp_host *host;
-    struct vp_arena *arena;
-    struct vp_diags *d;
-    int errors;
+static const struct vp_freport snapshot_report = {
+    VP_SNAPSHOT_INVALID, "write the snapshot again with 'vfioplan snapshot' on the host; do not edit it by hand"};
+
+/* ---- handlers for values a snapshot holds and the spec does not ---- */
+
+static int
+f_address(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_device *dev = (struct vp_device *)((char *)dst - offsetof(struct vp_device, addr));
+    if (vp_expect_string(p, n, "address") < 0)
+        return -1;
+    if (!vp_pci_addr_parse(n->value, &dev->addr, NULL))
+        return vp_field_error(p, VP_SNAPSHOT_INVALID, &n->pos, "'%s' is not a PCI address", n->value);
+    vp_pci_addr_format(&dev->addr, dev->addr_str);
+    return 0;
+}
+
+/* "vvvv:dddd" into two uint16_t: dst and dst + second. */
+struct id_pair_arg {
+    ptrdiff_t second;
+    const char *what;
 };
 
-static void __attribute__((format(printf, 3, 4))) bad(struct reader *r, const struct vp_ynode *n, const char *fmt, ...)
+static int
+f_id_pair(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = vp_xvasprintf(fmt, ap);
-    va_end(ap);
-    vp_error(r->d, VP_SNAPSHOT_INVALID, &n->pos, "%s", msg);
-    free(msg);
-    vp_hint(r->d, "write the snapshot again with 'vfioplan snapshot' on the host; do not edit it by hand");
-    r->errors++;
+    const struct id_pair_arg *a = arg;
+    if (vp_expect_string(p, n, a->what) < 0)
+        return -1;
+    const char *s = n->value;
+    if (strlen(s) != 9 || s[4] != ':' || strspn(s, "0123456789abcdef") != 4 || strspn(s + 5, "0123456789abcdef") != 4)
+        return vp_field_error(p, VP_SNAPSHOT_INVALID, &n->pos, "'%s' is not vendor:device", s);
+    *(uint16_t *)dst = (uint16_t)strtoul(s, NULL, 16);
+    *(uint16_t *)((char *)dst + a->second) = (uint16_t)strtoul(s + 5, NULL, 16);
+    return 0;
 }
 
-/* Checks that map n has only these keys. */
-static bool
-known_keys(struct reader *r, const struct vp_ynode *n, const char *what, const char *const *keys)
+/* Lower-case hex of exactly digits digits, into a uint32_t (6 digits: the class) or a uint8_t (2: the revision). */
+struct hex_arg {
+    size_t digits;
+    const char *what;
+};
+
+static int
+f_hex(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    if (n->kind != VP_Y_MAP) {
-        bad(r, n, "%s must be a mapping", what);
-        return false;
-    }
-    for (size_t i = 0; i < n->n; i += 2) {
-        bool ok = false;
-        for (const char *const *k = keys; *k && !ok; k++)
-            ok = strcmp(*k, n->items[i]->value) == 0;
-        if (!ok) {
-            vp_error(r->d, VP_SNAPSHOT_INVALID, &n->items[i]->pos, "unknown key '%s' in %s", n->items[i]->value, what);
-            size_t nkeys = 0;
-            while (keys[nkeys])
-                nkeys++;
-            const char *near = vp_nearest(n->items[i]->value, keys, nkeys);
-            if (near)
-                vp_hint(r->d, "did you mean '%s'? snapshots hold only the keys 'vfioplan snapshot' writes", near);
-            else
-                vp_hint(r->d, "remove it; snapshots hold only the keys 'vfioplan snapshot' writes");
-            r->errors++;
-        }
-    }
-    return true;
+    const struct hex_arg *a = arg;
+    if (vp_expect_string(p, n, a->what) < 0)
+        return -1;
+    if (strlen(n->value) != a->digits || strspn(n->value, "0123456789abcdef") != a->digits)
+        return vp_field_error(p, VP_SNAPSHOT_INVALID, &n->pos, "'%s' is not a %zu-digit %s", n->value, a->digits,
+                              a->what);
+    unsigned long v = strtoul(n->value, NULL, 16);
+    if (a->digits == 2)
+        *(uint8_t *)dst = (uint8_t)v;
+    else
+        *(uint32_t *)dst = (uint32_t)v;
+    return 0;
 }
 
-static const char *
-str(struct reader *r, const struct vp_ynode *map, const char *key, bool required)
+static int
+f_numa_node(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    const struct vp_ynode *n = vp_ymap_get(map, key);
-    if (!n) {
-        if (required)
-            bad(r, map, "missing '%s'", key);
-        return NULL;
-    }
-    if (n->kind != VP_Y_SCALAR || n->type != VP_YT_STR) {
-        bad(r, n, "'%s' must be a string", key);
-        return NULL;
-    }
-    return vp_arena_strdup(r->arena, n->value);
+    unsigned v;
+    if (vp_field_uint(p, n, &v, arg) < 0)
+        return -1;
+    *(int *)dst = (int)v;
+    return 0;
 }
 
-static bool
-boolean(struct reader *r, const struct vp_ynode *map, const char *key, bool *out)
+static int
+f_iommu_group(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    const struct vp_ynode *n = vp_ymap_get(map, key);
-    if (!n)
-        return false;
-    if (n->kind != VP_Y_SCALAR || n->type != VP_YT_BOOL) {
-        bad(r, n, "'%s' must be true or false", key);
-        return false;
+    unsigned v;
+    if (vp_field_uint(p, n, &v, arg) < 0)
+        return -1;
+    *(long *)dst = (long)v;
+    return 0;
+}
+
+/* roles: [boot_vga, ...] into VP_ROLE_BIT()s. */
+static int
+f_roles(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    if (vp_expect_kind(p, n, VP_Y_SEQ, "roles") < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        int role;
+        if (vp_field_enum(p, n->items[i], &role, arg) < 0)
+            rc = -1;
+        else
+            *(unsigned *)dst |= VP_ROLE_BIT(role);
     }
-    *out = n->value[0] == 't' || n->value[0] == 'T';
-    return true;
-}
-
-static bool
-integer(struct reader *r, const struct vp_ynode *map, const char *key, long long min, long long max, long long *out)
-{
-    const struct vp_ynode *n = vp_ymap_get(map, key);
-    if (!n)
-        return false;
-    errno = 0;
-    char *end = NULL;
-    long long v = n->kind == VP_Y_SCALAR && n->type == VP_YT_INT ? strtoll(n->value, &end, 10) : 0;
-    if (n->kind != VP_Y_SCALAR || n->type != VP_YT_INT || errno || !end || *end || v < min || v > max) {
-        bad(r, n, "'%s' must be a whole number in range", key);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool
-hex_field(const char *s, size_t digits, unsigned long *out)
-{
-    if (!s || strlen(s) != digits || strspn(s, "0123456789abcdef") != digits)
-        return false;
-    *out = strtoul(s, NULL, 16);
-    return true;
-}
-
-static bool
-id_pair(const char *s, uint16_t *a, uint16_t *b)
-{
-    unsigned long x, y;
-    char first[5];
-    if (!s || strlen(s) != 9 || s[4] != ':')
-        return false;
-    memcpy(first, s, 4);
-    first[4] = '\0';
-    if (!hex_field(first, 4, &x) || !hex_field(s + 5, 4, &y))
-        return false;
-    *a = (uint16_t)x;
-    *b = (uint16_t)y;
-    return true;
+    return rc;
 }
 
 /* Driver and module names reach messages and (as modules) modprobe config. */
 static bool
 plain_name(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
+    size_t n = strlen(s);
     return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static void
-read_bars(struct reader *r, const struct vp_ynode *seq, struct vp_device *dev)
+#define F(type, k, fn, member, a, ...)                                                                                 \
+    {                                                                                                                  \
+        .key = k, .parse = fn, .offset = offsetof(type, member), .arg = a, __VA_ARGS__                                 \
+    }
+
+/* ---- a device's BARs: each {index, size, type} goes to bars[index] ---- */
+
+struct snap_bar {
+    struct vp_pos pos;
+    unsigned index;
+    uint64_t size;
+    enum vp_bar_type type;
+};
+
+static const struct vp_uint_arg bar_index_arg = {0, VP_BAR_COUNT - 1, "a BAR index"};
+static const struct vp_uint_arg bar_size_arg = {1, INT64_MAX, "a BAR size"};
+static const struct vp_field bar_fields[] = {
+    F(struct snap_bar, "index", vp_field_uint, index, &bar_index_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct snap_bar, "size", vp_field_u64, size, &bar_size_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct snap_bar, "type", vp_field_enum, type, &vp_bar_type_arg, .flags = VP_FIELD_REQUIRED),
+    {0},
+};
+
+static int
+f_bars(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    if (seq->kind != VP_Y_SEQ) {
-        bad(r, seq, "%s must be a list", "bars");
-        return;
+    (void)arg;
+    struct vp_bar *bars = dst;
+    if (vp_expect_kind(p, n, VP_Y_SEQ, "bars") < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        struct snap_bar b = {.pos = n->items[i]->pos};
+        if (vp_fields_parse_map(p, n->items[i], &b, bar_fields, "a BAR") < 0)
+            rc = -1;
+        else if (bars[b.index].size)
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &b.pos, "BAR %u is given twice", b.index);
+        else
+            bars[b.index] = (struct vp_bar){b.size, vp_bar_type_flags(b.type)};
     }
-    static const char *const keys[] = {"index", "size", "type", NULL};
-    static const struct {
-        const char *name;
-        unsigned flags;
-    } types[] = {{"io", VP_BAR_IO},
-                 {"mem32", 0},
-                 {"mem32-prefetch", VP_BAR_PREFETCH},
-                 {"mem64", VP_BAR_MEM64},
-                 {"mem64-prefetch", VP_BAR_MEM64 | VP_BAR_PREFETCH}};
-    for (size_t i = 0; i < seq->n; i++) {
-        const struct vp_ynode *b = seq->items[i];
-        if (!known_keys(r, b, "a BAR", keys))
-            continue;
-        long long index = 0, size = 0;
-        const char *type = str(r, b, "type", true);
-        if (!integer(r, b, "index", 0, VP_BAR_COUNT - 1, &index) || !integer(r, b, "size", 1, INT64_MAX, &size)) {
-            bad(r, b, "%s needs an index 0-5 and a size", "a BAR");
-            continue;
-        }
-        if (dev->bars[index].size) {
-            bad(r, b, "BAR %lld is given twice", index);
-            continue;
-        }
-        bool found = false;
-        for (size_t t = 0; type && t < VP_ARRAY_SIZE(types); t++) {
-            if (strcmp(type, types[t].name) == 0) {
-                dev->bars[index] = (struct vp_bar){(uint64_t)size, types[t].flags};
-                found = true;
-            }
-        }
-        if (!found)
-            bad(r, b, "%s type must be io, mem32, mem32-prefetch, mem64 or mem64-prefetch", "a BAR");
-    }
+    return rc;
 }
 
-static void
-read_device(struct reader *r, const struct vp_ynode *n, struct vp_device_list *list)
+/* ---- a device ---- */
+
+static const struct id_pair_arg id_arg = {offsetof(struct vp_device, device) - offsetof(struct vp_device, vendor),
+                                          "id"};
+static const struct id_pair_arg subsystem_arg = {
+    offsetof(struct vp_device, subsystem_device) - offsetof(struct vp_device, subsystem_vendor), "subsystem"};
+static const struct hex_arg class_arg = {6, "class"};
+static const struct hex_arg revision_arg = {2, "revision"};
+static const struct vp_uint_arg numa_node_arg = {0, 4095, "numa_node"};
+static const struct vp_uint_arg iommu_group_arg = {0, 999999999, "iommu_group"};
+static const struct vp_string_arg driver_arg = {plain_name, VP_SNAPSHOT_INVALID, "a plain driver name", NULL};
+static const struct vp_string_arg module_arg = {plain_name, VP_SNAPSHOT_INVALID, "a plain module name", NULL};
+static const struct vp_string_arg text_arg = {NULL, VP_SNAPSHOT_INVALID, "a string", NULL};
+
+static const struct vp_field device_fields[] = {
+    F(struct vp_device, "address", f_address, addr, NULL, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_device, "id", f_id_pair, vendor, &id_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_device, "subsystem", f_id_pair, subsystem_vendor, &subsystem_arg),
+    F(struct vp_device, "class", f_hex, class_code, &class_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_device, "revision", f_hex, revision, &revision_arg),
+    F(struct vp_device, "multifunction", vp_field_bool, multifunction, "multifunction"),
+    F(struct vp_device, "numa_node", f_numa_node, numa_node, &numa_node_arg),
+    F(struct vp_device, "iommu_group", f_iommu_group, iommu_group, &iommu_group_arg),
+    F(struct vp_device, "driver", vp_field_string, driver, &driver_arg),
+    F(struct vp_device, "driver_module", vp_field_string, driver_module, &module_arg),
+    F(struct vp_device, "name", vp_field_string, name, &text_arg),
+    F(struct vp_device, "roles", f_roles, roles, &vp_host_role_arg),
+    F(struct vp_device, "role_detail", vp_field_string, role_detail, &text_arg),
+    F(struct vp_device, "bars", f_bars, bars, NULL),
+    {0},
+};
+
+/* devices: appended to a vp_device_list one by one (a 20,000-function host is read without a copy of it) */
+static int
+f_devices(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
 {
-    static const char *const keys[] = {"address",       "id",        "subsystem",   "class",  "revision",
-                                       "multifunction", "numa_node", "iommu_group", "driver", "driver_module",
-                                       "name",          "roles",     "role_detail", "bars",   NULL};
-    if (!known_keys(r, n, "a device", keys))
-        return;
-    struct vp_device *dev = vp_device_list_add(list);
-    const char *addr = str(r, n, "address", true);
-    if (addr && !vp_pci_addr_parse(addr, &dev->addr, NULL))
-        bad(r, vp_ymap_get(n, "address"), "'%s' is not a PCI address", addr);
-    vp_pci_addr_format(&dev->addr, dev->addr_str);
-    const char *id = str(r, n, "id", true);
-    if (id && !id_pair(id, &dev->vendor, &dev->device))
-        bad(r, vp_ymap_get(n, "id"), "'%s' is not vendor:device", id);
-    const char *sub = str(r, n, "subsystem", false);
-    if (sub && !id_pair(sub, &dev->subsystem_vendor, &dev->subsystem_device))
-        bad(r, vp_ymap_get(n, "subsystem"), "'%s' is not vendor:device", sub);
-    unsigned long v;
-    const char *cls = str(r, n, "class", true);
-    if (cls && !hex_field(cls, 6, &v))
-        bad(r, vp_ymap_get(n, "class"), "'%s' is not a 6-digit class", cls);
-    else if (cls)
-        dev->class_code = (uint32_t)v;
-    const char *rev = str(r, n, "revision", false);
-    if (rev && !hex_field(rev, 2, &v))
-        bad(r, vp_ymap_get(n, "revision"), "'%s' is not a 2-digit revision", rev);
-    else if (rev)
-        dev->revision = (uint8_t)v;
-    boolean(r, n, "multifunction", &dev->multifunction);
-    long long num;
-    dev->numa_node = integer(r, n, "numa_node", 0, 4095, &num) ? (int)num : -1;
-    dev->iommu_group = integer(r, n, "iommu_group", 0, 999999999, &num) ? (long)num : -1;
-    dev->driver = str(r, n, "driver", false);
-    if (dev->driver && !plain_name(dev->driver))
-        bad(r, vp_ymap_get(n, "driver"), "driver '%s' is not a plain name", dev->driver);
-    dev->driver_module = str(r, n, "driver_module", false);
-    if (dev->driver_module && !plain_name(dev->driver_module))
-        bad(r, vp_ymap_get(n, "driver_module"), "module '%s' is not a plain name", dev->driver_module);
-    dev->name = str(r, n, "name", false);
-    dev->role_detail = str(r, n, "role_detail", false);
-    const struct vp_ynode *roles = vp_ymap_get(n, "roles");
-    for (size_t i = 0; roles && roles->kind == VP_Y_SEQ && i < roles->n; i++) {
-        const char *role = roles->items[i]->kind == VP_Y_SCALAR ? roles->items[i]->value : "";
-        if (strcmp(role, "boot_vga") == 0)
-            dev->roles |= VP_ROLE_BOOT_VGA;
-        else if (strcmp(role, "root_storage") == 0)
-            dev->roles |= VP_ROLE_ROOT_STORAGE;
-        else if (strcmp(role, "default_route") == 0)
-            dev->roles |= VP_ROLE_DEFAULT_ROUTE;
-        else
-            bad(r, roles->items[i], "unknown role '%s'", role);
-    }
-    if (roles && roles->kind != VP_Y_SEQ)
-        bad(r, roles, "%s must be a list", "roles");
-    const struct vp_ynode *bars = vp_ymap_get(n, "bars");
-    if (bars)
-        read_bars(r, bars, dev);
+    (void)arg;
+    struct vp_device_list *list = dst;
+    if (vp_expect_kind(p, n, VP_Y_SEQ, "devices") < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n->n; i++)
+        if (vp_fields_parse_map(p, n->items[i], vp_device_list_add(list), device_fields, "a device") < 0)
+            rc = -1;
+    return rc;
 }
+
+/* ---- the top level ---- */
+
+struct snap_cpu {
+    enum vp_cpu_vendor vendor;
+    char *model;
+};
+
+struct snap_firmware {
+    bool efi, secure_boot, has_secure_boot;
+};
+
+struct snapshot {
+    char *api_version, *kind, *cmdline;
+    struct vp_os_release os;
+    struct snap_cpu cpu;
+    struct snap_firmware firmware;
+    struct vp_kernel *kernels;
+    size_t n_kernels;
+    struct vp_device_list devices;
+};
+
+static const struct vp_field os_fields[] = {
+    F(struct vp_os_release, "id", vp_field_string, id, &text_arg),
+    F(struct vp_os_release, "id_like", vp_field_string, id_like, &text_arg),
+    F(struct vp_os_release, "version_id", vp_field_string, version_id, &text_arg),
+    F(struct vp_os_release, "pretty_name", vp_field_string, pretty_name, &text_arg),
+    {0},
+};
+static const struct vp_map_arg os_map = {os_fields, "os", 0};
+
+static const struct vp_field cpu_fields[] = {
+    F(struct snap_cpu, "vendor", vp_field_enum, vendor, &vp_cpu_vendor_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct snap_cpu, "model", vp_field_string, model, &text_arg),
+    {0},
+};
+static const struct vp_map_arg cpu_map = {cpu_fields, "cpu", 0};
+
+static const struct vp_field firmware_fields[] = {
+    F(struct snap_firmware, "efi", vp_field_bool, efi, "efi"),
+    F(struct snap_firmware, "secure_boot", vp_field_bool, secure_boot, "secure_boot",
+      .has_at = VP_AT(struct snap_firmware, has_secure_boot)),
+    {0},
+};
+static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
+
+static const struct vp_field kernel_fields[] = {
+    F(struct vp_kernel, "version", vp_field_string, version, &text_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_kernel, "running", vp_field_bool, running, "running"),
+    F(struct vp_kernel, "vfio_pci_builtin", vp_field_bool, vfio_pci_builtin, "vfio_pci_builtin"),
+    {0},
+};
+static const struct vp_map_arg kernel_map = {kernel_fields, "a kernel", 0};
+static const struct vp_list_arg kernel_list = {
+    sizeof(struct vp_kernel), vp_field_map, &kernel_map,
+    offsetof(struct snapshot, n_kernels) - offsetof(struct snapshot, kernels), 4096};
+
+static const struct vp_string_arg api_version_arg = {NULL, VP_SNAPSHOT_INVALID, "apiVersion", NULL};
+static const struct vp_field snapshot_fields[] = {
+    F(struct snapshot, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct snapshot, "kind", vp_field_string, kind, &text_arg),
+    F(struct snapshot, "os", vp_field_map, os, &os_map),
+    F(struct snapshot, "cpu", vp_field_map, cpu, &cpu_map),
+    F(struct snapshot, "cmdline", vp_field_string, cmdline, &text_arg),
+    F(struct snapshot, "firmware", vp_field_map, firmware, &firmware_map),
+    F(struct snapshot, "kernels", vp_field_list, kernels, &kernel_list),
+    F(struct snapshot, "devices", f_devices, devices, NULL, .flags = VP_FIELD_REQUIRED),
+    {0},
+};
 
 struct addr_at {
     struct vp_pci_addr addr;
@@ -264,43 +299,59 @@ addr_at_cmp(const void *a, const void *b)
 }
 
 /* Two devices with one address: said where the second one is (sorting keeps this O(n log n)). */
-static void
-check_duplicates(struct reader *r, const struct vp_ynode *devices, const struct vp_device_list *list)
+static int
+check_duplicates(struct vp_fparser *p, const struct vp_ynode *devices, const struct vp_device_list *list)
 {
-    if (list->n != devices->n || list->n < 2)
-        return; /* some were refused already: their errors come first */
+    if (list->n < 2)
+        return 0;
     struct addr_at *v = vp_xmalloc(list->n * sizeof(*v));
     for (size_t i = 0; i < list->n; i++)
         v[i] = (struct addr_at){list->items[i].addr, vp_ymap_get(devices->items[i], "address")};
     vp_sort(v, list->n, sizeof(*v), addr_at_cmp);
+    int rc = 0;
     for (size_t i = 1; i < list->n; i++) {
         if (vp_pci_addr_cmp(&v[i - 1].addr, &v[i].addr) == 0) {
-            bad(r, v[i].node, "PCI address %s appears twice", v[i].node->value);
-            vp_note(r->d, "first at line %u", v[i - 1].node->pos.line);
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &v[i].node->pos, "PCI address %s appears twice",
+                                v[i].node->value);
+            vp_note(p->d, "first at line %u", v[i - 1].node->pos.line);
         }
     }
     free(v);
+    return rc;
 }
 
-static void
-read_kernels(struct reader *r, const struct vp_ynode *seq)
+/* The snapshot's document into host; 0 or -1 with diagnostics. */
+static int
+read_snapshot(struct vp_host *host, const struct vp_ynode *root, struct vp_diags *d)
 {
-    if (seq->kind != VP_Y_SEQ) {
-        bad(r, seq, "%s must be a list", "kernels");
-        return;
+    struct vp_fparser p = {.arena = vp_host_arena(host), .d = d, .uniform = &snapshot_report};
+    /* apiVersion first, so a file of another kind (a spec) says so before anything else */
+    const struct vp_ynode *api = vp_ymap_get(root, "apiVersion");
+    if (root->kind == VP_Y_MAP && api && api->kind == VP_Y_SCALAR && api->type == VP_YT_STR &&
+        strcmp(api->value, VP_SNAPSHOT_API_VERSION) != 0) {
+        vp_error(d, VP_SNAPSHOT_VERSION, &api->pos, "snapshot apiVersion '%s' is not one this vfioplan reads",
+                 api->value);
+        vp_hint(d, "this vfioplan reads %s; take the snapshot again with this version", VP_SNAPSHOT_API_VERSION);
+        return -1;
     }
-    static const char *const keys[] = {"version", "running", "vfio_pci_builtin", NULL};
-    struct vp_host *h = r->host;
-    h->kernels = vp_arena_alloc(r->arena, (seq->n + 1) * sizeof(*h->kernels));
-    for (size_t i = 0; i < seq->n; i++) {
-        const struct vp_ynode *k = seq->items[i];
-        if (!known_keys(r, k, "a kernel", keys))
-            continue;
-        struct vp_kernel *kern = &h->kernels[h->n_kernels++];
-        kern->version = str(r, k, "version", true);
-        boolean(r, k, "running", &kern->running);
-        boolean(r, k, "vfio_pci_builtin", &kern->vfio_pci_builtin);
+    struct snapshot snap = {.cpu.vendor = VP_CPU_UNKNOWN};
+    int rc = vp_fields_parse_map(&p, root, &snap, snapshot_fields, "the snapshot");
+    if (rc == 0)
+        rc = check_duplicates(&p, vp_ymap_get(root, "devices"), &snap.devices);
+    if (rc == 0 && vp_host_finish(host, &snap.devices, d) == 0) {
+        vp_host_finish_groups(host);
+        host->os = snap.os;
+        host->cpu_vendor = snap.cpu.vendor;
+        host->cpu_model = snap.cpu.model;
+        host->cmdline = snap.cmdline ? snap.cmdline : "";
+        host->efi = snap.firmware.efi;
+        host->secure_boot = snap.firmware.has_secure_boot ? snap.firmware.secure_boot : -1;
+        host->kernels = snap.kernels;
+        host->n_kernels = snap.n_kernels;
+        return 0;
     }
+    free(snap.devices.items);
+    return -1;
 }
 
 int
@@ -330,67 +381,9 @@ vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, st
     struct vp_ydoc doc;
     int rc = vp_ydoc_parse(&doc, file, buf, len, &snapshot_limits, d);
     free(buf);
-    if (rc < 0) {
-        vp_ydoc_free(&doc);
-        return -1;
-    }
-    struct reader r = {.host = host, .arena = vp_host_arena(host), .d = d};
     host->from_snapshot = true;
-    const struct vp_ynode *root = doc.root;
-    static const char *const keys[] = {"apiVersion", "kind",    "os",      "cpu", "cmdline",
-                                       "firmware",   "kernels", "devices", NULL};
-    if (known_keys(&r, root, "the snapshot", keys)) {
-        const char *api = str(&r, root, "apiVersion", true);
-        if (api && strcmp(api, VP_SNAPSHOT_API_VERSION) != 0) {
-            vp_error(d, VP_SNAPSHOT_VERSION, &vp_ymap_get(root, "apiVersion")->pos,
-                     "snapshot apiVersion '%s' is not one this vfioplan reads", api);
-            vp_hint(d, "this vfioplan reads %s; take the snapshot again with this version", VP_SNAPSHOT_API_VERSION);
-            r.errors++;
-        }
-        const struct vp_ynode *os = vp_ymap_get(root, "os");
-        static const char *const os_keys[] = {"id", "id_like", "version_id", "pretty_name", NULL};
-        if (os && known_keys(&r, os, "os", os_keys)) {
-            host->os.id = str(&r, os, "id", false);
-            host->os.id_like = str(&r, os, "id_like", false);
-            host->os.version_id = str(&r, os, "version_id", false);
-            host->os.pretty_name = str(&r, os, "pretty_name", false);
-        }
-        const struct vp_ynode *cpu = vp_ymap_get(root, "cpu");
-        static const char *const cpu_keys[] = {"vendor", "model", NULL};
-        if (cpu && known_keys(&r, cpu, "cpu", cpu_keys)) {
-            const char *vendor = str(&r, cpu, "vendor", true);
-            host->cpu_vendor = vp_streq(vendor, "intel") ? VP_CPU_INTEL
-                               : vp_streq(vendor, "amd") ? VP_CPU_AMD
-                                                         : VP_CPU_UNKNOWN;
-            host->cpu_model = str(&r, cpu, "model", false);
-        }
-        const char *cmdline = str(&r, root, "cmdline", false);
-        host->cmdline = cmdline ? cmdline : "";
-        const struct vp_ynode *fw = vp_ymap_get(root, "firmware");
-        static const char *const fw_keys[] = {"efi", "secure_boot", NULL};
-        if (fw && known_keys(&r, fw, "firmware", fw_keys)) {
-            boolean(&r, fw, "efi", &host->efi);
-            bool sb;
-            host->secure_boot = boolean(&r, fw, "secure_boot", &sb) ? sb : -1;
-        }
-        const struct vp_ynode *kernels = vp_ymap_get(root, "kernels");
-        if (kernels)
-            read_kernels(&r, kernels);
-        struct vp_device_list list = {0};
-        const struct vp_ynode *devices = vp_ymap_get(root, "devices");
-        if (!devices || devices->kind != VP_Y_SEQ)
-            bad(&r, devices ? devices : root, "%s must be a list of PCI functions", "devices");
-        for (size_t i = 0; devices && devices->kind == VP_Y_SEQ && i < devices->n; i++)
-            read_device(&r, devices->items[i], &list);
-        if (r.errors == 0 && devices)
-            check_duplicates(&r, devices, &list);
-        if (r.errors == 0 && vp_host_finish(host, &list, d) == 0)
-            vp_host_finish_groups(host);
-        else
-            free(list.items), r.errors++;
-    }
+    if (rc == 0)
+        rc = read_snapshot(host, doc.root, d);
     vp_ydoc_free(&doc);
-    if (r.errors && !vp_diags_has_errors(d))
-        vp_error(d, VP_SNAPSHOT_INVALID, &(struct vp_pos){.file = file}, "the snapshot is malformed");
-    return r.errors ? -1 : 0;
+    return rc;
 }

@@ -5,7 +5,6 @@
  * names, for scan), so that compiling from it on a machine without the
  * hardware gives the same bytes as compiling on the host.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 
 #include "base/strbuf.h"
 #include "base/util.h"
-#include "host-internal.h"
 #include "vfioplan/snapshot.h"
 
 struct emit {
@@ -148,12 +146,9 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
     if (d->roles) {
         scalar(m, "roles", false);
         seq_start(m, true);
-        if (d->roles & VP_ROLE_BOOT_VGA)
-            scalar(m, "boot_vga", false);
-        if (d->roles & VP_ROLE_ROOT_STORAGE)
-            scalar(m, "root_storage", false);
-        if (d->roles & VP_ROLE_DEFAULT_ROUTE)
-            scalar(m, "default_route", false);
+        for (int role = 0; role < VP_ROLE__COUNT; role++)
+            if (d->roles & VP_ROLE_BIT(role))
+                scalar(m, vp_host_role_name((enum vp_host_role)role), false);
         seq_end(m);
         kv_str(m, "role_detail", d->role_detail);
     }
@@ -169,11 +164,7 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
             map_start(m, true);
             kv_num(m, "index", b);
             kv_num(m, "size", (long long)d->bars[b].size);
-            const unsigned f = d->bars[b].flags;
-            kv_str(m, "type",
-                   f & VP_BAR_IO      ? "io"
-                   : f & VP_BAR_MEM64 ? (f & VP_BAR_PREFETCH ? "mem64-prefetch" : "mem64")
-                                      : (f & VP_BAR_PREFETCH ? "mem32-prefetch" : "mem32"));
+            kv_str(m, "type", vp_bar_type_name(vp_bar_type_of(d->bars[b].flags)));
             map_end(m);
         }
         seq_end(m);
@@ -211,7 +202,7 @@ vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, 
 
     scalar(&m, "cpu", false);
     map_start(&m, false);
-    kv_str(&m, "vendor", h->cpu_vendor == VP_CPU_INTEL ? "intel" : h->cpu_vendor == VP_CPU_AMD ? "amd" : "unknown");
+    kv_str(&m, "vendor", vp_cpu_vendor_name(h->cpu_vendor));
     kv_str(&m, "model", h->cpu_model);
     map_end(&m);
 

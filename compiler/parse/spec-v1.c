@@ -5,63 +5,13 @@
  * publishes the same keys; tests/unit/test-schema-keys.c keeps them equal.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "base/util.h"
-#include "fields.h"
+#include "yaml/fields.h"
 #include "spec-internal.h"
 #include "base/validators.h"
 #include "vfioplan/spec.h"
-
-/* ---- enums ---- */
-
-#define ENUM_ARG(var, what_, ...)                                                                                      \
-    static const char *const var##_names[] = {__VA_ARGS__};                                                            \
-    static const struct vp_enum_arg var = {var##_names, var##_values, VP_ARRAY_SIZE(var##_names), what_}
-
-static const int bootloader_values[] = {VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY,
-                                        VP_BOOTLOADER_SYSTEMD_BOOT};
-ENUM_ARG(bootloader, "bootloader", "auto", "grub", "grubby", "systemd-boot");
-
-static const int initramfs_values[] = {VP_INITRAMFS_AUTO, VP_INITRAMFS_TOOLS, VP_INITRAMFS_DRACUT,
-                                       VP_INITRAMFS_MKINITCPIO};
-ENUM_ARG(initramfs, "initramfs generator", "auto", "initramfs-tools", "dracut", "mkinitcpio");
-
-static const int iommu_mode_values[] = {VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD};
-ENUM_ARG(iommu_mode, "IOMMU mode", "auto", "intel", "amd");
-
-static const int firmware_values[] = {VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS};
-ENUM_ARG(firmware, "firmware type", "uefi", "bios");
-
-static const int guest_os_values[] = {VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404};
-ENUM_ARG(guest_os, "guest OS", "rhel9", "ubuntu-22.04", "ubuntu-24.04");
-
-static const int flavor_values[] = {VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY};
-ENUM_ARG(flavor, "NVIDIA driver flavor", "open", "proprietary");
-
-static const int disk_bus_values[] = {VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA};
-ENUM_ARG(disk_bus, "disk bus", "virtio", "scsi", "sata");
-
-static const int disk_format_values[] = {VP_FORMAT_QCOW2, VP_FORMAT_RAW};
-ENUM_ARG(disk_format, "disk format", "qcow2", "raw");
-
-static const int disk_device_values[] = {VP_DEVICE_DISK, VP_DEVICE_CDROM};
-ENUM_ARG(disk_device, "disk device", "disk", "cdrom");
-
-static const int nic_model_values[] = {0, 1, 2};
-ENUM_ARG(nic_model, "NIC model", "virtio", "e1000e", "e1000");
-
-const char *
-vp_bootloader_name(enum vp_bootloader b)
-{
-    return (size_t)b < VP_ARRAY_SIZE(bootloader_names) ? bootloader_names[b] : "?";
-}
-
-const char *
-vp_initramfs_name(enum vp_initramfs i)
-{
-    return (size_t)i < VP_ARRAY_SIZE(initramfs_names) ? initramfs_names[i] : "?";
-}
 
 /* ---- strings ---- */
 
@@ -171,16 +121,6 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
     return 0;
 }
 
-static int
-f_nic_model(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
-{
-    int v = 0;
-    if (vp_field_enum(p, n, &v, arg) < 0)
-        return -1;
-    *(char **)dst = vp_arena_strdup(p->arena, nic_model_names[v]);
-    return 0;
-}
-
 /* ---- the tables ---- */
 
 #define F(type, k, fn, member, a, ...)                                                                                 \
@@ -190,15 +130,19 @@ f_nic_model(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const voi
 
 static const struct vp_field match_fields[] = {
     F(struct vp_match, "vendor", f_pci_id, vendor, "vendor", .has_at = VP_AT(struct vp_match, has_vendor),
-      .doc = "PCI vendor id, 4 hex digits"),
+      .type = "string of 4 hex digits, quoted (\"10de\")", .doc = "the PCI vendor id to match"),
     F(struct vp_match, "device", f_pci_id, device, "device", .has_at = VP_AT(struct vp_match, has_device),
-      .doc = "PCI device id, 4 hex digits (needs vendor)"),
+      .type = "string of 4 hex digits, quoted", .doc = "the PCI device id to match; needs vendor"),
     F(struct vp_match, "subsystem_vendor", f_pci_id, subsystem_vendor, "subsystem vendor",
-      .has_at = VP_AT(struct vp_match, has_subsystem_vendor), .doc = "subsystem vendor id"),
+      .has_at = VP_AT(struct vp_match, has_subsystem_vendor), .type = "string of 4 hex digits, quoted",
+      .doc = "the PCI subsystem vendor id to match"),
     F(struct vp_match, "subsystem_device", f_pci_id, subsystem_device, "subsystem device",
-      .has_at = VP_AT(struct vp_match, has_subsystem_device), .doc = "subsystem device id (needs subsystem_vendor)"),
+      .has_at = VP_AT(struct vp_match, has_subsystem_device), .type = "string of 4 hex digits, quoted",
+      .doc = "the PCI subsystem device id to match; needs subsystem_vendor"),
     F(struct vp_match, "class", f_pci_class, class_value, NULL, .has_at = VP_AT(struct vp_match, has_class),
-      .doc = "PCI class: 2, 4 or 6 hex digits (\"03\", \"0302\", \"030200\")"),
+      .type = "string of 2, 4 or 6 hex digits, quoted",
+      .doc =
+          "the PCI class to match: base class (\"03\", display), class (\"0302\", 3D controller) or with the programming interface (\"030200\"); bridges (class 0604) are never matched"),
     {0},
 };
 static const struct vp_map_arg match_map = {match_fields, "match", 0};
@@ -206,64 +150,81 @@ static const struct vp_map_arg match_map = {match_fields, "match", 0};
 static const char *const allow_what = "allow_host_critical";
 static const struct vp_field selector_fields[] = {
     F(struct vp_selector, "address", f_address, address, NULL, .has_at = VP_AT(struct vp_selector, has_address),
-      .doc = "PCI address \"0000:41:00.0\", or a slot \"0000:41:00\" for all its functions"),
+      .type = "string, a PCI address",
+      .doc =
+          "one function, \"0000:41:00.0\", or every function of a slot, \"0000:41:00\"; domains past 0000 (\"10000:01:00.0\") work"),
     F(struct vp_selector, "match", vp_field_map, match, &match_map, .has_at = VP_AT(struct vp_selector, has_match),
-      .doc = "ids and class to match"),
+      .doc = "select the functions whose ids and class match (every given key must match)"),
     F(struct vp_selector, "count", vp_field_uint, count, &count_arg, .has_at = VP_AT(struct vp_selector, has_count),
-      .pos_at = VP_AT(struct vp_selector, count_pos), .doc = "exact number of functions the match must find"),
+      .pos_at = VP_AT(struct vp_selector, count_pos), .def = "none: every function that matches, at least one",
+      .doc = "with match: exactly this many functions must match, else an error lists what was found"),
     F(struct vp_selector, "allow_host_critical", vp_field_bool, allow_host_critical, allow_what,
-      .doc = "assign it even if the host needs it (boot VGA, root disk, default-route NIC)"),
+      .doc =
+          "assign the devices even if the host needs them: the boot VGA, the controller of the root file system, the NIC of the default route"),
     {0},
 };
 static const struct vp_map_arg selector_map = {selector_fields, "a device selector", VP_AT(struct vp_selector, pos)};
 
 static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "image or block device path on the host"),
-    F(struct vp_disk, "format", vp_field_enum, format, &disk_format, .doc = "qcow2 (default) or raw"),
-    F(struct vp_disk, "bus", vp_field_enum, bus, &disk_bus, .doc = "virtio (default), scsi or sata"),
-    F(struct vp_disk, "device", vp_field_enum, device, &disk_device, .doc = "disk (default) or cdrom"),
+      .doc = "the disk image or block device (/dev/...) on the host"),
+    F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "the image format"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "the bus the guest sees the disk on"),
+    F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "a disk or a CD-ROM drive"),
     {0},
 };
 static const struct vp_map_arg disk_map = {disk_fields, "a disk", VP_AT(struct vp_disk, pos)};
 
 static const struct vp_field network_fields[] = {
     F(struct vp_network, "network", vp_field_string, network, &ifname_arg,
-      .has_at = VP_AT(struct vp_network, has_network), .doc = "libvirt network name"),
+      .has_at = VP_AT(struct vp_network, has_network),
+      .doc = "attach to this libvirt network (exactly one of network and bridge)"),
     F(struct vp_network, "bridge", vp_field_string, bridge, &ifname_arg, .has_at = VP_AT(struct vp_network, has_bridge),
-      .doc = "host bridge name"),
-    F(struct vp_network, "model", f_nic_model, model, &nic_model, .doc = "virtio (default), e1000e or e1000"),
-    F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .doc = "fixed MAC address"),
+      .doc = "attach to this host bridge (exactly one of network and bridge)"),
+    F(struct vp_network, "model", vp_field_enum, model, &vp_nic_model_arg, .doc = "the NIC model the guest sees"),
+    F(struct vp_network, "mac", vp_field_string, mac, &mac_arg, .def = "none: libvirt picks one",
+      .doc = "a fixed unicast MAC address"),
     {0},
 };
 static const struct vp_map_arg network_map = {network_fields, "a network", VP_AT(struct vp_network, pos)};
 
 static const struct vp_field nvidia_fields[] = {
-    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &flavor,
-      .doc = "open (default) or proprietary kernel modules"),
+    F(struct vp_nvidia, "flavor", vp_field_enum, flavor, &vp_nvidia_flavor_arg,
+      .has_at = VP_AT(struct vp_nvidia, has_flavor), .pos_at = VP_AT(struct vp_nvidia, flavor_pos),
+      .def = "open when every GPU is Turing or newer, else proprietary",
+      .doc = "the kernel modules: NVIDIA's open modules or the proprietary ones"),
     F(struct vp_nvidia, "version", vp_field_string, version, &driver_version_arg,
-      .doc = "driver branch or exact version; default: newest in the repository"),
-    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda),
-      .doc = "install the CUDA toolkit (default true)"),
+      .def = "the newest in NVIDIA's repository",
+      .doc = "the driver branch (570) or exact version (570.124.06) to install"),
+    F(struct vp_nvidia, "cuda", vp_field_bool, cuda, "cuda", .has_at = VP_AT(struct vp_nvidia, has_cuda), .def = "true",
+      .doc = "install the CUDA toolkit"),
     F(struct vp_nvidia, "fabric_manager", vp_field_bool, fabric_manager, "fabric_manager",
-      .has_at = VP_AT(struct vp_nvidia, has_fabric_manager),
-      .doc = "install NVIDIA Fabric Manager; default: when NVSwitches are passed through"),
+      .has_at = VP_AT(struct vp_nvidia, has_fabric_manager), .def = "true when the VM gets NVSwitches",
+      .doc = "install NVIDIA Fabric Manager, pinned to the driver's exact version"),
+    F(struct vp_nvidia, "legacy_hide", vp_field_bool, legacy_hide, "legacy_hide",
+      .doc = "hide KVM from NVIDIA drivers older than 465 (kvm hidden, a Hyper-V vendor_id); newer drivers support "
+             "passthrough"),
     {0},
 };
 static const struct vp_map_arg nvidia_map = {nvidia_fields, "guest.nvidia", 0};
 
 static const struct vp_field guest_fields[] = {
-    F(struct vp_guest, "os", vp_field_enum, os, &guest_os, .flags = VP_FIELD_REQUIRED,
-      .doc = "rhel9, ubuntu-22.04 or ubuntu-24.04"),
-    F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map, .doc = "NVIDIA driver stack options"),
+    F(struct vp_guest, "os", vp_field_enum, os, &vp_guest_os_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "the guest's OS: Linux gets a setup script (VMs with an NVIDIA GPU), Windows TPM 2.0 and Hyper-V in its "
+             "domain"),
+    F(struct vp_guest, "nvidia", vp_field_map, nvidia, &nvidia_map,
+      .doc = "the NVIDIA driver stack the setup script installs"),
+    F(struct vp_guest, "virtio_win", vp_field_string, virtio_win, &disk_path_arg,
+      .doc = "Windows: the virtio-win driver ISO on the host, attached as a further SATA CD-ROM"),
     {0},
 };
-static const struct vp_map_arg guest_map = {guest_fields, "guest", 0};
+static const struct vp_map_arg guest_map = {guest_fields, "guest", VP_AT(struct vp_guest, pos)};
 
 static const struct vp_field firmware_fields[] = {
-    F(struct vp_firmware_spec, "type", vp_field_enum, type, &firmware, .doc = "uefi (default) or bios"),
+    F(struct vp_firmware_spec, "type", vp_field_enum, type, &vp_firmware_arg,
+      .doc = "the guest firmware: OVMF (UEFI) or SeaBIOS; large-BAR devices need UEFI"),
     F(struct vp_firmware_spec, "secure_boot", vp_field_bool, secure_boot, "secure_boot",
-      .doc = "UEFI Secure Boot (default false: unsigned NVIDIA modules would not load)"),
+      .doc = "UEFI Secure Boot in the guest; off by default, so that the unsigned NVIDIA module loads"),
     {0},
 };
 static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
@@ -279,30 +240,35 @@ static const struct vp_list_arg network_list = {sizeof(struct vp_network), vp_fi
 
 static const struct vp_field vm_fields[] = {
     F(struct vp_vm, "name", vp_field_string, name, &vm_name_arg, .flags = VP_FIELD_REQUIRED,
-      .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the libvirt domain name"),
+      .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the VM's name: the libvirt domain name and the file names"),
     F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg,
-      .doc = "domain UUID; default: derived from host and VM name"),
-    F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED, .doc = "virtual CPUs"),
+      .def = "derived from the host and VM names (stable across runs)", .doc = "the libvirt domain UUID"),
+    F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "the number of virtual CPUs"),
     F(struct vp_vm, "memory", vp_field_size, memory_bytes, &memory_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "guest memory with a binary unit, e.g. 512GiB"),
-    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back guest memory with hugepages"),
-    F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "guest firmware"),
-    F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .doc = "PCI devices to pass through"),
+      .doc = "the guest memory, like 512GiB or 4096MiB"),
+    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back the guest memory with hugepages"),
+    F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "the guest firmware"),
+    F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .def = "none",
+      .doc = "the PCI devices to pass through, each selected by address or by match"),
     F(struct vp_vm, "allow_no_devices", vp_field_bool, allow_no_devices, "allow_no_devices",
-      .doc = "accept a VM without devices"),
-    F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .doc = "disks, the first one boots"),
-    F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .doc = "network interfaces"),
+      .doc = "accept a VM without devices (else VP4010)"),
+    F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .def = "none",
+      .doc = "the VM's disks; the first one boots"),
+    F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .def = "none",
+      .doc = "the VM's network interfaces"),
     F(struct vp_vm, "guest", vp_field_map, guest, &guest_map, .has_at = VP_AT(struct vp_vm, has_guest),
-      .doc = "what the guest setup script installs"),
+      .def = "none: no setup script", .doc = "write a guest setup script that installs the NVIDIA driver stack"),
     {0},
 };
 static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};
 
 static const struct vp_field iommu_fields[] = {
-    F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &iommu_mode,
-      .doc = "auto (from the CPU vendor), intel or amd"),
+    F(struct vp_iommu_spec, "mode", vp_field_enum, mode, &vp_iommu_mode_arg,
+      .doc =
+          "which IOMMU to turn on; auto: from the CPU vendor (Intel gets intel_iommu=on, the AMD IOMMU is on by default)"),
     F(struct vp_iommu_spec, "passthrough", vp_field_bool, passthrough, "passthrough",
-      .doc = "add iommu=pt (host devices skip translation)"),
+      .doc = "add iommu=pt: the host's own devices skip translation"),
     {0},
 };
 static const struct vp_map_arg iommu_map = {iommu_fields, "host.iommu", 0};
@@ -313,17 +279,21 @@ static const struct vp_list_arg kernel_arg_list = {
 
 static const struct vp_field host_fields[] = {
     F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "the host's name, used in headers and UUIDs"),
-    F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &bootloader,
-      .doc = "auto, grub, grubby or systemd-boot"),
-    F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &initramfs,
-      .doc = "auto, initramfs-tools, dracut or mkinitcpio"),
-    F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "IOMMU kernel parameters"),
-    F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list,
-      .doc = "extra kernel arguments"),
+      .doc = "the host's name, used in file headers and derived UUIDs"),
+    F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &vp_bootloader_arg,
+      .doc =
+          "where the kernel arguments go; auto: grub on Debian and Ubuntu, grubby on RHEL and Fedora, systemd-boot on Arch (from etc/os-release)"),
+    F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &vp_initramfs_arg,
+      .doc = "which initramfs tool gets the vfio hook; auto: by distribution, as for the bootloader"),
+    F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "the IOMMU's kernel arguments"),
+    F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list, .def = "none",
+      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused, "
+             "and so are ones that name the root filesystem, the resume device or the volumes under them, such as "
+             "root=, resume= and rd.lvm.*: they stay where the installer put them)"),
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
-      .doc = "add pcie_acs_override= (needs a patched kernel; weakens isolation)"),
+      .doc =
+          "add pcie_acs_override=downstream,multifunction: splits IOMMU groups on patched kernels only, and weakens isolation (a warning)"),
     {0},
 };
 static const struct vp_map_arg host_map = {host_fields, "host", 0};
@@ -333,10 +303,11 @@ static const struct vp_list_arg vm_list = {sizeof(struct vp_vm), vp_field_map, &
 
 static const struct vp_field spec_fields[] = {
     F(struct vp_spec, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = VP_API_VERSION),
+      .doc = "the schema version: " VP_API_VERSION),
     F(struct vp_spec, "host", vp_field_map, host, &host_map, .flags = VP_FIELD_REQUIRED,
-      .pos_at = VP_AT(struct vp_spec, host_pos), .doc = "the host the devices are in"),
-    F(struct vp_spec, "vms", vp_field_list, vms, &vm_list, .flags = VP_FIELD_REQUIRED, .doc = "the VMs"),
+      .pos_at = VP_AT(struct vp_spec, host_pos), .doc = "the host whose devices are passed through"),
+    F(struct vp_spec, "vms", vp_field_list, vms, &vm_list, .flags = VP_FIELD_REQUIRED,
+      .doc = "the VMs, each with its devices"),
     {0},
 };
 
@@ -359,19 +330,19 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
         return;
     }
     if (s->has_address && s->has_count) {
-        vp_error(d, VP_BAD_SELECTOR, &s->count_pos, "'count' goes with 'match', not with 'address'");
+        vp_error(d, VP_COUNT_WITH_ADDRESS, &s->count_pos, "'count' goes with 'match', not with 'address'");
         vp_hint(d, "remove count; an address selects one function (or one slot)");
     }
     if (s->has_match) {
         const struct vp_match *m = &s->match;
         if (!m->has_vendor && !m->has_device && !m->has_class && !m->has_subsystem_vendor && !m->has_subsystem_device) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match' is empty and would select every device");
+            vp_error(d, VP_EMPTY_MATCH, &s->pos, "'match' is empty and would select every device");
             vp_hint(d, "give at least a vendor, or a class");
         } else if (m->has_device && !m->has_vendor) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.device' needs 'match.vendor'");
+            vp_error(d, VP_ID_WITHOUT_VENDOR, &s->pos, "'match.device' needs 'match.vendor'");
             vp_hint(d, "device ids are only unique within a vendor; add vendor: \"10de\" (or the right one)");
         } else if (m->has_subsystem_device && !m->has_subsystem_vendor) {
-            vp_error(d, VP_BAD_SELECTOR, &s->pos, "'match.subsystem_device' needs 'match.subsystem_vendor'");
+            vp_error(d, VP_ID_WITHOUT_VENDOR, &s->pos, "'match.subsystem_device' needs 'match.subsystem_vendor'");
             vp_hint(d, "add subsystem_vendor");
         }
     }
@@ -381,48 +352,8 @@ static void
 check_network(struct vp_diags *d, struct vp_network *n)
 {
     if (n->has_network == n->has_bridge) {
-        vp_error(d, VP_BAD_SELECTOR, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
+        vp_error(d, VP_BAD_NETWORK, &n->pos, "a network needs exactly one of 'network' and 'bridge'");
         vp_hint(d, "use network: default (a libvirt network) or bridge: br0 (a host bridge)");
-    }
-}
-
-/* Kernel arguments that would undo what vfioplan sets up. */
-static void
-check_kernel_args(struct vp_diags *d, const struct vp_host_spec *h)
-{
-    static const struct {
-        const char *arg;
-        const char *why;
-    } conflicts[] = {
-        {"intel_iommu=off", "turns the Intel IOMMU off"},
-        {"amd_iommu=off", "turns the AMD IOMMU off"},
-        {"iommu=off", "turns the IOMMU off"},
-        {"vfio-pci.ids", "is set by vfioplan from the devices"},
-        {"vfio_pci.ids", "is set by vfioplan from the devices"},
-        {"pcie_acs_override", "is set by host.acs_override"},
-        {"module_blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
-        {"modprobe.blacklist", "can remove drivers the host's own devices need; vfioplan uses softdeps instead"},
-    };
-    for (size_t i = 0; i < h->n_kernel_args; i++) {
-        const struct vp_kernel_arg *k = &h->kernel_args[i];
-        if (!k->value) /* already reported as malformed */
-            continue;
-        for (size_t c = 0; c < VP_ARRAY_SIZE(conflicts); c++) {
-            const char *a = conflicts[c].arg;
-            size_t n = strlen(a);
-            bool hit = strchr(a, '=') ? strcmp(k->value, a) == 0
-                                      : (strncmp(k->value, a, n) == 0 && (k->value[n] == '=' || !k->value[n]));
-            if (hit) {
-                vp_error(d, VP_KERNEL_ARG_CONFLICT, &k->pos, "kernel argument '%s' %s", k->value, conflicts[c].why);
-                vp_hint(d, "remove it from host.kernel_args");
-            }
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (h->kernel_args[j].value && strcmp(h->kernel_args[j].value, k->value) == 0) {
-                vp_error(d, VP_DUPLICATE_ENTRY, &k->pos, "kernel argument '%s' is listed twice", k->value);
-                vp_hint(d, "remove one of them");
-            }
-        }
     }
 }
 
@@ -457,6 +388,5 @@ vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_are
             }
         }
     }
-    check_kernel_args(d, &spec->host);
     return d->n_errors > before ? -1 : 0;
 }

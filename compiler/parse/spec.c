@@ -60,9 +60,10 @@ vp_spec_load(const char *path, struct vp_diags *d)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (vp_read_file(path, path, VP_SPEC_MAX_BYTES, &buf, &len, d) < 0)
+    const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (vp_read_file(path, display, VP_SPEC_MAX_BYTES, &buf, &len, d) < 0)
         return NULL;
-    struct vp_spec *spec = vp_spec_parse(path, buf, len, d);
+    struct vp_spec *spec = vp_spec_parse(display, buf, len, d);
     free(buf);
     return spec;
 }

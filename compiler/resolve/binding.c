@@ -133,6 +133,7 @@ vp_resolve_binding(struct vp_resolver *r)
         bool all_assigned = !bsearch(&id_key, kept, n_kept, sizeof(*kept), u32_cmp);
         char id[10];
         snprintf(id, sizeof(id), "%04x:%04x", dev->vendor, dev->device);
+        r->by_address[i] = !all_assigned;
         if (all_assigned)
             strset_add(r, &ids, id);
         else
@@ -157,4 +158,18 @@ vp_resolve_binding(struct vp_resolver *r)
     p->bind_addresses = strset_finish(r, &addrs, &p->n_bind_addresses);
     p->softdep_drivers = strset_finish(r, &drivers, &p->n_softdep_drivers);
     p->vfio_pci_builtin = vp_host_vfio_pci_builtin(h);
+    /* the one decision per function, told to its assignment (layout made them) */
+    for (size_t vm = 0; vm < p->n_vms; vm++) {
+        for (size_t i = 0; i < p->vms[vm].n_assigned; i++) {
+            struct vp_assignment *a = &p->vms[vm].assigned[i];
+            a->binding = r->by_address[a->device] ? VP_BIND_ADDRESS : VP_BIND_IDS;
+        }
+    }
+}
+
+const char *
+vp_binding_name(enum vp_binding b)
+{
+    static const char *const vp_binding_names[VP_BIND__COUNT] = {[VP_BIND_IDS] = "ids", [VP_BIND_ADDRESS] = "address"};
+    return (unsigned)b < VP_BIND__COUNT ? vp_binding_names[b] : "?";
 }

@@ -28,20 +28,17 @@ vp_family_of(const struct vp_os_release *os)
 const char *
 vp_family_name(enum vp_family f)
 {
-    switch (f) {
-    case VP_FAMILY_DEBIAN:
-        return "Debian/Ubuntu";
-    case VP_FAMILY_RHEL:
-        return "RHEL/Fedora";
-    case VP_FAMILY_ARCH:
-        return "Arch";
-    case VP_FAMILY_UNKNOWN:
-        break;
-    }
-    return "unknown";
+    static const char *const vp_family_names[VP_FAMILY__COUNT] = {
+        [VP_FAMILY_UNKNOWN] = "unknown",
+        [VP_FAMILY_DEBIAN] = "Debian/Ubuntu",
+        [VP_FAMILY_RHEL] = "RHEL/Fedora",
+        [VP_FAMILY_ARCH] = "Arch",
+    };
+    return (unsigned)f < VP_FAMILY__COUNT ? vp_family_names[f] : "unknown";
 }
 
-int
+/* The bootloader and initramfs tool: the spec's, or the family's when auto (still auto if the family is unknown). */
+void
 vp_resolve_tools(struct vp_resolver *r)
 {
     struct vp_plan *p = r->plan;
@@ -49,29 +46,20 @@ vp_resolve_tools(struct vp_resolver *r)
     p->family = vp_family_of(&r->host->os);
     p->bootloader = s->host.bootloader;
     p->initramfs = s->host.initramfs;
-    static const enum vp_bootloader boot_of[] = {
+    static const enum vp_bootloader boot_of[VP_FAMILY__COUNT] = {
+        [VP_FAMILY_UNKNOWN] = VP_BOOTLOADER_AUTO,
         [VP_FAMILY_DEBIAN] = VP_BOOTLOADER_GRUB,
         [VP_FAMILY_RHEL] = VP_BOOTLOADER_GRUBBY,
         [VP_FAMILY_ARCH] = VP_BOOTLOADER_SYSTEMD_BOOT,
     };
-    static const enum vp_initramfs initramfs_of[] = {
+    static const enum vp_initramfs initramfs_of[VP_FAMILY__COUNT] = {
+        [VP_FAMILY_UNKNOWN] = VP_INITRAMFS_AUTO,
         [VP_FAMILY_DEBIAN] = VP_INITRAMFS_TOOLS,
         [VP_FAMILY_RHEL] = VP_INITRAMFS_DRACUT,
         [VP_FAMILY_ARCH] = VP_INITRAMFS_MKINITCPIO,
     };
-    bool need = p->bootloader == VP_BOOTLOADER_AUTO || p->initramfs == VP_INITRAMFS_AUTO;
-    if (need && p->family == VP_FAMILY_UNKNOWN) {
-        vp_error(r->d, VP_UNKNOWN_DISTRO, &s->host_pos,
-                 "cannot tell the bootloader and initramfs tool of host '%s' (os-release ID '%s')",
-                 s->host.name ? s->host.name : "", r->host->os.id ? r->host->os.id : "none");
-        vp_hint(
-            r->d,
-            "set host.bootloader (grub, grubby, systemd-boot) and host.initramfs (initramfs-tools, dracut, mkinitcpio)");
-        return -1;
-    }
     if (p->bootloader == VP_BOOTLOADER_AUTO)
         p->bootloader = boot_of[p->family];
     if (p->initramfs == VP_INITRAMFS_AUTO)
         p->initramfs = initramfs_of[p->family];
-    return 0;
 }

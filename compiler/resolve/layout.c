@@ -128,20 +128,9 @@ layout_vm(struct vp_resolver *r, size_t vm)
         i = j;
     }
     pvm->n_guest_slots = bus;
-    /* one guest bus per slot, behind its own root port: a PCI bus number is 8 bits, and 0 is the root complex */
-    if (bus > 255) {
-        vp_error(r->d, VP_TOO_MANY_SLOTS, &v->pos,
-                 "VM '%s' needs %u guest PCI slots; a guest has PCI buses 1 to 255, one per slot", v->name, bus);
-        vp_note(r->d, "its domain XML would put devices on buses past 0xff, which libvirt refuses at 'virsh define'");
-        vp_hint(r->d, "split the devices across several VMs");
-    }
 
     for (size_t i = 0; i < pvm->n_assigned; i++) {
         const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
-        pvm->assigned[i].bind_by_address = false;
-        for (size_t k = 0; k < r->plan->n_bind_addresses; k++)
-            if (strcmp(r->plan->bind_addresses[k], dev->addr_str) == 0)
-                pvm->assigned[i].bind_by_address = true;
         pvm->nvidia_gpus += vp_device_is_nvidia_gpu(dev);
         pvm->nvswitches += vp_device_is_nvswitch(dev);
     }
@@ -151,26 +140,7 @@ layout_vm(struct vp_resolver *r, size_t vm)
     uint64_t want = pvm->mmio64_bytes + (1ull << 30);
     if (pvm->mmio64_bytes && want > VP_OVMF_DEFAULT_MMIO64)
         pvm->mmio64_mib = next_pow2(want) >> 20;
-    if (pvm->mmio64_mib && v->firmware.type == VP_FIRMWARE_BIOS) {
-        vp_error(r->d, VP_LARGE_BAR_BIOS, &v->pos,
-                 "VM '%s' needs a %llu MiB 64-bit MMIO window for its devices' BARs, which SeaBIOS cannot map", v->name,
-                 (unsigned long long)pvm->mmio64_mib);
-        vp_hint(r->d, "use firmware: {type: uefi}");
-    }
-
     pvm->fabric_manager = v->guest.nvidia.has_fabric_manager ? v->guest.nvidia.fabric_manager : pvm->nvswitches > 0;
-    if (v->has_guest && pvm->nvidia_gpus == 0) {
-        vp_warning(r->d, VP_GUEST_NO_GPU, &v->pos,
-                   "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written", v->name);
-        vp_hint(r->d, "remove guest:, or assign the GPU");
-    }
-    if (v->has_guest && pvm->nvidia_gpus > 0 && v->firmware.secure_boot) {
-        vp_warning(
-            r->d, VP_SECURE_BOOT_NVIDIA, &v->pos,
-            "VM '%s' boots with Secure Boot on; the NVIDIA module the guest script builds is unsigned and will not load",
-            v->name);
-        vp_hint(r->d, "set firmware: {secure_boot: false}, or enroll a MOK and sign the module in the guest");
-    }
 
     if (v->uuid) {
         snprintf(pvm->uuid, sizeof(pvm->uuid), "%s", v->uuid);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* resolve-internal.h: the state the resolver's passes share. */
+/*
+ * resolve-internal.h: the state the resolver's passes share. The passes
+ * compute (selection, layout, binding, kernel arguments) and never judge;
+ * every judgement is a row {code, function} of the rules table (rules.c),
+ * run after them over what they computed.
+ */
 #pragma once
 
 #include "base/arena.h"
@@ -12,6 +17,17 @@ struct vp_picked {
     size_t n, cap;
 };
 
+/* What one selector found: the functions at its address (bridges too), or those its match matches (never bridges). */
+struct vp_found {
+    size_t *devices;
+    size_t n;
+};
+
+/* A function a selector found after another selector had picked it (the same VM's, or another VM's). */
+struct vp_conflict {
+    size_t vm, selector, device;
+};
+
 struct vp_resolver {
     const struct vp_spec *spec;
     const struct vp_host *host;
@@ -21,27 +37,78 @@ struct vp_resolver {
     long *owner_vm;           /* per host device: the VM it is assigned to, or -1 */
     long *owner_selector;     /* per host device: that VM's selector */
     struct vp_picked *picked; /* per VM */
+    struct vp_found **found;  /* per VM, per selector */
+    struct vp_conflict *conflicts;
+    size_t n_conflicts, cap_conflicts;
+    bool *by_address; /* per host device: binding.c's choice for an assigned function */
 };
 
 struct vp_plan_priv {
     struct vp_arena arena;
 };
 
-/* Each pass reports what it finds and goes on; the driver stops after a pass with errors where later passes would only
- * repeat them. */
+/* The passes, in order; each computes and reports nothing. */
+void vp_resolve_tools(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
-void vp_resolve_host_critical(struct vp_resolver *r);
-void vp_resolve_groups(struct vp_resolver *r);
-void vp_resolve_multifunction(struct vp_resolver *r);
-void vp_resolve_nvswitch(struct vp_resolver *r);
+void vp_resolve_layout(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
-void vp_resolve_layout(struct vp_resolver *r);
-int vp_resolve_tools(struct vp_resolver *r);
+/* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
+void vp_resolve_guest(struct vp_resolver *r);
+/* Then every row of the rules table. */
+void vp_resolve_rules(struct vp_resolver *r);
+
+/*
+ * A rule: one code, and the function that judges what the passes computed.
+ * The function reports only that code (vp_rule_report picks error or
+ * warning from the code's severity); rules.c checks it.
+ */
+struct vp_rule {
+    enum vp_code code;
+    void (*judge)(struct vp_resolver *r, enum vp_code code);
+};
+/* The rules table, for tests. */
+const struct vp_rule *vp_rules(size_t *n);
+/* Reports code at pos as its severity says; notes and a hint follow with vp_note and vp_hint. */
+void vp_rule_report(struct vp_resolver *r, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* rules-host.c: the host section, the distribution, the CPU and the IOMMU */
+void vp_rule_unknown_distro(struct vp_resolver *r, enum vp_code code);
+void vp_rule_kernel_arg_conflict(struct vp_resolver *r, enum vp_code code);
+void vp_rule_kernel_arg_twice(struct vp_resolver *r, enum vp_code code);
+void vp_rule_unknown_cpu(struct vp_resolver *r, enum vp_code code);
+void vp_rule_acs_override(struct vp_resolver *r, enum vp_code code);
+void vp_rule_iommu_off(struct vp_resolver *r, enum vp_code code);
+/* rules-select.c: what the selectors found */
+void vp_rule_bridge_selected(struct vp_resolver *r, enum vp_code code);
+void vp_rule_selected_twice(struct vp_resolver *r, enum vp_code code);
+void vp_rule_device_in_two_vms(struct vp_resolver *r, enum vp_code code);
+void vp_rule_no_match(struct vp_resolver *r, enum vp_code code);
+void vp_rule_count_mismatch(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_no_devices(struct vp_resolver *r, enum vp_code code);
+/* rules-isolation.c: what a VM may take from the host */
+void vp_rule_host_critical(struct vp_resolver *r, enum vp_code code);
+void vp_rule_no_iommu_group(struct vp_resolver *r, enum vp_code code);
+void vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code);
+void vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code);
+void vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code);
+/* rules-guest.c: what a VM's guest needs */
+void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
+void vp_rule_too_many_slots(struct vp_resolver *r, enum vp_code code);
+void vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code);
+void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
+void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
+void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
+void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);
 /* "vfioplan scan" or "vfioplan scan --host ROOT", for hints. */
 const char *vp_resolver_scan_command(struct vp_resolver *r);
-bool vp_device_is_nvswitch(const struct vp_device *dev);
-bool vp_device_is_nvidia_gpu(const struct vp_device *dev);
+/* The IOMMU mode the kernel arguments are for: the spec's, or the CPU vendor's when auto (AUTO: unknown). */
+enum vp_iommu_mode vp_resolver_iommu_mode(const struct vp_resolver *r);
+bool vp_match_class(const struct vp_match *m, const struct vp_device *dev);
+/* The host index of the VM's first NVIDIA GPU that NVIDIA's open kernel modules cannot drive (older than Turing);
+ * -1 if none. */
+long vp_resolver_first_pre_turing_gpu(const struct vp_resolver *r, const struct vp_plan_vm *pvm);

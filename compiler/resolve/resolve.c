@@ -29,24 +29,32 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     for (size_t i = 0; i < n; i++)
         r.owner_vm[i] = r.owner_selector[i] = -1;
     r.picked = vp_xcalloc(spec->n_vms + 1, sizeof(*r.picked));
+    r.found = vp_xcalloc(spec->n_vms + 1, sizeof(*r.found));
+    for (size_t vm = 0; vm < spec->n_vms; vm++)
+        r.found[vm] = vp_xcalloc(spec->vms[vm].n_devices + 1, sizeof(**r.found));
+    r.by_address = vp_xcalloc(n, sizeof(*r.by_address));
 
     size_t errors = d->n_errors;
     vp_resolve_tools(&r);
     vp_resolve_select(&r);
-    /* The rules judge what was selected: all of them report, each once. */
-    vp_resolve_host_critical(&r);
-    vp_resolve_groups(&r);
-    vp_resolve_multifunction(&r);
-    vp_resolve_nvswitch(&r);
+    vp_resolve_layout(&r);
     vp_resolve_binding(&r);
     vp_resolve_kernel_args(&r);
-    vp_resolve_layout(&r);
+    vp_resolve_guest(&r);
+    /* The rules judge what was computed: all of them report, each once. */
+    vp_resolve_rules(&r);
 
     for (size_t vm = 0; vm < spec->n_vms; vm++) {
         free(r.picked[vm].devices);
         free(r.picked[vm].selectors);
+        for (size_t sel = 0; sel < spec->vms[vm].n_devices; sel++)
+            free(r.found[vm][sel].devices);
+        free(r.found[vm]);
     }
+    free(r.found);
     free(r.picked);
+    free(r.conflicts);
+    free(r.by_address);
     free(r.owner_vm);
     free(r.owner_selector);
     if (d->n_errors > errors)

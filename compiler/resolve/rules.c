@@ -1,224 +1,75 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rules.c: the safety rules on what was selected: devices the host needs,
- * whole IOMMU groups, whole multifunction devices, NVSwitch fabrics.
+ * rules.c: every judgement the resolver makes, one row {code, function} per
+ * code, run after the passes have computed the plan. Each function reports
+ * only its row's code; a new rule is a function and a row. Diagnostics are
+ * sorted by position for output, so the order of rows matters only for
+ * those at one position: it is the order they read best in.
  */
-#include <stdio.h>
-#include <string.h>
+#include <assert.h>
+#include <stdarg.h>
 
 #include "base/util.h"
 #include "resolve-internal.h"
 
-bool
-vp_device_is_nvswitch(const struct vp_device *dev)
-{
-    /* NVSwitches are NVIDIA "other bridge" endpoints (class 0680), not PCI bridges. */
-    return dev->vendor == 0x10de && vp_device_class16(dev) == VP_CLASS_BRIDGE_OTHER;
-}
+static const struct vp_rule rules[] = {
+    /* the host section and the host's tools */
+    {VP_UNKNOWN_DISTRO, vp_rule_unknown_distro},
+    {VP_KERNEL_ARG_CONFLICT, vp_rule_kernel_arg_conflict},
+    {VP_DUPLICATE_ENTRY, vp_rule_kernel_arg_twice},
+    /* what the selectors found */
+    {VP_BRIDGE_SELECTED, vp_rule_bridge_selected},
+    {VP_SELECTED_TWICE, vp_rule_selected_twice},
+    {VP_DEVICE_IN_TWO_VMS, vp_rule_device_in_two_vms},
+    {VP_NO_MATCH, vp_rule_no_match},
+    {VP_COUNT_MISMATCH, vp_rule_count_mismatch},
+    {VP_VM_NO_DEVICES, vp_rule_vm_no_devices},
+    /* what a VM may take from the host */
+    {VP_BOOT_VGA, vp_rule_host_critical},
+    {VP_ROOT_STORAGE, vp_rule_host_critical},
+    {VP_HOST_NIC, vp_rule_host_critical},
+    {VP_NO_IOMMU_GROUP, vp_rule_no_iommu_group},
+    {VP_GROUP_NOT_WHOLE, vp_rule_group_not_whole},
+    {VP_MULTIFUNCTION_SPLIT, vp_rule_multifunction_split},
+    {VP_NVSWITCH_SPLIT, vp_rule_nvswitch_split},
+    /* the kernel command line */
+    {VP_UNKNOWN_CPU, vp_rule_unknown_cpu},
+    {VP_ACS_OVERRIDE, vp_rule_acs_override},
+    {VP_IOMMU_OFF, vp_rule_iommu_off},
+    /* what the guest needs */
+    {VP_LARGE_BAR_BIOS, vp_rule_large_bar_bios},
+    {VP_TOO_MANY_SLOTS, vp_rule_too_many_slots},
+    {VP_GUEST_NO_GPU, vp_rule_guest_no_gpu},
+    {VP_SECURE_BOOT_NVIDIA, vp_rule_secure_boot_nvidia},
+    {VP_OPEN_MODULES_PRE_TURING, vp_rule_open_modules_pre_turing},
+    {VP_WINDOWS11_REQUIREMENTS, vp_rule_windows11_requirements},
+    {VP_WINDOWS_VIRTIO_DISK, vp_rule_windows_virtio_disk},
+};
 
-bool
-vp_device_is_nvidia_gpu(const struct vp_device *dev)
+const struct vp_rule *
+vp_rules(size_t *n)
 {
-    return dev->vendor == 0x10de && (dev->class_code >> 16) == 0x03;
-}
-
-void
-vp_resolve_host_critical(struct vp_resolver *r)
-{
-    static const struct {
-        enum vp_host_role role;
-        enum vp_code code;
-        const char *what;
-        const char *hint;
-    } roles[] = {
-        {VP_ROLE_BOOT_VGA, VP_BOOT_VGA, "the host's boot VGA device",
-         "the host loses its console; pick another GPU, or set allow_host_critical: true on this entry if the host runs headless"},
-        {VP_ROLE_ROOT_STORAGE, VP_ROOT_STORAGE, "the storage controller of the host's root filesystem",
-         "the host would lose its root filesystem at boot; pass another controller"},
-        {VP_ROLE_DEFAULT_ROUTE, VP_HOST_NIC, "the NIC of the host's default route",
-         "the host would lose its network; pass another NIC, or set allow_host_critical: true if the host has another way in"},
-    };
-    for (size_t i = 0; i < r->host->n_devices; i++) {
-        const struct vp_device *dev = &r->host->devices[i];
-        const struct vp_selector *s = vp_resolver_selector_of(r, i);
-        if (!s || !dev->roles || s->allow_host_critical)
-            continue;
-        for (size_t k = 0; k < VP_ARRAY_SIZE(roles); k++) {
-            if (!(dev->roles & roles[k].role))
-                continue;
-            vp_error(r->d, roles[k].code, &s->pos, "%s is %s", dev->addr_str, roles[k].what);
-            if (dev->role_detail)
-                vp_note(r->d, "%s", dev->role_detail);
-            vp_hint(r->d, "%s", roles[k].hint);
-        }
-    }
+    *n = VP_ARRAY_SIZE(rules);
+    return rules;
 }
 
 void
-vp_resolve_groups(struct vp_resolver *r)
+vp_rule_report(struct vp_resolver *r, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
 {
-    const struct vp_host *h = r->host;
-    /* With the IOMMU on, a function without a group cannot be isolated (AMD's
-     * root complex and IOMMU functions have none, and are never assigned). */
-    for (size_t i = 0; h->n_groups && i < h->n_devices; i++) {
-        const struct vp_selector *s = vp_resolver_selector_of(r, i);
-        if (s && h->devices[i].iommu_group < 0) {
-            vp_warning(r->d, VP_NO_IOMMU_GROUP, &s->pos, "%s has no IOMMU group, though the IOMMU is on",
-                       h->devices[i].addr_str);
-            vp_hint(
-                r->d,
-                "vfio cannot take a function the IOMMU does not isolate; check dmesg for DMAR/AMD-Vi messages about it");
-        }
-    }
-    for (size_t gi = 0; gi < h->n_groups; gi++) {
-        const struct vp_group *g = &h->groups[gi];
-        /* Every VM that has a member of the group must have every endpoint in it. */
-        for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
-            const struct vp_selector *first = NULL;
-            size_t missing = 0;
-            for (size_t k = 0; k < g->n_members; k++) {
-                size_t idx = g->members[k];
-                if (r->owner_vm[idx] == (long)vm && !first)
-                    first = vp_resolver_selector_of(r, idx);
-                else if (r->owner_vm[idx] != (long)vm && !vp_device_is_bridge(&h->devices[idx]))
-                    missing++;
-            }
-            if (!first || missing == 0)
-                continue;
-            vp_error(r->d, VP_GROUP_NOT_WHOLE, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
-                     r->spec->vms[vm].name);
-            for (size_t k = 0; k < g->n_members; k++) {
-                if (vp_note_room(r->d) == 0) { /* a group of thousands: count the rest, format none */
-                    vp_note_omit(r->d, g->n_members - k);
-                    break;
-                }
-                size_t idx = g->members[k];
-                const struct vp_device *dev = &h->devices[idx];
-                char where[160];
-                if (r->owner_vm[idx] == (long)vm)
-                    snprintf(where, sizeof(where), "(assigned)");
-                else if (vp_device_is_bridge(dev))
-                    snprintf(where, sizeof(where), "(bridge: stays with the host, allowed)");
-                else if (r->owner_vm[idx] >= 0)
-                    snprintf(where, sizeof(where), "(NOT assigned here: it is in VM '%s')",
-                             r->spec->vms[r->owner_vm[idx]].name);
-                else if (dev->role_detail)
-                    snprintf(where, sizeof(where), "(NOT assigned: the host needs it, %s)", dev->role_detail);
-                else
-                    snprintf(where, sizeof(where), "(NOT assigned)");
-                char desc[160];
-                vp_device_describe(dev, desc, sizeof(desc));
-                vp_note(r->d, "group %ld holds %s %s", g->id, desc, where);
-            }
-            vp_hint(
-                r->d,
-                "a VM gets whole IOMMU groups: add the missing devices to this VM; if they must stay with the host, move the card to a slot with its own group (ACS)%s",
-                r->spec->host.acs_override ? "" : ", or, at the cost of isolation, set host.acs_override: true");
-        }
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vp_vreport(r->d, code, pos, fmt, ap);
+    va_end(ap);
 }
 
 void
-vp_resolve_multifunction(struct vp_resolver *r)
+vp_resolve_rules(struct vp_resolver *r)
 {
-    const struct vp_host *h = r->host;
-    /* Functions of one slot are adjacent (devices are sorted): walk slot by slot. */
-    for (size_t start = 0; start < h->n_devices;) {
-        size_t end = start + 1;
-        while (end < h->n_devices && vp_pci_same_slot(&h->devices[start].addr, &h->devices[end].addr))
-            end++;
-        for (size_t i = start; i < end; i++) {
-            long vm = r->owner_vm[i];
-            if (vm < 0)
-                continue;
-            /* Siblings in the same IOMMU group were already reported by the group rule. */
-            size_t left = 0;
-            for (size_t k = start; k < end; k++)
-                if (r->owner_vm[k] != vm && !vp_device_is_bridge(&h->devices[k]) &&
-                    (h->devices[k].iommu_group < 0 || h->devices[k].iommu_group != h->devices[i].iommu_group))
-                    left++;
-            if (left == 0)
-                continue;
-            const struct vp_selector *s = vp_resolver_selector_of(r, i);
-            vp_error(r->d, VP_MULTIFUNCTION_SPLIT, &s->pos,
-                     "%s is one function of a multifunction device whose other functions are left behind",
-                     h->devices[i].addr_str);
-            for (size_t k = start; k < end; k++) {
-                if (r->owner_vm[k] == vm)
-                    continue;
-                char desc[160];
-                vp_device_describe(&h->devices[k], desc, sizeof(desc));
-                vp_note(r->d, "%s is not assigned to VM '%s'", desc, r->spec->vms[vm].name);
-            }
-            char slot[VP_PCI_ADDR_LEN];
-            snprintf(slot, sizeof(slot), "%s", h->devices[i].addr_str);
-            slot[strlen(slot) - 2] = '\0';
-            vp_hint(
-                r->d,
-                "pass the whole device: address: \"%s\" selects every function of the slot (the GPU's HDMI audio and USB-C functions reset with it)",
-                slot);
-            break; /* one report per slot and VM */
-        }
-        start = end;
-    }
-}
-
-void
-vp_resolve_nvswitch(struct vp_resolver *r)
-{
-    const struct vp_host *h = r->host;
-    size_t switches = 0;
-    for (size_t i = 0; i < h->n_devices; i++)
-        if (vp_device_is_nvswitch(&h->devices[i]))
-            switches++;
-    if (switches == 0)
-        return;
-    /*
-     * On an HGX/DGX baseboard the GPUs reach each other through the
-     * NVSwitches. In NVIDIA's full-passthrough model one VM gets every GPU
-     * and every switch, and runs Fabric Manager; without the switches the
-     * GPUs show up but CUDA fails with "system not yet initialized".
-     */
-    for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
-        const struct vp_selector *first = NULL;
-        size_t gpus = 0, sw = 0;
-        for (size_t i = 0; i < h->n_devices; i++) {
-            if (r->owner_vm[i] != (long)vm)
-                continue;
-            const struct vp_device *dev = &h->devices[i];
-            if (vp_device_is_nvidia_gpu(dev) || vp_device_is_nvswitch(dev)) {
-                if (!first)
-                    first = vp_resolver_selector_of(r, i);
-                gpus += vp_device_is_nvidia_gpu(dev);
-                sw += vp_device_is_nvswitch(dev);
-            }
-        }
-        if (!first)
-            continue;
-        size_t missing = 0;
-        for (size_t i = 0; i < h->n_devices; i++) {
-            const struct vp_device *dev = &h->devices[i];
-            if ((vp_device_is_nvidia_gpu(dev) || vp_device_is_nvswitch(dev)) && r->owner_vm[i] != (long)vm)
-                missing++;
-        }
-        if (missing == 0)
-            continue;
-        vp_error(
-            r->d, VP_NVSWITCH_SPLIT, &first->pos,
-            "VM '%s' gets %zu of the NVSwitch fabric's GPUs and %zu of its %zu NVSwitches; the fabric goes to one VM whole",
-            r->spec->vms[vm].name, gpus, sw, switches);
-        size_t listed = 0;
-        for (size_t i = 0; i < h->n_devices && listed < 16; i++) {
-            const struct vp_device *dev = &h->devices[i];
-            if ((vp_device_is_nvidia_gpu(dev) || vp_device_is_nvswitch(dev)) && r->owner_vm[i] != (long)vm) {
-                char desc[160];
-                vp_device_describe(dev, desc, sizeof(desc));
-                vp_note(r->d, "missing %s%s", desc, vp_device_is_nvswitch(dev) ? " (NVSwitch)" : " (GPU)");
-                listed++;
-            }
-        }
-        vp_hint(
-            r->d,
-            "in NVIDIA's full-passthrough model one VM gets all GPUs and all NVSwitches (match: {vendor: \"10de\", class: \"0680\"} selects the switches) and runs Fabric Manager; shared-NVSwitch multi-tenancy is not supported");
+    for (size_t i = 0; i < VP_ARRAY_SIZE(rules); i++) {
+        size_t first = r->d->n;
+        rules[i].judge(r, rules[i].code);
+        /* a rule reports its own code only (the diagnostics past the cap are not kept to look at) */
+        for (size_t k = first; k < r->d->n; k++)
+            assert(r->d->items[k].code == rules[i].code);
     }
 }

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * select.c: device selectors to host functions. An address names one
- * function (or a whole slot); a match compares ids and class and must find
- * exactly `count` functions when count is given. When a selector finds
- * nothing, or the wrong number, the error lists what it did find, or the
- * nearest candidates, so the fix is one edit.
+ * function (or a whole slot); a match compares ids and class. Each
+ * selector's finds are kept for the rules (rules-select.c): an address
+ * picks what it found but bridges, a match picks what it found if the count
+ * (when given) is right, and a function already picked is a conflict, not a
+ * second pick.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "base/util.h"
 #include "resolve-internal.h"
 
-enum { MAX_LISTED = 12 };
-
-static bool
-match_class(const struct vp_match *m, const struct vp_device *dev)
+bool
+vp_match_class(const struct vp_match *m, const struct vp_device *dev)
 {
     switch (m->class_digits) {
     case 2:
@@ -33,73 +31,17 @@ match_device(const struct vp_match *m, const struct vp_device *dev)
     return (!m->has_vendor || dev->vendor == m->vendor) && (!m->has_device || dev->device == m->device) &&
            (!m->has_subsystem_vendor || dev->subsystem_vendor == m->subsystem_vendor) &&
            (!m->has_subsystem_device || dev->subsystem_device == m->subsystem_device) &&
-           (!m->has_class || match_class(m, dev));
-}
-
-static void
-describe_match(const struct vp_match *m, char *buf, size_t size)
-{
-    size_t n = 0;
-    buf[0] = '\0';
-    if (m->has_vendor)
-        n += (size_t)snprintf(buf + n, size - n, "vendor %04x ", m->vendor);
-    if (m->has_device && n < size)
-        n += (size_t)snprintf(buf + n, size - n, "device %04x ", m->device);
-    if (m->has_subsystem_vendor && n < size)
-        n += (size_t)snprintf(buf + n, size - n, "subsystem %04x:%04x ", m->subsystem_vendor,
-                              m->has_subsystem_device ? m->subsystem_device : 0xffff);
-    if (m->has_class && n < size)
-        n += (size_t)snprintf(buf + n, size - n, "class %0*x ", (int)m->class_digits, m->class_value);
-    if (n > 0 && n < size)
-        buf[n - 1] = '\0';
-}
-
-static void
-note_device(struct vp_diags *d, const struct vp_device *dev, const char *prefix)
-{
-    char desc[160];
-    vp_device_describe(dev, desc, sizeof(desc));
-    vp_note(d, "%s%s", prefix, desc);
-}
-
-/* Candidates for a match that found nothing: same vendor first, then same class. */
-static void
-note_nearest(struct vp_resolver *r, const struct vp_match *m)
-{
-    size_t listed = 0;
-    for (int pass = 0; pass < 2 && listed == 0; pass++) {
-        for (size_t i = 0; i < r->host->n_devices && listed < MAX_LISTED; i++) {
-            const struct vp_device *dev = &r->host->devices[i];
-            bool near = pass == 0 ? (m->has_vendor && dev->vendor == m->vendor) : (m->has_class && match_class(m, dev));
-            if (near && !vp_device_is_bridge(dev)) {
-                note_device(r->d, dev, "the host has ");
-                listed++;
-            }
-        }
-    }
-    if (listed == 0)
-        vp_note(r->d, "the host has no device of that vendor or class");
+           (!m->has_class || vp_match_class(m, dev));
 }
 
 static void
 pick(struct vp_resolver *r, size_t vm, size_t sel, size_t idx)
 {
-    const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
-    const struct vp_device *dev = &r->host->devices[idx];
-    if (r->owner_vm[idx] == (long)vm) {
-        vp_error(r->d, VP_SELECTED_TWICE, &s->pos, "%s is already selected by another entry of VM '%s'", dev->addr_str,
-                 r->spec->vms[vm].name);
-        vp_note(r->d, "first selected by the entry at line %u",
-                r->spec->vms[vm].devices[r->owner_selector[idx]].pos.line);
-        vp_hint(r->d, "remove one of the two entries, or narrow the match");
-        return;
-    }
     if (r->owner_vm[idx] >= 0) {
-        const struct vp_vm *other = &r->spec->vms[r->owner_vm[idx]];
-        vp_error(r->d, VP_DEVICE_IN_TWO_VMS, &s->pos, "%s is assigned to VM '%s' and to VM '%s'", dev->addr_str,
-                 other->name, r->spec->vms[vm].name);
-        vp_note(r->d, "VM '%s' selects it at line %u", other->name, other->devices[r->owner_selector[idx]].pos.line);
-        vp_hint(r->d, "a device can be passed to one VM only; remove it from one of them");
+        void *items = r->conflicts;
+        vp_xgrow(&items, &r->cap_conflicts, r->n_conflicts + 1, sizeof(*r->conflicts));
+        r->conflicts = items;
+        r->conflicts[r->n_conflicts++] = (struct vp_conflict){vm, sel, idx};
         return;
     }
     r->owner_vm[idx] = (long)vm;
@@ -116,15 +58,10 @@ pick(struct vp_resolver *r, size_t vm, size_t sel, size_t idx)
     p->n++;
 }
 
+/* The functions at the selector's address (one, or every function of the slot). */
 static void
-select_address(struct vp_resolver *r, size_t vm, size_t sel)
+find_address(struct vp_resolver *r, const struct vp_selector *s, struct vp_found *found)
 {
-    const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
-    char want[VP_PCI_ADDR_LEN];
-    vp_pci_addr_format(&s->address, want);
-    if (s->whole_slot)
-        want[strlen(want) - 2] = '\0';
-    size_t found = 0;
     /* host->devices is sorted by address: start at the first function at or
      * after the selector's, and stop at the first that does not match. */
     struct vp_pci_addr from = s->address;
@@ -138,66 +75,24 @@ select_address(struct vp_resolver *r, size_t vm, size_t sel)
         else
             hi = mid;
     }
-    for (size_t i = lo; i < r->host->n_devices; i++) {
-        const struct vp_device *dev = &r->host->devices[i];
-        bool hit =
-            s->whole_slot ? vp_pci_same_slot(&dev->addr, &s->address) : vp_pci_addr_cmp(&dev->addr, &s->address) == 0;
-        if (!hit)
-            break;
-        found++;
-        if (vp_device_is_bridge(dev)) {
-            vp_error(r->d, VP_BRIDGE_SELECTED, &s->pos,
-                     "%s is a PCI bridge (class 0604); bridges and root ports stay with the host", dev->addr_str);
-            vp_hint(r->d, "select the devices behind it instead ('vfioplan scan' lists them)");
-            continue;
-        }
-        pick(r, vm, sel, i);
-    }
-    if (found)
-        return;
-    vp_error(r->d, VP_NO_MATCH, &s->pos, "no PCI device at %s on host %s", want, r->host->source);
-    size_t listed = 0;
-    for (size_t i = 0; i < r->host->n_devices && listed < MAX_LISTED; i++) {
-        const struct vp_device *dev = &r->host->devices[i];
-        if (dev->addr.domain == s->address.domain && dev->addr.bus == s->address.bus && !vp_device_is_bridge(dev)) {
-            note_device(r->d, dev, "on the same bus: ");
-            listed++;
-        }
-    }
-    vp_hint(r->d, "'%s' lists every device with its address", vp_resolver_scan_command(r));
+    size_t end = lo;
+    while (end < r->host->n_devices && (s->whole_slot ? vp_pci_same_slot(&r->host->devices[end].addr, &s->address)
+                                                      : vp_pci_addr_cmp(&r->host->devices[end].addr, &s->address) == 0))
+        end++;
+    found->devices = vp_xmalloc((end - lo + 1) * sizeof(*found->devices));
+    for (size_t i = lo; i < end; i++)
+        found->devices[found->n++] = i;
 }
 
+/* Every function the match matches; bridges and root ports are never passed through, so a broad match skips them. */
 static void
-select_match(struct vp_resolver *r, size_t vm, size_t sel)
+find_match(struct vp_resolver *r, const struct vp_selector *s, struct vp_found *found)
 {
-    const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
-    size_t *hits = vp_xmalloc((r->host->n_devices + 1) * sizeof(*hits));
-    size_t n = 0;
-    for (size_t i = 0; i < r->host->n_devices; i++) {
-        const struct vp_device *dev = &r->host->devices[i];
-        /* Bridges and root ports are never passed through; a broad match skips them. */
-        if (match_device(&s->match, dev) && !vp_device_is_bridge(dev))
-            hits[n++] = i;
-    }
-    char what[128];
-    describe_match(&s->match, what, sizeof(what));
-    if (n == 0) {
-        vp_error(r->d, VP_NO_MATCH, &s->pos, "no PCI device matches %s", what);
-        note_nearest(r, &s->match);
-        vp_hint(r->d, "check the ids against 'vfioplan scan' (lspci -nn shows them as [vendor:device])");
-    } else if (s->has_count && n != s->count) {
-        vp_error(r->d, VP_COUNT_MISMATCH, &s->count_pos, "%s matches %zu device%s, not %u", what, n, n == 1 ? "" : "s",
-                 s->count);
-        for (size_t k = 0; k < n && k < MAX_LISTED; k++)
-            note_device(r->d, &r->host->devices[hits[k]], "found ");
-        if (n > MAX_LISTED)
-            vp_note(r->d, "and %zu more", n - MAX_LISTED);
-        vp_hint(r->d, "set count: %zu, or narrow the match (subsystem ids, or one address per device)", n);
-    } else {
-        for (size_t k = 0; k < n; k++)
-            pick(r, vm, sel, hits[k]);
-    }
-    free(hits);
+    found->devices = vp_xmalloc((r->host->n_devices + 1) * sizeof(*found->devices));
+    for (size_t i = 0; i < r->host->n_devices; i++)
+        if (match_device(&s->match, &r->host->devices[i]) && !vp_device_is_bridge(&r->host->devices[i]))
+            found->devices[found->n++] = i;
+    found->devices = vp_xrealloc(found->devices, (found->n + 1) * sizeof(*found->devices));
 }
 
 void
@@ -206,14 +101,19 @@ vp_resolve_select(struct vp_resolver *r)
     for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
         const struct vp_vm *v = &r->spec->vms[vm];
         for (size_t sel = 0; sel < v->n_devices; sel++) {
-            if (v->devices[sel].has_address)
-                select_address(r, vm, sel);
-            else
-                select_match(r, vm, sel);
-        }
-        if (v->n_devices == 0 && !v->allow_no_devices) {
-            vp_error(r->d, VP_VM_NO_DEVICES, &v->pos, "VM '%s' has no devices to pass through", v->name);
-            vp_hint(r->d, "add entries under devices:, or set allow_no_devices: true");
+            const struct vp_selector *s = &v->devices[sel];
+            struct vp_found *found = &r->found[vm][sel];
+            if (s->has_address) {
+                find_address(r, s, found);
+                for (size_t k = 0; k < found->n; k++)
+                    if (!vp_device_is_bridge(&r->host->devices[found->devices[k]]))
+                        pick(r, vm, sel, found->devices[k]);
+            } else {
+                find_match(r, s, found);
+                if (!s->has_count || found->n == s->count)
+                    for (size_t k = 0; k < found->n; k++)
+                        pick(r, vm, sel, found->devices[k]);
+            }
         }
     }
 }

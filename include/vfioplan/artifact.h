@@ -20,8 +20,13 @@ struct vp_artifact {
     size_t len;
 };
 
-/* When an action runs, relative to the others. */
-enum vp_action_stage { VP_STAGE_INITRAMFS = 1, VP_STAGE_BOOTLOADER = 2, VP_STAGE_LIBVIRT = 3 };
+/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on. */
+enum vp_action_stage {
+    VP_STAGE_INITRAMFS = 1,
+    VP_STAGE_BOOTLOADER_REMOVE,
+    VP_STAGE_BOOTLOADER,
+    VP_STAGE_LIBVIRT,
+};
 
 struct vp_action {
     enum vp_action_stage stage;
@@ -39,11 +44,42 @@ struct vp_artifact_set {
     size_t n_actions, cap_actions;
 };
 
-/* Emits every artifact of the plan. */
-int vp_plan_emit(const struct vp_plan *plan, struct vp_artifact_set *set, struct vp_diags *d);
+/* The manifest: the paths vfioplan wrote under a root, so a later run removes what it no longer generates. */
+#define VP_PATH_MANIFEST "etc/vfioplan/manifest"
+/* The kernel arguments vfioplan asked grubby or systemd-boot's script to add (read back as struct vp_previous). */
+#define VP_PATH_KERNEL_ARGS "etc/vfioplan/kernel-args"
+
+/*
+ * What an earlier apply left on the target root that the emitters need, to
+ * undo what the spec no longer asks for: grubby only adds kernel arguments,
+ * so the ones the previous VP_PATH_KERNEL_ARGS lists and the plan does
+ * not must be removed. Owns its bytes (vp_previous_free in apply/changes.h).
+ */
+struct vp_previous {
+    char *kernel_args; /* that file's text, NULL if there is none */
+    size_t kernel_args_len;
+};
+
+/*
+ * Emits every artifact of the plan, the manifest last. previous may be NULL
+ * (nothing to undo: build, check).
+ */
+int vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                 struct vp_diags *d);
 void vp_artifact_set_free(struct vp_artifact_set *set);
 
+/* True if path is one vfioplan can generate: a row of the emitter table owns it. */
+bool vp_artifact_path_known(const char *path);
 /* The artifact at path, or NULL. */
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
 /* Whether action a must run when the paths in changed[] changed. */
 bool vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed);
+
+/* A file vfioplan writes on a host and what it is for (vfioplan(8)'s FILES), from the emitter table. */
+struct vp_path_doc {
+    char *path; /* absolute; NAME stands for a VM's name */
+    const char *what;
+};
+/* Every path the emitter table owns, once, in table order (the manifest last); free with vp_artifact_path_docs_free. */
+size_t vp_artifact_path_docs(struct vp_path_doc **docs);
+void vp_artifact_path_docs_free(struct vp_path_doc *docs, size_t n);

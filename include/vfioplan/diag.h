@@ -7,11 +7,12 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-enum vp_severity { VP_SEV_ERROR, VP_SEV_WARNING, VP_SEV_NOTE };
+enum vp_severity { VP_SEV_ERROR, VP_SEV_WARNING, VP_SEV_NOTE, VP_SEV__COUNT };
 
 enum vp_code {
 #define VP_CODE(name, number, severity, summary) VP_##name,
@@ -75,6 +76,9 @@ int vp_error(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, co
     __attribute__((format(printf, 4, 5)));
 void vp_warning(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Adds a diagnostic at its code's severity, for wrappers that pass a va_list on; -1 for an error, else 0. */
+int vp_vreport(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Sets the hint of the last diagnostic added. */
 void vp_hint(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends a note to the last diagnostic added (past the caps: counts it). */

@@ -23,17 +23,24 @@ enum vp_bar_flags {
     VP_BAR_PREFETCH = 4,
 };
 
+/* The kinds of BAR as snapshots name them ("mem64-prefetch"); struct vp_bar keeps the flags. */
+enum vp_bar_type {
+    VP_BAR_TYPE_IO,
+    VP_BAR_TYPE_MEM32,
+    VP_BAR_TYPE_MEM32_PREFETCH,
+    VP_BAR_TYPE_MEM64,
+    VP_BAR_TYPE_MEM64_PREFETCH,
+    VP_BAR_TYPE__COUNT,
+};
+
 struct vp_bar {
     uint64_t size; /* 0 = unused */
     unsigned flags;
 };
 
-/* Why the host itself needs a device (it must then stay with the host). */
-enum vp_host_role {
-    VP_ROLE_BOOT_VGA = 1,
-    VP_ROLE_ROOT_STORAGE = 2,
-    VP_ROLE_DEFAULT_ROUTE = 4,
-};
+/* Why the host itself needs a device (it must then stay with the host); a device's roles are a set of bits. */
+enum vp_host_role { VP_ROLE_BOOT_VGA, VP_ROLE_ROOT_STORAGE, VP_ROLE_DEFAULT_ROUTE, VP_ROLE__COUNT };
+#define VP_ROLE_BIT(role) (1u << (role))
 
 struct vp_device {
     struct vp_pci_addr addr;
@@ -49,7 +56,7 @@ struct vp_device {
     const char *driver_module; /* the kernel module of that driver; NULL if built in or unknown */
     const char *name;          /* from pci.ids; NULL if unknown (never in artifacts) */
     struct vp_bar bars[VP_BAR_COUNT];
-    unsigned roles;          /* enum vp_host_role */
+    unsigned roles;          /* VP_ROLE_BIT() of each enum vp_host_role */
     const char *role_detail; /* what ties it to the host: "/ is on nvme0n1p2" */
 };
 
@@ -65,7 +72,7 @@ struct vp_group {
     size_t n_members;
 };
 
-enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD };
+enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD, VP_CPU__COUNT };
 
 struct vp_kernel {
     const char *version;
@@ -119,11 +126,22 @@ void vp_host_free(struct vp_host **host);
  * listing the differences. */
 int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct vp_diags *d);
 
+/* Names as snapshots write them ("boot_vga", "mem64-prefetch", "intel"); "?" for a value out of range. */
+const char *vp_host_role_name(enum vp_host_role v);
+const char *vp_bar_type_name(enum vp_bar_type v);
+const char *vp_cpu_vendor_name(enum vp_cpu_vendor v);
+/* A BAR's type from its flags, and back. */
+enum vp_bar_type vp_bar_type_of(unsigned flags);
+unsigned vp_bar_type_flags(enum vp_bar_type type);
+
 /* Lookups; NULL / -1 when absent. */
 long vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr);
 const struct vp_group *vp_host_group(const struct vp_host *host, long id);
 /* True if any installed kernel (the running one included) has vfio-pci built in. */
 bool vp_host_vfio_pci_builtin(const struct vp_host *host);
+/* An NVIDIA display or 3D controller (a GPU); an NVSwitch (NVIDIA, class 0680). */
+bool vp_device_is_nvidia_gpu(const struct vp_device *dev);
+bool vp_device_is_nvswitch(const struct vp_device *dev);
 /* True if the device is a PCI-to-PCI bridge or root port (class 0604): they stay with the host. */
 bool vp_device_is_bridge(const struct vp_device *dev);
 /* A one-line description "0000:41:00.0 [10de:2330] class 0302" for messages. */

@@ -16,10 +16,17 @@
 #include "vfioplan/host.h"
 #include "vfioplan/spec.h"
 
-enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_ARCH };
+enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_ARCH, VP_FAMILY__COUNT };
 
 /* OVMF's default 64-bit PCI MMIO aperture; more needs opt/ovmf/X-PciMmio64Mb. */
 #define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
+
+/* How vfio-pci claims an assigned function (binding.c decides, once per function). */
+enum vp_binding {
+    VP_BIND_IDS,     /* options vfio-pci ids=: every host function with its vendor:device is assigned */
+    VP_BIND_ADDRESS, /* driver_override: other host functions share its vendor:device */
+    VP_BIND__COUNT,
+};
 
 struct vp_assignment {
     size_t device;      /* index into host->devices */
@@ -27,7 +34,13 @@ struct vp_assignment {
     unsigned guest_bus; /* the pcie-root-port (controller index, from 1) */
     unsigned guest_fn;
     bool guest_multifunction; /* on function 0 of a guest slot with several functions */
-    bool bind_by_address;     /* other host devices share its vendor:device */
+    enum vp_binding binding;
+};
+
+/* A kernel argument, and why it is there (the boot artifacts' comments say it), from the pass that added it. */
+struct vp_kernel_param {
+    const char *value; /* "intel_iommu=on" */
+    const char *why;
 };
 
 struct vp_plan_vm {
@@ -39,7 +52,8 @@ struct vp_plan_vm {
     uint64_t mmio64_mib;   /* what to give OVMF; 0 = its default is enough */
     unsigned nvidia_gpus;  /* NVIDIA display / 3D functions */
     unsigned nvswitches;
-    bool fabric_manager; /* install and check Fabric Manager in the guest */
+    bool fabric_manager;                 /* install and check Fabric Manager in the guest */
+    enum vp_nvidia_flavor nvidia_flavor; /* the spec's, or by GPU generation: open from Turing on */
     char uuid[37];
 };
 
@@ -47,9 +61,9 @@ struct vp_plan {
     const struct vp_spec *spec;
     const struct vp_host *host;
     enum vp_family family;
-    enum vp_bootloader bootloader; /* never AUTO */
-    enum vp_initramfs initramfs;   /* never AUTO */
-    const char **kernel_args;      /* in command-line order */
+    enum vp_bootloader bootloader;             /* never AUTO */
+    enum vp_initramfs initramfs;               /* never AUTO */
+    const struct vp_kernel_param *kernel_args; /* in command-line order */
     size_t n_kernel_args;
     const char **vfio_ids; /* "10de:2330" claimed by ids=, sorted */
     size_t n_vfio_ids;
@@ -66,6 +80,9 @@ struct vp_plan {
 struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d);
 void vp_plan_free(struct vp_plan **plan);
 
+/* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);
+/* "ids", "address" */
+const char *vp_binding_name(enum vp_binding b);
 /* The distribution family from os-release's ID and ID_LIKE. */
 enum vp_family vp_family_of(const struct vp_os_release *os);

@@ -18,15 +18,38 @@
 /* Largest spec accepted, in bytes; real specs are a few KiB. */
 #define VP_SPEC_MAX_BYTES (1024 * 1024)
 
-enum vp_bootloader { VP_BOOTLOADER_AUTO, VP_BOOTLOADER_GRUB, VP_BOOTLOADER_GRUBBY, VP_BOOTLOADER_SYSTEMD_BOOT };
-enum vp_initramfs { VP_INITRAMFS_AUTO, VP_INITRAMFS_TOOLS, VP_INITRAMFS_DRACUT, VP_INITRAMFS_MKINITCPIO };
-enum vp_iommu_mode { VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD };
-enum vp_firmware { VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS };
-enum vp_guest_os { VP_GUEST_NONE, VP_GUEST_RHEL9, VP_GUEST_UBUNTU_2204, VP_GUEST_UBUNTU_2404 };
-enum vp_nvidia_flavor { VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY };
-enum vp_disk_bus { VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA };
-enum vp_disk_format { VP_FORMAT_QCOW2, VP_FORMAT_RAW };
-enum vp_disk_device { VP_DEVICE_DISK, VP_DEVICE_CDROM };
+/* Each enum has one names table (its spec spelling), behind vp_<enum>_name(); __COUNT sizes it. */
+enum vp_bootloader {
+    VP_BOOTLOADER_AUTO,
+    VP_BOOTLOADER_GRUB,
+    VP_BOOTLOADER_GRUBBY,
+    VP_BOOTLOADER_SYSTEMD_BOOT,
+    VP_BOOTLOADER__COUNT,
+};
+enum vp_initramfs {
+    VP_INITRAMFS_AUTO,
+    VP_INITRAMFS_TOOLS,
+    VP_INITRAMFS_DRACUT,
+    VP_INITRAMFS_MKINITCPIO,
+    VP_INITRAMFS__COUNT,
+};
+enum vp_iommu_mode { VP_IOMMU_AUTO, VP_IOMMU_INTEL, VP_IOMMU_AMD, VP_IOMMU__COUNT };
+enum vp_firmware { VP_FIRMWARE_UEFI, VP_FIRMWARE_BIOS, VP_FIRMWARE__COUNT };
+/* NONE: no guest section (it has no name in the spec) */
+enum vp_guest_os {
+    VP_GUEST_NONE,
+    VP_GUEST_RHEL9,
+    VP_GUEST_UBUNTU_2204,
+    VP_GUEST_UBUNTU_2404,
+    VP_GUEST_WINDOWS11,
+    VP_GUEST_WINDOWS10,
+    VP_GUEST__COUNT,
+};
+enum vp_nvidia_flavor { VP_NVIDIA_OPEN, VP_NVIDIA_PROPRIETARY, VP_NVIDIA__COUNT };
+enum vp_disk_bus { VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA, VP_DISK_BUS__COUNT };
+enum vp_disk_format { VP_FORMAT_QCOW2, VP_FORMAT_RAW, VP_FORMAT__COUNT };
+enum vp_disk_device { VP_DEVICE_DISK, VP_DEVICE_CDROM, VP_DEVICE__COUNT };
+enum vp_nic_model { VP_NIC_VIRTIO, VP_NIC_E1000E, VP_NIC_E1000, VP_NIC__COUNT };
 
 /* What a match selector compares; unset fields match anything. */
 struct vp_match {
@@ -62,24 +85,36 @@ struct vp_network {
     struct vp_pos pos;
     char *network; /* a libvirt network ... */
     char *bridge;  /* ... or a host bridge: exactly one is set */
-    char *model;   /* virtio (default), e1000e, e1000 */
-    char *mac;     /* NULL: libvirt picks one */
+    enum vp_nic_model model;
+    char *mac; /* NULL: libvirt picks one */
     bool has_network, has_bridge;
 };
 
 struct vp_nvidia {
-    enum vp_nvidia_flavor flavor;
+    enum vp_nvidia_flavor flavor; /* meaningful only if has_flavor; the plan has the one in effect */
+    bool has_flavor;              /* absent: open for Turing and newer GPUs, proprietary for older ones */
+    struct vp_pos flavor_pos;
     char *version; /* NULL: the newest the repository has */
     bool cuda;     /* default true */
     bool has_cuda;
     bool fabric_manager;     /* meaningful only if has_fabric_manager */
     bool has_fabric_manager; /* absent: install it when NVSwitches are passed through */
+    bool legacy_hide;        /* hide KVM from NVIDIA drivers older than 465 (kvm hidden, a Hyper-V vendor_id) */
 };
 
 struct vp_guest {
     enum vp_guest_os os;
     struct vp_nvidia nvidia;
+    char *virtio_win; /* Windows: the virtio-win driver ISO, attached as a second CD-ROM; NULL: none */
+    struct vp_pos pos;
 };
+
+/* Windows guests get no setup script; their domain gets TPM 2.0 and Hyper-V enlightenments. */
+static inline bool
+vp_guest_os_is_windows(enum vp_guest_os os)
+{
+    return os == VP_GUEST_WINDOWS11 || os == VP_GUEST_WINDOWS10;
+}
 
 struct vp_firmware_spec {
     enum vp_firmware type;
@@ -145,8 +180,17 @@ struct vp_spec *vp_spec_load(const char *path, struct vp_diags *d);
 struct vp_spec *vp_spec_parse(const char *display, const char *buf, size_t len, struct vp_diags *d);
 void vp_spec_free(struct vp_spec **spec);
 
-const char *vp_bootloader_name(enum vp_bootloader b);
-const char *vp_initramfs_name(enum vp_initramfs i);
+/* The spec's spelling of a value ("systemd-boot"); "?" for one out of range. */
+const char *vp_bootloader_name(enum vp_bootloader v);
+const char *vp_initramfs_name(enum vp_initramfs v);
+const char *vp_iommu_mode_name(enum vp_iommu_mode v);
+const char *vp_firmware_name(enum vp_firmware v);
+const char *vp_guest_os_name(enum vp_guest_os v);
+const char *vp_nvidia_flavor_name(enum vp_nvidia_flavor v);
+const char *vp_disk_bus_name(enum vp_disk_bus v);
+const char *vp_disk_format_name(enum vp_disk_format v);
+const char *vp_disk_device_name(enum vp_disk_device v);
+const char *vp_nic_model_name(enum vp_nic_model v);
 
 /* The schema's keys, for tests that compare them with the JSON Schema: "vms[].devices[].match.vendor" ... */
 size_t vp_spec_schema_keys(const char ***keys);

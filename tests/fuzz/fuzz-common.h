@@ -52,7 +52,7 @@ fuzz_cstr(const unsigned char *data, size_t size)
 
 /*
  * The promises every artifact set keeps, whatever the spec or host facts:
- *   - every path is a plain relative path under etc/ or usr/local/ (no '..',
+ *   - every path is a plain relative path under etc/ or usr/libexec/vfioplan/ (no '..',
  *     no '//', no leading '/'), so nothing lands outside the root;
  *   - every byte is printable ASCII (tab, newline, 0x20-0x7e): no value from
  *     a spec or a host reaches a script unless it passed a strict pattern;
@@ -61,7 +61,7 @@ fuzz_cstr(const unsigned char *data, size_t size)
 static inline int
 fuzz_safe_path(const char *p)
 {
-    if (strncmp(p, "etc/", 4) != 0 && strncmp(p, "usr/local/", 10) != 0)
+    if (strncmp(p, "etc/", 4) != 0 && strncmp(p, "usr/libexec/vfioplan/", 21) != 0)
         return 0;
     /* no empty, "." or ".." component ("vm..xml", of VM "vm.", is a plain name) */
     for (const char *c = p;;) {
@@ -84,7 +84,8 @@ fuzz_check_artifacts(const struct vp_artifact_set *set)
 {
     for (size_t i = 0; i < set->n; i++) {
         const struct vp_artifact *a = &set->items[i];
-        fuzz_expect(fuzz_safe_path(a->path), "an artifact path is not a plain path under etc/ or usr/local/");
+        fuzz_expect(fuzz_safe_path(a->path),
+                    "an artifact path is not a plain path under etc/ or usr/libexec/vfioplan/");
         for (size_t k = 0; k < a->len; k++) {
             unsigned char c = (unsigned char)a->data[k];
             fuzz_expect(c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f),

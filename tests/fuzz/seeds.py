@@ -3,9 +3,9 @@
 """Seed corpora for the fuzz targets, from what the repository already has.
 
   seeds.py --vfioplan BUILD/vfioplan --out DIR
-      DIR/spec/      examples/*/spec.yaml, tests/cases/*/spec.yaml, tests/bad-input/spec/*
+      DIR/spec/      examples/*/spec.yaml, tests/golden/cases/*/spec.yaml, tests/bad-input/spec/*
       DIR/pipeline/  the same specs
-      DIR/snapshot/  snapshots of examples/*/host and tests/hosts/*.table
+      DIR/snapshot/  examples/*/host.yaml, snapshots of tests/hosts/*.table
                      ('vfioplan snapshot'), and tests/bad-input/snapshot/*
       DIR/diff/      pairs of artifacts from the golden cases, joined by a NUL byte
       DIR/hostfacts/ the text files of those hosts' trees (os-release, cpuinfo,
@@ -72,7 +72,7 @@ def main():
     if not a.out:
         ap.error("--out or --host-snapshot")
     specs = sorted(glob.glob(os.path.join(SRC, "examples", "*", "spec.yaml")) +
-                   glob.glob(os.path.join(SRC, "tests", "cases", "*", "spec.yaml")) +
+                   glob.glob(os.path.join(SRC, "tests", "golden", "cases", "*", "spec.yaml")) +
                    glob.glob(os.path.join(SRC, "tests", "bad-input", "spec", "*")))
     for s in specs:
         if os.path.isfile(s) and os.path.getsize(s) < 1024 * 1024:
@@ -80,10 +80,9 @@ def main():
             put(os.path.join(a.out, "pipeline"), read(s))
     with tempfile.TemporaryDirectory(prefix="vp-seed-") as tmp:
         out = os.path.join(tmp, "snap")
-        trees = sorted(glob.glob(os.path.join(SRC, "examples", "*", "host")))
-        for host in trees:
-            snapshot(a.vfioplan, host, out)
-            put(os.path.join(a.out, "snapshot"), read(out))
+        trees = []
+        for snap in sorted(glob.glob(os.path.join(SRC, "examples", "*", "host.yaml"))):
+            put(os.path.join(a.out, "snapshot"), read(snap))
         for table in sorted(glob.glob(os.path.join(SRC, "tests", "hosts", "*.table"))):
             table_snapshot(a.vfioplan, table, out)
             put(os.path.join(a.out, "snapshot"), read(out))
@@ -102,7 +101,7 @@ def main():
             put(os.path.join(a.out, "snapshot"), read(s))
     # diff: the same artifact of two golden cases (old, NUL, new)
     by_name = {}
-    for f in sorted(glob.glob(os.path.join(SRC, "tests", "cases", "*", "expected", "tree", "**"), recursive=True)):
+    for f in sorted(glob.glob(os.path.join(SRC, "tests", "golden", "cases", "*", "expected", "tree", "**"), recursive=True)):
         if os.path.isfile(f) and not os.path.islink(f):
             by_name.setdefault(os.path.basename(f), []).append(f)
     for files in by_name.values():

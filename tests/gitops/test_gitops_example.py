@@ -3,7 +3,8 @@
 """examples/gitops as a user would run it: ci/check.sh passes on the
 committed repository, fails (naming the host and showing the diff) when a
 spec changes without regenerated files, and passes again after
-ci/regenerate.sh. Run: test_gitops_example.py VFIOPLAN"""
+ci/regenerate.sh; its GitLab CI installs the package its own pipeline built.
+Run: test_gitops_example.py VFIOPLAN"""
 import os
 import shutil
 import subprocess
@@ -16,6 +17,20 @@ VFIOPLAN = None
 
 
 class GitOpsExample(unittest.TestCase):
+    def test_ci_installs_the_package_it_built(self):
+        from ruamel.yaml import YAML
+        with open(os.path.join(REPO, "examples/gitops/.gitlab-ci.yml")) as f:
+            ci = YAML(typ="safe").load(f)
+        check, package = ci["vfioplan-check"], ci["vfioplan-package"]
+        # no `apt-get install vfioplan` from a repository that has no such package
+        installs = " ".join(check["before_script"])
+        self.assertNotRegex(installs, r"install[^|&;]* vfioplan(\s|$)")
+        self.assertIn("apt-get install -y ./vfioplan_*.deb", installs)
+        self.assertIn("vfioplan-package", check["needs"])
+        self.assertIn("vfioplan_*.deb", package["artifacts"]["paths"])
+        self.assertTrue(any("dpkg-buildpackage -b -us -uc" in line for line in package["script"]))
+        self.assertLess(ci["stages"].index(package["stage"]), ci["stages"].index(check["stage"]))
+
     def run_ci(self, top, script):
         return subprocess.run([os.path.join(top, "ci", script)], capture_output=True, text=True,
                               env=dict(os.environ, VFIOPLAN=VFIOPLAN))

@@ -15,7 +15,7 @@ import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VFIOPLAN = None
-EXAMPLES = ["dgx-h100", "workstation", "two-identical-gpus"]
+EXAMPLES = ["dgx-h100", "workstation", "two-identical-gpus", "unsplittable-group"]
 
 
 def vp(*args, env=None, cwd=None):
@@ -86,16 +86,25 @@ class Workflow(unittest.TestCase):
         return path
 
     def test_snapshot_round_trip(self):
-        """compiling from a snapshot gives the same bytes as from the tree it was taken from"""
+        """compiling from a snapshot gives the same bytes as from the tree it was taken from; each example's
+        host.yaml is the snapshot of its tree (tests/hosts/NAME.table; VP_TEST_REGENERATE=1 rewrites it)"""
         for ex in EXAMPLES:
-            host = os.path.join(REPO, "examples", ex, "host")
+            host = os.path.join(self.tmp, ex + "-host")
+            mkhost(os.path.join(REPO, "tests/hosts", ex + ".table"), host)
             spec = os.path.join(REPO, "examples", ex, "spec.yaml")
             snap = os.path.join(self.tmp, ex + ".snapshot.yaml")
             self.assertEqual(vp("snapshot", "--host", host, "-o", snap).returncode, 0)
+            committed = os.path.join(REPO, "examples", ex, "host.yaml")
+            if os.environ.get("VP_TEST_REGENERATE") == "1":
+                shutil.copy(snap, committed)
+            self.assertEqual(read(snap), read(committed), "examples/%s/host.yaml is not the snapshot of "
+                             "tests/hosts/%s.table (VP_TEST_REGENERATE=1 rewrites it)" % (ex, ex))
             a, b = os.path.join(self.tmp, ex + "-tree"), os.path.join(self.tmp, ex + "-snap")
-            self.assertEqual(vp("build", spec, "--host", host, "-o", a).returncode, 0)
-            self.assertEqual(vp("build", spec, "--host", snap, "-o", b).returncode, 0)
-            self.assertEqual(tree(a), tree(b), ex)
+            from_tree, from_snap = vp("build", spec, "--host", host, "-o", a), vp("build", spec, "--host", snap, "-o", b)
+            # the same files, or the same refusal (unsplittable-group)
+            self.assertEqual((from_tree.returncode, from_tree.stderr), (from_snap.returncode, from_snap.stderr), ex)
+            self.assertEqual(tree(a) if from_tree.returncode == 0 else None,
+                             tree(b) if from_snap.returncode == 0 else None, ex)
             self.assertEqual(vp("scan", "--host", host).stdout, vp("scan", "--host", snap).stdout, ex)
             # a snapshot of a snapshot is the same file
             again = os.path.join(self.tmp, ex + ".again.yaml")
@@ -104,7 +113,7 @@ class Workflow(unittest.TestCase):
 
     def test_apply_idempotent_with_actions(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
@@ -120,7 +129,7 @@ class Workflow(unittest.TestCase):
 
     def test_only_needed_actions_backup_and_cleanup(self):
         root = self.root_from("tiny")
-        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
         spec = self.spec(base)
         vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.actions()
@@ -150,7 +159,7 @@ class Workflow(unittest.TestCase):
 
     def test_no_actions(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions", env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.actions(), [])
@@ -158,7 +167,7 @@ class Workflow(unittest.TestCase):
 
     def test_failed_action_reported(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         with open(os.path.join(self.stubs, "chroot"), "w") as f:
             f.write("#!/bin/sh\nexit 3\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
@@ -169,7 +178,7 @@ class Workflow(unittest.TestCase):
         """a root named '--userspec=0:0' reaches chroot as a directory, after '--', not as an option"""
         root = os.path.join(self.tmp, "--userspec=0:0")
         mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), root)
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", "--userspec=0:0", env=self.env, cwd=self.tmp)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("running: chroot -- --userspec=0:0 update-grub", r.stdout)
@@ -179,7 +188,7 @@ class Workflow(unittest.TestCase):
     def test_bad_old_manifest_entry_refused_first(self):
         """a FIFO, a directory or a huge file where the old manifest names a file: refused before
         anything is written or run, with what it is (once: written all, run every action, then exit 2)"""
-        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
         for kind in ("fifo", "directory", "huge"):
             shutil.rmtree(os.path.join(self.tmp, "root"), ignore_errors=True)
             root = self.root_from("tiny")
@@ -213,7 +222,7 @@ class Workflow(unittest.TestCase):
         """each apply that replaces a file keeps its old version; the last five are kept, the newest
         at var/backups/vfioplan/PATH, older ones at PATH.1 ... PATH.4 (once only the last one)"""
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
         conf = os.path.join(root, "etc/modprobe.d/vfioplan.conf")
         generated = read(conf)
@@ -232,7 +241,7 @@ class Workflow(unittest.TestCase):
         """`apply | head -1`: stdout a pipe nobody reads; the lines apply prints fail, the actions still
         run (once SIGPIPE killed it after the files were in place and before any action)"""
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         rfd, wfd = os.pipe()
         os.close(rfd)
         wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
@@ -247,7 +256,7 @@ class Workflow(unittest.TestCase):
         """a FIFO where the lock file goes is refused, not waited on; a manifest listing one file
         100,000 times removes it once"""
         root = self.root_from("tiny")
-        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
         spec = self.spec(base)
         os.makedirs(os.path.join(root, "run/lock"), exist_ok=True)
         os.mkfifo(os.path.join(root, "run/lock/vfioplan.lock"))
@@ -270,7 +279,7 @@ class Workflow(unittest.TestCase):
     def test_crlf_manifest(self):
         """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
         root = self.root_from("tiny")
-        base = read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml"))
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
         spec = self.spec(base)
         self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
         manifest = os.path.join(root, "etc/vfioplan/manifest")
@@ -286,7 +295,7 @@ class Workflow(unittest.TestCase):
 
     def test_drift_refused(self):
         root = self.root_from("tiny")
-        spec = self.spec(read(os.path.join(REPO, "tests/cases/debian-by-id/spec.yaml")))
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         snap = os.path.join(self.tmp, "tiny.snapshot.yaml")
         vp("snapshot", "--host", root, "-o", snap)
         # the same host: apply goes ahead
@@ -316,7 +325,7 @@ class HostAndOutputErrors(unittest.TestCase):
         self.root = os.path.join(self.tmp, "root")
         mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
         self.spec = os.path.join(self.tmp, "spec.yaml")
-        shutil.copy(os.path.join(REPO, "tests/cases/plan-empty-root/spec.yaml"), self.spec)
+        shutil.copy(os.path.join(REPO, "tests/golden/cases/plan-empty-root/spec.yaml"), self.spec)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)
@@ -329,6 +338,36 @@ class HostAndOutputErrors(unittest.TestCase):
         self.assertIn("error[VP3002]: cannot read the PCI tree", r.stderr)
         self.assertIn("0000:01:00.0/vendor", r.stderr)
         self.assertIn("hint:", r.stderr)
+
+    def test_host_tree_unsafe(self):
+        # libpci would block on a FIFO as a device's vendor file, and follow a device link out of the tree
+        vendor = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/vendor")
+        os.unlink(vendor)
+        os.mkfifo(vendor)
+        r = vp("scan", "--host", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP3009]: sys/bus/pci/devices/0000:01:00.0/vendor is a FIFO, not a regular file", r.stderr)
+        os.unlink(vendor)
+        os.symlink("/sys/bus/pci/devices", os.path.join(self.root, "sys/bus/pci/devices/0000:99:00.0"))
+        r = vp("scan", "--host", self.root)
+        self.assertIn("error[VP3009]: sys/bus/pci/devices/0000:99:00.0 -> /sys/bus/pci/devices leads outside the "
+                      "host tree", r.stderr)
+
+    def test_apply_locked(self):
+        # another apply (here: flock(2) by this test) holds the root's lock: wait, then fail naming its pid
+        import fcntl
+        os.makedirs(os.path.join(self.root, "run/lock"), exist_ok=True)
+        with open(os.path.join(self.root, "run/lock/vfioplan.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            r = vp("apply", self.spec, "--host", self.root, "--root", self.root, "--no-actions", "--wait", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("waiting up to 1 s for another apply (pid %d) to finish with %s" % (os.getpid(), self.root),
+                      r.stderr)
+        self.assertIn("error[VP6004]: another apply (pid %d) holds the lock of %s" % (os.getpid(), self.root), r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "etc/modprobe.d/vfioplan.conf")))
+        # released: the same apply goes ahead
+        r = vp("apply", self.spec, "--host", self.root, "--root", self.root, "--no-actions", "--wait", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_missing_os_release(self):
         os.unlink(os.path.join(self.root, "etc/os-release"))

@@ -3,7 +3,7 @@
 """Golden cases: run the real vfioplan binary on each case folder and compare
 its exit code, stdout, stderr and output tree byte for byte.
 
-A case is a folder under tests/cases/ (adding a case is adding a folder):
+A case is a folder under tests/golden/cases/ (adding a case is adding a folder):
 
   args            the command line after 'vfioplan', one line. Placeholders:
                   {host} the case's host, {out} an empty output dir, {root}
@@ -12,20 +12,23 @@ A case is a folder under tests/cases/ (adding a case is adding a folder):
   spec.yaml       the spec (any other input file the args name may be there too)
   host.yaml       a host snapshot, for facts a table cannot express (give
                   --host host.yaml in args)
-  host            one line: the name of a table in tests/hosts/ ("tiny"), or a
-                  host tree in the repository ("examples/dgx-h100/host");
-                  or a host.table in the case folder
+  host            one line: the name of a table in tests/hosts/ ("tiny"); or a
+                  host.table in the case folder. Its tree is made with
+                  tests/tools/mkhost.py once per run.
   root/           optional: the files already on the target root (plan, apply)
   expected/exit   the exit code
   expected/stdout, expected/stderr
   expected/tree/  the output tree ({out}) when the command writes one
 
 The command runs in a scratch folder holding the case's inputs, so paths in
-diagnostics are stable ('spec.yaml', 'host'). The environment is fixed:
+diagnostics are stable ('spec.yaml', 'host'), and examples/, the repository's
+examples as users run them ("build examples/dgx-h100/spec.yaml --host
+examples/dgx-h100/host.yaml -o {out}"). The environment is fixed:
 LC_ALL=C, TZ=UTC, an empty HOME, NO_COLOR=1. VP_TEST_REGENERATE=1 rewrites the
 expectations (review the diff before committing). A file in a case folder that
 the runner does not know fails the case. VFIOPLAN_WRAPPER (e.g. "valgrind
---error-exitcode=99 -q") runs the binary under a wrapper.
+--error-exitcode=99 -q") runs the binary under a wrapper. The report is TAP,
+one test point per case ("ok 3 - check-summary"; meson test lists them).
 """
 import argparse
 import os
@@ -99,13 +102,10 @@ def run_case(case, args_ns, cache):
             host_ref = os.path.join(case, "host.table")
         elif os.path.exists(os.path.join(case, "host")):
             ref = open(os.path.join(case, "host")).read().strip()
-            # "tiny": tests/hosts/tiny.table; "examples/x/host": a committed tree in the repository
-            host_ref = os.path.join(os.path.dirname(TESTS), ref) if "/" in ref else \
-                os.path.join(TESTS, "hosts", ref + ".table")
-        if host_ref and os.path.isdir(host_ref):
-            os.symlink(host_ref, os.path.join(work, "host"))
-        elif host_ref:
+            host_ref = os.path.join(TESTS, "hosts", ref + ".table")
+        if host_ref:
             os.symlink(host_tree(host_ref, cache, args_ns.mkhost), os.path.join(work, "host"))
+        os.symlink(os.path.join(os.path.dirname(TESTS), "examples"), os.path.join(work, "examples"))
         if os.path.isdir(os.path.join(case, "root")):
             shutil.copytree(os.path.join(case, "root"), os.path.join(work, "root"), symlinks=True)
         else:
@@ -179,7 +179,7 @@ def short_diff(want, got):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
-    ap.add_argument("--cases", default=os.path.join(TESTS, "cases"))
+    ap.add_argument("--cases", default=os.path.join(HERE, "cases"))
     ap.add_argument("--mkhost", default=os.path.join(TESTS, "tools", "mkhost.py"))
     ap.add_argument("names", nargs="*", help="run only these cases")
     ns = ap.parse_args()
@@ -187,18 +187,18 @@ def main():
     cases = sorted(d for d in os.listdir(ns.cases) if os.path.isdir(os.path.join(ns.cases, d)))
     if ns.names:
         cases = [c for c in cases if c in ns.names]
+    # TAP: one test point per case, the problems as diagnostics (meson test shows each case)
+    print("1..%d" % len(cases), flush=True)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="vp-hosts-") as cache:
-        for c in cases:
+        for i, c in enumerate(cases, 1):
             name, problems = run_case(os.path.join(ns.cases, c), ns, cache)
-            if problems:
-                failed += 1
-                print("FAIL %s" % name)
-                for p in problems:
-                    print("  " + p)
-            else:
-                print("ok   %s" % name)
-    print("golden: %d passed, %d failed" % (len(cases) - failed, failed))
+            failed += bool(problems)
+            print("%s %d - %s" % ("not ok" if problems else "ok", i, name))
+            for p in problems:
+                print("\n".join("# " + line for line in p.splitlines()))
+            sys.stdout.flush()
+    print("# golden: %d passed, %d failed" % (len(cases) - failed, failed))
     return 1 if failed else 0
 
 

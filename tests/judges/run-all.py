@@ -31,7 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 # Codes a JSON Schema can express; a spec refused with one of them must fail the schema too.
 SCHEMA_CODES = {"VP2001", "VP2002", "VP2003", "VP2005", "VP2006", "VP2008", "VP2009", "VP2010", "VP2011",
-                "VP2013", "VP2014", "VP2015", "VP2016", "VP2017", "VP2018", "VP2019"}
+                "VP2013", "VP2014", "VP2015", "VP2016", "VP2017", "VP2018", "VP2019", "VP2021", "VP2022", "VP2023",
+                "VP2024", "VP2025"}
 
 
 def load_yaml(path):
@@ -47,20 +48,20 @@ def main():
     problems = []
 
     # 1. judges over trees
-    trees = sorted(glob.glob(os.path.join(REPO, "tests/cases/*/expected/tree")))
+    trees = sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*/expected/tree")))
     with tempfile.TemporaryDirectory(prefix="vp-judges-") as tmp:
         for spec in sorted(glob.glob(os.path.join(REPO, "examples/*/spec.yaml"))):
             ex = os.path.dirname(spec)
             name = os.path.basename(ex)
             out = os.path.join(tmp, name)
-            r = subprocess.run([ns.vfioplan, "build", spec, "--host", os.path.join(ex, "host"), "-o", out],
+            r = subprocess.run([ns.vfioplan, "build", spec, "--host", os.path.join(ex, "host.yaml"), "-o", out],
                                capture_output=True, text=True)
             if r.returncode == 0:
                 trees.append(out)
                 # 3. plan's diff applied with patch -p1 to an empty root gives the build
                 root = os.path.join(tmp, name + "-root")
                 os.mkdir(root)
-                p = subprocess.run([ns.vfioplan, "plan", spec, "--host", os.path.join(ex, "host"), "--root", root],
+                p = subprocess.run([ns.vfioplan, "plan", spec, "--host", os.path.join(ex, "host.yaml"), "--root", root],
                                    capture_output=True)
                 if p.returncode != 1:
                     problems.append("%s: plan against an empty root exited %d, expected 1" % (name, p.returncode))
@@ -91,7 +92,7 @@ def main():
         first = open(spec).readline()
         if "yaml-language-server: $schema=" not in first:
             problems.append("%s: first line lacks the yaml-language-server modeline" % spec)
-    for case in sorted(glob.glob(os.path.join(REPO, "tests/cases/*"))):
+    for case in sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*"))):
         spec = os.path.join(case, "spec.yaml")
         if not os.path.exists(spec):
             continue
@@ -118,7 +119,7 @@ def main():
     jsonschema.Draft7Validator.check_schema(out_schema)
     out_validator = jsonschema.Draft7Validator(out_schema)
     documents = 0
-    for case in sorted(glob.glob(os.path.join(REPO, "tests/cases/*"))):
+    for case in sorted(glob.glob(os.path.join(REPO, "tests/golden/cases/*"))):
         args = os.path.join(case, "args")
         if not os.path.exists(args) or "--format json" not in open(args).read():
             continue

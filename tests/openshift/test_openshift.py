@@ -42,11 +42,11 @@ class OpenShift(unittest.TestCase):
             ex = os.path.dirname(spec)
             with tempfile.TemporaryDirectory() as tmp:
                 out, host_tree = os.path.join(tmp, "os"), os.path.join(tmp, "host")
-                r = vp("openshift", spec, "--host", os.path.join(ex, "host"), "-o", out, "--pool", "worker-gpu")
+                r = vp("openshift", spec, "--host", os.path.join(ex, "host.yaml"), "-o", out, "--pool", "worker-gpu")
                 if r.returncode == 2 and "error[VP4" in r.stderr:
                     continue    # the unsplittable example: refused like build
                 self.assertEqual(r.returncode, 0, r.stderr)
-                self.assertEqual(vp("build", spec, "--host", os.path.join(ex, "host"), "-o", host_tree).returncode, 0)
+                self.assertEqual(vp("build", spec, "--host", os.path.join(ex, "host.yaml"), "-o", host_tree).returncode, 0)
                 mc = load(os.path.join(out, "99-worker-gpu-vfioplan.machineconfig.json"))
                 jsonschema.validate(mc, mc_schema)
                 self.assertEqual(mc["metadata"]["labels"]["machineconfiguration.openshift.io/role"], "worker-gpu")
@@ -59,10 +59,15 @@ class OpenShift(unittest.TestCase):
                     prefix = "data:text/plain;charset=utf-8;base64,"
                     self.assertTrue(f["contents"]["source"].startswith(prefix))
                     data = base64.b64decode(f["contents"]["source"][len(prefix):], validate=True)
-                    host_file = os.path.join(host_tree, f["path"].lstrip("/"))
+                    # RHCOS's /usr is read-only but for /usr/local (/var/usrlocal): the bind script goes
+                    # there, and the modprobe config calls it there; otherwise the bytes are the host's
+                    self.assertTrue(not f["path"].startswith("/usr/") or f["path"].startswith("/usr/local/"), f["path"])
+                    host_path = f["path"].replace("/usr/local/libexec/vfioplan/", "/usr/libexec/vfioplan/")
+                    host_file = os.path.join(host_tree, host_path.lstrip("/"))
                     if os.path.exists(host_file):   # modules-load.d is OpenShift's own
                         with open(host_file, "rb") as h:
-                            self.assertEqual(data, h.read(), f["path"])
+                            expected = h.read().replace(b"/usr/libexec/vfioplan/bind", b"/usr/local/libexec/vfioplan/bind")
+                            self.assertEqual(data, expected, f["path"])
                         self.assertEqual(f["mode"], os.stat(host_file).st_mode & 0o7777, f["path"])
                 grub = os.path.join(host_tree, "etc/default/grub.d/vfioplan.cfg")
                 args = []
@@ -89,7 +94,7 @@ class OpenShift(unittest.TestCase):
 
     def test_bad_pool(self):
         r = vp("openshift", os.path.join(REPO, "examples/workstation/spec.yaml"), "--host",
-               os.path.join(REPO, "examples/workstation/host"), "-o", "/nonexistent", "--pool", "Bad_Pool")
+               os.path.join(REPO, "examples/workstation/host.yaml"), "-o", "/nonexistent", "--pool", "Bad_Pool")
         self.assertEqual(r.returncode, 2)
         self.assertIn("not a valid pool name", r.stderr)
 

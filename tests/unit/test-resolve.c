@@ -11,56 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mem-host.h"
+#include "resolve/resolve-internal.h"
 #include "vfioplan/plan.h"
-
-enum { MAX_DEV = 32 };
-static struct vp_device devices[MAX_DEV];
-static struct vp_group groups[MAX_DEV];
-static size_t members[MAX_DEV];
-static struct vp_host host;
-
-/* One GPU function per slot on bus base+i, each in its own group; BAR sizes in bytes. */
-static void
-make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
-{
-    memset(devices, 0, sizeof(devices));
-    memset(&host, 0, sizeof(host));
-    for (unsigned i = 0; i < n; i++) {
-        struct vp_device *d = &devices[i];
-        d->addr = (struct vp_pci_addr){0, (uint8_t)(0x10 + i), 0, 0};
-        vp_pci_addr_format(&d->addr, d->addr_str);
-        d->vendor = 0x10de;
-        d->device = device;
-        d->class_code = 0x030200;
-        d->iommu_group = i;
-        d->numa_node = -1;
-        d->bars[0] = (struct vp_bar){16u << 20, 0};
-        d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
-        d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
-        members[i] = i;
-        groups[i] = (struct vp_group){i, &members[i], 1};
-    }
-    host.source = "/test";
-    host.devices = devices;
-    host.n_devices = n;
-    host.groups = groups;
-    host.n_groups = n;
-    host.cpu_vendor = VP_CPU_INTEL;
-    host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
-    host.cmdline = "";
-}
 
 static struct vp_plan *
 resolve(const char *devices_yaml, struct vp_spec **spec, struct vp_diags *d)
 {
-    char buf[1024];
-    snprintf(buf, sizeof(buf),
-             "apiVersion: vfioplan/v1\nhost: {name: h}\nvms:\n  - name: a\n    vcpus: 2\n    memory: 4GiB\n"
-             "    devices:\n%s",
-             devices_yaml);
-    *spec = vp_spec_parse("t.yaml", buf, strlen(buf), d);
-    assert_non_null(*spec);
-    return vp_plan_resolve(*spec, &host, d);
+    char vm[512];
+    snprintf(vm, sizeof(vm), "    devices:\n%s", devices_yaml);
+    return resolve_vm("", vm, spec, d);
 }
 
 static uint64_t
@@ -106,7 +66,7 @@ test_binding(void **state)
     assert_int_equal(plan->n_vfio_ids, 0);
     assert_int_equal(plan->n_bind_addresses, 1);
     assert_string_equal(plan->bind_addresses[0], "0000:11:00.0");
-    assert_true(plan->vms[0].assigned[0].bind_by_address);
+    assert_int_equal(plan->vms[0].assigned[0].binding, VP_BIND_ADDRESS);
     vp_plan_free(&plan);
     vp_spec_free(&spec);
     /* both: ids= */
@@ -124,7 +84,7 @@ test_binding(void **state)
     assert_int_equal(plan->vms[0].assigned[1].guest_bus, 2);
     /* Intel CPU: intel_iommu=on */
     assert_int_equal(plan->n_kernel_args, 1);
-    assert_string_equal(plan->kernel_args[0], "intel_iommu=on");
+    assert_string_equal(plan->kernel_args[0].value, "intel_iommu=on");
     vp_plan_free(&plan);
     vp_spec_free(&spec);
     vp_diags_free(&d);
@@ -150,6 +110,25 @@ test_group_closure(void **state)
     vp_diags_free(&d);
 }
 
+/* Every passthrough rule (4xxx) is one row of the rules table; no code is in two rows. */
+static void
+test_rules_table(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct vp_rule *rules = vp_rules(&n);
+    for (int code = 0; code < VP_CODE_COUNT; code++) {
+        size_t rows = 0;
+        for (size_t i = 0; i < n; i++)
+            rows += rules[i].code == (enum vp_code)code;
+        bool passthrough_rule = vp_code_id((enum vp_code)code)[2] == '4';
+        if (rows > 1 || (passthrough_rule && rows != 1))
+            fail_msg("%s is in %zu rows of the rules table", vp_code_id((enum vp_code)code), rows);
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(rules[i].judge);
+}
+
 int
 main(void)
 {
@@ -157,6 +136,7 @@ main(void)
         cmocka_unit_test(test_mmio_window),
         cmocka_unit_test(test_binding),
         cmocka_unit_test(test_group_closure),
+        cmocka_unit_test(test_rules_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.c: the command and option table. Parsing, help, the manual page
+ * and the shell completions are all generated from it, so they cannot
+ * disagree with what the commands accept.
+ */
+#include <string.h>
+
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "cli.h"
+
+static const char *const format_values[] = {"text", "json", NULL};
+static const char *const color_values[] = {"auto", "always", "never", NULL};
+static const char *const shell_values[] = {"bash", "zsh", "fish", NULL};
+static const char *const page_values[] = {"vfioplan.8", "vfioplan.yaml.5", NULL};
+
+static const struct vp_option_def option_defs[] = {
+    {VP_OPT_HOST, "host", 0, "ROOT|FILE", NULL, NULL},
+    {VP_OPT_ROOT, "root", 0, "DIR", NULL, NULL},
+    {VP_OPT_OUTPUT, "output", 'o', "DIR", NULL, NULL},
+    {VP_OPT_FORMAT, "format", 0, "FORMAT", format_values, NULL},
+    {VP_OPT_NO_ACTIONS, "no-actions", 0, NULL, NULL, NULL},
+    {VP_OPT_POOL, "pool", 0, "NAME", NULL, NULL},
+    {VP_OPT_MARKDOWN, "markdown", 0, NULL, NULL, NULL},
+    {VP_OPT_WAIT, "wait", 0, "SECONDS", NULL, NULL},
+    {VP_OPT_COLOR, "color", 0, "WHEN", color_values,
+     "Color the diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always or never."},
+    {VP_OPT_HELP, "help", 'h', NULL, NULL, "Print this command's options and exit codes, and exit 0."},
+};
+
+/* The sentences the compiling commands share. */
+#define HOST_DOC                                                                                                       \
+    "Read the host facts from ROOT, a directory shaped like / (ROOT/sys/bus/pci, ROOT/sys/kernel/iommu_groups, "       \
+    "ROOT/proc, ROOT/etc/os-release), or from FILE, a snapshot written by 'vfioplan snapshot' ('-': standard input); " \
+    "the default is the live system, /."
+#define HOST_ROOT_DOC "Read the host facts from ROOT, a directory shaped like / (default: the live system, /)."
+#define FORMAT_DOC                                                                                                     \
+    "Print text (the default) or one JSON document on stdout (json), as schema/vfioplan-output-v1.schema.json "        \
+    "describes it; the diagnostics are then in the document."
+#define HOST_OPT(complete_)                                                                                            \
+    {                                                                                                                  \
+        VP_OPT_HOST, NULL, complete_, false, HOST_DOC                                                                  \
+    }
+#define FORMAT_OPT                                                                                                     \
+    {                                                                                                                  \
+        VP_OPT_FORMAT, "text|json", VP_COMPLETE_WORDS, false, FORMAT_DOC                                               \
+    }
+
+static const struct vp_command commands[] = {
+    {"check",
+     vp_cmd_check,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "parse and resolve SPEC; print diagnostics and the plan's summary",
+     "Reads SPEC ('-': standard input), resolves its device selectors against the host's PCI tree and IOMMU groups, "
+     "checks every rule, and prints the diagnostics on stderr and a summary of the plan on stdout: the kernel "
+     "arguments, the vfio-pci ids and addresses, and each VM's functions with their guest addresses. Nothing is "
+     "written.",
+     {HOST_OPT(VP_COMPLETE_HOST), FORMAT_OPT},
+     "the spec is valid and its plan is safe (warnings may have been printed)",
+     NULL},
+    {"build",
+     vp_cmd_build,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "write every artifact under DIR, laid out as under /",
+     "Writes every artifact of the plan under DIR as they would be under /: the kernel command line drop-in, the "
+     "modprobe config, the initramfs hook, one libvirt domain and one guest setup script per VM. Files are written "
+     "atomically; DIR's manifest (etc/vfioplan/manifest) lists what vfioplan owns, so files a later build no longer "
+     "generates are removed and nothing else under DIR is touched. Runs no commands.",
+     {HOST_OPT(VP_COMPLETE_HOST),
+      {VP_OPT_OUTPUT, "DIR", VP_COMPLETE_DIR, true, "Write the artifacts under DIR, created if missing (required)."}},
+     "every artifact was written",
+     NULL},
+    {"plan",
+     vp_cmd_plan,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "show the diff an apply would make under DIR (default /) and its actions",
+     "The dry run: a git-style diff of every file that would be created, changed or removed under DIR (patch -p1 and "
+     "git apply take it), then the commands an apply would run for those changes (update-initramfs, update-grub, "
+     "virsh define, ...). Nothing is written. When the host facts come from a snapshot and DIR is a host, its "
+     "devices must still match the snapshot.",
+     {HOST_OPT(VP_COMPLETE_HOST),
+      {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Compare with the files under DIR instead of / (the default)."},
+      FORMAT_OPT},
+     "nothing would change",
+     "something would change"},
+    {"apply",
+     vp_cmd_apply,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "write the files that change under DIR (default /) atomically, with backups, and run the actions they need",
+     "Writes only the files that change, each atomically (a temp file, fsync, rename), keeps the old versions under "
+     "DIR/var/backups/vfioplan/, removes the files vfioplan generated before and no longer does, then runs the "
+     "actions those changes need (in a chroot when DIR is not /). With a snapshot, refuses when the devices under "
+     "DIR differ from it. A failure leaves every file either old or new, never half written. One apply at a time "
+     "per DIR: it holds DIR/run/lock/vfioplan.lock from before it reads DIR until its last action.",
+     {HOST_OPT(VP_COMPLETE_HOST),
+      {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Write under DIR instead of / (the default)."},
+      {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false,
+       "Write the files but run none of the actions; 'vfioplan plan' lists them."},
+      {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
+       "While another apply holds DIR's lock, wait up to SECONDS for it (default 600; 0: fail at once), then fail "
+       "with VP6004 naming its pid."}},
+     "the files are up to date and every action ran",
+     NULL},
+    {"verify",
+     vp_cmd_verify,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "after the reboot: check the IOMMU, the kernel command line, vfio-pci and the groups",
+     "Run on the host after the reboot that follows an apply: checks that the IOMMU is on, that each kernel argument "
+     "is on /proc/cmdline, that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
+     "viable. Prints one line per check, with advice for each that failed.",
+     {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC}, FORMAT_OPT},
+     "every check passed",
+     "a check failed"},
+    {"openshift",
+     vp_cmd_openshift,
+     "SPEC",
+     false,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "write the MachineConfig and HyperConverged permittedHostDevices for an OpenShift pool",
+     "Writes the same plan as OpenShift objects under DIR: a MachineConfig for the pool (the kernel arguments, and "
+     "Ignition storage entries for the modprobe config and vfio-pci loading) and the HyperConverged "
+     "permittedHostDevices entries that let VMs request the devices.",
+     {HOST_OPT(VP_COMPLETE_HOST),
+      {VP_OPT_OUTPUT, "DIR", VP_COMPLETE_DIR, true, "Write the objects under DIR, created if missing (required)."},
+      {VP_OPT_POOL, NULL, VP_COMPLETE_NONE, false,
+       "The machine config pool the MachineConfig is for (default: worker)."}},
+     "the objects were written",
+     NULL},
+    {"scan",
+     vp_cmd_scan,
+     NULL,
+     false,
+     VP_COMPLETE_NONE,
+     NULL,
+     "list IOMMU groups with their devices, drivers and whether each can be passed through",
+     "Lists every IOMMU group of the host with its devices (address, class, ids, driver, name) and whether the "
+     "group can be passed through whole, and why not: the host's boot VGA, root disk or default-route NIC, or a "
+     "platform device in the group.",
+     {HOST_OPT(VP_COMPLETE_HOST), FORMAT_OPT},
+     "the host facts were read",
+     NULL},
+    {"snapshot",
+     vp_cmd_snapshot,
+     NULL,
+     false,
+     VP_COMPLETE_NONE,
+     NULL,
+     "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere",
+     "Writes the host facts vfioplan uses (PCI functions, IOMMU groups, drivers, BARs, the OS, CPU, kernel and "
+     "firmware, the host's own boot VGA, root disk and default-route NIC) as a versioned YAML file. Compiling "
+     "against it with --host FILE anywhere gives byte-identical results.",
+     {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC},
+      {VP_OPT_OUTPUT, "FILE", VP_COMPLETE_FILE, false,
+       "Write the snapshot to FILE, atomically ('-': standard output, the default); a FIFO or a device is written to, "
+       "never replaced."}},
+     "the snapshot was written",
+     NULL},
+    {"codes",
+     vp_cmd_codes,
+     NULL,
+     false,
+     VP_COMPLETE_NONE,
+     NULL,
+     "list every diagnostic code",
+     "Lists every diagnostic code with its severity and meaning. 'vfioplan explain CODE' says more about one.",
+     {{VP_OPT_MARKDOWN, NULL, VP_COMPLETE_NONE, false, "Print the table as Markdown, as the README has it."}},
+     "the codes were listed",
+     NULL},
+    {"explain",
+     vp_cmd_explain,
+     "CODE",
+     false,
+     VP_COMPLETE_CODE,
+     NULL,
+     "explain a diagnostic code: what triggers it, an example, the fix",
+     "Explains one diagnostic code (VP4003, or 4003): what triggers it, a minimal spec (or command) that does, and "
+     "how to fix it.",
+     {{0}},
+     "the code was explained",
+     NULL},
+    {"help",
+     vp_cmd_help,
+     "COMMAND",
+     true,
+     VP_COMPLETE_COMMAND,
+     NULL,
+     "show the help of vfioplan or of one command",
+     "Prints the list of commands, or one command's options and exit codes ('vfioplan COMMAND --help' does the "
+     "same).",
+     {{0}},
+     "the help was printed",
+     NULL},
+    {"completion",
+     vp_cmd_completion,
+     "SHELL",
+     false,
+     VP_COMPLETE_WORDS,
+     shell_values,
+     "print the shell completion script for bash, zsh or fish",
+     "Prints a completion script for SHELL (bash, zsh or fish) that completes the commands, their options, the "
+     "values of --format and --color, diagnostic codes and spec files (*.yaml, *.yml). The package installs them; "
+     "to try one: source <(vfioplan completion bash).",
+     {{0}},
+     "the script was printed",
+     NULL},
+    {"man",
+     vp_cmd_man,
+     "PAGE",
+     false,
+     VP_COMPLETE_WORDS,
+     page_values,
+     "print a manual page (roff)",
+     "Prints the manual page vfioplan.8 (the commands) or vfioplan.yaml.5 (the spec) as roff; both are generated "
+     "from the tables the program uses and installed with it (man 8 vfioplan, man 5 vfioplan.yaml).",
+     {{0}},
+     "the page was printed",
+     NULL},
+};
+
+const struct vp_command *
+vp_cli_commands(size_t *n)
+{
+    *n = VP_ARRAY_SIZE(commands);
+    return commands;
+}
+
+const struct vp_command *
+vp_cli_command(const char *name)
+{
+    for (size_t i = 0; i < VP_ARRAY_SIZE(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+const struct vp_option_def *
+vp_cli_option_defs(size_t *n)
+{
+    *n = VP_ARRAY_SIZE(option_defs);
+    return option_defs;
+}
+
+const struct vp_option_def *
+vp_cli_option_def(enum vp_option_id id)
+{
+    for (size_t i = 0; i < VP_ARRAY_SIZE(option_defs); i++)
+        if (option_defs[i].id == id)
+            return &option_defs[i];
+    return NULL;
+}
+
+const char *
+vp_cli_option_arg(const struct vp_command_option *o)
+{
+    return o->arg ? o->arg : vp_cli_option_def(o->id)->arg;
+}
+
+char *
+vp_cli_synopsis(const struct vp_command *cmd)
+{
+    struct vp_strbuf sb = {0};
+    vp_strbuf_puts(&sb, cmd->name);
+    if (cmd->operand)
+        vp_strbuf_printf(&sb, cmd->operand_optional ? " [%s]" : " %s", cmd->operand);
+    for (const struct vp_command_option *o = cmd->options; o->id; o++) {
+        const struct vp_option_def *def = vp_cli_option_def(o->id);
+        const char *arg = vp_cli_option_arg(o);
+        vp_strbuf_printf(&sb, " %s", o->required ? "" : "[");
+        if (def->short_name)
+            vp_strbuf_printf(&sb, "-%c", def->short_name);
+        else
+            vp_strbuf_printf(&sb, "--%s", def->name);
+        if (arg)
+            vp_strbuf_printf(&sb, " %s", arg);
+        vp_strbuf_puts(&sb, o->required ? "" : "]");
+    }
+    return vp_strbuf_steal(&sb, NULL);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host-names.c: the host facts' enums by name, as snapshots write them: one
+ * table per enum, indexed by value. The snapshot writer uses the accessors,
+ * the snapshot reader's field tables the same tables.
+ */
+#include "host-internal.h"
+
+static const char *const vp_host_role_names[VP_ROLE__COUNT] = {
+    [VP_ROLE_BOOT_VGA] = "boot_vga",
+    [VP_ROLE_ROOT_STORAGE] = "root_storage",
+    [VP_ROLE_DEFAULT_ROUTE] = "default_route",
+};
+VP_NAMED_ENUM(host_role, VP_ROLE__COUNT, "host role");
+
+static const char *const vp_bar_type_names[VP_BAR_TYPE__COUNT] = {
+    [VP_BAR_TYPE_IO] = "io",
+    [VP_BAR_TYPE_MEM32] = "mem32",
+    [VP_BAR_TYPE_MEM32_PREFETCH] = "mem32-prefetch",
+    [VP_BAR_TYPE_MEM64] = "mem64",
+    [VP_BAR_TYPE_MEM64_PREFETCH] = "mem64-prefetch",
+};
+VP_NAMED_ENUM(bar_type, VP_BAR_TYPE__COUNT, "BAR type");
+
+static const char *const vp_cpu_vendor_names[VP_CPU__COUNT] = {
+    [VP_CPU_UNKNOWN] = "unknown",
+    [VP_CPU_INTEL] = "intel",
+    [VP_CPU_AMD] = "amd",
+};
+VP_NAMED_ENUM(cpu_vendor, VP_CPU__COUNT, "CPU vendor");
+
+static const unsigned bar_type_flags[VP_BAR_TYPE__COUNT] = {
+    [VP_BAR_TYPE_IO] = VP_BAR_IO,
+    [VP_BAR_TYPE_MEM32] = 0,
+    [VP_BAR_TYPE_MEM32_PREFETCH] = VP_BAR_PREFETCH,
+    [VP_BAR_TYPE_MEM64] = VP_BAR_MEM64,
+    [VP_BAR_TYPE_MEM64_PREFETCH] = VP_BAR_MEM64 | VP_BAR_PREFETCH,
+};
+
+unsigned
+vp_bar_type_flags(enum vp_bar_type type)
+{
+    return (unsigned)type < VP_BAR_TYPE__COUNT ? bar_type_flags[type] : 0;
+}
+
+enum vp_bar_type
+vp_bar_type_of(unsigned flags)
+{
+    if (flags & VP_BAR_IO) /* an I/O BAR is neither 64-bit nor prefetchable */
+        return VP_BAR_TYPE_IO;
+    for (int t = 0; t < VP_BAR_TYPE__COUNT; t++)
+        if (bar_type_flags[t] == (flags & (VP_BAR_MEM64 | VP_BAR_PREFETCH)))
+            return (enum vp_bar_type)t;
+    return VP_BAR_TYPE_MEM32;
+}

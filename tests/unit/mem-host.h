@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* mem-host.h: a host built in memory for the unit tests, and specs resolved against it (include after cmocka.h). */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vfioplan/host.h"
+#include "vfioplan/plan.h"
+
+enum { MAX_DEV = 32 };
+static struct vp_device devices[MAX_DEV];
+static struct vp_group groups[MAX_DEV];
+static size_t members[MAX_DEV];
+static struct vp_host host;
+
+/* n NVIDIA GPU functions, one per slot on bus 0x10+i, each in its own group; BAR1 and BAR3 64-bit prefetchable. */
+static void
+make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
+{
+    memset(devices, 0, sizeof(devices));
+    memset(&host, 0, sizeof(host));
+    for (unsigned i = 0; i < n; i++) {
+        struct vp_device *d = &devices[i];
+        d->addr = (struct vp_pci_addr){0, (uint8_t)(0x10 + i), 0, 0};
+        vp_pci_addr_format(&d->addr, d->addr_str);
+        d->vendor = 0x10de;
+        d->device = device;
+        d->class_code = 0x030200;
+        d->iommu_group = i;
+        d->numa_node = -1;
+        d->bars[0] = (struct vp_bar){16u << 20, 0};
+        d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
+        d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
+        members[i] = i;
+        groups[i] = (struct vp_group){i, &members[i], 1};
+    }
+    host.source = "/test";
+    host.devices = devices;
+    host.n_devices = n;
+    host.groups = groups;
+    host.n_groups = n;
+    host.cpu_vendor = VP_CPU_INTEL;
+    host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
+    host.cmdline = "";
+}
+
+/* A spec of one VM 'a' (2 vCPUs, 4 GiB) on host 'h': host_yaml inside host: {name: h, ...}, then vm_yaml under
+ * the VM; resolved against the host above (the plan may be NULL: the diagnostics say why). */
+static struct vp_plan *
+resolve_vm(const char *host_yaml, const char *vm_yaml, struct vp_spec **spec, struct vp_diags *d)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "apiVersion: vfioplan/v1\nhost: {name: h%s%s}\nvms:\n  - name: a\n    vcpus: 2\n    memory: 4GiB\n%s",
+             *host_yaml ? ", " : "", host_yaml, vm_yaml);
+    *spec = vp_spec_parse("t.yaml", buf, strlen(buf), d);
+    assert_non_null(*spec);
+    return vp_plan_resolve(*spec, &host, d);
+}
