@@ -23,6 +23,8 @@ struct vp_device_list {
     size_t n, cap;
 };
 struct vp_device *vp_device_list_add(struct vp_device_list *list);
+/* Room for n more devices at once (a snapshot knows its count: no doubling past it). */
+void vp_device_list_reserve(struct vp_device_list *list, size_t n);
 
 /* Sorts devices, checks for duplicates, builds host->groups from device->iommu_group. */
 int vp_host_finish(struct vp_host *host, struct vp_device_list *list, struct vp_diags *d);
