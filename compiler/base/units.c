@@ -16,13 +16,12 @@ vp_parse_size(const char *s, uint64_t *bytes)
     size_t i = 0;
     if (s[0] < '0' || s[0] > '9')
         return VP_SIZE_MALFORMED;
+    /* leading zeros are decimal, as YAML 1.2 reads integers (0048GiB is 48 GiB); the check below is the overflow */
     for (; s[i] >= '0' && s[i] <= '9'; i++) {
         unsigned digit = (unsigned)(s[i] - '0');
         if (v > (UINT64_MAX - digit) / 10)
             return VP_SIZE_OVERFLOW;
         v = v * 10 + digit;
-        if (i > 20)
-            return VP_SIZE_OVERFLOW;
     }
     const char *rest = s + i;
     if (*rest == ' ')

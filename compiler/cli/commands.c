@@ -23,6 +23,7 @@ static const struct vp_option_def option_defs[] = {
     {VP_OPT_NO_ACTIONS, "no-actions", 0, NULL, NULL, NULL},
     {VP_OPT_POOL, "pool", 0, "NAME", NULL, NULL},
     {VP_OPT_MARKDOWN, "markdown", 0, NULL, NULL, NULL},
+    {VP_OPT_WAIT, "wait", 0, "SECONDS", NULL, NULL},
     {VP_OPT_COLOR, "color", 0, "WHEN", color_values,
      "Color the diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always or never."},
     {VP_OPT_HELP, "help", 'h', NULL, NULL, "Print this command's options and exit codes, and exit 0."},
@@ -102,11 +103,15 @@ static const struct vp_command commands[] = {
      "Writes only the files that change, each atomically (a temp file, fsync, rename), keeps the old versions under "
      "DIR/var/backups/vfioplan/, removes the files vfioplan generated before and no longer does, then runs the "
      "actions those changes need (in a chroot when DIR is not /). With a snapshot, refuses when the devices under "
-     "DIR differ from it. A failure leaves every file either old or new, never half written.",
+     "DIR differ from it. A failure leaves every file either old or new, never half written. One apply at a time "
+     "per DIR: it holds DIR/run/lock/vfioplan.lock from before it reads DIR until its last action.",
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Write under DIR instead of / (the default)."},
       {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false,
-       "Write the files but run none of the actions; 'vfioplan plan' lists them."}},
+       "Write the files but run none of the actions; 'vfioplan plan' lists them."},
+      {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
+       "While another apply holds DIR's lock, wait up to SECONDS for it (default 600; 0: fail at once), then fail "
+       "with VP6004 naming its pid."}},
      "the files are up to date and every action ran",
      NULL},
     {"verify",

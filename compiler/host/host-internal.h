@@ -23,6 +23,8 @@ struct vp_device_list {
     size_t n, cap;
 };
 struct vp_device *vp_device_list_add(struct vp_device_list *list);
+/* Room for n more devices at once (a snapshot knows its count: no doubling past it). */
+void vp_device_list_reserve(struct vp_device_list *list, size_t n);
 
 /* Sorts devices, checks for duplicates, builds host->groups from device->iommu_group. */
 int vp_host_finish(struct vp_host *host, struct vp_device_list *list, struct vp_diags *d);
@@ -33,6 +35,9 @@ void vp_host_finish_groups(struct vp_host *host);
 /* host-pci.c: the PCI tree through libpci (the only file that includes pci/pci.h). */
 int vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flags, struct vp_device_list *list,
                      struct vp_diags *d);
+/* host-tree-check.c: before libpci reads ROOT/sys/bus/pci (sysfs_path) by path: links stay in ROOT, files are
+ * regular. 0, or -1 with VP3009. Nothing to check on the live root. */
+int vp_host_tree_check(const struct vp_root *root, const char *sysfs_path, const char *source, struct vp_diags *d);
 /* host-groups.c: /sys/kernel/iommu_groups; sets device->iommu_group (devices sorted first). */
 int vp_host_read_groups(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
 /* host-facts.c: CPU, OS, kernel command line, firmware, kernels. */

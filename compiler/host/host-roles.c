@@ -7,6 +7,8 @@
  * PCI function; what cannot be traced is reported, not guessed.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +17,8 @@
 
 /* Stacks are a few levels and nodes deep; a tree with loops or fan-out stops at these. */
 enum { MAX_STACK_DEPTH = 8, MAX_STACK_NODES = 4096 };
+/* proc/mounts and proc/net/route are read whole up to this */
+enum { MAX_PROC_TABLE = 16 * 1024 * 1024 };
 
 static void
 mark(struct vp_host *host, long idx, enum vp_host_role role, const char *detail)
@@ -131,11 +135,32 @@ mapper_to_dm(const struct vp_root *root, const char *mapper, char *out, size_t s
     return found;
 }
 
+/*
+ * A whole proc table: a Kubernetes node's mounts run past 64 KiB, and a
+ * table cut short would hide the mount on / (the last one counts) or the
+ * default route. NULL if absent; a warning if it cannot be read whole.
+ */
+static char *
+read_table(struct vp_host *host, const struct vp_root *root, const char *rel, const char *lost, struct vp_diags *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (vp_root_read_all(root, rel, MAX_PROC_TABLE, &text, &len) == 0)
+        return text;
+    if (errno != ENOENT)
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source}, "cannot read the host's %s: %s; %s", rel,
+                   errno == EFBIG    ? "it is larger than 16 MiB"
+                   : errno == EINVAL ? "it is not a regular file"
+                                     : strerror(errno),
+                   lost);
+    return NULL;
+}
+
 static void
 find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    char mounts[65536];
-    if (vp_root_read(root, "proc/mounts", mounts, sizeof(mounts)) < 0)
+    char *mounts = read_table(host, root, "proc/mounts", "the root filesystem's controller is not known", d);
+    if (!mounts)
         return;
     char source[512] = "";
     char *save = NULL;
@@ -144,6 +169,7 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
         if (sscanf(line, "%511s %511s", src, mnt) == 2 && strcmp(mnt, "/") == 0)
             snprintf(source, sizeof(source), "%s", src); /* the last mount on / is the one in use */
     }
+    free(mounts);
     if (!vp_startswith(source, "/dev/")) {
         host->root_devices_known = true; /* none: */
         return;                          /* network, overlay, zfs dataset: no PCI controller to protect */
@@ -170,8 +196,8 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
 static void
 find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    char route[65536];
-    if (vp_root_read(root, "proc/net/route", route, sizeof(route)) < 0)
+    char *route = read_table(host, root, "proc/net/route", "the default route's NIC is not known", d);
+    if (!route)
         return;
     char *save = NULL;
     unsigned visited = 0; /* one budget for every default route */
@@ -188,6 +214,7 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "cannot trace the default-route interface %s to a PCI NIC", iface);
     }
+    free(route);
 }
 
 void

@@ -133,6 +133,15 @@ vp_host_free(struct vp_host **host)
     *host = NULL;
 }
 
+void
+vp_device_list_reserve(struct vp_device_list *list, size_t n)
+{
+    if (list->cap - list->n >= n)
+        return;
+    list->cap = list->n + n;
+    list->items = vp_xrealloc(list->items, list->cap * sizeof(*list->items));
+}
+
 struct vp_device *
 vp_device_list_add(struct vp_device_list *list)
 {

@@ -230,6 +230,7 @@ f_devices(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
     if (vp_expect_kind(p, n, VP_Y_SEQ, "devices") < 0)
         return -1;
     int rc = 0;
+    vp_device_list_reserve(list, n->n);
     for (size_t i = 0; i < n->n; i++)
         if (vp_fields_parse_map(p, n->items[i], vp_device_list_add(list), device_fields, "a device") < 0)
             rc = -1;

@@ -110,6 +110,15 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
+    const char *names = vp_kernel_arg_boot_storage(n->value);
+    if (names) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' names %s", n->value, names);
+        vp_note(p->d, "vfioplan puts host.kernel_args on every kernel's command line and takes them off when they "
+                      "leave the spec: this one, taken off or set twice, can leave the host unable to boot");
+        vp_hint(p->d, "leave it where the installer put it (GRUB_CMDLINE_LINUX in /etc/default/grub, the boot "
+                      "entries) and remove it from host.kernel_args");
+        return -1;
+    }
     k->value = vp_arena_strdup(p->arena, n->value);
     k->pos = n->pos;
     return 0;
@@ -311,7 +320,9 @@ static const struct vp_field host_fields[] = {
       .doc = "which initramfs tool gets the vfio hook; auto: by distribution, as for the bootloader"),
     F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "the IOMMU's kernel arguments"),
     F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list, .def = "none",
-      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused)"),
+      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused, "
+             "and so are ones that name the root filesystem, the resume device or the volumes under them, such as "
+             "root=, resume= and rd.lvm.*: they stay where the installer put them)"),
     F(struct vp_host_spec, "memory_reserve", vp_field_size, memory_reserve, &memory_reserve_arg,
       .has_at = VP_AT(struct vp_host_spec, has_memory_reserve),
       .def = "an eighth of the host's memory, at least 512 MiB and at most 16 GiB",

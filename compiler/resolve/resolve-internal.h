@@ -97,6 +97,7 @@ void vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code);
 void vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code);
 /* rules-guest.c: what a VM's guest needs */
 void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
+void vp_rule_too_many_slots(struct vp_resolver *r, enum vp_code code);
 void vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code);
 void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);

@@ -81,6 +81,10 @@ vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
             vp_rule_report(r, code, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
                            r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
+                if (vp_note_room(r->d) == 0) { /* a group of thousands: count the rest, format none */
+                    vp_note_omit(r->d, g->n_members - k);
+                    break;
+                }
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
                 char where[160];

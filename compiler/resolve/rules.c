@@ -38,6 +38,7 @@ static const struct vp_rule rules[] = {
     {VP_IOMMU_OFF, vp_rule_iommu_off},
     /* what the guest needs */
     {VP_LARGE_BAR_BIOS, vp_rule_large_bar_bios},
+    {VP_TOO_MANY_SLOTS, vp_rule_too_many_slots},
     {VP_GUEST_NO_GPU, vp_rule_guest_no_gpu},
     {VP_SECURE_BOOT_NVIDIA, vp_rule_secure_boot_nvidia},
     {VP_OPEN_MODULES_PRE_TURING, vp_rule_open_modules_pre_turing},

@@ -31,6 +31,7 @@ HOSTS = {
     "VP4007": "tests/hosts/nvme-root-conflict.table",
     "VP4009": "tests/hosts/dgx-h100.table",
     "VP4019": "tests/hosts/pascal.table",
+    "VP4022": "tests/golden/cases/vm-too-many-slots/host.yaml",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"

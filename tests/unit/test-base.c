@@ -77,6 +77,10 @@ test_sizes(void **state)
     assert_int_equal(vp_parse_size("18446744073709551616KiB", &b), VP_SIZE_OVERFLOW);
     assert_int_equal(vp_parse_size("16777215TiB", &b), VP_SIZE_OK);
     assert_int_equal(vp_parse_size("16777216TiB", &b), VP_SIZE_OVERFLOW);
+    /* leading zeros are decimal, however many (once "out of range" past 21 digits) */
+    assert_int_equal(vp_parse_size("0000000000000000000000000000048GiB", &b), VP_SIZE_OK);
+    assert_true(b == 48ull << 30);
+    assert_int_equal(vp_parse_size("000000000000000000000000000018446744073709551616KiB", &b), VP_SIZE_OVERFLOW);
 }
 
 static void
