@@ -89,7 +89,9 @@ load_scenario() {
 ALL=()
 for d in "$SCEN_DIR"/*/; do d=${d%/}; ALL+=("${d##*/}"); done
 if [ "$LIST" = 1 ]; then
-  for s in "${ALL[@]}"; do load_scenario "$s" && printf '%-20s %-7s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$S_FLAVOR" "$S_TOPO" "$S_DESC"; done
+  for s in "${ALL[@]}"; do
+    load_scenario "$s" && printf '%-20s %-7s %-5s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$([ "$S_VM" = 1 ] && echo vm || echo -)" "$S_FLAVOR" "$S_TOPO" "$S_DESC"
+  done
   echo; echo "mutations (--mutate):"
   for m in $MUTATIONS; do printf '  %-14s %s\n' "$m" "$(describe_mutation "$m")"; done
   exit 0
