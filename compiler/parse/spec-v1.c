@@ -197,7 +197,9 @@ static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "the disk image or block device (/dev/...) on the host"),
     F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "the image format"),
-    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "the bus the guest sees the disk on"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg,
+      .doc =
+          "the bus the guest sees the disk on; targets are named per bus as libvirt counts them (vda, vdb... on virtio; SATA and SCSI share sda, sdb...); a cdrom on virtio goes on SATA, as virtio has no CD-ROM; scsi is virtio-scsi"),
     F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "a disk or a CD-ROM drive"),
     {0},
 };
