@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "libvirt-numa.h"
 #include "libvirt-resources.h"
 #include "libvirt-windows.h"
 
@@ -215,7 +216,7 @@ add_hostdevs(xmlNodePtr devs, const struct vp_plan *plan, const struct vp_plan_v
         pci_address(child(src, "address", NULL), dev->addr.domain, dev->addr.bus, dev->addr.dev, dev->addr.fn);
         xmlNodePtr ga = child(h, "address", NULL);
         prop(ga, "type", "pci");
-        pci_address(ga, 0, a->guest_bus, 0, a->guest_fn);
+        pci_address(ga, 0, a->guest_port ? a->guest_port : a->guest_bus, 0, a->guest_fn);
         if (a->guest_multifunction)
             prop(ga, "multifunction", "on");
     }
@@ -246,6 +247,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     vp_libvirt_memory_backing(dom, pvm);
     snprintf(num, sizeof(num), "%u", vm->vcpus);
     prop(child(dom, "vcpu", num), "placement", "static");
+    vp_libvirt_numa_tune(dom, pvm);
     if (pvm->mmio64_mib) {
         char why[400];
         snprintf(why, sizeof(why),
@@ -269,6 +271,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
     vp_libvirt_cpu_topology(cpu, pvm);
+    vp_libvirt_numa_cells(cpu, pvm);
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
     vp_libvirt_guest_clock(dom, vm);
@@ -278,9 +281,10 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(root, "type", "pci");
     prop(root, "index", "0");
     prop(root, "model", "pcie-root");
-    if (pvm->n_guest_slots)
+    bool mirrored = vp_libvirt_numa_controllers(devs, pvm);
+    if (pvm->n_guest_slots && !mirrored)
         comment(devs, " One root port per passed-through device: its functions stay together on one slot. ");
-    for (unsigned s = 1; s <= pvm->n_guest_slots; s++) {
+    for (unsigned s = 1; s <= pvm->n_guest_slots && !mirrored; s++) {
         xmlNodePtr rp = child(devs, "controller", NULL);
         prop(rp, "type", "pci");
         propn(rp, "index", s, 0);

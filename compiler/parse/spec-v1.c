@@ -11,6 +11,7 @@
 
 #include "yaml/fields.h"
 #include "spec-internal.h"
+#include "base/cpulist.h"
 #include "base/util.h"
 #include "base/validators.h"
 #include "vfioplan/spec.h"
@@ -146,6 +147,30 @@ f_hugepages(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const voi
     if (vp_field_enum(p, n, &size, &vp_hugepages_arg) < 0)
         return -1;
     *(enum vp_hugepages *)dst = (enum vp_hugepages)size;
+    return 0;
+}
+
+/* a host CPU list in the kernel's format, "1-8,113-120": ids below VP_MAX_CPUS, at least one */
+static int
+f_cpu_set(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    const char *what = arg;
+    struct vp_cpu_set *set = dst;
+    bool one_cpu = n->kind == VP_Y_SCALAR && n->type == VP_YT_INT; /* housekeeping: 0 */
+    if (!one_cpu && vp_expect_string(p, n, what) < 0)
+        return -1;
+    unsigned *ids = NULL;
+    size_t count = 0;
+    if (!vp_cpulist_parse(n->value, VP_MAX_CPUS, &ids, &count) || count == 0) {
+        vp_error(p->d, VP_BAD_CPU_LIST, &n->pos, "'%s' is not a list of host CPUs", n->value);
+        vp_hint(p->d, "write CPU ids and ranges as the kernel does, in quotes: \"1-8,113-120\" (ids below %u)",
+                VP_MAX_CPUS);
+        return -1;
+    }
+    set->ids = vp_arena_alloc(p->arena, count * sizeof(*ids));
+    memcpy(set->ids, ids, count * sizeof(*ids));
+    set->n = count;
+    free(ids);
     return 0;
 }
 
@@ -288,6 +313,16 @@ static const struct vp_field vm_fields[] = {
       .doc = "accept a VM without devices (else VP4010)"),
     F(struct vp_vm, "allow_overcommit", vp_field_bool, allow_overcommit, "allow_overcommit",
       .doc = "accept more vCPUs than the host has online CPUs (else VP4042)"),
+    F(struct vp_vm, "topology", vp_field_enum, topology, &vp_topology_arg, .pos_at = VP_AT(struct vp_vm, topology_pos),
+      .def = "auto",
+      .doc = "auto: mirror the host's NUMA nodes that the VM's devices sit on: one guest NUMA cell per node, its "
+             "vCPUs pinned to whole cores of that node, its memory bound there (strict), and on hosts with more "
+             "than one node each device behind a PCIe expander bus of its cell; none: one flat, unpinned node (a VM "
+             "without devices, or with allow_overcommit, is never pinned)"),
+    F(struct vp_vm, "host_cpus", f_cpu_set, host_cpus, "host_cpus", .pos_at = VP_AT(struct vp_vm, host_cpus_pos),
+      .type = "string, a CPU list (\"1-8,113-120\")", .def = "chosen by topology",
+      .doc = "pin vCPU i to the i-th of these host CPUs (as many as vcpus), instead of the CPUs topology: auto "
+             "picks; the guest's cells follow their nodes"),
     F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .def = "none",
       .doc = "the VM's disks; the first one boots"),
     F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .def = "none",
@@ -329,6 +364,10 @@ static const struct vp_field host_fields[] = {
       .has_at = VP_AT(struct vp_host_spec, has_memory_reserve),
       .def = "an eighth of the host's memory, at least 512 MiB and at most 16 GiB",
       .doc = "the memory the host keeps for itself: VMs and their huge pages get the rest"),
+    F(struct vp_host_spec, "housekeeping", f_cpu_set, housekeeping, "housekeeping",
+      .has_at = VP_AT(struct vp_host_spec, has_housekeeping), .pos_at = VP_AT(struct vp_host_spec, housekeeping_pos),
+      .type = "string, a CPU list (\"0,56,112,168\")", .def = "the first core of each NUMA node, all its threads",
+      .doc = "the host CPUs no VM is pinned to: the host's own work and the VMs' emulator threads run there"),
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
       .doc =

@@ -49,6 +49,21 @@ hugepage_args(struct vp_resolver *r, struct vp_kernel_param *args)
         "the huge page size of /dev/hugepages, where libvirt backs the VMs' memory (vms[].hugepages)"};
     args[1] = (struct vp_kernel_param){vp_arena_printf(r->arena, "hugepagesz=%s", size),
                                        "the size of the pages reserved next"};
+    if (m->per_node) {
+        /* The VMs' cells are bound to their nodes (strict): the even spread would leave some node short. */
+        struct vp_strbuf nodes = {0};
+        for (size_t i = 0; i < m->n_node_hugepages; i++)
+            vp_strbuf_printf(&nodes, "%s%u:%" PRIu64, i ? "," : "", r->host->cpus.nodes[i].id, m->node_hugepages[i]);
+        args[2] = (struct vp_kernel_param){
+            vp_arena_printf(r->arena, "hugepages=%s", nodes.data),
+            vp_arena_printf(r->arena,
+                            "reserve them at boot, before memory fragments (%s), node:count on each NUMA node the "
+                            "VMs' cells are bound to (Linux 5.16 and later)",
+                            who.data)};
+        vp_strbuf_free(&nodes);
+        vp_strbuf_free(&who);
+        return 3;
+    }
     args[2] = (struct vp_kernel_param){
         vp_arena_printf(r->arena, "hugepages=%" PRIu64, m->n_hugepages),
         vp_arena_printf(r->arena,

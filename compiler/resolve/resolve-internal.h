@@ -28,6 +28,14 @@ struct vp_conflict {
     size_t vm, selector, device;
 };
 
+/* numa.c: a VM that topology: auto could not pin, and why: a node without enough free cores. */
+struct vp_numa_short {
+    bool is_short;
+    unsigned node;
+    unsigned want, have; /* cores */
+    unsigned threads;    /* per core */
+};
+
 struct vp_resolver {
     const struct vp_spec *spec;
     const struct vp_host *host;
@@ -40,7 +48,8 @@ struct vp_resolver {
     struct vp_found **found;  /* per VM, per selector */
     struct vp_conflict *conflicts;
     size_t n_conflicts, cap_conflicts;
-    bool *by_address; /* per host device: binding.c's choice for an assigned function */
+    bool *by_address;                 /* per host device: binding.c's choice for an assigned function */
+    struct vp_numa_short *numa_short; /* per VM */
 };
 
 struct vp_plan_priv {
@@ -53,6 +62,8 @@ void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
 /* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
 void vp_resolve_resources(struct vp_resolver *r);
+/* topology: auto: each VM's cells, pins, memory per node and PCIe expanders (numa.c). */
+void vp_resolve_numa(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 /* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
@@ -110,6 +121,13 @@ void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);
 void vp_rule_vcpu_overcommit(struct vp_resolver *r, enum vp_code code);
 void vp_rule_hugepage_size(struct vp_resolver *r, enum vp_code code);
 void vp_rule_mmio_too_large(struct vp_resolver *r, enum vp_code code);
+/* rules-topology.c: what topology: auto and host_cpus could not honour */
+void vp_rule_node_cpus_short(struct vp_resolver *r, enum vp_code code);
+void vp_rule_node_memory_short(struct vp_resolver *r, enum vp_code code);
+void vp_rule_cpu_pin_overlap(struct vp_resolver *r, enum vp_code code);
+void vp_rule_topology_unpinned_span(struct vp_resolver *r, enum vp_code code);
+/* True if the VM's devices sit on more than one host NUMA node (numa.c). */
+bool vp_numa_spans_nodes(const struct vp_resolver *r, const struct vp_plan_vm *pvm);
 /* rules-identity.c: what must be one VM's own */
 void vp_rule_disk_shared(struct vp_resolver *r, enum vp_code code);
 void vp_rule_root_disk(struct vp_resolver *r, enum vp_code code);

@@ -39,6 +39,7 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     vp_resolve_select(&r);
     vp_resolve_layout(&r);
     vp_resolve_resources(&r);
+    vp_resolve_numa(&r);
     vp_resolve_binding(&r);
     vp_resolve_kernel_args(&r);
     vp_resolve_guest(&r);
@@ -55,6 +56,7 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     free(r.found);
     free(r.picked);
     free(r.conflicts);
+    free(r.numa_short);
     free(r.by_address);
     free(r.owner_vm);
     free(r.owner_selector);

@@ -50,6 +50,11 @@ static const struct vp_rule rules[] = {
     {VP_HUGEPAGE_SIZE, vp_rule_hugepage_size},
     {VP_HUGEPAGES_NO_ROOM, vp_rule_hugepages_no_room},
     {VP_MMIO_TOO_LARGE, vp_rule_mmio_too_large},
+    /* what topology: auto and host_cpus could not honour */
+    {VP_CPU_PIN_OVERLAP, vp_rule_cpu_pin_overlap},
+    {VP_NODE_CPUS_SHORT, vp_rule_node_cpus_short},
+    {VP_NODE_MEMORY_SHORT, vp_rule_node_memory_short},
+    {VP_TOPOLOGY_UNPINNED_SPAN, vp_rule_topology_unpinned_span},
     /* what is one VM's own */
     {VP_DUPLICATE_UUID, vp_rule_duplicate_uuid},
     {VP_DISK_SHARED, vp_rule_disk_shared},

@@ -37,6 +37,45 @@ struct vp_assignment {
     unsigned guest_fn;
     bool guest_multifunction; /* on function 0 of a guest slot with several functions */
     enum vp_binding binding;
+    int guest_cell;      /* numa.c: the guest NUMA cell of its host node; -1 none (flat, or the node is unknown) */
+    unsigned guest_port; /* numa.c: the controller index of the port it plugs into; 0: guest_bus (flat layout) */
+};
+
+/* A guest NUMA cell (numa.c): the host node it mirrors, its vCPUs and its memory, bound there. */
+struct vp_plan_cell {
+    unsigned host_node;
+    struct vp_cpu_set vcpus; /* guest vCPU ids */
+    uint64_t memory;         /* bytes */
+    uint64_t n_hugepages;    /* of the VM's page size; 0 without huge pages */
+};
+
+/* The PCIe controllers topology: auto adds, with one names table. */
+enum vp_guest_port {
+    VP_GPORT_EXPANDER,    /* pcie-expander-bus: a root bus of its own, tied to a guest cell */
+    VP_GPORT_ROOT,        /* pcie-root-port */
+    VP_GPORT_SWITCH_UP,   /* pcie-switch-upstream-port */
+    VP_GPORT_SWITCH_DOWN, /* pcie-switch-downstream-port */
+    VP_GPORT__COUNT,
+};
+
+struct vp_guest_controller {
+    unsigned index; /* libvirt's controller index; every controller comes after the one it plugs into */
+    enum vp_guest_port model;
+    unsigned parent; /* the controller index it plugs into; 0: pcie-root */
+    unsigned cell;   /* an expander's guest cell */
+    unsigned bus_nr; /* an expander's first bus number; the buses below it follow */
+};
+
+/* What topology: auto (or host_cpus) made of a VM (numa.c); pinned false: flat and unpinned. */
+struct vp_plan_vm_numa {
+    bool pinned;
+    bool explicit_cpus; /* the pins are the spec's host_cpus */
+    struct vp_plan_cell *cells;
+    size_t n_cells;
+    unsigned *vcpu_pins;                     /* per vCPU: the host CPU it runs on */
+    struct vp_cpu_set emulator;              /* the housekeeping CPUs its emulator threads run on */
+    struct vp_guest_controller *controllers; /* in index order; none: one root port per slot on pcie-root */
+    size_t n_controllers;
 };
 
 /* A kernel argument, and why it is there (the boot artifacts' comments say it), from the pass that added it. */
@@ -63,11 +102,17 @@ struct vp_plan_memory {
     enum vp_hugepage_size hugepage_size; /* of the first VM that asks for one the CPU has (a second size, or one the
                                           * CPU lacks, is refused: VP4043) */
     uint64_t n_hugepages;                /* of that size, summed over the VMs */
+    /* Per host NUMA node (host->cpus.nodes order): the pages each needs (numa.c). per_node: the even spread of
+     * hugepages=N would not put them there, so the kernel argument names each node's count. */
+    uint64_t *node_hugepages;
+    size_t n_node_hugepages;
+    bool per_node;
 };
 
 struct vp_plan_vm {
     const struct vp_vm *spec;
     struct vp_plan_vm_resources res;
+    struct vp_plan_vm_numa numa;
     struct vp_assignment *assigned; /* in host address order */
     size_t n_assigned;
     unsigned n_guest_slots;
@@ -96,6 +141,7 @@ struct vp_plan {
     size_t n_softdep_drivers;
     bool vfio_pci_builtin; /* on some installed kernel */
     struct vp_plan_memory memory;
+    struct vp_cpu_set housekeeping; /* the host CPUs no VM is pinned to (numa.c); empty when the CPUs are unknown */
     struct vp_plan_vm *vms;
     size_t n_vms;
     void *priv;
@@ -106,6 +152,8 @@ void vp_plan_free(struct vp_plan **plan);
 
 /* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);
+/* "pcie-expander-bus", "pcie-root-port", ... as libvirt names the models */
+const char *vp_guest_port_name(enum vp_guest_port p);
 /* "ids", "address" */
 const char *vp_binding_name(enum vp_binding b);
 /* The distribution family from os-release's ID and ID_LIKE. */
