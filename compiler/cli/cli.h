@@ -167,3 +167,10 @@ int vp_cmd_man(int argc, char **argv);
 
 /* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
 void vp_cli_host_summary(FILE *out, const struct vp_host *host);
+/* check's topology map of a VM: its cells (host node, vCPUs, host CPUs, memory, huge pages) and emulator threads. */
+void vp_cli_topology_map(FILE *out, const struct vp_plan_vm *pvm);
+/* ", host node N -> cell C (expander E, switch)" after a device's line in check's map. */
+void vp_cli_device_place(FILE *out, const struct vp_plan_vm *pvm, const struct vp_assignment *a);
+/* The host CPUs a cell's vCPUs are pinned to, in the kernel's list format. */
+struct vp_strbuf;
+void vp_cli_cell_host_cpus(const struct vp_plan_vm *pvm, size_t cell, struct vp_strbuf *sb);

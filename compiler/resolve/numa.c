@@ -121,14 +121,24 @@ emulator_cpus(struct numa_state *s, struct vp_plan_vm *pvm)
     }
 }
 
+/* The node a device sits on: its numa_node, or on a host of one node that node (a one-node kernel often says -1);
+ * -1 unknown. */
+static int
+device_node(const struct vp_host *h, const struct vp_device *dev)
+{
+    if (dev->numa_node >= 0 && vp_host_node(h, (unsigned)dev->numa_node))
+        return dev->numa_node;
+    return h->cpus.n_nodes == 1 ? (int)h->cpus.nodes[0].id : -1;
+}
+
 /* The distinct host nodes of the VM's devices, ascending (devices whose node is unknown add none). */
 static size_t
 device_nodes(const struct vp_resolver *r, const struct vp_plan_vm *pvm, unsigned *nodes)
 {
     size_t n = 0;
     for (size_t i = 0; i < pvm->n_assigned; i++) {
-        int node = r->host->devices[pvm->assigned[i].device].numa_node;
-        if (node < 0 || !vp_host_node(r->host, (unsigned)node))
+        int node = device_node(r->host, &r->host->devices[pvm->assigned[i].device]);
+        if (node < 0)
             continue;
         bool seen = false;
         for (size_t k = 0; k < n && !seen; k++)
@@ -326,10 +336,10 @@ place_devices(struct vp_resolver *r, struct vp_plan_vm *pvm)
     size_t n_slots = 0;
     for (size_t i = 0; i < pvm->n_assigned; i++) {
         struct vp_assignment *a = &pvm->assigned[i];
-        const struct vp_device *dev = &r->host->devices[a->device];
+        int node = device_node(r->host, &r->host->devices[a->device]);
         a->guest_cell = -1;
         for (size_t c = 0; c < nm->n_cells; c++)
-            if (dev->numa_node >= 0 && nm->cells[c].host_node == (unsigned)dev->numa_node)
+            if (node >= 0 && nm->cells[c].host_node == (unsigned)node)
                 a->guest_cell = (int)c;
         if (i == 0 || a->guest_bus != pvm->assigned[i - 1].guest_bus)
             slots[n_slots++] = (struct slot){i, a->guest_cell, vp_host_switch_of(r->host, a->device)};
