@@ -350,8 +350,13 @@ place_devices(struct vp_resolver *r, struct vp_plan_vm *pvm)
     }
     /* at most: an expander per cell, and per slot a root port, an upstream and a downstream port */
     nm->controllers = vp_arena_alloc(r->arena, (nm->n_cells + 3 * n_slots + 1) * sizeof(*nm->controllers));
-    unsigned top = 256; /* expanders take bus numbers from the top down, clear of pcie-root's */
+    unsigned top = 255; /* expanders take bus numbers from 254 down (libvirt's limit), clear of pcie-root's */
     for (size_t c = 0; c < nm->n_cells; c++) {
+        bool used = false; /* a cell of CPUs and memory only needs no expander */
+        for (size_t s = 0; s < n_slots && !used; s++)
+            used = slots[s].cell == (int)c;
+        if (!used)
+            continue;
         struct vp_guest_controller *pxb = add_controller(nm, VP_GPORT_EXPANDER, 0);
         pxb->cell = (unsigned)c;
         size_t below_from = nm->n_controllers;
