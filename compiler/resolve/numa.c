@@ -246,8 +246,10 @@ pin_auto(struct numa_state *s, size_t vm)
                 set_owner(s, cores[j]->siblings[t], (long)vm);
         }
     }
-    /* QEMU numbers vCPUs socket by socket: one socket per cell when the cores split evenly */
-    if (cores_total % k == 0) {
+    /* QEMU numbers vCPUs socket by socket: one socket per cell when the cores split evenly; Windows 10 and 11
+     * use two sockets at most, so more cells stay one socket there */
+    bool windows = pvm->spec->has_guest && vp_guest_os_is_windows(pvm->spec->guest.os);
+    if (cores_total % k == 0 && !(windows && k > 2)) {
         pvm->res.sockets = (unsigned)k;
         pvm->res.cores = cores_total / (unsigned)k;
     }
