@@ -152,6 +152,20 @@ class Workflow(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/guest/gamer-setup.sh")))
         self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
 
+    def test_renamed_spec_changes_nothing(self):
+        """the bytes depend on the spec's content, not its file name: in a GitOps repository a rename
+        (ws.yaml -> hosts/ws2.yaml) is not a change to the host, so the plan is empty"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.mkdir(os.path.join(self.tmp, "hosts"))
+        renamed = os.path.join(self.tmp, "hosts", "ws2.yaml")
+        os.rename(spec, renamed)
+        r = vp("plan", renamed, "--host", root, "--root", root)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertNotIn("spec.yaml", read(os.path.join(root, "etc/modprobe.d/vfioplan.conf")))
+
     def test_no_actions(self):
         root = self.root_from("tiny")
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
