@@ -12,6 +12,7 @@
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
+#include "foreign-edit.h"
 
 static const struct {
     const char *name, *done;
@@ -130,6 +131,45 @@ parse_manifest(struct vp_changes *c, const char *text)
     }
 }
 
+/* The change a foreign edit makes to its file under root, if any (the file as edited is kept in c->edited). */
+static int
+edit_change(struct vp_changes *c, const struct vp_root *root, const struct vp_foreign_edit *e, struct vp_diags *d)
+{
+    char *old = NULL;
+    size_t len = 0;
+    unsigned mode = 0;
+    int r = read_old(root, e->path, &old, &len, &mode, d);
+    if (r <= 0)
+        return r; /* not there: nothing to edit */
+    struct vp_strbuf sb = {0};
+    struct vp_edit_result res;
+    vp_foreign_edit_apply(e, old, len, &sb, &res);
+    if (res.not_found)
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = root->path},
+                   "%zu line%s of %s that the host facts hold %s no longer there: left alone", res.not_found,
+                   res.not_found == 1 ? "" : "s", e->path, res.not_found == 1 ? "is" : "are");
+    if (sb.len == len && memcmp(sb.data, old, len) == 0) {
+        vp_strbuf_free(&sb);
+        free(old);
+        return 0;
+    }
+    struct vp_artifact *a = vp_xcalloc(1, sizeof(*a));
+    a->path = vp_xstrdup(e->path);
+    a->mode = mode; /* the admin's file keeps its mode */
+    a->data = vp_strbuf_steal(&sb, &a->len);
+    c->edited = vp_xrealloc(c->edited, (c->n_edited + 1) * sizeof(*c->edited));
+    c->edited[c->n_edited++] = a;
+    struct vp_change *ch = change_add(c);
+    ch->kind = VP_CHANGE_MODIFY;
+    ch->path = a->path;
+    ch->artifact = a;
+    ch->foreign = true;
+    ch->old_data = old;
+    ch->old_len = len;
+    ch->old_mode = mode;
+    return 0;
+}
+
 static int
 change_cmp(const void *a, const void *b)
 {
@@ -152,9 +192,12 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         return 0;
     }
     if (root.fd < 0) {
-        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open target root %s: %s", rootpath,
-                 strerror(errno));
-        vp_hint(d, "--root takes an existing directory (default /)");
+        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open %s %s: %s",
+                 missing_ok ? "output directory" : "target root", rootpath, strerror(errno));
+        /* missing_ok is an output directory's mode (build and openshift -o DIR); plan and apply take --root */
+        vp_hint(d, missing_ok
+                       ? "-o takes a directory, created when missing: give the path of a directory, not of a file"
+                       : "--root takes an existing directory (default /)");
         return -1;
     }
     int rc = 0;
@@ -180,6 +223,9 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_len = len;
         ch->old_mode = mode;
     }
+    for (size_t i = 0; i < set->n_edits; i++)
+        if (edit_change(out, &root, &set->edits[i], d) < 0)
+            rc = -1;
     char *manifest = NULL;
     size_t mlen = 0;
     unsigned mmode = 0;
@@ -217,6 +263,12 @@ vp_changes_free(struct vp_changes *c)
     for (size_t i = 0; i < c->n_old_owned; i++)
         free(c->old_owned[i]);
     free(c->old_owned);
+    for (size_t i = 0; i < c->n_edited; i++) {
+        free(c->edited[i]->path);
+        free(c->edited[i]->data);
+        free(c->edited[i]);
+    }
+    free(c->edited);
     memset(c, 0, sizeof(*c));
 }
 

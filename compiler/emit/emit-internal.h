@@ -28,6 +28,9 @@ struct vp_emitter {
     /* Paths the row wrote in earlier versions: still vfioplan's, so an old manifest's entry is removed; never
      * written (ends at the first NULL). */
     const char *retired[2];
+    /* The row may edit files vfioplan does not own (vp_foreign_edit_add): only those of a manual setup that
+     * host/config-syntax.h names, never anything else. */
+    bool edits_foreign;
 };
 
 /* The emitter table, in the order the rows run (the manifest last). */
@@ -38,7 +41,13 @@ bool vp_emitter_owns(const struct vp_emitter *e, const char *path);
 /* Takes ownership of data (from vp_strbuf_steal or malloc). */
 void vp_artifact_add(struct vp_artifact_set *set, const char *path, unsigned mode, char *data, size_t len);
 void vp_artifact_add_buf(struct vp_artifact_set *set, const char *path, unsigned mode, struct vp_strbuf *sb);
-/* argv: NULL-terminated fixed words; triggers: NULL-terminated paths. */
+/* The edit of path (a file of a manual setup, which vfioplan does not own), made on first use; and an operation
+ * on it (replacement: REPLACE_LINE only). The edit owns copies of the strings. */
+struct vp_foreign_edit *vp_foreign_edit_add(struct vp_artifact_set *set, const char *path);
+void vp_foreign_edit_op(struct vp_foreign_edit *edit, enum vp_edit_kind kind, const char *text, unsigned line,
+                        const char *code, const char *replacement);
+/* argv: NULL-terminated fixed words; triggers: NULL-terminated paths. An action with the same command as one
+ * already added gets its triggers added to that one instead. */
 void vp_action_add(struct vp_artifact_set *set, enum vp_action_stage stage, const char *why, const char *const *argv,
                    const char *const *triggers);
 
@@ -93,6 +102,13 @@ int vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previo
                     struct vp_diags *d);
 int vp_emit_guest_scripts(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                           struct vp_diags *d);
+/* The command that rebuilds the initramfs with the plan's tool, and the one that writes GRUB's menu (none if the
+ * bootloader is not GRUB), for the changes of the paths in triggers. */
+void vp_emit_initramfs_rebuild(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers);
+void vp_emit_grub_update(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers);
+/* migrate.c: the lines of a manual setup the plan takes over, disabled or rewritten (foreign edits). */
+int vp_emit_migrate(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                    struct vp_diags *d);
 /* Last: etc/vfioplan/manifest, listing every other artifact. */
 int vp_emit_manifest(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                      struct vp_diags *d);

@@ -41,8 +41,10 @@ void vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct
 void vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
 /* host-modules.c: the module behind each bound driver (sys/bus/pci/drivers/NAME/module). */
 void vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root);
+/* host-config.c: the existing passthrough configuration (modprobe.d, bootloader, initramfs lists). */
+void vp_host_read_config(struct vp_host *host, const struct vp_root *root);
 /* host-names.c: the enums' names tables, for the snapshot reader's field tables. */
-extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg;
+extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg, vp_config_kind_arg;
 
 /* snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);

@@ -36,6 +36,7 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
         vp_host_read_driver_modules(host, &root);
         vp_host_read_facts(host, &root, d);
         vp_host_find_roles(host, &root, d);
+        vp_host_read_config(host, &root);
     }
     vp_root_close(&root);
     return rc;

@@ -87,6 +87,28 @@ struct vp_os_release {
     const char *pretty_name;
 };
 
+/*
+ * The existing passthrough configuration: lines of files vfioplan does not own that a manual setup writes
+ * (config-syntax.h says which files and lines). Kinds of file, by how they are written.
+ */
+enum vp_config_kind {
+    VP_CONFIG_MODPROBE,       /* modprobe.d (*.conf) */
+    VP_CONFIG_GRUB,           /* /etc/default/grub, /etc/default/grub.d/ (*.cfg) */
+    VP_CONFIG_BLS,            /* BootLoaderSpec entries, /boot/loader/entries/ (*.conf) */
+    VP_CONFIG_KERNEL_CMDLINE, /* /etc/kernel/cmdline (kernel-install) */
+    VP_CONFIG_ITOOLS_MODULES, /* /etc/initramfs-tools/modules */
+    VP_CONFIG_DRACUT,         /* /etc/dracut.conf, /etc/dracut.conf.d/ (*.conf) */
+    VP_CONFIG_MKINITCPIO,     /* /etc/mkinitcpio.conf, /etc/mkinitcpio.conf.d/ (*.conf) */
+    VP_CONFIG__COUNT,
+};
+
+struct vp_config_line {
+    const char *file;         /* relative to the root: "etc/modprobe.d/vfio.conf" */
+    unsigned line;            /* 1-based: its first physical line */
+    const char *text;         /* as in the file, without the newline; continued lines joined with their newlines */
+    enum vp_config_kind kind; /* of file */
+};
+
 struct vp_host {
     const char
         *source; /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
@@ -102,7 +124,9 @@ struct vp_host {
     int secure_boot;           /* 1 on, 0 off, -1 unknown */
     struct vp_kernel *kernels; /* installed, sorted by version string */
     size_t n_kernels;
-    bool from_snapshot; /* read from a snapshot file, not a tree */
+    bool from_snapshot;            /* read from a snapshot file, not a tree */
+    struct vp_config_line *config; /* the existing passthrough configuration, by file (as kmod orders) then line */
+    size_t n_config;
     void *priv;
 };
 
@@ -130,6 +154,7 @@ int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct
 const char *vp_host_role_name(enum vp_host_role v);
 const char *vp_bar_type_name(enum vp_bar_type v);
 const char *vp_cpu_vendor_name(enum vp_cpu_vendor v);
+const char *vp_config_kind_name(enum vp_config_kind v);
 /* A BAR's type from its flags, and back. */
 enum vp_bar_type vp_bar_type_of(unsigned flags);
 unsigned vp_bar_type_flags(enum vp_bar_type type);

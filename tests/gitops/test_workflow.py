@@ -111,7 +111,7 @@ class Workflow(unittest.TestCase):
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("created %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
                                           "virsh define /etc/vfioplan/vms/gamer.xml"])
         before = tree(os.path.join(root, "etc"))
@@ -139,7 +139,7 @@ class Workflow(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(old + "# local edit\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("updated /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("updated %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all"])
         backup = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d/vfioplan.conf")
         self.assertEqual(read(backup), old + "# local edit\n")
@@ -147,7 +147,7 @@ class Workflow(unittest.TestCase):
         # dropping the guest section removes the guest script (the manifest owned it), nothing else
         self.spec(base.replace("    guest:\n      os: ubuntu-24.04\n", ""))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("removed /etc/vfioplan/guest/gamer-setup.sh", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/guest/gamer-setup.sh" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/guest/gamer-setup.sh")))
         self.assertTrue(os.path.exists(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/guest/gamer-setup.sh")))
         self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
