@@ -42,7 +42,7 @@ vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code)
     for (size_t vm = 0; vm < r->plan->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &r->plan->vms[vm];
         const struct vp_vm *v = pvm->spec;
-        if (script_guest(v) && pvm->nvidia_gpus == 0) {
+        if (script_guest(v) && pvm->nvidia_gpus == 0 && vp_resolver_vm_selected(r, vm)) {
             vp_rule_report(r, code, &v->pos,
                            "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written", v->name);
             vp_hint(r->d, "remove guest:, or assign the GPU");
