@@ -103,6 +103,7 @@ void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_no_disk(struct vp_resolver *r, enum vp_code code);
 
 /* rules-existing.c: a manual setup's configuration that conflicts with the plan */
 void vp_rule_existing_ids(struct vp_resolver *r, enum vp_code code);

@@ -43,6 +43,7 @@ static const struct vp_rule rules[] = {
     {VP_OPEN_MODULES_PRE_TURING, vp_rule_open_modules_pre_turing},
     {VP_WINDOWS11_REQUIREMENTS, vp_rule_windows11_requirements},
     {VP_WINDOWS_VIRTIO_DISK, vp_rule_windows_virtio_disk},
+    {VP_VM_NO_DISK, vp_rule_vm_no_disk},
     /* what a manual setup left behind: each conflict is reported, and its line taken over by the migration */
     {VP_EXISTING_IDS_HOST_DEVICE, vp_rule_existing_ids},
     {VP_EXISTING_BLACKLIST, vp_rule_existing_blacklist},
