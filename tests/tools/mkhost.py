@@ -534,6 +534,8 @@ def parse_fact(host, lineno, key, text):
         parts = path.split("/")
         if path.startswith("/") or ".." in parts or "" in parts or parts[0] not in FILE_TOP or len(parts) < 2:
             raise TableError("file %s: a relative path under %s, without '..'" % (path, ", ".join(sorted(FILE_TOP))))
+        if path in ("etc/os-release", "etc/hostname", "usr/lib/os-release") or path.startswith(("proc/", "sys/")):
+            raise TableError("file %s: mkhost writes it itself (facts distro, hostname)" % path)
         host.files.setdefault(path, []).append(m.group(2) or "")
         return
     try:
@@ -1564,8 +1566,6 @@ def write_etc(host, w):
     w.plain_link("etc/os-release", "../usr/lib/os-release")
     w.file("etc/hostname", hostname(host) + "\n")
     for path in sorted(host.files):
-        if path in ("etc/os-release", "etc/hostname", "usr/lib/os-release"):
-            raise TableError("file %s: mkhost writes it itself" % path)
         w.file(path, "".join(line + "\n" for line in host.files[path]))
 
 
