@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
@@ -57,22 +58,8 @@ read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, 
         vp_hint(d, "move it out of the way; vfioplan only replaces regular files");
         return -1;
     }
-    char *buf = vp_xmalloc((size_t)st.st_size + 1);
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if (n == (size_t)st.st_size)
-            break;
-    }
+    *data = vp_read_fd(fd, (size_t)st.st_size, len);
     close(fd);
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
     *mode = st.st_mode & 07777;
     return 1;
 }

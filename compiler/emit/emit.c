@@ -296,9 +296,9 @@ vp_artifact_set_free(struct vp_artifact_set *set)
 struct vp_foreign_edit *
 vp_foreign_edit_add(struct vp_artifact_set *set, const char *path)
 {
-    for (size_t i = 0; i < set->n_edits; i++)
-        if (strcmp(set->edits[i].path, path) == 0)
-            return &set->edits[i];
+    const struct vp_foreign_edit *found = vp_foreign_edit_find(set, path);
+    if (found) /* the set's own: found among set->edits */
+        return &set->edits[found - set->edits];
     void *items = set->edits;
     vp_xgrow(&items, &set->cap_edits, set->n_edits + 1, sizeof(*set->edits));
     set->edits = items;

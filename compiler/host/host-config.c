@@ -9,13 +9,13 @@
  * earlier directory hides the same name in a later one.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "config-syntax.h"
@@ -43,18 +43,8 @@ read_small_file(const struct vp_root *root, const char *rel, size_t *len)
         close(fd);
         return NULL;
     }
-    char *buf = vp_xmalloc((size_t)st.st_size + 1);
-    size_t n = 0;
-    while (n < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
+    char *buf = vp_read_fd(fd, (size_t)st.st_size, len);
     close(fd);
-    buf[n] = '\0';
     *len = strlen(buf); /* a NUL byte ends the text: no tool reads past it either */
     return buf;
 }

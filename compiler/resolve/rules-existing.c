@@ -23,10 +23,22 @@ enum { MAX_QUOTED_LINE = 100000, MAX_DEVICE_NOTES = 8 };
 
 /* ---- the lines, as messages show them ---- */
 
-static bool
-judged(const struct vp_config_line *l)
+/*
+ * Calls judge with every line of the existing configuration, parsed, but those of files vfioplan owns: they are
+ * its own, and what it writes in them is judged by the other rules.
+ */
+static void
+each_line(struct vp_resolver *r, enum vp_code code,
+          void (*judge)(struct vp_resolver *r, enum vp_code code, size_t i, const struct vp_config_parse *p))
 {
-    return !vp_artifact_path_known(l->file);
+    for (size_t i = 0; i < r->host->n_config; i++) {
+        const struct vp_config_line *l = &r->host->config[i];
+        if (vp_artifact_path_known(l->file))
+            continue;
+        struct vp_config_parse p;
+        vp_config_parse(l->kind, l->text, &p);
+        judge(r, code, i, &p);
+    }
 }
 
 /*
@@ -247,39 +259,39 @@ note_kept_device(struct vp_resolver *r, size_t idx)
             dev->role_detail ? dev->role_detail : "");
 }
 
+static void
+ids_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct vp_config_parse *p)
+{
+    const struct vp_host *h = r->host;
+    const struct vp_config_line *l = &h->config[i];
+    for (size_t w = 0; w < p->n_words; w++) {
+        char word[512];
+        word_text(l->text, p, w, word, sizeof(word));
+        const char *list = ids_of_word(p, word);
+        size_t kept[MAX_DEVICE_NOTES], n_kept;
+        if (!list || (ids_take(r, list, kept, VP_ARRAY_SIZE(kept), &n_kept), n_kept == 0))
+            continue;
+        struct vp_pos pos = line_pos(r, i, p, (long)w);
+        struct vp_strbuf which = {0};
+        for (size_t k = 0; k < n_kept && k < 3; k++)
+            vp_strbuf_printf(&which, "%s%s", k ? ", " : "", h->devices[kept[k]].addr_str);
+        vp_rule_report(r, code, &pos, "%s gives vfio-pci %s%s, which the host keeps", quote(r, word), which.data,
+                       n_kept > 3 ? " and more" : "");
+        vp_strbuf_free(&which);
+        for (size_t k = 0; k < n_kept; k++)
+            note_kept_device(r, kept[k]);
+        if (r->plan->n_bind_addresses)
+            vp_note(r->d, "vfioplan binds the functions it assigns that share ids with the host's by address");
+        /* a modprobe or initramfs-tools line with nothing else to say goes whole */
+        bool whole = p->verb != VP_VERB_KERNEL_ARGS && (p->n_words == 1 || p->verb == VP_VERB_LOAD);
+        take_over_one(r, i, p, code, whole ? -1 : (long)w, NULL, p->verb != VP_VERB_KERNEL_ARGS);
+    }
+}
+
 void
 vp_rule_existing_ids(struct vp_resolver *r, enum vp_code code)
 {
-    const struct vp_host *h = r->host;
-    for (size_t i = 0; i < h->n_config; i++) {
-        const struct vp_config_line *l = &h->config[i];
-        if (!judged(l))
-            continue;
-        struct vp_config_parse p;
-        vp_config_parse(l->kind, l->text, &p);
-        for (size_t w = 0; w < p.n_words; w++) {
-            char word[512];
-            word_text(l->text, &p, w, word, sizeof(word));
-            const char *list = ids_of_word(&p, word);
-            size_t kept[MAX_DEVICE_NOTES], n_kept;
-            if (!list || (ids_take(r, list, kept, VP_ARRAY_SIZE(kept), &n_kept), n_kept == 0))
-                continue;
-            struct vp_pos pos = line_pos(r, i, &p, (long)w);
-            struct vp_strbuf which = {0};
-            for (size_t k = 0; k < n_kept && k < 3; k++)
-                vp_strbuf_printf(&which, "%s%s", k ? ", " : "", h->devices[kept[k]].addr_str);
-            vp_rule_report(r, code, &pos, "%s gives vfio-pci %s%s, which the host keeps", quote(r, word), which.data,
-                           n_kept > 3 ? " and more" : "");
-            vp_strbuf_free(&which);
-            for (size_t k = 0; k < n_kept; k++)
-                note_kept_device(r, kept[k]);
-            if (r->plan->n_bind_addresses)
-                vp_note(r->d, "vfioplan binds the functions it assigns that share ids with the host's by address");
-            /* a modprobe or initramfs-tools line with nothing else to say goes whole */
-            bool whole = p.verb != VP_VERB_KERNEL_ARGS && (p.n_words == 1 || p.verb == VP_VERB_LOAD);
-            take_over_one(r, i, &p, code, whole ? -1 : (long)w, NULL, p.verb != VP_VERB_KERNEL_ARGS);
-        }
-    }
+    each_line(r, code, ids_line);
 }
 
 /* ---- blacklists ---- */
@@ -317,62 +329,62 @@ blacklist_arg(const char *word)
     return NULL;
 }
 
+static void
+blacklist_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct vp_config_parse *p)
+{
+    const struct vp_host *h = r->host;
+    const struct vp_config_line *l = &h->config[i];
+    size_t dev;
+    if (p->verb == VP_VERB_BLACKLIST && host_needs_module(r, p->module, &dev)) {
+        struct vp_pos pos = line_pos(r, i, p, -1);
+        vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, l->text), p->module,
+                       h->devices[dev].addr_str);
+        note_kept_device(r, dev);
+        take_over_one(r, i, p, code, -1, NULL, true);
+        return;
+    }
+    for (size_t w = 0; p->verb == VP_VERB_KERNEL_ARGS && w < p->n_words; w++) {
+        char word[512];
+        word_text(l->text, p, w, word, sizeof(word));
+        const char *list = blacklist_arg(word);
+        if (!list)
+            continue;
+        /* the same argument without the modules the host needs; empty: the argument goes */
+        struct vp_strbuf rest = {0};
+        vp_strbuf_add(&rest, word, (size_t)(list - word));
+        size_t prefix = rest.len, first = 0;
+        bool needed = false;
+        char buf[512];
+        snprintf(buf, sizeof(buf), "%s", list);
+        char *save = NULL;
+        for (char *m = strtok_r(buf, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+            char name[VP_CONFIG_MODULE_MAX];
+            vp_module_name(m, strlen(m), name, sizeof(name));
+            size_t d;
+            if (host_needs_module(r, name, &d)) {
+                if (!needed)
+                    first = d;
+                needed = true;
+            } else {
+                vp_strbuf_printf(&rest, "%s%s", rest.len > prefix ? "," : "", m);
+            }
+        }
+        if (needed) {
+            struct vp_pos pos = line_pos(r, i, p, (long)w);
+            vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, word),
+                           h->devices[first].driver, h->devices[first].addr_str);
+            note_kept_device(r, first);
+            take_over_one(r, i, p, code, (long)w, rest.len > prefix ? vp_arena_strdup(r->arena, rest.data) : NULL,
+                          false);
+        }
+        vp_strbuf_free(&rest);
+    }
+}
+
 void
 vp_rule_existing_blacklist(struct vp_resolver *r, enum vp_code code)
 {
-    const struct vp_host *h = r->host;
-    for (size_t i = 0; i < h->n_config; i++) {
-        const struct vp_config_line *l = &h->config[i];
-        if (!judged(l))
-            continue;
-        struct vp_config_parse p;
-        vp_config_parse(l->kind, l->text, &p);
-        size_t dev;
-        if (p.verb == VP_VERB_BLACKLIST && host_needs_module(r, p.module, &dev)) {
-            struct vp_pos pos = line_pos(r, i, &p, -1);
-            vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, l->text), p.module,
-                           h->devices[dev].addr_str);
-            note_kept_device(r, dev);
-            take_over_one(r, i, &p, code, -1, NULL, true);
-            continue;
-        }
-        for (size_t w = 0; p.verb == VP_VERB_KERNEL_ARGS && w < p.n_words; w++) {
-            char word[512];
-            word_text(l->text, &p, w, word, sizeof(word));
-            const char *list = blacklist_arg(word);
-            if (!list)
-                continue;
-            /* the same argument without the modules the host needs; empty: the argument goes */
-            struct vp_strbuf rest = {0};
-            vp_strbuf_add(&rest, word, (size_t)(list - word));
-            size_t prefix = rest.len, first = 0;
-            bool needed = false;
-            char buf[512];
-            snprintf(buf, sizeof(buf), "%s", list);
-            char *save = NULL;
-            for (char *m = strtok_r(buf, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-                char name[VP_CONFIG_MODULE_MAX];
-                vp_module_name(m, strlen(m), name, sizeof(name));
-                size_t d;
-                if (host_needs_module(r, name, &d)) {
-                    if (!needed)
-                        first = d;
-                    needed = true;
-                } else {
-                    vp_strbuf_printf(&rest, "%s%s", rest.len > prefix ? "," : "", m);
-                }
-            }
-            if (needed) {
-                struct vp_pos pos = line_pos(r, i, &p, (long)w);
-                vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, word),
-                               h->devices[first].driver, h->devices[first].addr_str);
-                note_kept_device(r, first);
-                take_over_one(r, i, &p, code, (long)w, rest.len > prefix ? vp_arena_strdup(r->arena, rest.data) : NULL,
-                              false);
-            }
-            vp_strbuf_free(&rest);
-        }
-    }
+    each_line(r, code, blacklist_line);
 }
 
 /* ---- settings that contradict the plan ---- */
@@ -412,44 +424,44 @@ contradiction(struct vp_resolver *r, const char *word)
     return NULL;
 }
 
+static void
+contradiction_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct vp_config_parse *p)
+{
+    const struct vp_host *h = r->host;
+    const struct vp_config_line *l = &h->config[i];
+    if (p->verb == VP_VERB_INSTALL && strcmp(p->module, "vfio_pci") == 0) {
+        struct vp_pos pos = line_pos(r, i, p, -1);
+        vp_rule_report(r, code, &pos,
+                       "%s runs instead of loading vfio-pci (modprobe runs the first install command it finds)%s",
+                       quote(r, l->text),
+                       r->plan->n_bind_addresses ? ", and instead of vfioplan's own, which binds by address" : "");
+        take_over_one(r, i, p, code, -1, NULL, true);
+        return;
+    }
+    for (size_t w = 0; w < p->n_words; w++) {
+        char word[512];
+        word_text(l->text, p, w, word, sizeof(word));
+        const char *why = NULL;
+        if (p->verb == VP_VERB_KERNEL_ARGS)
+            why = contradiction(r, word);
+        else if (p->verb == VP_VERB_OMIT_MODULES) {
+            char name[VP_CONFIG_MODULE_MAX];
+            vp_module_name(word, strlen(word), name, sizeof(name));
+            if (vp_startswith(name, "vfio"))
+                why = "leaves a vfio module out of dracut's initramfs, where vfio-pci must claim the devices";
+        }
+        if (!why)
+            continue;
+        struct vp_pos pos = line_pos(r, i, p, (long)w);
+        vp_rule_report(r, code, &pos, "%s %s", quote(r, word), why);
+        take_over_one(r, i, p, code, (long)w, NULL, p->verb == VP_VERB_OMIT_MODULES && p->n_words == 1);
+    }
+}
+
 void
 vp_rule_existing_contradiction(struct vp_resolver *r, enum vp_code code)
 {
-    const struct vp_host *h = r->host;
-    for (size_t i = 0; i < h->n_config; i++) {
-        const struct vp_config_line *l = &h->config[i];
-        if (!judged(l))
-            continue;
-        struct vp_config_parse p;
-        vp_config_parse(l->kind, l->text, &p);
-        if (p.verb == VP_VERB_INSTALL && strcmp(p.module, "vfio_pci") == 0) {
-            struct vp_pos pos = line_pos(r, i, &p, -1);
-            vp_rule_report(r, code, &pos,
-                           "%s runs instead of loading vfio-pci (modprobe runs the first install command it finds)%s",
-                           quote(r, l->text),
-                           r->plan->n_bind_addresses ? ", and instead of vfioplan's own, which binds by address" : "");
-            take_over_one(r, i, &p, code, -1, NULL, true);
-            continue;
-        }
-        for (size_t w = 0; w < p.n_words; w++) {
-            char word[512];
-            word_text(l->text, &p, w, word, sizeof(word));
-            const char *why = NULL;
-            if (p.verb == VP_VERB_KERNEL_ARGS)
-                why = contradiction(r, word);
-            else if (p.verb == VP_VERB_OMIT_MODULES) {
-                char name[VP_CONFIG_MODULE_MAX];
-                vp_module_name(word, strlen(word), name, sizeof(name));
-                if (vp_startswith(name, "vfio"))
-                    why = "leaves a vfio module out of dracut's initramfs, where vfio-pci must claim the devices";
-            }
-            if (!why)
-                continue;
-            struct vp_pos pos = line_pos(r, i, &p, (long)w);
-            vp_rule_report(r, code, &pos, "%s %s", quote(r, word), why);
-            take_over_one(r, i, &p, code, (long)w, NULL, p.verb == VP_VERB_OMIT_MODULES && p.n_words == 1);
-        }
-    }
+    each_line(r, code, contradiction_line);
 }
 
 /* ---- settings vfioplan now writes itself ---- */
@@ -484,72 +496,72 @@ note_left_over(struct vp_resolver *r)
                   "no longer asks for it");
 }
 
+static void
+duplicate_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct vp_config_parse *p)
+{
+    const struct vp_host *h = r->host;
+    const struct vp_config_line *l = &h->config[i];
+    char word[512];
+    size_t kept[1], n_kept;
+    bool line_grabs = false; /* VP7001 took the line */
+    for (size_t w = 0; w < p->n_words && !line_grabs; w++) {
+        word_text(l->text, p, w, word, sizeof(word));
+        const char *list = ids_of_word(p, word);
+        line_grabs = list && (ids_take(r, list, kept, 1, &n_kept), n_kept > 0);
+    }
+    /* whole lines: vfio modules loaded in the initramfs, softdeps on vfio-pci */
+    const char *what = NULL;
+    if (p->verb == VP_VERB_LOAD && vp_startswith(p->module, "vfio") && !line_grabs)
+        what = "loads a vfio module in the initramfs, as vfioplan's initramfs hook does";
+    else if (p->verb == VP_VERB_SOFTDEP)
+        what = "loads vfio-pci before a driver, as vfioplan's softdeps do";
+    if (what) {
+        struct vp_pos pos = line_pos(r, i, p, -1);
+        vp_rule_report(r, code, &pos, "%s %s", quote(r, l->text), what);
+        note_left_over(r);
+        take_over_one(r, i, p, code, -1, NULL, true);
+        return;
+    }
+    /* words: ids that take no device the host keeps, vfio modules in a module list, vfioplan's own arguments */
+    size_t words[VP_CONFIG_MAX_WORDS], n = 0;
+    struct vp_strbuf listed = {0};
+    const char *why = NULL;
+    for (size_t w = 0; w < p->n_words; w++) {
+        word_text(l->text, p, w, word, sizeof(word));
+        const char *list = ids_of_word(p, word);
+        char name[VP_CONFIG_MODULE_MAX];
+        vp_module_name(word, strlen(word), name, sizeof(name));
+        const char *this_why = NULL;
+        if (list && p->verb != VP_VERB_LOAD) {
+            size_t taken = ids_take(r, list, kept, 1, &n_kept);
+            if (!n_kept && !own_arg(r, word))
+                this_why = taken ? "gives vfio-pci only devices the spec assigns, as vfioplan's own ids= does"
+                                 : "matches no device on this host; vfioplan writes vfio-pci's ids itself";
+        } else if (p->verb == VP_VERB_MODULES && vp_startswith(name, "vfio")) {
+            this_why = "puts vfio modules into the initramfs, as vfioplan's drop-in does";
+        } else if (p->verb == VP_VERB_KERNEL_ARGS && repeats_planned_arg(r, l, word)) {
+            this_why = "repeats what vfioplan's GRUB drop-in adds";
+        }
+        if (!this_why)
+            continue;
+        /* one message for the line; words that repeat different things say so together */
+        why = !why || strcmp(why, this_why) == 0 ? this_why : "repeat what vfioplan now writes itself";
+        words[n++] = w;
+        vp_strbuf_printf(&listed, "%s%s", listed.len ? " " : "", word);
+    }
+    if (n) {
+        struct vp_pos pos = line_pos(r, i, p, (long)words[0]);
+        vp_rule_report(r, code, &pos, "%s %s", quote(r, listed.data), why);
+        note_left_over(r);
+        /* a line left with nothing to say goes whole: options without parameters, an empty module list */
+        bool empty = n == p->n_words && p->verb != VP_VERB_KERNEL_ARGS;
+        take_over(r, i, p, code, words, NULL, empty ? 0 : n, p->verb != VP_VERB_KERNEL_ARGS);
+    }
+    vp_strbuf_free(&listed);
+}
+
 void
 vp_rule_existing_duplicate(struct vp_resolver *r, enum vp_code code)
 {
-    const struct vp_host *h = r->host;
-    for (size_t i = 0; i < h->n_config; i++) {
-        const struct vp_config_line *l = &h->config[i];
-        if (!judged(l))
-            continue;
-        struct vp_config_parse p;
-        vp_config_parse(l->kind, l->text, &p);
-        char word[512];
-        size_t kept[1], n_kept;
-        bool line_grabs = false; /* VP7001 took the line */
-        for (size_t w = 0; w < p.n_words && !line_grabs; w++) {
-            word_text(l->text, &p, w, word, sizeof(word));
-            const char *list = ids_of_word(&p, word);
-            line_grabs = list && (ids_take(r, list, kept, 1, &n_kept), n_kept > 0);
-        }
-        /* whole lines: vfio modules loaded in the initramfs, softdeps on vfio-pci */
-        const char *what = NULL;
-        if (p.verb == VP_VERB_LOAD && vp_startswith(p.module, "vfio") && !line_grabs)
-            what = "loads a vfio module in the initramfs, as vfioplan's initramfs hook does";
-        else if (p.verb == VP_VERB_SOFTDEP)
-            what = "loads vfio-pci before a driver, as vfioplan's softdeps do";
-        if (what) {
-            struct vp_pos pos = line_pos(r, i, &p, -1);
-            vp_rule_report(r, code, &pos, "%s %s", quote(r, l->text), what);
-            note_left_over(r);
-            take_over_one(r, i, &p, code, -1, NULL, true);
-            continue;
-        }
-        /* words: ids that take no device the host keeps, vfio modules in a module list, vfioplan's own arguments */
-        size_t words[VP_CONFIG_MAX_WORDS], n = 0;
-        struct vp_strbuf listed = {0};
-        const char *why = NULL;
-        for (size_t w = 0; w < p.n_words; w++) {
-            word_text(l->text, &p, w, word, sizeof(word));
-            const char *list = ids_of_word(&p, word);
-            char name[VP_CONFIG_MODULE_MAX];
-            vp_module_name(word, strlen(word), name, sizeof(name));
-            const char *this_why = NULL;
-            if (list && p.verb != VP_VERB_LOAD) {
-                size_t taken = ids_take(r, list, kept, 1, &n_kept);
-                if (!n_kept && !own_arg(r, word))
-                    this_why = taken ? "gives vfio-pci only devices the spec assigns, as vfioplan's own ids= does"
-                                     : "matches no device on this host; vfioplan writes vfio-pci's ids itself";
-            } else if (p.verb == VP_VERB_MODULES && vp_startswith(name, "vfio")) {
-                this_why = "puts vfio modules into the initramfs, as vfioplan's drop-in does";
-            } else if (p.verb == VP_VERB_KERNEL_ARGS && repeats_planned_arg(r, l, word)) {
-                this_why = "repeats what vfioplan's GRUB drop-in adds";
-            }
-            if (!this_why)
-                continue;
-            /* one message for the line; words that repeat different things say so together */
-            why = !why || strcmp(why, this_why) == 0 ? this_why : "repeat what vfioplan now writes itself";
-            words[n++] = w;
-            vp_strbuf_printf(&listed, "%s%s", listed.len ? " " : "", word);
-        }
-        if (n) {
-            struct vp_pos pos = line_pos(r, i, &p, (long)words[0]);
-            vp_rule_report(r, code, &pos, "%s %s", quote(r, listed.data), why);
-            note_left_over(r);
-            /* a line left with nothing to say goes whole: options without parameters, an empty module list */
-            bool empty = n == p.n_words && p.verb != VP_VERB_KERNEL_ARGS;
-            take_over(r, i, &p, code, words, NULL, empty ? 0 : n, p.verb != VP_VERB_KERNEL_ARGS);
-        }
-        vp_strbuf_free(&listed);
-    }
+    each_line(r, code, duplicate_line);
 }
