@@ -122,12 +122,27 @@ parse_manifest(struct vp_changes *c, const char *text)
 static int
 edit_change(struct vp_changes *c, const struct vp_root *root, const struct vp_foreign_edit *e, struct vp_diags *d)
 {
-    char *old = NULL;
+    /* the admin's file itself, never what a symbolic link points to: the write would replace the link */
+    int fd = vp_root_openat(root, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* not there: nothing to edit */
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = root->path},
+                   "%s under %s is not a plain file (%s): vfioplan does not edit it", e->path, root->path,
+                   fd < 0 && errno == ELOOP ? "a symbolic link"
+                   : fd < 0                 ? strerror(errno)
+                   : S_ISREG(st.st_mode)    ? "larger than 16 MiB"
+                                            : "not a regular file");
+        vp_hint(d, "disable the lines the warnings above name by hand");
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
     size_t len = 0;
-    unsigned mode = 0;
-    int r = read_old(root, e->path, &old, &len, &mode, d);
-    if (r <= 0)
-        return r; /* not there: nothing to edit */
+    char *old = vp_read_fd(fd, (size_t)st.st_size, &len);
+    unsigned mode = st.st_mode & 07777;
+    close(fd);
     struct vp_strbuf sb = {0};
     struct vp_edit_result res;
     vp_foreign_edit_apply(e, old, len, &sb, &res);

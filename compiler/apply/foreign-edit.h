@@ -19,8 +19,11 @@
  *     again; a line that is no longer there is left alone (the result says
  *     how many, for a warning).
  *   - An edit never creates or removes its file and keeps its mode; a file
- *     that is not there is nothing to edit. It is never in the manifest, so
- *     no later apply removes the file.
+ *     that is not there is nothing to edit, and a symbolic link is not
+ *     followed (the write would replace the link). It is never in the
+ *     manifest, so no later apply removes the file. Only the admin's files
+ *     are edited: those under etc/ and boot/loader/entries/ of the kinds
+ *     host/config-syntax.h names (vp_config_file_editable).
  *   - It shows in plan's diff like any change; apply writes it atomically
  *     with a backup in var/backups/vfioplan/, like any other file.
  *   - The row that adds it (emit.c) names the actions the edited file needs

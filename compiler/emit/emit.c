@@ -167,7 +167,7 @@ vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, str
         for (size_t k = first; k < set->n; k++)
             assert(vp_emitter_owns(e, set->items[k].path));
         for (size_t k = first_edit; k < set->n_edits; k++)
-            assert(e->edits_foreign && vp_config_kind_of(set->edits[k].path) != VP_CONFIG__COUNT);
+            assert(e->edits_foreign && vp_config_file_editable(set->edits[k].path));
     }
     /* an action waits only on paths some row owns or edits */
     for (size_t k = 0; k < set->n_actions; k++)

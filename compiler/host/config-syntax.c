@@ -63,6 +63,13 @@ vp_config_kind_of(const char *path)
     return VP_CONFIG__COUNT;
 }
 
+bool
+vp_config_file_editable(const char *path)
+{
+    return vp_config_kind_of(path) != VP_CONFIG__COUNT &&
+           (vp_startswith(path, "etc/") || vp_startswith(path, "boot/loader/entries/"));
+}
+
 void
 vp_module_name(const char *s, size_t len, char *buf, size_t size)
 {

@@ -18,6 +18,11 @@
  * it. A snapshot may name only these files. */
 enum vp_config_kind vp_config_kind_of(const char *path);
 
+/* True if vfioplan may edit the file at path (a kind vp_config_kind_of knows): the admin's, under etc/ or
+ * boot/loader/entries/. A package's file in usr/lib or lib would come back at its next upgrade, and run/ at the
+ * next boot: those are the admin's to override (a file of the same name in etc/modprobe.d). */
+bool vp_config_file_editable(const char *path);
+
 /* The directories and files of each kind, in kmod's order of precedence for modprobe.d. */
 struct vp_config_place {
     const char *path;   /* a file ("etc/default/grub"), or a directory ending in '/' */

@@ -145,6 +145,13 @@ take_over(struct vp_resolver *r, size_t i, const struct vp_config_parse *p, enum
           const char *const *replacements, size_t n_words, bool whole_ok)
 {
     const struct vp_config_line *l = &r->host->config[i];
+    if (!vp_config_file_editable(l->file)) {
+        vp_hint(r->d,
+                "vfioplan does not edit /%s, which a package or the system owns: copy it to /etc/modprobe.d/ under the "
+                "same name without the line (kmod then reads that copy instead)",
+                l->file);
+        return;
+    }
     if (n_words && p->word_editable && p->line_editable) {
         bool replaced = false;
         for (size_t k = 0; k < n_words; k++) {

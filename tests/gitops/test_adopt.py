@@ -110,6 +110,21 @@ class Adopt(unittest.TestCase):
                       r.stderr)
         self.assertIn("+# vfioplan: disabled VP7001: options vfio-pci ids=10de:24b0,10de:228b\n", r.stdout)
 
+    def test_symlink_not_followed(self):
+        """an admin's file that is a symbolic link is not edited: the write would replace the link"""
+        real = os.path.join(self.root, "etc/modprobe.d/vfio.conf.real")
+        conf = os.path.join(self.root, "etc/modprobe.d/vfio.conf")
+        os.rename(conf, real)
+        os.symlink("vfio.conf.real", conf)
+        r = wf.vp("plan", self.spec, "--host", self.root, "--root", self.root)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("etc/modprobe.d/vfio.conf under %s is not a plain file (a symbolic link): vfioplan does not edit "
+                      "it" % self.root, r.stderr)
+        self.assertNotIn("diff --git a/etc/modprobe.d/vfio.conf ", r.stdout)
+        self.apply()
+        self.assertEqual(os.readlink(conf), "vfio.conf.real")
+        self.assertEqual(wf.read(real, "rb"), self.original["etc/modprobe.d/vfio.conf"])
+
     def test_build_edits_nothing(self):
         """build writes vfioplan's own files into a fresh tree: there is no admin's file there to edit"""
         out = os.path.join(self.tmp, "out")

@@ -200,7 +200,7 @@ test_foreign_edit(void **state)
 
 /* ---- the rules, on two identical GPUs: 0000:10:00.0 assigned, 0000:11:00.0 the host's ---- */
 
-static struct vp_config_line lines[8];
+static struct vp_config_line lines[16];
 
 static struct vp_plan *
 resolve_with(const struct vp_config_line *config, size_t n, struct vp_spec **spec, struct vp_diags *d)
@@ -237,13 +237,15 @@ test_rules(void **state)
         {"etc/modprobe.d/vfioplan.conf", 4, "softdep nvidia pre: vfio-pci", 0}, /* vfioplan's own */
         {"etc/default/grub", 5, "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on pcie_acs_override=downstream\"", 0},
         {"etc/kernel/cmdline", 1, "root=/dev/sda1 intel_iommu=off", 0},
+        /* a package's file: reported, never edited (its next upgrade would bring the line back) */
+        {"usr/lib/modprobe.d/nvidia.conf", 1, "blacklist nvidia", 0},
     };
     struct vp_diags d = {0};
     struct vp_spec *spec;
     struct vp_plan *plan = resolve_with(config, VP_ARRAY_SIZE(config), &spec, &d);
     assert_non_null(plan);
     assert_int_equal(count(&d, VP_EXISTING_IDS_HOST_DEVICE), 1);
-    assert_int_equal(count(&d, VP_EXISTING_BLACKLIST), 1);
+    assert_int_equal(count(&d, VP_EXISTING_BLACKLIST), 2);
     assert_int_equal(count(&d, VP_EXISTING_CONTRADICTS), 2); /* the ACS override left over, intel_iommu=off */
     assert_int_equal(count(&d, VP_EXISTING_DUPLICATE), 1);   /* intel_iommu=on, which the drop-in adds */
     /* recorded: the ids line and the blacklist whole, two words of the GRUB line; /etc/kernel/cmdline by hand */
@@ -252,15 +254,18 @@ test_rules(void **state)
         const struct vp_migration *m = &plan->migrations[i];
         assert_string_not_equal(m->line->file, "etc/kernel/cmdline");
         assert_string_not_equal(m->line->file, "etc/modprobe.d/vfioplan.conf");
+        assert_string_not_equal(m->line->file, "usr/lib/modprobe.d/nvidia.conf");
         if (strcmp(m->line->file, "etc/default/grub") == 0)
             assert_true(m->word == 1 || m->word == 2);
         else
             assert_int_equal(m->word, -1);
     }
-    bool by_hand = false;
-    for (size_t i = 0; i < d.n; i++)
+    bool by_hand = false, override = false;
+    for (size_t i = 0; i < d.n; i++) {
         by_hand |= d.items[i].hint && strstr(d.items[i].hint, "the file takes no comments");
-    assert_true(by_hand);
+        override |= d.items[i].hint && strstr(d.items[i].hint, "copy it to /etc/modprobe.d/ under the same name");
+    }
+    assert_true(by_hand && override);
     /* the plan's artifacts: the edits, and the actions their files need */
     struct vp_artifact_set set = {0};
     assert_int_equal(vp_plan_emit(plan, NULL, &set, &d), 0);
