@@ -740,8 +740,9 @@ def output_bounds(env):
         with open(spec, "w") as f:
             f.write("apiVersion: vfioplan/v1\nhost:\n  name: big\nvms:\n")
             for v in range(256):
+                # each with a disk of its own, so that the only diagnostics are the group's (one per VM)
                 f.write('  - name: vm%d\n    vcpus: 1\n    memory: 1GiB\n    devices:\n      - address: "%s"\n'
-                        % (v, addrs[v]))
+                        '    disks:\n      - path: /var/lib/libvirt/images/vm%d.qcow2\n' % (v, addrs[v], v))
         for fmt in ("text", "json"):
             rc, out, err, secs, rss = env.run(["check", os.path.basename(spec), "--host", os.path.basename(snap),
                                                "--format", fmt], d, timeout=60 * env.time_scale)
