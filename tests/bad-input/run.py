@@ -890,7 +890,48 @@ def tree_files_equal(a, b):
     return ta == tb
 
 
+class Tap:
+    """Standard output as TAP, for meson's protocol 'tap': a line the checks print as "ok   WHAT", "FAIL WHAT"
+    or "skip WHAT" is one test point; any other line a comment; the plan comes last."""
+
+    def __init__(self, out):
+        self.out, self.n, self.partial = out, 0, ""
+
+    def write(self, text):
+        self.partial += text
+        while "\n" in self.partial:
+            line, self.partial = self.partial.split("\n", 1)
+            self.line(line)
+        return len(text)
+
+    def line(self, line):
+        for word, point in (("ok ", "ok %d - %s"), ("FAIL ", "not ok %d - %s"), ("skip ", "ok %d - %s # SKIP")):
+            if line.startswith(word):
+                self.n += 1
+                self.out.write(point % (self.n, line[len(word):].strip()) + "\n")
+                return
+        self.out.write(("# " + line if line else "#") + "\n")
+
+    def flush(self):
+        self.out.flush()
+
+    def close(self):
+        if self.partial:
+            self.line(self.partial)
+        self.out.write("1..%d\n" % self.n)
+        self.out.flush()
+
+
 def main():
+    sys.stdout = Tap(sys.stdout)
+    try:
+        return run()
+    finally:
+        sys.stdout.close()
+        sys.stdout = sys.__stdout__
+
+
+def run():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
     ap.add_argument("--no-openat2", help="tests/tools/no-openat2: also read hostile trees with openat2 refused")
