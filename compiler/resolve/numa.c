@@ -78,7 +78,7 @@ housekeeping(struct numa_state *s)
         hk->n = 0;
         hk->ids = vp_arena_alloc(r->arena, (r->spec->host.housekeeping.n + 1) * sizeof(*hk->ids));
         for (size_t i = 0; i < r->spec->host.housekeeping.n; i++)
-            if (vp_host_cpu(h, r->spec->host.housekeeping.ids[i])) /* one not online is refused (VP4051) */
+            if (vp_host_cpu(h, r->spec->host.housekeeping.ids[i])) /* one not online is refused (VP4062) */
                 hk->ids[hk->n++] = r->spec->host.housekeeping.ids[i];
     } else {
         size_t max = 0;

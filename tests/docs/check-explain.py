@@ -32,8 +32,8 @@ HOSTS = {
     "VP4009": "tests/hosts/dgx-h100.table",
     "VP4019": "tests/hosts/pascal.table",
     "VP4022": "tests/golden/cases/vm-too-many-slots/host.yaml",
-    "VP4050": "tests/hosts/numa2.table",
-    "VP4052": "tests/hosts/numa2.table",
+    "VP4061": "tests/hosts/numa2.table",
+    "VP4063": "tests/hosts/numa2.table",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"
