@@ -33,8 +33,10 @@ SCEN_DIR=$HERE/scenarios
 . "$HERE/lib/facts.sh"
 # shellcheck source=lib/image.sh
 . "$HERE/lib/image.sh"
+# shellcheck source=lib/adopt.sh
+. "$HERE/lib/adopt.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev undo-migration"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -44,6 +46,7 @@ describe_mutation() {
     drop-modprobe) echo "remove vfioplan's modprobe.d file" ;;
     drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
     drop-hostdev) echo "delete every <hostdev> of vfioplan's domain XML (the VM starts without its devices)" ;;
+    undo-migration) echo "undo the migration of a manual setup with the README's command (the admin's lines back as they were)" ;;
     *) return 1 ;;
   esac
 }
@@ -68,6 +71,7 @@ done
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
   local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM="" VM=""
+  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -77,7 +81,18 @@ load_scenario() {
   [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
-  S_REFUSE_NAMES=$REFUSE_NAMES
+  S_REFUSE_NAMES=$REFUSE_NAMES S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
+  # ADMIN_FILES=DIR: the admin's own files of a manual setup, on the host
+  # when its facts are taken; vfioplan apply migrates them (lib/adopt.sh).
+  # Such a scenario has its facts boot to itself.
+  S_ADMIN="" S_ADMIN_AFTER="" S_GROUP="$S_FLAVOR/$S_TOPO"
+  if [ -n "$ADMIN_FILES" ]; then
+    S_ADMIN=$SCEN_DIR/$1/$ADMIN_FILES S_ADMIN_AFTER=$SCEN_DIR/$1/${ADMIN_FILES_AFTER:-}
+    if ! [ -d "$S_ADMIN" ] || [ -z "$ADMIN_FILES_AFTER" ] || ! [ -d "$S_ADMIN_AFTER" ]; then
+      echo "scenario $1: ADMIN_FILES and ADMIN_FILES_AFTER must name folders of the scenario" >&2; return 1
+    fi
+    S_GROUP="$S_GROUP/$1"
+  fi
   # by default a passing scenario must have bound its devices in the initramfs
   S_EARLY=${EARLY:-1}
   # and must start its VMs with the devices in them
@@ -143,27 +158,32 @@ log "accelerator: $ACCEL"
 # ---- stage 1+2: bases and host facts, one facts boot per (flavor, topology)
 # A facts boot runs vfioplan for every spec of its (flavor, topology),
 # also those not selected, so --only runs share the cache with full runs.
-declare -A GROUP_SCEN=() GROUP_NEEDED=() FACTS_OF=()
+# A group is FLAVOR/TOPOLOGY, or FLAVOR/TOPOLOGY/SCENARIO for a scenario with
+# the admin's files of a manual setup (those files are on its facts host).
+declare -A GROUP_SCEN=() GROUP_NEEDED=() GROUP_ADMIN=() FACTS_OF=()
 for s in "${ALL[@]}"; do
   load_scenario "$s" || exit 2
-  case " ${GROUP_SCEN["$S_FLAVOR $S_TOPO"]:-} " in
+  case " ${GROUP_SCEN["$S_GROUP"]:-} " in
     *" $S_JOB "*) ;;
-    *) GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$S_JOB " ;;
+    *) GROUP_SCEN["$S_GROUP"]+="$S_JOB " ;;
   esac
+  GROUP_ADMIN["$S_GROUP"]=$S_ADMIN
 done
 for s in "${SELECTED[@]}"; do
   load_scenario "$s" || exit 2
-  GROUP_NEEDED["$S_FLAVOR $S_TOPO"]=1
+  GROUP_NEEDED["$S_GROUP"]=1
 done
-for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort | tr ' ' '/'); do
-  flavor=${g%/*} topo=${g#*/}
+for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort); do
+  IFS=/ read -r flavor topo _ <<< "$g"
+  FACTS_ADMIN=${GROUP_ADMIN["$g"]}
   # shellcheck disable=SC2086  # word list of scenario names
-  if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$flavor $topo"]}; then
-    FACTS_OF["$flavor $topo"]=$FACTS_DIR
+  if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$g"]}; then
+    FACTS_OF["$g"]=$FACTS_DIR
   else
-    log "no host facts for $flavor/$topo"
+    log "no host facts for $g"
   fi
 done
+FACTS_ADMIN=""
 
 # ---- stage 3+4: per scenario: artifacts -> image -> boot -> verdict
 PASSED=0 FAILED=0 SKIPPED=0
@@ -189,6 +209,9 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
     drop-dropin) rm -f "$t"/etc/default/grub.d/*vfioplan* ;;
     # libxml2 writes <hostdev ...> and </hostdev> on lines of their own
     drop-hostdev) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<hostdev[ >]/,/<\/hostdev>/d' "$f"; done ;;
+    # the README's undo command ("Adopting a manual setup"), run on the tree
+    undo-migration) grep -rlZ '^# vfioplan: disabled VP' "$t"/etc "$t"/boot/loader/entries 2> /dev/null |
+      xargs -0r sed -i -e '/^# vfioplan: the next line replaces the one above$/{N;d;}' -e 's/^# vfioplan: disabled VP[0-9]*: //' ;;
   esac
   shopt -u nullglob
   [ "$(hash_tree "$t")" != "$before" ]
@@ -197,7 +220,7 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
 run_scenario() {
   local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why="" vm_res vm_why vm_sum vm_time
   load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
-  facts=${FACTS_OF["$S_FLAVOR $S_TOPO"]:-}
+  facts=${FACTS_OF["$S_GROUP"]:-}
   if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
   out=$facts/out/$S_JOB
   glog=$RUN_LOG/$s; mkdir -p "$glog"
@@ -231,7 +254,18 @@ run_scenario() {
     return
   fi
   tree=$RUN_LOG/$s/tree
-  rm -rf "$tree"; cp -a "$out/tree" "$tree"
+  rm -rf "$tree"
+  if [ -n "$S_ADMIN" ]; then
+    # a manual setup: vfioplan apply on the admin's files, and what it must have done to them
+    if ! adopt_apply "$SCEN_DIR/$S_JOB/spec.yaml" "$out" "$S_ADMIN" "$tree" "$glog"; then
+      report FAIL "$s" "$ADOPT_WHY"; sed 's/^/    apply: /' "$glog/apply.err" 2> /dev/null | head -n 20; return
+    fi
+    if ! adopt_check "$out" "$S_ADMIN" "$S_ADMIN_AFTER" "$tree" "$glog" "$S_WARNS"; then
+      report FAIL "$s" "the migration of the manual setup: $ADOPT_WHY"; sed 's/^/    /' "$glog/migration.diff" | head -n 40; return
+    fi
+  else
+    cp -a "$out/tree" "$tree"
+  fi
   case $S_EDIT in
     "") ;;
     iommu-off)
@@ -288,6 +322,10 @@ run_scenario() {
   guest_cmdline=" $(sed -n 's/^E2E CMDLINE //p' "$glog/probe.txt") "
   for w in $S_CMDLINE_HAS; do
     case $guest_cmdline in *" $w "*) ;; *) ok=0; why="${why:+$why; }'$w' is not on the booted kernel's command line" ;; esac
+  done
+  # CMDLINE_LACKS: no word of the booted command line may start with these
+  for w in $S_CMDLINE_LACKS; do
+    case $guest_cmdline in *" $w"*) ok=0; why="${why:+$why; }'$w' is on the booted kernel's command line" ;; esac
   done
   local exp_uc
   exp_uc=$(echo "$S_EXPECT" | tr '[:lower:]' '[:upper:]')

@@ -7,8 +7,11 @@
 # /sys of the booted kernel. The guest writes its results to its own disk;
 # they come back with debugfs (no mounts). Cached by the hash of the base,
 # the topology, the vfioplan binary, the specs, the guest init and the
-# accelerator.
-# Result: $E2E_CACHE/facts/FLAVOR-TOPO-KEY/out/SCENARIO/{scan,check,build,plan}.{out,err,rc}, tree/
+# accelerator. With FACTS_ADMIN set (a directory of the admin's own files, a
+# scenario that adopts a manual setup), those files are laid over the root
+# first and are in the key: the facts come from a host that has them.
+# Result: $E2E_CACHE/facts/FLAVOR-TOPO-KEY/out/SCENARIO/{scan,check,build,plan,snapshot}.{out,err,rc}, tree/,
+# host.yaml (vfioplan snapshot of the emulated host)
 
 # GRUB_SNIPPET: how grub-mkconfig gathers the kernel arguments (see grub_cmdline_of)
 # shellcheck disable=SC2016  # expanded by the guest's /bin/sh
@@ -55,8 +58,9 @@ ensure_facts() {
   # domain XML) get identical boot artifacts and share one image
   for s in "$@"; do mkdir "$jobs/$s"; cp "$SCEN_DIR/$s/spec.yaml" "$jobs/$s/spec.yaml"; done
   key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(hash_file "$VFIOPLAN")" \
-    "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL")
-  dir=$E2E_CACHE/facts/$flavor-$topo-$key
+    "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL" \
+    ${FACTS_ADMIN:+"$(hash_tree "$FACTS_ADMIN")"})
+  dir=$E2E_CACHE/facts/$flavor-$topo${FACTS_ADMIN:+-admin}-$key
   FACTS_DIR=$dir
   CACHE_USED+=("$dir")
   if [ -e "$dir/.complete" ]; then
@@ -66,6 +70,7 @@ ensure_facts() {
   rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp"
   kver=$(cat "$BASE_DIR/../kver")
   cp -a "$BASE_DIR" "$dir.tmp/rootfs"
+  [ -z "${FACTS_ADMIN:-}" ] || cp -R "$FACTS_ADMIN/." "$dir.tmp/rootfs/"
   install -D -m 0755 "$HERE/guest/e2e-init" "$dir.tmp/rootfs/usr/local/sbin/e2e-init"
   install -D -m 0755 "$VFIOPLAN" "$dir.tmp/rootfs/usr/local/bin/vfioplan"
   mkdir -p "$dir.tmp/rootfs/var/lib/vfioplan-e2e"
