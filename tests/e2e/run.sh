@@ -268,7 +268,7 @@ run_scenario() {
     report FAIL "$s" "sourcing the GRUB drop-in the way grub-mkconfig does failed: $(head -n 1 "$glog/grub-cmdline.err")"; return; }
   append="root=/dev/vda ro console=ttyS0 panic=-1 init=/usr/local/sbin/e2e-init e2e.mode=probe"
   append="$append e2e.assign=$S_ASSIGN${S_KEEP:+ e2e.keep=$S_KEEP} e2e.early=$S_EARLY"
-  [ "$S_VM" = 0 ] || append="$append e2e.vm=1 e2e.vmwait=${E2E_VM_WAIT:-300}"
+  [ "$S_VM" = 0 ] || append="$append e2e.vm=1 e2e.vmwait=${E2E_VM_WAIT:-600}"
   append="$append $(cat "$glog/grub-cmdline")"
   log=$glog/serial.log
   t0=$(date +%s.%N)
@@ -315,7 +315,7 @@ run_scenario() {
     report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s${vm_time:+ with the VM step $vm_time}, $ACCEL)"
   fi
   grep -E '^E2E (DEV|MODULES|IOMMU)' "$glog/probe.txt" | grep -v -E 'class=06' | sed 's/^E2E /    /'
-  grep -E '^E2E VM (EDIT|DISK|QEMU |GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
+  grep -E '^E2E VM (EDIT|DISK|QEMU |HUGEPAGES|TPM|FIRMWARE|GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
 }
 
 # vm_summary PROBE: one line from the VM step's output for the report
