@@ -67,7 +67,7 @@ done
 # load_scenario NAME: reads scenarios/NAME/scenario.conf into the S_* variables
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
-  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM="" VM=""
+  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" REFUSE_CODE="" EARLY="" SPEC_FROM="" VM=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -77,7 +77,7 @@ load_scenario() {
   [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
-  S_REFUSE_NAMES=$REFUSE_NAMES
+  S_REFUSE_NAMES=$REFUSE_NAMES S_REFUSE_CODE=$REFUSE_CODE
   # by default a passing scenario must have bound its devices in the initramfs
   S_EARLY=${EARLY:-1}
   # and must start its VMs with the devices in them
@@ -210,6 +210,13 @@ run_scenario() {
     [ "$crc" = 2 ] || { ok=0; why="vfioplan check exited $crc, not 2"; }
     [ "$brc" = 2 ] || { ok=0; why="${why:+$why; }vfioplan build exited $brc, not 2"; }
     grep -q 'error\[' "$out/check.err" || { ok=0; why="${why:+$why; }no error[...] diagnostic on stderr"; }
+    # REFUSE_CODE: the refusal is for this reason and no other (a spec that
+    # breaks a second rule would pass for the wrong reason)
+    if [ -n "$S_REFUSE_CODE" ]; then
+      n=$(grep -o 'error\[VP[0-9]*\]' "$out/check.err" | sort -u | grep -v -x -F "error[$S_REFUSE_CODE]" | paste -sd' ' -)
+      grep -q -F "error[$S_REFUSE_CODE]" "$out/check.err" || { ok=0; why="${why:+$why; }no error[$S_REFUSE_CODE]"; }
+      [ -z "$n" ] || { ok=0; why="${why:+$why; }refused for other reasons too: $n"; }
+    fi
     for n in $S_REFUSE_NAMES; do
       grep -qi -- "$n" "$out/check.err" || { ok=0; why="${why:+$why; }the diagnostic does not name $n"; }
     done
