@@ -34,7 +34,7 @@ SCEN_DIR=$HERE/scenarios
 # shellcheck source=lib/image.sh
 . "$HERE/lib/image.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -44,6 +44,7 @@ describe_mutation() {
     drop-modprobe) echo "remove vfioplan's modprobe.d file" ;;
     drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
     drop-hostdev) echo "delete every <hostdev> of vfioplan's domain XML (the VM starts without its devices)" ;;
+    drop-hugepages) echo "delete the huge page reservation (hugepages=N) from vfioplan's GRUB drop-in: the VMs backed by huge pages must not start" ;;
     *) return 1 ;;
   esac
 }
@@ -189,6 +190,8 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
     drop-dropin) rm -f "$t"/etc/default/grub.d/*vfioplan* ;;
     # libxml2 writes <hostdev ...> and </hostdev> on lines of their own
     drop-hostdev) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<hostdev[ >]/,/<\/hostdev>/d' "$f"; done ;;
+    # the drop-in adds each argument on a line of its own: "vfioplan_add hugepages=64"
+    drop-hugepages) for f in "$t"/etc/default/grub.d/*vfioplan*; do sed -i '/^[[:space:]]*vfioplan_add[[:space:]]\+hugepages=/d' "$f"; done ;;
   esac
   shopt -u nullglob
   [ "$(hash_tree "$t")" != "$before" ]
