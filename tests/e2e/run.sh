@@ -12,13 +12,15 @@
 #   --mutate    break artifacts on purpose before installing them (see
 #               --list); the suite must then report failures
 #   --list      list scenarios and mutations, then exit
-# env: VFIOPLAN   the binary (default: <repo>/build/vfioplan)
+# env: E2E_DEB    vfioplan's Debian package to install in the emulated host
+#                 (default: built from this tree by tests/package/build-deb.sh
+#                 into E2E_DEB_DIR, default <repo>/build-deb)
 #      E2E_CACHE  cache dir (default /var/cache/vfioplan-e2e)
 #      E2E_ACCEL  auto | kvm | tcg (default auto: KVM when /dev/kvm is usable)
 #      E2E_MIRROR Debian mirror (default: the machine's own apt sources)
-#      E2E_BOOT_TIMEOUT seconds per boot (default 900)
+#      E2E_BOOT_TIMEOUT seconds per boot (default 1200)
 #      E2E_VM_WAIT seconds the VM step waits for the guest firmware to list
-#                 the assigned functions (default 300)
+#                 the assigned functions (default 600)
 # exit: 0 all scenarios gave their expected verdict; 1 some did not;
 #       2 the suite could not run; 77 not root (meson: skipped)
 set -uo pipefail
@@ -122,12 +124,6 @@ if [ -n "$missing" ]; then
   echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs" >&2
   exit 2
 fi
-VFIOPLAN=${VFIOPLAN:-$REPO/build/vfioplan}
-if ! [ -x "$VFIOPLAN" ]; then
-  echo "run.sh: no vfioplan binary at $VFIOPLAN (meson setup build && ninja -C build, or set VFIOPLAN)" >&2
-  exit 2
-fi
-VFIOPLAN=$(readlink -f "$VFIOPLAN")
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
 [ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
 mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
@@ -135,7 +131,27 @@ RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-${MUTATE//,/+}}
 mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
 CACHE_USED=() TIMINGS=()
 T_START=$(date +%s)
-log "vfioplan $VFIOPLAN; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
+# vfioplan goes into the emulated host as its Debian package (dpkg -i), built
+# from this tree unless E2E_DEB names one
+if [ -z "${E2E_DEB:-}" ]; then
+  deb_dir=${E2E_DEB_DIR:-$REPO/build-deb}
+  t0=$(date +%s)
+  log "building the Debian package from the tree (tests/package/build-deb.sh $deb_dir)"
+  if ! "$REPO/tests/package/build-deb.sh" "$deb_dir" > "$RUN_LOG/deb-build.log" 2>&1; then
+    tail -n 20 "$RUN_LOG/deb-build.log" >&2
+    echo "run.sh: tests/package/build-deb.sh failed (log: $RUN_LOG/deb-build.log)" >&2
+    exit 2
+  fi
+  DEB_BUILD_S=$(( $(date +%s) - t0 ))
+  debs=("$deb_dir"/vfioplan_*.deb); E2E_DEB=${debs[0]}
+fi
+if ! [ -f "$E2E_DEB" ]; then
+  echo "run.sh: no vfioplan package at '$E2E_DEB' (tests/package/build-deb.sh builds it, or set E2E_DEB)" >&2
+  exit 2
+fi
+E2E_DEB=$(readlink -f "$E2E_DEB")
+[ -z "${DEB_BUILD_S:-}" ] || TIMINGS+=("deb $DEB_BUILD_S")
+log "vfioplan ${E2E_DEB##*/} (sha256 $(hash_file "$E2E_DEB" | cut -c1-16)); cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
 
 ensure_base initramfs-tools || { echo "e2e: 0 passed, ${#SELECTED[@]} failed (no base root)"; exit 1; }
 pick_accel "$BASE_DIR/boot/vmlinuz-$(cat "$BASE_DIR/../kver")"
