@@ -57,8 +57,13 @@ vp_cmd_apply(int argc, char **argv)
     struct vp_write_options wo = {.backup_dir = VP_BACKUP_DIR};
     if (vp_tree_commit(opt.root, &ch, &wo, &c.diags) < 0)
         goto out;
+    /* each path as it is on this machine: under the root, which is / on the host itself */
+    size_t root_len = strlen(opt.root);
+    while (root_len > 1 && opt.root[root_len - 1] == '/')
+        root_len--;
     for (size_t i = 0; i < ch.n; i++)
-        printf("vfioplan: %s /%s\n", vp_change_kind_done(ch.items[i].kind), ch.items[i].path);
+        printf("vfioplan: %s %.*s/%s\n", ch.items[i].foreign ? "edited" : vp_change_kind_done(ch.items[i].kind),
+               (int)(root_len == 1 && opt.root[0] == '/' ? 0 : root_len), opt.root, ch.items[i].path);
     if (opt.no_actions)
         printf("vfioplan: --no-actions: not running the actions 'vfioplan plan' listed\n");
     else

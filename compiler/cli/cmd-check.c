@@ -14,10 +14,8 @@ print_summary(FILE *out, const struct vp_plan *p)
     /* PRETTY_NAME is the host's os-release, as it wrote it */
     vp_print_safe(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
                   h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
-                  h->cpu_vendor == VP_CPU_INTEL ? "Intel"
-                  : h->cpu_vendor == VP_CPU_AMD ? "AMD"
-                                                : "unknown",
-                  vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
+                  vp_cpu_vendor_title(h->cpu_vendor), vp_bootloader_name(p->bootloader),
+                  vp_initramfs_name(p->initramfs));
     vp_cli_host_summary(out, h);
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)
@@ -33,6 +31,14 @@ print_summary(FILE *out, const struct vp_plan *p)
     if (p->memory.hugepages)
         fprintf(out, "  huge pages reserved at boot: %" PRIu64 " of %s\n", p->memory.n_hugepages,
                 vp_hugepage_size_name(p->memory.hugepage_size));
+    /* the lines of a manual setup the plan takes over (the VP7xxx warnings say why), each line once */
+    if (p->n_migrations) {
+        fprintf(out, "  manual setup taken over:");
+        for (size_t i = 0; i < p->n_migrations; i++)
+            if (i == 0 || p->migrations[i].line != p->migrations[i - 1].line)
+                fprintf(out, " /%s:%u", p->migrations[i].line->file, p->migrations[i].line->line);
+        fputc('\n', out);
+    }
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *vm = &p->vms[v];
         fprintf(out, "vm %s: %zu function%s on %u guest slot%s", vm->spec->name, vm->n_assigned,

@@ -58,10 +58,10 @@ vp_cmd_plan(int argc, char **argv)
         }
         fwrite(out.data ? out.data : "", 1, out.len, stdout);
         if (ch.n)
-            fprintf(stderr, "vfioplan: under %s, %zu file%s would be created, %zu changed, %zu removed\n", opt.root,
-                    created, created == 1 ? "" : "s", modified, removed);
+            fprintf(vp_cli_stderr(), "vfioplan: under %s, %zu file%s would be created, %zu changed, %zu removed\n",
+                    opt.root, created, created == 1 ? "" : "s", modified, removed);
         else
-            fprintf(stderr, "vfioplan: no changes under %s\n", opt.root);
+            fprintf(vp_cli_stderr(), "vfioplan: no changes under %s\n", opt.root);
         vp_strbuf_free(&out);
         free(paths);
         rc = ch.n ? VP_EXIT_CHANGES : VP_EXIT_OK;

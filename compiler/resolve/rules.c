@@ -55,6 +55,12 @@ static const struct vp_rule rules[] = {
     {VP_DISK_SHARED, vp_rule_disk_shared},
     {VP_ROOT_DISK, vp_rule_root_disk},
     {VP_DUPLICATE_MAC, vp_rule_duplicate_mac},
+    {VP_VM_NO_DISK, vp_rule_vm_no_disk},
+    /* what a manual setup left behind: each conflict is reported, and its line taken over by the migration */
+    {VP_EXISTING_IDS_HOST_DEVICE, vp_rule_existing_ids},
+    {VP_EXISTING_BLACKLIST, vp_rule_existing_blacklist},
+    {VP_EXISTING_CONTRADICTS, vp_rule_existing_contradiction},
+    {VP_EXISTING_DUPLICATE, vp_rule_existing_duplicate},
 };
 
 const struct vp_rule *

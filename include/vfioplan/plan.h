@@ -65,6 +65,17 @@ struct vp_plan_memory {
     uint64_t n_hugepages;                /* of that size, summed over the VMs */
 };
 
+/*
+ * A word of the existing configuration, or a whole line, that the plan takes over: the rules of a manual
+ * setup's conflicts (VP7001-VP7004) record it with the code they report, the migration disables or rewrites it.
+ */
+struct vp_migration {
+    const struct vp_config_line *line; /* borrowed from the host */
+    enum vp_code code;
+    long word;               /* the word of the line (config-syntax.h) to take out or replace; -1: the whole line */
+    const char *replacement; /* the word's new text; NULL: taken out */
+};
+
 struct vp_plan_vm {
     const struct vp_vm *spec;
     struct vp_plan_vm_resources res;
@@ -98,6 +109,8 @@ struct vp_plan {
     struct vp_plan_memory memory;
     struct vp_plan_vm *vms;
     size_t n_vms;
+    const struct vp_migration *migrations; /* in the host's order of configuration lines */
+    size_t n_migrations;
     void *priv;
 };
 

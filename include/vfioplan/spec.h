@@ -173,8 +173,7 @@ struct vp_host_spec {
 };
 
 struct vp_spec {
-    char *file;      /* the path as given, used in diagnostics */
-    char *file_name; /* its last component, used in generated headers */
+    char *file; /* the path as given, used in diagnostics */
     char *api_version;
     struct vp_host_spec host;
     struct vp_vm *vms;

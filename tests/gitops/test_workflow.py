@@ -116,7 +116,7 @@ class Workflow(unittest.TestCase):
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("created %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
                                           "virsh define /etc/vfioplan/vms/gamer.xml"])
         before = tree(os.path.join(root, "etc"))
@@ -144,7 +144,7 @@ class Workflow(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(old + "# local edit\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("updated /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("updated %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all"])
         backup = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d/vfioplan.conf")
         self.assertEqual(read(backup), old + "# local edit\n")
@@ -152,10 +152,24 @@ class Workflow(unittest.TestCase):
         # dropping the guest section removes the guest script (the manifest owned it), nothing else
         self.spec(base.replace("    guest:\n      os: ubuntu-24.04\n", ""))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("removed /etc/vfioplan/guest/gamer-setup.sh", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/guest/gamer-setup.sh" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/guest/gamer-setup.sh")))
         self.assertTrue(os.path.exists(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/guest/gamer-setup.sh")))
         self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
+
+    def test_renamed_spec_changes_nothing(self):
+        """the bytes depend on the spec's content, not its file name: in a GitOps repository a rename
+        (ws.yaml -> hosts/ws2.yaml) is not a change to the host, so the plan is empty"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.mkdir(os.path.join(self.tmp, "hosts"))
+        renamed = os.path.join(self.tmp, "hosts", "ws2.yaml")
+        os.rename(spec, renamed)
+        r = vp("plan", renamed, "--host", root, "--root", root)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertNotIn("spec.yaml", read(os.path.join(root, "etc/modprobe.d/vfioplan.conf")))
 
     def test_no_actions(self):
         root = self.root_from("tiny")
@@ -273,7 +287,7 @@ class Workflow(unittest.TestCase):
             f.write("<domain/>\n")
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.count("removed /etc/vfioplan/vms/old.xml"), 1)
+        self.assertEqual(r.stdout.count("removed %s/etc/vfioplan/vms/old.xml" % root), 1)
         self.assertEqual(sorted(os.listdir(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/vms"))), ["old.xml"])
 
     def test_crlf_manifest(self):
@@ -290,7 +304,7 @@ class Workflow(unittest.TestCase):
         self.spec(base.replace("name: gamer", "name: player"))
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("removed /etc/vfioplan/vms/gamer.xml", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/vms/gamer.xml" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/vms/gamer.xml")))
 
     def test_drift_refused(self):

@@ -71,9 +71,11 @@ SIZE_RE = re.compile(r"^([0-9]+)([KMGT]?)$")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "memory", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "netstack", "route", "driver"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver", "file"]
 # Huge page sizes of x86-64, as the memory fact and sysfs name them.
 HUGEPAGE_KIB = {"2M": 2048, "1G": 1048576}
+# Where a 'file' fact may put a file (a manual setup's configuration): the top-level directories of a root.
+FILE_TOP = {"etc", "boot", "run", "usr", "lib"}
 BAR_KINDS = {"": "mem32", "32": "mem32", "64": "mem64", "32p": "pref32", "64p": "pref64", "io": "io"}
 
 
@@ -331,6 +333,7 @@ class Host:
         self.routes = []
         self.extra_drivers = []
         self.driver_modules = {}
+        self.files = {}        # path -> lines (the 'file' facts)
         self.fact_lines = {}
 
     def err(self, line, msg):
@@ -350,26 +353,36 @@ class Host:
 def parse_table(path):
     host = Host(path)
     try:
+        parse_lines(host, path, 0)
+    except TableError:
+        pass
+    return host
+
+
+def parse_lines(host, path, depth):
+    """The lines of table path into host; 'include OTHER.table' reads another table (beside this one) in place."""
+    try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         raise SystemExit("mkhost: cannot read %s: %s" % (path, e))
-    try:
-        for lineno, raw in enumerate(text.splitlines(), 1):
-            stripped = raw.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            first = stripped.split(None, 1)[0]
-            try:
-                if ADDR_RE.match(first):
-                    parse_function(host, lineno, stripped)
-                else:
-                    parse_fact(host, lineno, first, stripped)
-            except TableError as e:
-                host.err(lineno, str(e))
-    except TableError:
-        pass
-    return host
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        first = stripped.split(None, 1)[0]
+        try:
+            if ADDR_RE.match(first):
+                parse_function(host, lineno, stripped)
+            elif first == "include":
+                words = stripped.split()
+                if len(words) != 2 or "/" in words[1] or not words[1].endswith(".table") or depth >= 4:
+                    raise TableError("usage: include NAME.table (a table beside this one, 4 levels at most)")
+                parse_lines(host, os.path.join(os.path.dirname(path), words[1]), depth + 1)
+            else:
+                parse_fact(host, lineno, first, stripped)
+        except TableError as e:
+            host.err(lineno, str(e) if depth == 0 else "%s (in %s)" % (e, os.path.basename(path)))
 
 
 def strip_comment(text):
@@ -514,6 +527,19 @@ def parse_fact(host, lineno, key, text):
         if host.cmdline is not None:
             raise TableError("cmdline given twice")
         host.cmdline = value.strip()
+        return
+    if key == "file":
+        # file PATH [| TEXT]: one line of the file, verbatim after '| ' ('#' included); no '|': an empty line
+        m = re.match(r"^file\s+(\S+)(?:\s+\|(?: (.*))?)?$", text)
+        if not m:
+            raise TableError("usage: file PATH | TEXT OF THE LINE")
+        path = m.group(1)
+        parts = path.split("/")
+        if path.startswith("/") or ".." in parts or "" in parts or parts[0] not in FILE_TOP or len(parts) < 2:
+            raise TableError("file %s: a relative path under %s, without '..'" % (path, ", ".join(sorted(FILE_TOP))))
+        if path in ("etc/os-release", "etc/hostname", "usr/lib/os-release") or path.startswith(("proc/", "sys/")):
+            raise TableError("file %s: mkhost writes it itself (facts distro, hostname)" % path)
+        host.files.setdefault(path, []).append(m.group(2) or "")
         return
     try:
         tok = shlex.split(text, comments=True)
@@ -1671,6 +1697,8 @@ def write_etc(host, w):
     w.file("usr/lib/os-release", OS_RELEASE[host.distro])
     w.plain_link("etc/os-release", "../usr/lib/os-release")
     w.file("etc/hostname", hostname(host) + "\n")
+    for path in sorted(host.files):
+        w.file(path, "".join(line + "\n" for line in host.files[path]))
 
 
 def write_modules(host, w):
@@ -1797,7 +1825,7 @@ def write_names(host, w, names_path, warn_names):
 
 # ---------------------------------------------------------------------------
 
-TOP_LEVEL = {"sys", "proc", "etc", "lib", "usr"}
+TOP_LEVEL = {"sys", "proc", "etc", "lib", "usr", "boot", "run"}
 
 
 def prepare_outdir(out, force):

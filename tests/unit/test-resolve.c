@@ -182,7 +182,10 @@ test_hugepages(void **state)
     /* 1G on a CPU without them: VP4043 */
     plan = resolve_vm("", "    hugepages: 1G\n    allow_no_devices: true\n", &spec, &d);
     assert_null(plan);
-    assert_int_equal(d.items[d.n - 1].code, VP_HUGEPAGE_SIZE);
+    bool wrong_size = false; /* among the others (a VM without a disk is VP4050) */
+    for (size_t i = 0; i < d.n; i++)
+        wrong_size |= d.items[i].code == VP_HUGEPAGE_SIZE;
+    assert_true(wrong_size);
     vp_spec_free(&spec);
     vp_diags_free(&d);
     /* 4 GiB of pages and the reserve (an eighth of 32 GiB) exceed a 8 GiB host... */
