@@ -116,12 +116,15 @@ if [ "$(id -u)" != 0 ]; then
   exit 77
 fi
 missing=""
-for t in debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum; do
+tools="debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum"
+# the package build's tools too, unless E2E_DEB names a built package
+[ -n "${E2E_DEB:-}" ] || tools="$tools dpkg-buildpackage dh lintian"
+for t in $tools; do
   command -v "$t" > /dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
   echo "run.sh: missing tools:$missing" >&2
-  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs" >&2
+  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs dpkg-dev debhelper lintian" >&2
   exit 2
 fi
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
