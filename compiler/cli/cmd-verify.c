@@ -49,6 +49,40 @@ viable_driver(const char *drv)
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
 }
 
+/* The running boot's own token, "vfioplan.gen=X" (a word of /proc/cmdline), into buf; "" if it has none. */
+static void
+running_token(const char *cmdline, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (const char *w = cmdline ? strstr(cmdline, VP_BOOT_TOKEN_PREFIX) : NULL; w;
+         w = strstr(w + 1, VP_BOOT_TOKEN_PREFIX)) {
+        if (w != cmdline && w[-1] != ' ')
+            continue;
+        size_t n = strcspn(w, " \n");
+        snprintf(buf, size, "%.*s", (int)n, w);
+        return;
+    }
+}
+
+/* The binding acts only on a boot whose command line carries the plan's token: a boot without it predates the
+ * applied configuration (or is the fallback of vfioplan try). */
+static void
+verify_boot_token(const struct vp_plan *p, struct verdicts *v, const char *boot_advice)
+{
+    char running[64];
+    running_token(p->host->cmdline, running, sizeof(running));
+    char advice[512];
+    if (running[0])
+        snprintf(advice, sizeof(advice),
+                 "this boot carries %s, an earlier configuration's: it predates the configuration applied; %s", running,
+                 boot_advice);
+    else
+        snprintf(advice, sizeof(advice),
+                 "this boot carries no vfioplan.gen= token: it predates the configuration applied; %s", boot_advice);
+    check(v, vp_has_word(p->host->cmdline, p->boot_token), advice,
+          "this boot runs the configuration applied (kernel command line has %s)", p->boot_token);
+}
+
 static void
 verify_plan(const struct vp_plan *p, struct verdicts *v)
 {
@@ -60,8 +94,11 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
                                   ? "run update-grub (vfioplan apply does) and reboot"
                                   : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++)
-        check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
-              p->kernel_args[i].value);
+        if (p->kernel_args[i].value != p->boot_token)
+            check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
+                  p->kernel_args[i].value);
+    if (p->boot_token)
+        verify_boot_token(p, v, boot_advice);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {

@@ -107,6 +107,13 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
+    if (strncmp(n->value, "vfioplan.", 9) == 0) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' is vfioplan's own", n->value);
+        vp_note(p->d, "vfioplan adds vfioplan.gen= itself (the binding acts only on a boot that carries it) and "
+                      "vfioplan.try= to the boot entry of 'vfioplan try'");
+        vp_hint(p->d, "remove it from host.kernel_args");
+        return -1;
+    }
     const char *names = vp_kernel_arg_boot_storage(n->value);
     if (names) {
         vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' names %s", n->value, names);
