@@ -14,16 +14,24 @@
 
 #include "changes.h"
 
-/* Backups kept of one file: BACKUP_DIR/PATH (the newest), PATH.1, ... PATH.4 (the oldest). */
-#define VP_BACKUP_GENERATIONS 5
-
 struct vp_write_options {
-    bool create_root;       /* mkdir -p the root itself (build -o DIR) */
-    const char *backup_dir; /* relative to the root: keep the old versions of replaced and removed files */
+    bool create_root; /* mkdir -p the root itself (build -o DIR) */
 };
 
 int vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,
                    struct vp_diags *d);
+
+/*
+ * Opens the directory holding rel under rootfd (creating missing ones when
+ * create), one component at a time with O_NOFOLLOW: a symlink anywhere on
+ * the way is VP5002. *last gets rel's last component (the caller frees).
+ * Returns the directory's fd, -1 with a diagnostic, or -2 when a directory
+ * is missing and create is false.
+ */
+int vp_write_open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_diags *d, const char *root);
+/* Writes data into a fresh temp file .vfioplan-tmp-PID-N in dirfd (written, fchmod, fsync, closed); tmp gets its
+ * name. -1 with errno, and no temp file left. */
+int vp_write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64]);
 
 /* One file, atomically (temp file beside it, fsync, rename, fsync of the directory); a path that is a FIFO
  * or a device (or a symlink to one) is written into, never replaced. */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* install-report.h: plan's output, the question apply asks, and the JSON of an install (install-report.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "apply/install.h"
+#include "cli.h"
+#include "json-out.h"
+
+/* The git-style diff of every change; drop_old frees each old version once shown (plan, which writes nothing). */
+void vp_cli_show_changes(FILE *out, struct vp_install *in, bool drop_old);
+/* The pending actions, then the actions the changes need. */
+void vp_cli_show_actions(FILE *out, const struct vp_install *in);
+/* "vfioplan: under ROOT, N files would be created, ...; N actions are pending" */
+void vp_cli_plan_summary(FILE *err, const struct vp_install *in, const char *root);
+/* True when an initramfs or bootloader action is among those chosen: the host needs a reboot after them. */
+bool vp_cli_boot_actions(const struct vp_install *in);
+/* Asks question on the terminal: 1 yes, 0 no. Without a terminal on stdin, or with --yes, 1 at once. */
+int vp_cli_confirm(const struct vp_options *opt, const char *question);
+/* "vfioplan: waiting up to N s for another apply (pid P) ..." (vp_lock_take's on_wait; arg: the options). */
+void vp_cli_say_waiting(long pid, void *arg);
+/* After a commit: the actions left pending by --no-actions, the reboot the new configuration waits for. */
+void vp_cli_report_install(const struct vp_install *in, const struct vp_install_options *io);
+/*
+ * Puts generation number in place under io->root (rollback, try --confirm and --cancel): its files exactly,
+ * and the actions the changes need. With question, on a terminal and without --yes, shows the changes and asks.
+ * 0 done, 1 answered no, -1 error (in d). The caller holds the lock.
+ */
+int vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct vp_install_options *io,
+                   const char *question, struct vp_install *in, struct vp_diags *d);
+/* -1 with VP6007 when a try is under way under root (what: "an apply", "a rollback"). */
+int vp_cli_refuse_during_try(const char *root, const char *what, struct vp_diags *d);
+/* changed, files (with diffs; frees the old versions), actions (with their status once committed),
+ * reboot_required, generation. */
+void vp_json_install(struct json_object *doc, struct vp_install *in, bool committed);
