@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "base/util.h"
 
+#include "apply/pending.h"
+#include "apply/reboot.h"
 #include "cli.h"
 #include "json-out.h"
 
@@ -136,6 +139,27 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
     }
 }
 
+/* Under the root apply wrote to: no action left pending, no reboot asked for and not done. */
+static void
+verify_root(const char *root, struct verdicts *v, struct vp_diags *d)
+{
+    struct vp_artifact_set pending = {0};
+    if (vp_pending_read(root, &pending, d) == 0) {
+        struct vp_strbuf list = {0};
+        for (size_t i = 0; i < pending.n_actions; i++)
+            vp_strbuf_printf(&list, "%s'%s'", i ? ", " : ": ", pending.actions[i].command);
+        check(v, pending.n_actions == 0,
+              "an earlier apply did not see them succeed: fix what made them fail and run 'vfioplan apply', which "
+              "runs them first, then reboot",
+              "no action is pending%s", list.data ? list.data : "");
+        vp_strbuf_free(&list);
+    }
+    vp_artifact_set_free(&pending);
+    check(v, !vp_reboot_pending(root),
+          "the running boot predates the configuration applied: reboot (the reboot clears run/reboot-required)",
+          "no reboot is pending (run/reboot-required.pkgs does not name vfioplan)");
+}
+
 int
 vp_cmd_verify(int argc, char **argv)
 {
@@ -151,6 +175,7 @@ vp_cmd_verify(int argc, char **argv)
         v.checks = json_object_new_array();
     if (rc == VP_EXIT_OK) {
         verify_plan(c.plan, &v);
+        verify_root(opt.root, &v, &c.diags);
         rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
         if (!doc)
             printf("verify: %u passed, %u failed\n", v.passed, v.failed);
