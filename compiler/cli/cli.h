@@ -46,7 +46,6 @@ struct vp_options {
     unsigned keep;         /* --keep N: generations kept (0: the default) */
     bool has_to;           /* rollback --to N */
     unsigned long to;
-    bool try_confirm, try_cancel, try_after_boot;
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -91,9 +90,6 @@ enum vp_option_id {
     VP_OPT_YES = 'y',
     VP_OPT_KEEP = 'k',
     VP_OPT_TO = 't',
-    VP_OPT_CONFIRM = 'C',
-    VP_OPT_CANCEL = 'X',
-    VP_OPT_AFTER_BOOT = 'B',
 };
 
 struct vp_option_def {
@@ -184,6 +180,5 @@ int vp_cmd_help(int argc, char **argv);
 int vp_cmd_explain(int argc, char **argv);
 int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
-int vp_cmd_try(int argc, char **argv);
 int vp_cmd_rollback(int argc, char **argv);
 int vp_cmd_history(int argc, char **argv);

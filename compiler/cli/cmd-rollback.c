@@ -2,8 +2,7 @@
 /*
  * cmd-rollback.c: `vfioplan rollback`: put an earlier generation's files
  * back, exactly, with apply's machinery (lock, atomic writes, the manifest
- * of old and new first), and run the actions the changes need. Also what
- * try --confirm and --cancel use to put a generation in place.
+ * of old and new first), and run the actions the changes need.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -50,25 +49,6 @@ vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct 
     return rc;
 }
 
-/* A try under way owns the root's state until it is confirmed or cancelled. */
-int
-vp_cli_refuse_during_try(const char *root, const char *what, struct vp_diags *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int r = vp_state_read(root, VP_PATH_TRY_STATE, VP_STATE_MAX_BYTES, &text, &len, d);
-    free(text);
-    if (r <= 0)
-        return r;
-    vp_error(d, VP_TRY_STATE, &(struct vp_pos){.file = root}, "a try is under way under %s: %s would undo it", root,
-             what);
-    vp_hint(d,
-            "end it first: vfioplan try --confirm (keep it) or vfioplan try --cancel (restore the previous "
-            "configuration)%s%s",
-            strcmp(root, "/") == 0 ? "" : " --root ", strcmp(root, "/") == 0 ? "" : root);
-    return -1;
-}
-
 /* The newest generation before the current one that is not a try that was cancelled or is still under way. */
 static int
 default_target(const char *root, const struct vp_gen_store *s, unsigned long *out, struct vp_diags *d)
@@ -106,8 +86,7 @@ vp_cmd_rollback(int argc, char **argv)
     bool json = opt.format == VP_FORMAT_JSON, committed = false;
     int rc = VP_EXIT_ERROR;
     int lock = vp_lock_take(opt.root, opt.wait_seconds, vp_cli_say_waiting, &opt, &d);
-    if (lock < 0 || vp_cli_refuse_during_try(opt.root, "a rollback", &d) < 0 ||
-        vp_gen_store_open(&store, opt.root, &d) < 0)
+    if (lock < 0 || vp_gen_store_open(&store, opt.root, &d) < 0)
         goto out;
     if (store.n == 0) {
         vp_error(&d, VP_GENERATION_DAMAGED, &(struct vp_pos){.file = opt.root},

@@ -32,9 +32,6 @@ static const struct vp_option_def option_defs[] = {
     {VP_OPT_YES, "yes", 0, NULL, NULL, NULL},
     {VP_OPT_KEEP, "keep", 0, "N", NULL, NULL},
     {VP_OPT_TO, "to", 0, "N", NULL, NULL},
-    {VP_OPT_CONFIRM, "confirm", 0, NULL, NULL, NULL},
-    {VP_OPT_CANCEL, "cancel", 0, NULL, NULL, NULL},
-    {VP_OPT_AFTER_BOOT, "after-boot", 0, NULL, NULL, NULL},
 };
 
 /* The sentences the compiling commands share. */
@@ -156,37 +153,6 @@ static const struct vp_command commands[] = {
       FORMAT_OPT},
      "the files are up to date and every action ran",
      "the question was answered no: nothing was written"},
-    {"try",
-     vp_cmd_try,
-     "SPEC",
-     true,
-     VP_COMPLETE_SPEC,
-     NULL,
-     "install SPEC's boot configuration for the next boot only; it becomes the default once verified",
-     "Like apply, but the next boot only uses the new configuration: a one-shot boot entry (GRUB: grub-reboot; "
-     "grubby: a non-default entry and grub2-reboot; systemd-boot: bootctl set-oneshot) with the new kernel "
-     "arguments, while the default entry keeps the old ones, and the binding acts only on a boot that carries the "
-     "new boot token. After that boot, the vfioplan-try service runs 'vfioplan try --after-boot': when verify "
-     "passes, the configuration becomes the default; otherwise the previous one is restored. A boot that never gets "
-     "there (a hang, a panic, a power cycle, a watchdog) falls back to the default entry, the previous "
-     "configuration, with nobody at the console, and that boot restores it for good. The domains and guest scripts "
-     "are written when the configuration is confirmed." SPEC_DEFAULT_DOC,
-     {HOST_OPT(VP_COMPLETE_HOST),
-      ROOT_STATE_OPT("Install under DIR instead of / (the default)."),
-      {VP_OPT_CONFIRM, NULL, VP_COMPLETE_NONE, false,
-       "Make the configuration under try the default now (on its boot, what the service does when verify passes)."},
-      {VP_OPT_CANCEL, NULL, VP_COMPLETE_NONE, false,
-       "Give the try up: restore the previous configuration and remove the one-shot entry."},
-      {VP_OPT_AFTER_BOOT, NULL, VP_COMPLETE_NONE, false,
-       "What the vfioplan-try service runs at boot: on the try's boot, verify, then confirm or cancel (exit 1 "
-       "after cancelling, so that the service's FailureAction reboots); on any other boot, the try fell back: "
-       "cancel. Nothing when no try is under way."},
-      YES_OPT("try"),
-      {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
-       "While another apply holds DIR's lock, wait up to SECONDS for it (default 600)."},
-      KEEP_OPT},
-     "the try is installed (or confirmed, or cancelled, as asked)",
-     "--after-boot: verify failed on the try's boot and the previous configuration was restored; reboot into it"},
     {"rollback",
      vp_cmd_rollback,
      NULL,
@@ -200,7 +166,7 @@ static const struct vp_command commands[] = {
      "one; nothing is deleted from the history.",
      {ROOT_STATE_OPT("Restore under DIR instead of / (the default)."),
       {VP_OPT_TO, NULL, VP_COMPLETE_NONE, false,
-       "The generation to restore (default: the newest one before the current one that is not a cancelled try)."},
+       "The generation to restore (default: the newest one before the current one)."},
       YES_OPT("rollback"),
       {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false, "Restore the files only; the actions stay pending."},
       {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
@@ -217,8 +183,8 @@ static const struct vp_command commands[] = {
      NULL,
      "list the generations of vfioplan's files under DIR (default /)",
      "Lists the generations kept under DIR/var/lib/vfioplan/generations, oldest first: when each was recorded, "
-     "where it came from (apply; found: the files as they were before an apply replaced them; try), a try's "
-     "outcome, its files, its spec and boot token, and which one is current.",
+     "where it came from (apply; found: the files as they were before an apply replaced them), its files, its "
+     "spec and boot token, and which one is current.",
      {ROOT_STATE_OPT("Read the generations under DIR instead of / (the default)."), FORMAT_OPT},
      "the generations were listed",
      NULL},

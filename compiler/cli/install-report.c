@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * install-report.c: what plan prints, what apply, rollback and try show
+ * install-report.c: what plan prints, what apply and rollback show
  * before they ask, and the JSON of all four: the diff of each change, the
  * pending actions and the actions the changes need, and, once committed,
  * what ran, what is still pending, the generation and the reboot signal.

@@ -24,14 +24,12 @@ void vp_cli_say_waiting(long pid, void *arg);
 /* After a commit: the actions left pending by --no-actions, the reboot the new configuration waits for. */
 void vp_cli_report_install(const struct vp_install *in, const struct vp_install_options *io);
 /*
- * Puts generation number in place under io->root (rollback, try --confirm and --cancel): its files exactly,
+ * Puts generation number in place under io->root (rollback): its files exactly,
  * and the actions the changes need. With question, on a terminal and without --yes, shows the changes and asks.
  * 0 done, 1 answered no, -1 error (in d). The caller holds the lock.
  */
 int vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct vp_install_options *io,
                    const char *question, struct vp_install *in, struct vp_diags *d);
-/* -1 with VP6007 when a try is under way under root (what: "an apply", "a rollback"). */
-int vp_cli_refuse_during_try(const char *root, const char *what, struct vp_diags *d);
 /* changed, files (with diffs; frees the old versions), actions (with their status once committed),
  * reboot_required, generation. */
 void vp_json_install(struct json_object *doc, struct vp_install *in, bool committed);

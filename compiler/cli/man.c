@@ -147,8 +147,7 @@ page_vfioplan8(FILE *out)
     fputs(".SH EXIT STATUS\n.TP\n.B 0\nSuccess; plan: nothing would change.\n"
           ".TP\n.B 1\nplan: something would change (a file, or a pending action), as diff(1) has it, unlike "
           "terraform plan \\-detailed\\-exitcode, where 2 means changes; verify: a check failed; apply, "
-          "rollback: the question was answered no; try \\-\\-after\\-boot: the try failed verify and was "
-          "cancelled.\n.TP\n.B 2\n",
+          "rollback: the question was answered no.\n.TP\n.B 2\n",
           out);
     roff(out, VP_EXIT_ERROR_DOC);
     fputs(".\n.SH DIAGNOSTICS\n", out);
@@ -177,10 +176,9 @@ page_vfioplan8(FILE *out)
          "the generations: every state of vfioplan's files, kept whole (N/files/PATH), with its record "
          "(N/generation.json: digests, actions, boot token) and spec; current names the one in place"},
         {"/" VP_PATH_PENDING, "actions an apply chose to run and has not seen succeed; the next apply runs them"},
-        {"/" VP_PATH_TRY_STATE, "the try under way: the generation it boots once and the one it falls back to"},
         {"/" VP_PATH_REBOOT_REQUIRED, "and reboot-required.pkgs (naming vfioplan): written when an initramfs or "
                                       "bootloader action ran, as Debian's packages do"},
-        {"/" VP_PATH_LOCK, "the lock one apply (or rollback, try) at a time holds"},
+        {"/" VP_PATH_LOCK, "the lock one apply (or rollback) at a time holds"},
     };
     for (size_t i = 0; i < VP_ARRAY_SIZE(state); i++) {
         macro(out, "TP\n.I", state[i].path);
@@ -205,8 +203,6 @@ page_vfioplan8(FILE *out)
         {"Apply, reboot, and verify:", "vfioplan apply spec.yaml\nreboot\nvfioplan verify spec.yaml"},
         {"Review a plan, then apply exactly that plan (refused if anything changed since):",
          "vfioplan plan spec.yaml \\-\\-out reviewed.plan\nvfioplan apply \\-\\-plan reviewed.plan"},
-        {"Try a configuration for one boot; it becomes the default once verify passes after that boot:",
-         "vfioplan try spec.yaml\nreboot"},
         {"List the generations, and go back to the previous one:", "vfioplan history\nvfioplan rollback"},
         {"Explain a diagnostic code:", "vfioplan explain VP4003"},
     };

@@ -18,7 +18,7 @@ vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host
         vp_error(d, VP_FILE_UNREADABLE, &(struct vp_pos){.file = opt->spec}, "no SPEC given, and there is no %s",
                  opt->spec);
         vp_hint(d, "give the spec's path, or keep the host's spec at /" VP_DEFAULT_SPEC
-                   " (under --root DIR for plan, apply and try), where vfioplan looks when none is given");
+                   " (under --root DIR for plan and apply), where vfioplan looks when none is given");
         return -1;
     }
     /* Read both inputs even if the first has errors: report all input problems at once. The spec's bytes are
