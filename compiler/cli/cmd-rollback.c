@@ -15,20 +15,24 @@
 #include "cli.h"
 #include "install-report.h"
 
-int
-vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct vp_install_options *io,
-               const char *question, struct vp_install *in, struct vp_diags *d)
+/*
+ * Puts generation number in place under io->root: its files exactly, and the actions the changes need. On a
+ * terminal and without --yes, shows the changes and asks. 0 done, 1 answered no, -1 error (in d). The caller
+ * holds the lock, and frees set after in (in's actions point into it).
+ */
+static int
+restore(const struct vp_options *opt, unsigned long number, const struct vp_install_options *io, const char *question,
+        struct vp_artifact_set *set, struct vp_install *in, struct vp_diags *d)
 {
     struct vp_generation target;
     if (vp_generation_load(io->root, number, &target, d) < 0)
         return -1;
-    struct vp_artifact_set set = {0};
-    int rc = vp_generation_load_files(io->root, &target, &set, d);
+    int rc = vp_generation_load_files(io->root, &target, set, d);
     if (rc == 0)
-        rc = vp_install_prepare(in, &set, io, d);
+        rc = vp_install_prepare(in, set, io, d);
     if (rc == 0) {
-        vp_restore_actions(&set, &target, in->has_current ? &in->current : NULL, &in->changes);
-        vp_install_reselect(in, &set);
+        vp_restore_actions(set, &target, in->has_current ? &in->current : NULL, &in->changes);
+        vp_install_reselect(in, set);
         if (vp_install_has_work(in) && question && opt->format == VP_FORMAT_TEXT && !opt->yes && isatty(STDIN_FILENO)) {
             vp_cli_show_changes(stdout, in, false);
             vp_cli_show_actions(stdout, in);
@@ -42,9 +46,8 @@ vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct 
         if (!vp_install_has_work(in) && opt->format == VP_FORMAT_TEXT)
             printf("vfioplan: nothing to do: %s already holds generation %lu\n", io->root, number);
         struct vp_install_meta meta = {.restore = true, .restore_number = number, .vfioplan = VFIOPLAN_VERSION};
-        rc = vp_install_commit(in, &set, &meta, io, d);
+        rc = vp_install_commit(in, set, &meta, io, d);
     }
-    vp_artifact_set_free(&set);
     vp_generation_free(&target);
     return rc;
 }
@@ -82,6 +85,7 @@ vp_cmd_rollback(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* as apply: a closed stdout must not stop it between its files and its actions */
     struct vp_diags d = {0};
     struct vp_install in = {0};
+    struct vp_artifact_set set = {0};
     struct vp_gen_store store = {0};
     bool json = opt.format == VP_FORMAT_JSON, committed = false;
     int rc = VP_EXIT_ERROR;
@@ -113,7 +117,7 @@ vp_cmd_rollback(int argc, char **argv)
                                     .output_to_stderr = json};
     char question[4200];
     snprintf(question, sizeof(question), "Restore generation %lu under %s?", target, opt.root);
-    int r = vp_cli_restore(&opt, target, &io, question, &in, &d);
+    int r = restore(&opt, target, &io, question, &set, &in, &d);
     committed = r == 0;
     if (r == 1) {
         rc = VP_EXIT_CHANGES;
@@ -139,6 +143,7 @@ out:
         vp_diags_render(&d, stderr, opt.color);
     }
     vp_install_free(&in);
+    vp_artifact_set_free(&set);
     vp_gen_store_free(&store);
     vp_diags_free(&d);
     return rc;

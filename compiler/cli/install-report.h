@@ -23,13 +23,6 @@ int vp_cli_confirm(const struct vp_options *opt, const char *question);
 void vp_cli_say_waiting(long pid, void *arg);
 /* After a commit: the actions left pending by --no-actions, the reboot the new configuration waits for. */
 void vp_cli_report_install(const struct vp_install *in, const struct vp_install_options *io);
-/*
- * Puts generation number in place under io->root (rollback): its files exactly,
- * and the actions the changes need. With question, on a terminal and without --yes, shows the changes and asks.
- * 0 done, 1 answered no, -1 error (in d). The caller holds the lock.
- */
-int vp_cli_restore(const struct vp_options *opt, unsigned long number, const struct vp_install_options *io,
-                   const char *question, struct vp_install *in, struct vp_diags *d);
 /* changed, files (with diffs; frees the old versions), actions (with their status once committed),
  * reboot_required, generation. */
 void vp_json_install(struct json_object *doc, struct vp_install *in, bool committed);
