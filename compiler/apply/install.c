@@ -79,7 +79,8 @@ state_free(struct state *s)
  * The state of vfioplan's files on the root before the commit, from what
  * prepare read: a file the commit changes as it is now (none if it is
  * created), every other file of the set as the set has it (it is already
- * so). A state without a manifest gets one listing its files, so that
+ * so). The admin's files apply edits are not vfioplan's: their old versions
+ * go to the backups (write.c), not into a generation. A state without a manifest gets one listing its files, so that
  * restoring it puts vfioplan's ownership back as it was.
  */
 static void
@@ -90,7 +91,7 @@ state_before(struct state *s, const struct vp_install *in, const struct vp_artif
     size_t k = 0;
     for (size_t i = 0; i < in->changes.n; i++) {
         const struct vp_change *ch = &in->changes.items[i];
-        if (ch->kind == VP_CHANGE_CREATE)
+        if (ch->kind == VP_CHANGE_CREATE || ch->foreign)
             continue;
         olds[k] = (struct vp_artifact){(char *)ch->path, ch->old_mode, ch->old_data, ch->old_len};
         state_add(s, &olds[k]);
@@ -157,14 +158,21 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
         /* the old versions are kept before anything is replaced: the only copy of them there is */
         if (!opt->no_found && (rc = record_found(in, set, meta, opt, &next, d)) < 0)
             goto out;
-        struct vp_write_options wo = {0};
+        struct vp_write_options wo = {.backup_dir = VP_BACKUP_DIR};
         if (vp_tree_commit(opt->root, &in->changes, &wo, d) < 0) {
             rc = -1;
             goto out;
         }
-        for (size_t i = 0; opt->out && i < in->changes.n; i++)
-            fprintf(opt->out, "vfioplan: %s /%s\n", vp_change_kind_done(in->changes.items[i].kind),
-                    in->changes.items[i].path);
+        /* each path as it is on this machine: under the root, which is / on the host itself */
+        size_t root_len = strlen(opt->root);
+        while (root_len > 1 && opt->root[root_len - 1] == '/')
+            root_len--;
+        bool slash = root_len == 1 && opt->root[0] == '/';
+        for (size_t i = 0; opt->out && i < in->changes.n; i++) {
+            const struct vp_change *ch = &in->changes.items[i];
+            fprintf(opt->out, "vfioplan: %s %.*s/%s\n", ch->foreign ? "edited" : vp_change_kind_done(ch->kind),
+                    (int)(slash ? 0 : root_len), opt->root, ch->path);
+        }
     }
     /* the state now in place */
     if (meta->restore) {

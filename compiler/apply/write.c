@@ -142,6 +142,64 @@ vp_write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[6
     return -1;
 }
 
+/*
+ * Moves the backups of one file a generation older: NAME.3 to NAME.4 (the
+ * oldest kept, which goes), ..., NAME to NAME.1. A generation missing is
+ * no error (a first backup, or a rotation a failure stopped).
+ */
+static int
+rotate_backups(int dirfd, const char *name)
+{
+    char from[NAME_MAX + 8], to[NAME_MAX + 8];
+    snprintf(to, sizeof(to), "%s.%d", name, VP_BACKUP_GENERATIONS - 1);
+    if (unlinkat(dirfd, to, 0) < 0 && errno != ENOENT)
+        return -1;
+    for (int g = VP_BACKUP_GENERATIONS - 2; g >= 0; g--) {
+        if (g)
+            snprintf(from, sizeof(from), "%s.%d", name, g);
+        else
+            snprintf(from, sizeof(from), "%s", name);
+        snprintf(to, sizeof(to), "%s.%d", name, g + 1);
+        if (renameat(dirfd, from, dirfd, to) < 0 && errno != ENOENT)
+            return -1;
+    }
+    return 0;
+}
+
+/* Keeps the old version of an edited file of the admin's under the backup directory, older ones a generation down.
+ * vfioplan's own files need none: apply records them as a generation before it commits. */
+static int
+backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d, const char *root)
+{
+    if (!opt->backup_dir || !ch->foreign)
+        return 0;
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof(rel), "%s/%s", opt->backup_dir, ch->path);
+    char *name = NULL;
+    int dirfd = vp_write_open_parent(rootfd, rel, true, &name, d, root);
+    if (dirfd < 0) {
+        free(name);
+        return -1;
+    }
+    char tmp[64];
+    /* written aside first: a failure leaves the backups as they were, or one older */
+    int rc = vp_write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
+    if (rc == 0 && (rotate_backups(dirfd, name) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)) {
+        int err = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = err;
+        rc = -1;
+    }
+    if (rc == 0 && fsync(dirfd) < 0)
+        rc = -1;
+    if (rc < 0)
+        vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root}, "cannot keep a backup of %s at %s/%s: %s",
+                 ch->path, root, rel, strerror(errno));
+    close(dirfd);
+    free(name);
+    return rc;
+}
+
 /* Renames the temp file over the target (or removes the target); after a failure (*rc < 0) removes the temp file. */
 static void
 put_in_place(struct pending *pi, int *rc, struct vp_diags *d, const char *root)
@@ -228,8 +286,11 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
             rc = -1;
         }
     }
+    /* 2. backups of the admin's files that get edited (apply keeps its own as a generation: generations.h) */
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
+            rc = -1;
     /*
-     * 2. (apply keeps the old versions as a generation before it commits: generations.h)
      * 3. before the first rename, a manifest of the old and the new files:
      * whatever stops this run between its renames (a failure, kill -9), every
      * file it may have put in place or left is listed, so the next apply, of

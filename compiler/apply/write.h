@@ -14,8 +14,14 @@
 
 #include "changes.h"
 
+/* Where apply keeps the admin's files as they were before it edited them (foreign edits: foreign-edit.h); vfioplan's
+ * own files are kept as generations instead (generations.h). BACKUP_DIR/PATH is the newest, PATH.1 ... PATH.4 older. */
+#define VP_BACKUP_DIR "var/backups/vfioplan"
+#define VP_BACKUP_GENERATIONS 5
+
 struct vp_write_options {
-    bool create_root; /* mkdir -p the root itself (build -o DIR) */
+    bool create_root;       /* mkdir -p the root itself (build -o DIR) */
+    const char *backup_dir; /* relative to the root: keep the old versions of the files edited (foreign changes) */
 };
 
 int vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,

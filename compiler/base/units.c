@@ -2,6 +2,7 @@
 /* units.c: binary size units; decimal ones (GB) are refused, as libvirt's KiB-based XML would round them. */
 #include "units.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum vp_size_error
@@ -36,4 +37,19 @@ vp_parse_size(const char *s, uint64_t *bytes)
         }
     }
     return VP_SIZE_MALFORMED;
+}
+
+const char *
+vp_format_size(uint64_t bytes, char *buf, size_t size)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    size_t u = 0;
+    while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >> (10 * (u + 1)) > 0)
+        u++;
+    uint64_t unit = 1ull << (10 * u);
+    if (bytes % unit == 0)
+        snprintf(buf, size, "%llu %s", (unsigned long long)(bytes / unit), units[u]);
+    else
+        snprintf(buf, size, "%.1f %s", (double)bytes / (double)unit, units[u]);
+    return buf;
 }

@@ -149,6 +149,9 @@ void vp_compile_free(struct vp_compile *c);
 int vp_compile_check_drift(struct vp_compile *c, const char *root);
 /* Prints the diagnostics (text to stderr, or as part of JSON) and returns the exit code for them. */
 int vp_cli_report(struct vp_compile *c, const struct vp_options *opt);
+/* stderr, once stdout is flushed: where both go to one log (plan >log 2>&1, a CI job), every line stays whole and
+ * in the order it was written. Every message of the CLI goes through it. */
+FILE *vp_cli_stderr(void);
 /* text wrapped at 79 columns, every line indented by indent spaces (help.c). */
 void vp_cli_print_wrapped(FILE *out, const char *text, int indent);
 
@@ -182,3 +185,6 @@ int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
 int vp_cmd_rollback(int argc, char **argv);
 int vp_cmd_history(int argc, char **argv);
+
+/* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
+void vp_cli_host_summary(FILE *out, const struct vp_host *host);

@@ -70,9 +70,9 @@ vp_cmd_plan(int argc, char **argv)
         vp_cli_show_changes(stdout, &in, true);
         vp_cli_show_actions(stdout, &in);
         fflush(stdout);
-        vp_cli_plan_summary(stderr, &in, opt.root);
+        vp_cli_plan_summary(vp_cli_stderr(), &in, opt.root);
         if (opt.plan_out)
-            fprintf(stderr, "vfioplan: plan saved to %s; 'vfioplan apply --plan %s' applies exactly this\n",
+            fprintf(vp_cli_stderr(), "vfioplan: plan saved to %s; 'vfioplan apply --plan %s' applies exactly this\n",
                     opt.plan_out, opt.plan_out);
         rc = vp_install_has_work(&in) ? VP_EXIT_CHANGES : VP_EXIT_OK;
     }

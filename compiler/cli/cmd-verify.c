@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-verify.c: `vfioplan verify`: after the reboot, on the host: is the
- * IOMMU on, is every kernel argument on the running command line, is every
- * assigned function on vfio-pci, is every group viable? One line per check;
+ * IOMMU on, is every kernel argument on the running command line, are the
+ * huge pages reserved and free, is every assigned function on vfio-pci, is
+ * every group viable? One line per check;
  * exit 1 if any fails, with the field guide's advice where it applies.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -23,8 +26,12 @@ struct verdicts {
     struct json_object *checks; /* NULL: print as text */
 };
 
-static void __attribute__((format(printf, 4, 5)))
-check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
+/*
+ * One check. id names it for a bot, stable across versions and runs: its kind, then what it is about
+ * ("iommu", "kernel-argument:intel_iommu=on", "driver:0000:01:00.0", "group:12").
+ */
+static void __attribute__((format(printf, 5, 6)))
+check(struct verdicts *v, bool ok, const char *advice, const char *id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -32,6 +39,8 @@ check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
     va_end(ap);
     if (v->checks) {
         struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(id));
+        json_object_object_add(o, "status", json_object_new_string(ok ? "pass" : "fail"));
         json_object_object_add(o, "ok", json_object_new_boolean(ok));
         json_object_object_add(o, "check", vp_json_string(what, strlen(what), NULL));
         json_object_object_add(o, "hint", !ok && advice ? vp_json_string(advice, strlen(advice), NULL) : NULL);
@@ -82,8 +91,45 @@ verify_boot_token(const struct vp_plan *p, struct verdicts *v, const char *boot_
     else
         snprintf(advice, sizeof(advice),
                  "this boot carries no vfioplan.gen= token: it predates the configuration applied; %s", boot_advice);
-    check(v, vp_has_word(p->host->cmdline, p->boot_token), advice,
+    check(v, vp_has_word(p->host->cmdline, p->boot_token), advice, "boot-token",
           "this boot runs the configuration applied (kernel command line has %s)", p->boot_token);
+}
+
+/* The huge pages the plan reserves on the kernel command line, as /proc/meminfo counts them (the default size). */
+static void
+verify_hugepages(const struct vp_plan *p, struct verdicts *v)
+{
+    const struct vp_plan_memory *pm = &p->memory;
+    const struct vp_host_memory *m = &p->host->memory;
+    if (!pm->hugepages)
+        return;
+    const char *size = vp_hugepage_size_name(pm->hugepage_size);
+    uint64_t page = vp_hugepage_bytes(pm->hugepage_size);
+    bool sized = m->known && m->hugepage_size == page;
+    uint64_t total = sized ? m->hugepages_total : 0, free_pages = sized ? m->hugepages_free : 0;
+    char advice[300];
+    snprintf(advice, sizeof(advice),
+             "the kernel reserves them at boot (default_hugepagesz=%s hugepagesz=%s hugepages=%" PRIu64
+             "): check /proc/cmdline, reboot, and see 'dmesg | grep -i hugetlb' if the memory was short",
+             size, size, pm->n_hugepages);
+    if (!m->known)
+        check(v, false, "run verify on the host itself, or from a snapshot taken there after the reboot",
+              "hugepages-total", "HugePages_Total: the host's /proc/meminfo is unknown");
+    else if (!sized)
+        check(v, false, advice, "hugepages-total",
+              "HugePages_Total: the default huge page size is %" PRIu64 " KiB, not %s: the plan's %" PRIu64
+              " pages are not reserved",
+              m->hugepage_size >> 10, size, pm->n_hugepages);
+    else
+        check(v, total >= pm->n_hugepages, advice, "hugepages-total",
+              "HugePages_Total is %" PRIu64 " pages of %s (the plan reserves %" PRIu64 ")", total, size,
+              pm->n_hugepages);
+    if (m->known && sized)
+        check(v, free_pages >= pm->n_hugepages,
+              "a running VM holds its pages, and then this is expected; otherwise another program maps them (grep "
+              "huge /proc/*/numa_maps)",
+              "hugepages-free", "HugePages_Free is %" PRIu64 " (the VMs need %" PRIu64 " when they start)", free_pages,
+              pm->n_hugepages);
 }
 
 static void
@@ -92,16 +138,21 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
     const struct vp_host *h = p->host;
     check(v, h->n_groups > 0,
           "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
-          "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
+          "iommu", "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
     const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB
                                   ? "run update-grub (vfioplan apply does) and reboot"
                                   : "run the bootloader action of 'vfioplan plan' and reboot";
-    for (size_t i = 0; i < p->n_kernel_args; i++)
-        if (p->kernel_args[i].value != p->boot_token)
-            check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
-                  p->kernel_args[i].value);
+    for (size_t i = 0; i < p->n_kernel_args; i++) {
+        if (p->kernel_args[i].value == p->boot_token)
+            continue; /* its own check, with its own advice */
+        char id[300];
+        snprintf(id, sizeof(id), "kernel-argument:%s", p->kernel_args[i].value);
+        check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, id, "kernel command line has %s",
+              p->kernel_args[i].value);
+    }
     if (p->boot_token)
         verify_boot_token(p, v, boot_advice);
+    verify_hugepages(p, v);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {
@@ -112,11 +163,13 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
                 advice, sizeof(advice),
                 "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
                 dev->driver ? dev->driver : "no driver");
+            char id[64];
+            snprintf(id, sizeof(id), "driver:%s", dev->addr_str);
             check(v, ok,
                   dev->driver
                       ? advice
                       : "nothing claimed it: load vfio-pci (modprobe vfio-pci) and check dmesg for vfio-pci errors",
-                  "%s (VM %s) is bound to vfio-pci%s%s", dev->addr_str, pvm->spec->name, ok ? "" : ": it is on ",
+                  id, "%s (VM %s) is bound to vfio-pci%s%s", dev->addr_str, pvm->spec->name, ok ? "" : ": it is on ",
                   ok ? "" : (dev->driver ? dev->driver : "no driver"));
         }
         /* each group of the VM once */
@@ -133,7 +186,9 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
             for (size_t k = 0; k < g->n_members && !bad; k++)
                 if (!viable_driver(h->devices[g->members[k]].driver))
                     bad = h->devices[g->members[k]].addr_str;
-            check(v, !bad, "every member of the group must be on vfio-pci (or pci-stub, or a bridge's pcieport)",
+            char id[64];
+            snprintf(id, sizeof(id), "group:%ld", g->id);
+            check(v, !bad, "every member of the group must be on vfio-pci (or pci-stub, or a bridge's pcieport)", id,
                   "IOMMU group %ld is viable%s%s", g->id, bad ? ": " : "", bad ? bad : "");
         }
     }
@@ -151,21 +206,29 @@ verify_root(const char *root, struct verdicts *v, struct vp_diags *d)
         check(v, pending.n_actions == 0,
               "an earlier apply did not see them succeed: fix what made them fail and run 'vfioplan apply', which "
               "runs them first, then reboot",
-              "no action is pending%s", list.data ? list.data : "");
+              "pending-actions", "no action is pending%s", list.data ? list.data : "");
         vp_strbuf_free(&list);
     }
     vp_artifact_set_free(&pending);
     check(v, !vp_reboot_pending(root),
           "the running boot predates the configuration applied: reboot (the reboot clears run/reboot-required)",
-          "no reboot is pending (run/reboot-required.pkgs does not name vfioplan)");
+          "reboot-required", "no reboot is pending (run/reboot-required.pkgs does not name vfioplan)");
 }
 
 int
 vp_cmd_verify(int argc, char **argv)
 {
     struct vp_options opt;
-    if (vp_cli_parse(argc, argv, vp_cli_command("verify"), &opt) < 0)
+    const struct vp_command *cmd = vp_cli_command("verify");
+    if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
         return VP_EXIT_ERROR;
+    /* the host as it runs now: a snapshot holds facts from before the reboot, which verify is about */
+    struct stat st;
+    if (stat(opt.host, &st) == 0 && !S_ISDIR(st.st_mode))
+        return vp_cli_usage_error(cmd,
+                                  "--host takes a host's root directory here (the default is /), not the file "
+                                  "'%s': a snapshot holds facts from before the reboot, not the host as it runs now",
+                                  opt.host);
     struct vp_compile c = {0};
     vp_compile_run(&c, &opt, 0);
     int rc = vp_cli_report(&c, &opt);
@@ -182,8 +245,13 @@ vp_cmd_verify(int argc, char **argv)
     }
     if (doc) {
         json_object_object_add(doc, "checks", v.checks);
-        json_object_object_add(doc, "passed", json_object_new_int64(v.passed));
-        json_object_object_add(doc, "failed", json_object_new_int64(v.failed));
+        /* "passed": the verdict a bot keys on (false when any check failed, or none could run); the counts aside.
+         * "ok" (every document has it) only says that no error stopped the command. */
+        json_object_object_add(doc, "passed", json_object_new_boolean(rc == VP_EXIT_OK && v.failed == 0));
+        struct json_object *summary = json_object_new_object();
+        json_object_object_add(summary, "passed", json_object_new_int64(v.passed));
+        json_object_object_add(summary, "failed", json_object_new_int64(v.failed));
+        json_object_object_add(doc, "summary", summary);
         vp_json_finish(doc, &c.diags, rc);
     }
     vp_compile_free(&c);

@@ -35,9 +35,9 @@ static const struct vp_option_def option_defs[] = {
 };
 
 /* The sentences the compiling commands share. */
-#define HOST_DOC                                                                                                       \
-    "Read the host facts from ROOT, a directory shaped like / (ROOT/sys/bus/pci, ROOT/sys/kernel/iommu_groups, "       \
-    "ROOT/proc, ROOT/etc/os-release), or from FILE, a snapshot written by 'vfioplan snapshot' ('-': standard input); " \
+#define HOST_DOC                                                                                                                                \
+    "Read the host facts from ROOT, a directory shaped like / (ROOT/sys/bus/pci, ROOT/sys/kernel/iommu_groups, "                                \
+    "ROOT/sys/devices/system, ROOT/proc, ROOT/etc/os-release), or from FILE, a snapshot written by 'vfioplan snapshot' ('-': standard input); " \
     "the default is the live system, /."
 #define HOST_ROOT_DOC "Read the host facts from ROOT, a directory shaped like / (default: the live system, /)."
 #define FORMAT_DOC                                                                                                     \
@@ -194,9 +194,10 @@ static const struct vp_command commands[] = {
      true,
      VP_COMPLETE_SPEC,
      NULL,
-     "after the reboot: check the IOMMU, the kernel command line, vfio-pci and the groups",
+     "after the reboot: check the IOMMU, the kernel command line, huge pages, vfio-pci and the groups",
      "Run on the host after the reboot that follows an apply: checks that the IOMMU is on, that each kernel argument "
-     "is on /proc/cmdline, that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
+     "is on /proc/cmdline, that the huge pages the VMs need are reserved and free (HugePages_Total and "
+     "HugePages_Free), that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
      "viable, that the running boot carries the configuration's boot token (else it predates it), and that no "
      "action is pending and no reboot asked for under DIR. Prints one line per check, with advice for each that "
      "failed." SPEC_DEFAULT_DOC,
@@ -241,9 +242,11 @@ static const struct vp_command commands[] = {
      VP_COMPLETE_NONE,
      NULL,
      "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere",
-     "Writes the host facts vfioplan uses (PCI functions, IOMMU groups, drivers, BARs, the OS, CPU, kernel and "
-     "firmware, the host's own boot VGA, root disk and default-route NIC) as a versioned YAML file. Compiling "
-     "against it with --host FILE anywhere gives byte-identical results.",
+     "Writes the host facts vfioplan uses (PCI functions and the PCIe tree above them, IOMMU groups, drivers, BARs, "
+     "the OS, CPU, kernel and firmware, memory and huge pages, CPUs and NUMA nodes, the host's own boot VGA, root "
+     "disk and default-route NIC) as a versioned YAML file (vfioplan/snapshot-v2; v1 files are still read). "
+     "Compiling against it with --host FILE anywhere gives byte-identical results. A fact a snapshot cannot hold "
+     "(a driver name no kernel driver has, from a damaged tree) is refused.",
      {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC},
       {VP_OPT_OUTPUT, "FILE", VP_COMPLETE_FILE, false,
        "Write the snapshot to FILE, atomically ('-': standard output, the default); a FIFO or a device is written to, "

@@ -176,6 +176,18 @@ vp_json_device(const struct vp_device *dev)
     return o;
 }
 
+/* {"size": "1G", "pages": 512}, or null */
+static struct json_object *
+hugepages(bool on, enum vp_hugepage_size size, uint64_t pages)
+{
+    if (!on)
+        return NULL;
+    struct json_object *o = json_object_new_object();
+    put_str(o, "size", vp_hugepage_size_name(size));
+    put_int(o, "pages", (int64_t)pages);
+    return o;
+}
+
 struct json_object *
 vp_json_plan(const struct vp_plan *p)
 {
@@ -191,6 +203,8 @@ vp_json_plan(const struct vp_plan *p)
     json_object_object_add(o, "vfio_ids", str_array(p->vfio_ids, p->n_vfio_ids));
     json_object_object_add(o, "bind_addresses", str_array(p->bind_addresses, p->n_bind_addresses));
     json_object_object_add(o, "softdep_drivers", str_array(p->softdep_drivers, p->n_softdep_drivers));
+    json_object_object_add(o, "hugepages",
+                           hugepages(p->memory.hugepages, p->memory.hugepage_size, p->memory.n_hugepages));
     struct json_object *vms = json_object_new_array();
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *pvm = &p->vms[v];
@@ -199,6 +213,14 @@ vp_json_plan(const struct vp_plan *p)
         put_str(vm, "uuid", pvm->uuid);
         put_int(vm, "mmio64_mib", (int64_t)pvm->mmio64_mib);
         put_bool(vm, "fabric_manager", pvm->fabric_manager);
+        struct json_object *topo = json_object_new_object();
+        put_int(topo, "sockets", pvm->res.sockets);
+        put_int(topo, "dies", pvm->res.dies);
+        put_int(topo, "cores", pvm->res.cores);
+        put_int(topo, "threads", pvm->res.threads);
+        json_object_object_add(vm, "cpu_topology", topo);
+        json_object_object_add(vm, "hugepages",
+                               hugepages(pvm->res.hugepages, pvm->res.hugepage_size, pvm->res.n_hugepages));
         struct json_object *devs = json_object_new_array();
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_assignment *a = &pvm->assigned[i];

@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "apply/lock.h"
 #include "apply/state.h"
+#include "apply/write.h"
+#include "host/config-syntax.h"
 #include "yaml/fields.h"
 #include "parse/spec-internal.h"
 
@@ -184,9 +186,27 @@ page_vfioplan8(FILE *out)
         macro(out, "TP\n.I", state[i].path);
         para(out, state[i].what);
     }
+    macro(out, "TP\n.I", "/" VP_BACKUP_DIR "/");
+    para(out, "the admin's own files apply edited (a manual setup it adopted), as they were before each edit");
     macro(out, "TP\n.I", VFIOPLAN_DATADIR "/");
     para(out, "the JSON Schemas of the spec (vfioplan-v1.schema.json) and of --format json "
               "(vfioplan-output-v1.schema.json)");
+    /* from the table of the files a manual setup leaves (host/config-syntax.c), which the migration may edit */
+    size_t n_places;
+    const struct vp_config_place *places = vp_config_places(&n_places);
+    struct vp_strbuf list = {0};
+    for (size_t i = 0; i < n_places; i++)
+        vp_strbuf_printf(&list, "%s/%s%s%s", i ? ", " : "", places[i].path, places[i].suffix ? "*" : "",
+                         places[i].suffix ? places[i].suffix : "");
+    char *manual = vp_xasprintf(
+        "The files of a manual setup, read as the host's existing passthrough configuration: %s. A line that "
+        "conflicts with the plan is disabled (or rewritten) with a marker, '# vfioplan: disabled VPxxxx:', which "
+        "plan's diff shows first; vfioplan changes nothing else in them and never creates or removes them.",
+        list.data);
+    fputs(".PP\n", out);
+    para(out, manual);
+    free(manual);
+    vp_strbuf_free(&list);
     fputs(".SH ENVIRONMENT\n.TP\n.B NO_COLOR\n", out);
     para(out, "When set, diagnostics are not colored (as --color never).");
     fputs(".PP\n", out);

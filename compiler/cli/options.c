@@ -15,11 +15,12 @@ vp_cli_usage_error(const struct vp_command *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "vfioplan %s: ", cmd->name);
-    vfprintf(stderr, fmt, ap);
+    FILE *err = vp_cli_stderr();
+    fprintf(err, "vfioplan %s: ", cmd->name);
+    vfprintf(err, fmt, ap);
     va_end(ap);
     char *synopsis = vp_cli_synopsis(cmd);
-    fprintf(stderr, "\nusage: vfioplan %s\n", synopsis);
+    fprintf(err, "\nusage: vfioplan %s\n", synopsis);
     free(synopsis);
     return VP_EXIT_ERROR;
 }
@@ -52,6 +53,22 @@ join_values(const char *const *values)
     return vp_strbuf_steal(&sb, NULL);
 }
 
+/*
+ * The option getopt just returned, as the user wrote it ("--format", "-o"), for a message: argv[optind - 1]
+ * is the option itself, or its value when the value came as the next word ("--format json").
+ */
+static const char *
+option_as_written(char **argv, const struct vp_option_def *def, char *buf, size_t size)
+{
+    const char *last = argv[optind - 1];
+    const char *word = last[0] == '-' || optind < 2 ? last : argv[optind - 2];
+    if (def && word[0] != '-')
+        word = def->name;
+    size_t n = strcspn(word, "=");
+    snprintf(buf, size, "%.*s", (int)n, word);
+    return buf;
+}
+
 int
 vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_options *opt)
 {
@@ -81,8 +98,11 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
         const struct vp_option_def *def = vp_cli_option_def(c);
         if (!def)
             return vp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]), -1;
+        char written[64];
         if (!def->doc && !command_option(cmd, c))
-            return vp_cli_usage_error(cmd, "option '%s' does not apply to this command", argv[optind - 1]), -1;
+            return vp_cli_usage_error(cmd, "option '%s' does not apply to this command",
+                                      option_as_written(argv, def, written, sizeof(written))),
+                   -1;
         if (def->values && !one_of(optarg, def->values)) {
             char *allowed = join_values(def->values);
             vp_cli_usage_error(cmd, "--%s takes %s, not '%s'", def->name, allowed, optarg);

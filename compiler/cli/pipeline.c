@@ -54,7 +54,7 @@ vp_cli_report(struct vp_compile *c, const struct vp_options *opt)
 {
     vp_diags_sort(&c->diags);
     if (opt->format == VP_FORMAT_TEXT) /* JSON carries them in its document */
-        vp_diags_render(&c->diags, stderr, opt->color);
+        vp_diags_render(&c->diags, vp_cli_stderr(), opt->color);
     return vp_diags_has_errors(&c->diags) ? VP_EXIT_ERROR : VP_EXIT_OK;
 }
 

@@ -9,15 +9,23 @@
 #include "emit-internal.h"
 #include "kernel-args-doc.h"
 
+void
+vp_emit_grub_update(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers)
+{
+    static const char *const argv[] = {"update-grub", NULL};
+    if (plan->bootloader == VP_BOOTLOADER_GRUB)
+        vp_action_add(set, VP_STAGE_BOOTLOADER, "write the kernel command line into /boot/grub/grub.cfg", argv,
+                      triggers);
+}
+
 int
 vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
              struct vp_diags *d)
 {
     (void)previous;
     (void)d;
-    static const char *const argv[] = {"update-grub", NULL};
     static const char *const triggers[] = {VP_PATH_GRUB_DROPIN, NULL};
-    vp_action_add(set, VP_STAGE_BOOTLOADER, "write the kernel command line into /boot/grub/grub.cfg", argv, triggers);
+    vp_emit_grub_update(plan, set, triggers);
     if (plan->n_kernel_args == 0)
         return 0;
     struct vp_strbuf sb = {0};

@@ -8,6 +8,27 @@
  */
 #include "emit-internal.h"
 
+void
+vp_emit_initramfs_rebuild(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers)
+{
+    static const char *const itools[] = {"update-initramfs", "-u", "-k", "all", NULL};
+    static const char *const dracut[] = {"dracut", "--regenerate-all", "--force", NULL};
+    static const char *const mkinitcpio[] = {"mkinitcpio", "-P", NULL};
+    switch (plan->initramfs) {
+    case VP_INITRAMFS_TOOLS:
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", itools, triggers);
+        break;
+    case VP_INITRAMFS_DRACUT:
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", dracut, triggers);
+        break;
+    case VP_INITRAMFS_MKINITCPIO:
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", mkinitcpio, triggers);
+        break;
+    default: /* auto is resolved before anything is emitted */
+        break;
+    }
+}
+
 /* The head every initramfs-tools script needs: the prereqs protocol of hook-functions(8). */
 static void
 itools_script_head(struct vp_strbuf *sb, const struct vp_plan *plan, const char *purpose)
@@ -33,10 +54,9 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *pr
     (void)previous;
     (void)d;
     bool by_address = vp_plan_binds_by_address(plan);
-    static const char *const argv[] = {"update-initramfs", "-u", "-k", "all", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_ITOOLS_HOOK, VP_PATH_ITOOLS_INIT_TOP,
                                            VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
 
     struct vp_strbuf sb = {0};
     itools_script_head(&sb, plan,
@@ -74,9 +94,8 @@ vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, s
 {
     (void)previous;
     (void)d;
-    static const char *const argv[] = {"dracut", "--regenerate-all", "--force", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_DRACUT, VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"
@@ -98,9 +117,8 @@ vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previou
 {
     (void)previous;
     (void)d;
-    static const char *const argv[] = {"mkinitcpio", "-P", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_MKINITCPIO, VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"

@@ -47,8 +47,8 @@ vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous,
         vp_strbuf_printf(&sb,
                          "\n# vfio-pci claims the functions below only on a boot whose kernel command line\n"
                          "# carries %s: whenever vfio-pci loads, this hook runs\n"
-                         "# /" VP_PATH_BIND_SCRIPT ", which checks it. On any other boot (an older boot\n"
-                         "# entry, the fallback of 'vfioplan try') the host keeps its own drivers.\n",
+                         "# /" VP_PATH_BIND_SCRIPT ", which checks it. On any other boot (an older\n"
+                         "# kernel or boot entry) the host keeps its own drivers.\n",
                          plan->boot_token);
         if (plan->n_vfio_ids) {
             vp_strbuf_puts(&sb, "# By id (every host function with these ids is assigned):\n");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* host-facts.c: CPU vendor, distribution, kernel command line, firmware and installed kernels. */
+/* host-facts.c: CPU vendor and flags, distribution, kernel command line, firmware and installed kernels. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +109,8 @@ read_cpuinfo(struct vp_host *host, const struct vp_root *root)
                 host->cpu_vendor = VP_CPU_AMD;
         } else if (vp_startswith(line, "model name") && !host->cpu_model) {
             host->cpu_model = vp_arena_strdup(vp_host_arena(host), v);
+        } else if (vp_startswith(line, "flags") && host->cpu_pdpe1gb < 0) {
+            host->cpu_pdpe1gb = vp_has_word(v, "pdpe1gb"); /* 1 GiB pages */
         }
     }
 }

@@ -29,6 +29,18 @@ static const char *const vp_cpu_vendor_names[VP_CPU__COUNT] = {
 };
 VP_NAMED_ENUM(cpu_vendor, VP_CPU__COUNT, "CPU vendor");
 
+/* The kinds of file of a manual setup, for messages and JSON (a snapshot gives the file, whose path says its kind). */
+static const char *const vp_config_kind_names[VP_CONFIG__COUNT] = {
+    [VP_CONFIG_MODPROBE] = "modprobe.d",
+    [VP_CONFIG_GRUB] = "grub",
+    [VP_CONFIG_BLS] = "bootloaderspec",
+    [VP_CONFIG_KERNEL_CMDLINE] = "kernel-cmdline",
+    [VP_CONFIG_ITOOLS_MODULES] = "initramfs-tools",
+    [VP_CONFIG_DRACUT] = "dracut",
+    [VP_CONFIG_MKINITCPIO] = "mkinitcpio",
+};
+VP_NAMED_ENUM(config_kind, VP_CONFIG__COUNT, "kind of configuration file");
+
 static const unsigned bar_type_flags[VP_BAR_TYPE__COUNT] = {
     [VP_BAR_TYPE_IO] = VP_BAR_IO,
     [VP_BAR_TYPE_MEM32] = 0,
@@ -53,3 +65,24 @@ vp_bar_type_of(unsigned flags)
             return (enum vp_bar_type)t;
     return VP_BAR_TYPE_MEM32;
 }
+
+static const char *const vp_hugepage_size_names[VP_HUGEPAGE__COUNT] = {
+    [VP_HUGEPAGE_2M] = "2M",
+    [VP_HUGEPAGE_1G] = "1G",
+};
+VP_NAMED_ENUM(hugepage_size, VP_HUGEPAGE__COUNT, "huge page size");
+
+uint64_t
+vp_hugepage_bytes(enum vp_hugepage_size v)
+{
+    static const uint64_t bytes[VP_HUGEPAGE__COUNT] = {[VP_HUGEPAGE_2M] = 2ull << 20, [VP_HUGEPAGE_1G] = 1ull << 30};
+    return (unsigned)v < VP_HUGEPAGE__COUNT ? bytes[v] : 0;
+}
+
+static const char *const vp_pcie_port_names[VP_PORT__COUNT] = {
+    [VP_PORT_NONE] = "none",
+    [VP_PORT_ROOT] = "root_port",
+    [VP_PORT_SWITCH_UPSTREAM] = "switch_upstream",
+    [VP_PORT_SWITCH_DOWNSTREAM] = "switch_downstream",
+};
+VP_NAMED_ENUM(pcie_port, VP_PORT__COUNT, "PCIe port");

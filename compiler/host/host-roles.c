@@ -79,9 +79,10 @@ static const struct stacking net_stacking = {"net", "", "lower_"};
  * device (LVM, LUKS, md; bridge, bond, VLAN) has none, and the devices below
  * it are followed instead. Returns how many functions were marked.
  */
+/* The block devices below the root filesystem are noted in seen (NULL: not wanted). */
 static int
 trace(struct vp_host *host, const struct vp_root *root, const struct stacking *st, const char *name,
-      enum vp_host_role role, const char *detail, int depth, unsigned *visited)
+      enum vp_host_role role, const char *detail, int depth, unsigned *visited, struct vp_name_set *seen)
 {
     if (depth > MAX_STACK_DEPTH || ++*visited > MAX_STACK_NODES || strchr(name, '/') || strcmp(name, "..") == 0 ||
         strcmp(name, ".") == 0)
@@ -90,6 +91,8 @@ trace(struct vp_host *host, const struct vp_root *root, const struct stacking *s
     snprintf(rel, sizeof(rel), "sys/class/%s/%s", st->class, name);
     if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
         return 0;
+    if (seen)
+        vp_root_devices_note(seen, root, name, target);
     long idx = pci_in_path(host, target);
     if (idx >= 0) {
         mark(host, idx, role, detail);
@@ -104,7 +107,7 @@ trace(struct vp_host *host, const struct vp_root *root, const struct stacking *s
     struct dirent *e;
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && strncmp(e->d_name, st->prefix, plen) == 0)
-            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1, visited);
+            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1, visited, seen);
     closedir(dir);
     return found;
 }
@@ -167,8 +170,10 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
             snprintf(source, sizeof(source), "%s", src); /* the last mount on / is the one in use */
     }
     free(mounts);
-    if (!vp_startswith(source, "/dev/"))
-        return; /* network, overlay, zfs dataset: no PCI controller to protect */
+    if (!vp_startswith(source, "/dev/")) {
+        host->root_devices_known = true; /* none: */
+        return;                          /* network, overlay, zfs dataset: no PCI controller to protect */
+    }
     char name[520];
     const char *dev = source + 5;
     if (vp_startswith(dev, "mapper/")) {
@@ -180,9 +185,12 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
     char detail[700];
     snprintf(detail, sizeof(detail), "the root filesystem is on %s", source);
     unsigned visited = 0;
-    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0, &visited) == 0)
+    struct vp_name_set seen = {0};
+    vp_root_devices_note_path(&seen, source);
+    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0, &visited, &seen) == 0)
         vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                    "cannot trace the root filesystem %s to a PCI storage controller", source);
+    vp_root_devices_finish(host, &seen);
 }
 
 static void
@@ -202,7 +210,7 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
             continue;
         char detail[128];
         snprintf(detail, sizeof(detail), "the default route goes through %s", iface);
-        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0, &visited) == 0)
+        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0, &visited, NULL) == 0)
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "cannot trace the default-route interface %s to a PCI NIC", iface);
     }

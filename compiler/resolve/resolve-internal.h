@@ -40,7 +40,10 @@ struct vp_resolver {
     struct vp_found **found;  /* per VM, per selector */
     struct vp_conflict *conflicts;
     size_t n_conflicts, cap_conflicts;
-    bool *by_address; /* per host device: binding.c's choice for an assigned function */
+    bool *by_address;                /* per host device: binding.c's choice for an assigned function */
+    struct vp_migration *migrations; /* what the rules of a manual setup take over (copied into the plan) */
+    size_t n_migrations, cap_migrations;
+    const char **config_file_shown; /* per host config line: its file as messages name it (rules-existing.c) */
 };
 
 struct vp_plan_priv {
@@ -51,6 +54,8 @@ struct vp_plan_priv {
 void vp_resolve_tools(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
+/* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
+void vp_resolve_resources(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 /* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
@@ -101,6 +106,29 @@ void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_no_disk(struct vp_resolver *r, enum vp_code code);
+
+/* rules-existing.c: a manual setup's configuration that conflicts with the plan */
+void vp_rule_existing_ids(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_blacklist(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_contradiction(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_duplicate(struct vp_resolver *r, enum vp_code code);
+
+/* True when every selector of the VM found its devices (and count of them): rules about the VM's devices as a
+ * whole (a guest without a GPU, a fabric cut in half) wait for that, so a selector error has no follow-ons. */
+bool vp_resolver_vm_selected(const struct vp_resolver *r, size_t vm);
+
+/* rules-resources.c: what VMs take of the host's memory, CPUs and address space */
+void vp_rule_hugepages_no_room(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vcpu_overcommit(struct vp_resolver *r, enum vp_code code);
+void vp_rule_hugepage_size(struct vp_resolver *r, enum vp_code code);
+void vp_rule_mmio_too_large(struct vp_resolver *r, enum vp_code code);
+/* rules-identity.c: what must be one VM's own */
+void vp_rule_disk_shared(struct vp_resolver *r, enum vp_code code);
+void vp_rule_root_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_uuid(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_mac(struct vp_resolver *r, enum vp_code code);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);

@@ -20,11 +20,13 @@ struct vp_artifact {
     size_t len;
 };
 
-/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on. */
+/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on,
+ * and VMs the spec dropped are undefined before new ones are defined (they may name the same devices). */
 enum vp_action_stage {
     VP_STAGE_INITRAMFS = 1,
     VP_STAGE_BOOTLOADER_REMOVE,
     VP_STAGE_BOOTLOADER,
+    VP_STAGE_LIBVIRT_UNDEFINE,
     VP_STAGE_LIBVIRT,
 };
 
@@ -37,9 +39,32 @@ struct vp_action {
     size_t n_triggers;
 };
 
+/* An operation on a line of a file vfioplan does not own; compiler/apply/foreign-edit.h has the contract. */
+enum vp_edit_kind {
+    VP_EDIT_DISABLE_LINE, /* comment the line out behind a marker naming the code */
+    VP_EDIT_REPLACE_LINE, /* disable it, and put its replacement after it */
+};
+
+struct vp_edit_op {
+    enum vp_edit_kind kind;
+    char *text;        /* the line as the host facts saw it (its physical lines joined with '\n') */
+    unsigned line;     /* where they saw it (1-based): of equal lines, the one nearest to it is edited */
+    char *code;        /* "VP7001": why, in the marker */
+    char *replacement; /* REPLACE_LINE: the new line; else NULL */
+};
+
+/* An edit of a file vfioplan does not own: never in the manifest, never created or removed by vfioplan. */
+struct vp_foreign_edit {
+    char *path; /* relative to the root, like an artifact's */
+    struct vp_edit_op *ops;
+    size_t n_ops, cap_ops;
+};
+
 struct vp_artifact_set {
     struct vp_artifact *items; /* sorted by path after vp_plan_emit */
     size_t n, cap;
+    struct vp_foreign_edit *edits; /* sorted by path after vp_plan_emit */
+    size_t n_edits, cap_edits;
     struct vp_action *actions; /* in stage order */
     size_t n_actions, cap_actions;
 };
@@ -53,11 +78,15 @@ struct vp_artifact_set {
  * What an earlier apply left on the target root that the emitters need, to
  * undo what the spec no longer asks for: grubby only adds kernel arguments,
  * so the ones the previous VP_PATH_KERNEL_ARGS lists and the plan does
- * not must be removed. Owns its bytes (vp_previous_free in apply/changes.h).
+ * not must be removed; a VM the old manifest lists and the spec does not
+ * must be undefined in libvirt. Owns its bytes (vp_previous_free in
+ * apply/changes.h).
  */
 struct vp_previous {
     char *kernel_args; /* that file's text, NULL if there is none */
     size_t kernel_args_len;
+    char *manifest; /* the old VP_PATH_MANIFEST: the VMs vfioplan defined are its etc/vfioplan/vms/NAME.xml */
+    size_t manifest_len;
 };
 
 /*
@@ -72,6 +101,8 @@ void vp_artifact_set_free(struct vp_artifact_set *set);
 bool vp_artifact_path_known(const char *path);
 /* The artifact at path, or NULL. */
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
+/* The edit of path, or NULL. */
+const struct vp_foreign_edit *vp_foreign_edit_find(const struct vp_artifact_set *set, const char *path);
 /* Whether action a must run when the paths in changed[] changed. */
 bool vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed);
 

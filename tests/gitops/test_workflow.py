@@ -131,7 +131,7 @@ class Workflow(unittest.TestCase):
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("created %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
                                           "virsh define /etc/vfioplan/vms/gamer.xml"])
         before = tree(os.path.join(root, "etc"))
@@ -159,7 +159,7 @@ class Workflow(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(old + "# local edit\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("updated /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("updated %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all"])
         gens = generations(root)
         found = max(n for n, (rec, _) in gens.items() if rec["origin"] == "found")
@@ -169,7 +169,7 @@ class Workflow(unittest.TestCase):
         # dropping the guest section removes the guest script (the manifest owned it), nothing else
         self.spec(base.replace("    guest:\n      os: ubuntu-24.04\n", ""))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("removed /etc/vfioplan/guest/gamer-setup.sh", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/guest/gamer-setup.sh" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/guest/gamer-setup.sh")))
         # the generation before this apply still has it
         gens = generations(root)
@@ -177,6 +177,21 @@ class Workflow(unittest.TestCase):
         self.assertNotIn("etc/vfioplan/guest/gamer-setup.sh", gens[current][1])
         self.assertIn("etc/vfioplan/guest/gamer-setup.sh", gens[current - 1][1])
         self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
+
+    def test_renamed_spec_changes_nothing(self):
+        """the bytes depend on the spec's content, not its file name: in a GitOps repository a rename
+        (ws.yaml -> hosts/ws2.yaml) is not a change to the host, so the plan is empty"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        # the actions run (a stub): none is left pending for plan to list
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.mkdir(os.path.join(self.tmp, "hosts"))
+        renamed = os.path.join(self.tmp, "hosts", "ws2.yaml")
+        os.rename(spec, renamed)
+        r = vp("plan", renamed, "--host", root, "--root", root)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertNotIn("spec.yaml", read(os.path.join(root, "etc/modprobe.d/vfioplan.conf")))
 
     def test_no_actions(self):
         root = self.root_from("tiny")
@@ -303,7 +318,7 @@ class Workflow(unittest.TestCase):
             f.write("<domain/>\n")
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.count("removed /etc/vfioplan/vms/old.xml"), 1)
+        self.assertEqual(r.stdout.count("removed %s/etc/vfioplan/vms/old.xml" % root), 1)
         found = [files for rec, files in generations(root).values() if "etc/vfioplan/vms/old.xml" in files]
         self.assertEqual(len(found), 1)
         self.assertEqual(found[0]["etc/vfioplan/vms/old.xml"], b"<domain/>\n")
@@ -322,7 +337,7 @@ class Workflow(unittest.TestCase):
         self.spec(base.replace("name: gamer", "name: player"))
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("removed /etc/vfioplan/vms/gamer.xml", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/vms/gamer.xml" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/vms/gamer.xml")))
 
     def test_drift_refused(self):
@@ -370,6 +385,44 @@ class HostAndOutputErrors(unittest.TestCase):
         self.assertIn("error[VP3002]: cannot read the PCI tree", r.stderr)
         self.assertIn("0000:01:00.0/vendor", r.stderr)
         self.assertIn("hint:", r.stderr)
+
+    def test_snapshot_refuses_what_it_could_not_read_back(self):
+        """A driver link named 'a;b' (a damaged tree: no kernel driver is named so) is refused when the snapshot
+        is written, never written into a file the reader then refuses; check reads the tree as before."""
+        drivers = os.path.join(self.root, "sys/bus/pci/drivers")
+        os.rename(os.path.join(drivers, "nouveau"), os.path.join(drivers, "a;b"))
+        link = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/driver")
+        target = os.readlink(link).replace("nouveau", "a;b")
+        os.unlink(link)
+        os.symlink(target, link)
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("error[VP3007]: cannot write a snapshot: the driver of 0000:01:00.0 is named 'a;b'", r.stderr)
+        self.assertIn("hint:", r.stderr)
+        self.assertFalse(os.path.exists(snap))
+        r = vp("check", self.spec, "--host", self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # the module a softdep would name is never taken from it
+        self.assertNotIn("a;b", vp("build", self.spec, "--host", self.root, "-o", os.path.join(self.tmp, "out")).stdout)
+        self.assertNotIn(b"a;b", b"".join(data or b"" for _, data in tree(os.path.join(self.tmp, "out")).values()))
+
+    def test_bar_not_a_power_of_two(self):
+        """A resource file whose BAR is not a power of two (damaged) is read rounded up, with a warning, so that its
+        snapshot reads back and the MMIO window is not short."""
+        res = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/resource")
+        lines = read(res).splitlines()
+        start, end, flags = (int(x, 16) for x in lines[1].split())
+        lines[1] = "0x%016x 0x%016x 0x%016x" % (start, start + (3 << 20) - 1, flags)  # 3 MiB
+        with open(res, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning[VP3003]: BAR 1 of 0000:01:00.0 has size 3145728, not a power of two: taken as 4194304",
+                      r.stderr)
+        self.assertIn("{index: 1, size: 4194304, type: \"mem64-prefetch\"}", read(snap))
+        self.assertEqual(vp("scan", "--host", snap).returncode, 0)
 
     def test_host_tree_unsafe(self):
         # libpci would block on a FIFO as a device's vendor file, and follow a device link out of the tree

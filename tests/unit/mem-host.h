@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"
 
@@ -30,6 +31,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
         d->class_code = 0x030200;
         d->iommu_group = i;
         d->numa_node = -1;
+        d->place.parent = -1;
         d->bars[0] = (struct vp_bar){16u << 20, 0};
         d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
@@ -44,6 +46,28 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
     host.cpu_vendor = VP_CPU_INTEL;
     host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
     host.cmdline = "";
+    host.cpu_pdpe1gb = -1;
+}
+
+/* The host's CPUs: cores of threads each, numbered as Linux does (first threads, then siblings); memory in GiB
+ * (0: unknown). */
+enum { MAX_CPU = 64 };
+static struct vp_cpu cpus[MAX_CPU];
+static unsigned siblings[MAX_CPU][2];
+
+static VP_UNUSED void
+make_cpus(unsigned cores, unsigned threads, unsigned mem_gib)
+{
+    for (unsigned t = 0; t < threads; t++) {
+        for (unsigned c = 0; c < cores; c++) {
+            unsigned id = t * cores + c;
+            siblings[id][0] = c;
+            siblings[id][1] = cores + c;
+            cpus[id] = (struct vp_cpu){id, 0, c, 0, siblings[id], threads};
+        }
+    }
+    host.cpus = (struct vp_host_cpus){true, cpus, cores * threads, NULL, 0};
+    host.memory = (struct vp_host_memory){mem_gib > 0, (uint64_t)mem_gib << 30, 2u << 20, 0, 0};
 }
 
 /* A spec of one VM 'a' (2 vCPUs, 4 GiB) on host 'h': host_yaml inside host: {name: h, ...}, then vm_yaml under
