@@ -79,17 +79,22 @@ push(struct vp_todo *todo, const struct vp_action *a)
     todo->items[todo->n++] = a;
 }
 
-/* Still wanted: set has the same command, or still generates a file it acts on. */
+/*
+ * Still wanted: set has the same command, or still generates a file it acts on. An undefine acts on a domain
+ * file that is gone (the apply that removed it also dropped it from the manifest, so set has no undefine of it
+ * any more): it is wanted for as long as the file stays gone; a spec that has the VM again defines it instead,
+ * and keeps its UEFI variables, which undefine --nvram would delete.
+ */
 static bool
 still_wanted(const struct vp_action *a, const struct vp_artifact_set *set)
 {
     for (size_t i = 0; i < set->n_actions; i++)
         if (vp_action_same(&set->actions[i], a))
             return true;
+    bool generated = false;
     for (size_t i = 0; i < a->n_triggers; i++)
-        if (vp_artifact_find(set, a->triggers[i]))
-            return true;
-    return false;
+        generated |= vp_artifact_find(set, a->triggers[i]) != NULL;
+    return a->stage == VP_STAGE_LIBVIRT_UNDEFINE ? !generated : generated;
 }
 
 static int

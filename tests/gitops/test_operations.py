@@ -24,7 +24,7 @@ from test_workflow import REPO, read, tree  # noqa: E402
 BASE = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
 OVERLAY = """    overlay: |
       <domain>
-        <cpu mode="host-passthrough"><topology sockets="1" dies="1" cores="4" threads="2"/></cpu>
+        <cpu mode="host-passthrough"><topology sockets="1" dies="1" cores="8" threads="1"/></cpu>
         <devices>
           <input type="evdev"><source dev="/dev/input/by-id/kbd-event-kbd" grab="all" repeat="on"/></input>
         </devices>
@@ -205,6 +205,34 @@ class Operations(unittest.TestCase):
         self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
                                           "virsh define /etc/vfioplan/vms/gamer.xml"])
 
+    def test_pending_undefine_and_edit(self):
+        """the actions main's emitters added (virsh undefine of a dropped VM; those an edit of the admin's file
+        needs) are read back from the pending record; once refused as 'an action vfioplan did not write'"""
+        other = BASE + ("  - name: other\n    vcpus: 2\n    memory: 2GiB\n    allow_no_devices: true\n"
+                        "    disks:\n      - path: /var/lib/libvirt/images/other.qcow2\n")
+        self.spec(other)
+        self.assertEqual(self.apply().returncode, 0)
+        self.actions()
+        self.spec(BASE)
+        self.write_root("etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:2504,10de:228e\n")
+        r = self.apply("--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("vfioplan: edited %s/etc/modprobe.d/vfio.conf" % self.root, r.stdout)
+        pending = json.loads(read(os.path.join(self.root, "var/lib/vfioplan/pending")))
+        self.assertEqual([(a["stage"], a["argv"][:2]) for a in pending["actions"]],
+                         [("initramfs", ["update-initramfs", "-u"]), ("libvirt-undefine", ["virsh", "undefine"])])
+        self.assertIn("etc/modprobe.d/vfio.conf", pending["actions"][0]["triggers"])
+        r = self.plan()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("error[", r.stderr)
+        self.assertIn("  virsh undefine --nvram other\n", r.stdout)
+        r = self.apply()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "virsh undefine --nvram other"])
+        # the admin's file as it was is kept aside (generations hold vfioplan's own files only)
+        self.assertEqual(read(os.path.join(self.root, "var/backups/vfioplan/etc/modprobe.d/vfio.conf")),
+                         "options vfio-pci ids=10de:2504,10de:228e\n")
+
     # --- saved plans
 
     def test_saved_plan_applied_as_reviewed(self):
@@ -308,8 +336,10 @@ class Operations(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("diff --git a/%s b/%s" % (XML, XML), r.stdout)
         self.assertEqual(r.stdout.count("diff --git"), 1, r.stdout)  # only the domain
-        for line in ('+  <cpu mode="host-passthrough" check="none" migratable="off">',
-                     '+    <topology sockets="1" dies="1" cores="4" threads="2"/>', '+    <input type="evdev">'):
+        # the topology vfioplan derives from the host (4 cores of 2 threads) becomes the overlay's (8 cores of one
+        # thread); a device is added
+        for line in ('-    <topology sockets="1" dies="1" cores="4" threads="2"/>',
+                     '+    <topology sockets="1" dies="1" cores="8" threads="1"/>', '+    <input type="evdev">'):
             self.assertIn(line, r.stdout)
         self.assertIn("virsh define /etc/vfioplan/vms/gamer.xml", r.stdout)
         self.assertEqual(self.apply().returncode, 0)
