@@ -149,17 +149,8 @@ dup_or_null(struct json_object *o, const char *key)
 static bool
 plain_path(const char *path)
 {
-    if (!vp_artifact_path_known(path) || strlen(path) > 512)
+    if (!vp_artifact_path_known(path) || strlen(path) > 512 || !vp_path_plain_components(path))
         return false;
-    for (const char *p = path;;) {
-        const char *slash = strchr(p, '/');
-        size_t len = slash ? (size_t)(slash - p) : strlen(p);
-        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
     for (const unsigned char *c = (const unsigned char *)path; *c; c++)
         if (*c <= 0x20 || *c >= 0x7f)
             return false;
@@ -327,13 +318,17 @@ open_root(const char *root, struct vp_diags *d)
     return fd;
 }
 
-/* The generations directory, created if missing, opened without following a link on the way. */
+/* The generations directory under root, created if missing, opened without following a link on the way. */
 static int
-open_store(int rootfd, const char *root, struct vp_diags *d)
+open_store(const char *root, struct vp_diags *d)
 {
+    int rootfd = open_root(root, d);
+    if (rootfd < 0)
+        return -1;
     char *last = NULL;
     int fd = vp_write_open_parent(rootfd, VP_DIR_GENERATIONS "/x", true, &last, d, root);
     free(last);
+    close(rootfd);
     return fd;
 }
 
@@ -375,16 +370,7 @@ put_file(int dirfd, const char *rel, const char *data, size_t len, unsigned mode
         free(name);
         return -1;
     }
-    char tmp[64];
-    int rc = vp_write_temp(fd, data, len, mode, tmp);
-    if (rc == 0 && renameat(fd, tmp, fd, name) < 0) {
-        int err = errno;
-        unlinkat(fd, tmp, 0);
-        errno = err;
-        rc = -1;
-    }
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -1;
+    int rc = vp_write_replace(fd, name, data, len, mode);
     if (rc < 0)
         vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = where}, "cannot write %s/%s: %s", where, rel,
                  strerror(errno));
@@ -447,11 +433,7 @@ record_json(unsigned long n, const struct vp_gen_input *in, size_t *len)
 int
 vp_generation_record(const char *root, unsigned long n, const struct vp_gen_input *in, struct vp_diags *d)
 {
-    int rootfd = open_root(root, d);
-    if (rootfd < 0)
-        return -1;
-    int store = open_store(rootfd, root, d);
-    close(rootfd);
+    int store = open_store(root, d);
     if (store < 0)
         return -1;
     char hidden[64], final[32], where[PATH_MAX];
@@ -547,11 +529,7 @@ vp_gen_prune(const char *root, const struct vp_gen_store *s, unsigned keep, cons
 {
     if (s->n <= keep)
         return 0;
-    int rootfd = open_root(root, d);
-    if (rootfd < 0)
-        return -1;
-    int store = open_store(rootfd, root, d);
-    close(rootfd);
+    int store = open_store(root, d);
     if (store < 0)
         return -1;
     int rc = 0;

@@ -12,30 +12,31 @@
 #include "base/util.h"
 #include "write.h"
 
+/* The directory of rel under root (created when create), as vp_write_open_parent: -1 with a diagnostic, -2 when
+ * it is missing and create is false; *name gets rel's last component (the caller frees). */
+static int
+parent_of(const char *root, const char *rel, bool create, char **name, struct vp_diags *d)
+{
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = root}, "cannot open target root %s: %s", root,
+                        strerror(errno));
+    int dirfd = vp_write_open_parent(rootfd, rel, create, name, d, root);
+    close(rootfd);
+    return dirfd;
+}
+
 int
 vp_state_write(const char *root, const char *rel, const char *data, size_t len, unsigned mode, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = root};
-    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
-        return vp_error(d, VP_OUTPUT_NOT_DIR, &pos, "cannot open target root %s: %s", root, strerror(errno));
     char *name = NULL;
-    int dirfd = vp_write_open_parent(rootfd, rel, true, &name, d, root);
-    close(rootfd);
+    int dirfd = parent_of(root, rel, true, &name, d);
     if (dirfd < 0) {
         free(name);
         return -1;
     }
-    char tmp[64];
-    int rc = vp_write_temp(dirfd, data, len, mode, tmp);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
-        int err = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = err;
-        rc = -1;
-    }
-    if (rc == 0 && fsync(dirfd) < 0)
-        rc = -1;
+    int rc = vp_write_replace(dirfd, name, data, len, mode);
     if (rc < 0)
         vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s/%s: %s", root, rel, strerror(errno));
     close(dirfd);
@@ -47,12 +48,8 @@ int
 vp_state_remove(const char *root, const char *rel, struct vp_diags *d)
 {
     struct vp_pos pos = {.file = root};
-    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
-        return vp_error(d, VP_OUTPUT_NOT_DIR, &pos, "cannot open target root %s: %s", root, strerror(errno));
     char *name = NULL;
-    int dirfd = vp_write_open_parent(rootfd, rel, false, &name, d, root);
-    close(rootfd);
+    int dirfd = parent_of(root, rel, false, &name, d);
     int rc = 0;
     if (dirfd >= 0) {
         if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)

@@ -142,6 +142,21 @@ vp_write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[6
     return -1;
 }
 
+int
+vp_write_replace(int dirfd, const char *name, const char *data, size_t len, unsigned mode)
+{
+    char tmp[64];
+    if (vp_write_temp(dirfd, data, len, mode, tmp) < 0)
+        return -1;
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        int err = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = err;
+        return -1;
+    }
+    return fsync(dirfd);
+}
+
 /*
  * Moves the backups of one file a generation older: NAME.3 to NAME.4 (the
  * oldest kept, which goes), ..., NAME to NAME.1. A generation missing is
@@ -231,17 +246,10 @@ put_union(const struct pending *m, const struct vp_changes *changes, struct vp_d
     char *text = vp_manifest_union(changes, m->change->artifact, &len);
     if (!text)
         return 0;
-    char tmp[64];
-    int rc = vp_write_temp(m->dirfd, text, len, m->change->artifact->mode, tmp);
+    int rc = vp_write_replace(m->dirfd, m->name, text, len, m->change->artifact->mode);
+    int err = errno;
     free(text);
-    if (rc == 0 && renameat(m->dirfd, tmp, m->dirfd, m->name) < 0) {
-        int err = errno;
-        unlinkat(m->dirfd, tmp, 0);
-        errno = err;
-        rc = -1;
-    }
-    if (rc == 0 && fsync(m->dirfd) < 0)
-        rc = -1;
+    errno = err;
     if (rc < 0)
         vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root},
                  "cannot put a manifest of the old and new files in place at %s/%s: %s", root, m->change->path,
@@ -382,14 +390,7 @@ vp_file_write_atomic(const char *path, const char *data, size_t len, unsigned mo
     free(dir);
     if (dirfd < 0)
         return vp_error(d, VP_WRITE_FAILED, &pos, "cannot open the directory of %s: %s", path, strerror(errno));
-    char tmp[64];
-    int rc = vp_write_temp(dirfd, data, len, mode, tmp);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
-        unlinkat(dirfd, tmp, 0);
-        rc = -1;
-    }
-    if (rc == 0)
-        rc = fsync(dirfd);
+    int rc = vp_write_replace(dirfd, name, data, len, mode);
     int err = errno;
     close(dirfd);
     if (rc < 0)

@@ -38,6 +38,9 @@ int vp_write_open_parent(int rootfd, const char *rel, bool create, char **last, 
 /* Writes data into a fresh temp file .vfioplan-tmp-PID-N in dirfd (written, fchmod, fsync, closed); tmp gets its
  * name. -1 with errno, and no temp file left. */
 int vp_write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64]);
+/* name in dirfd replaced atomically by data: a temp file (vp_write_temp) renamed over it, then dirfd fsynced.
+ * -1 with errno, and no temp file left. */
+int vp_write_replace(int dirfd, const char *name, const char *data, size_t len, unsigned mode);
 
 /* One file, atomically (temp file beside it, fsync, rename, fsync of the directory); a path that is a FIFO
  * or a device (or a symlink to one) is written into, never replaced. */

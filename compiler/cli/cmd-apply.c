@@ -83,11 +83,7 @@ vp_cmd_apply(int argc, char **argv)
         goto out;
     if (vp_compile_run(&c, &opt, 0) < 0 || vp_compile_check_drift(&c, opt.root) < 0)
         goto out;
-    struct vp_install_options io = {.root = opt.root,
-                                    .no_actions = opt.no_actions,
-                                    .out = json ? stderr : stdout,
-                                    .keep = opt.keep,
-                                    .output_to_stderr = json};
+    struct vp_install_options io = vp_cli_install_options(&opt);
     if (vp_install_prepare(&in, &c.artifacts, &io, &c.diags) < 0)
         goto out;
     if (opt.plan_file) {

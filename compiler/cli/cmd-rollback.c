@@ -110,11 +110,7 @@ vp_cmd_rollback(int argc, char **argv)
     } else if (default_target(opt.root, &store, &target, &d) < 0) {
         goto out;
     }
-    struct vp_install_options io = {.root = opt.root,
-                                    .no_actions = opt.no_actions,
-                                    .out = json ? stderr : stdout,
-                                    .keep = opt.keep,
-                                    .output_to_stderr = json};
+    struct vp_install_options io = vp_cli_install_options(&opt);
     char question[4200];
     snprintf(question, sizeof(question), "Restore generation %lu under %s?", target, opt.root);
     int r = restore(&opt, target, &io, question, &set, &in, &d);

@@ -73,6 +73,17 @@ vp_cli_boot_actions(const struct vp_install *in)
     return false;
 }
 
+struct vp_install_options
+vp_cli_install_options(const struct vp_options *opt)
+{
+    bool json = opt->format == VP_FORMAT_JSON;
+    return (struct vp_install_options){.root = opt->root,
+                                       .no_actions = opt->no_actions,
+                                       .out = json ? stderr : stdout,
+                                       .keep = opt->keep,
+                                       .output_to_stderr = json};
+}
+
 int
 vp_cli_confirm(const struct vp_options *opt, const char *question)
 {

@@ -17,6 +17,9 @@ void vp_cli_show_actions(FILE *out, const struct vp_install *in);
 void vp_cli_plan_summary(FILE *err, const struct vp_install *in, const char *root);
 /* True when an initramfs or bootloader action is among those chosen: the host needs a reboot after them. */
 bool vp_cli_boot_actions(const struct vp_install *in);
+/* What apply and rollback install with: the root, --no-actions, --keep; with --format json, what they print goes
+ * to stderr (stdout holds the document). */
+struct vp_install_options vp_cli_install_options(const struct vp_options *opt);
 /* Asks question on the terminal: 1 yes, 0 no. Without a terminal on stdin, or with --yes, 1 at once. */
 int vp_cli_confirm(const struct vp_options *opt, const char *question);
 /* "vfioplan: waiting up to N s for another apply (pid P) ..." (vp_lock_take's on_wait; arg: the options). */

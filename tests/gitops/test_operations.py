@@ -71,11 +71,7 @@ class Operations(unittest.TestCase):
         return self.vp("plan", self.spec_path, "--host", self.root, "--root", self.root, *extra)
 
     def actions(self):
-        if not os.path.exists(self.log):
-            return []
-        lines = read(self.log).splitlines()
-        os.unlink(self.log)
-        return lines
+        return wf.take_lines(self.log)
 
     def failing(self, *commands):
         with open(self.fail_list, "w") as f:

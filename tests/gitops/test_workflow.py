@@ -60,6 +60,15 @@ def generations(root):
     return out
 
 
+def take_lines(path):
+    """the lines a stub logged to path since the last call (the log is emptied)"""
+    if not os.path.exists(path):
+        return []
+    lines = read(path).splitlines()
+    os.unlink(path)
+    return lines
+
+
 def mkhost(table, dest):
     subprocess.run([sys.executable, os.path.join(REPO, "tests/tools/mkhost.py"), table, dest], check=True,
                    stdout=subprocess.DEVNULL)
@@ -83,11 +92,7 @@ class Workflow(unittest.TestCase):
         shutil.rmtree(self.tmp)
 
     def actions(self):
-        if not os.path.exists(self.log):
-            return []
-        lines = read(self.log).splitlines()
-        os.unlink(self.log)
-        return lines
+        return take_lines(self.log)
 
     def root_from(self, table):
         root = os.path.join(self.tmp, "root")
