@@ -14,10 +14,8 @@ print_summary(FILE *out, const struct vp_plan *p)
     /* PRETTY_NAME is the host's os-release, as it wrote it */
     vp_print_safe(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
                   h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
-                  h->cpu_vendor == VP_CPU_INTEL ? "Intel"
-                  : h->cpu_vendor == VP_CPU_AMD ? "AMD"
-                                                : "unknown",
-                  vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
+                  vp_cpu_vendor_title(h->cpu_vendor), vp_bootloader_name(p->bootloader),
+                  vp_initramfs_name(p->initramfs));
     vp_cli_host_summary(out, h);
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)

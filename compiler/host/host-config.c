@@ -9,11 +9,9 @@
  * earlier directory hides the same name in a later one.
  */
 #include <dirent.h>
-#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/fileio.h"
 #include "base/strbuf.h"
@@ -27,26 +25,34 @@ enum { MAX_CONFIG_FILE = 1 << 20, MAX_DIR_ENTRIES = 1024, MAX_CONFIG_LINES = 819
 struct config_reader {
     struct vp_host *host;
     const struct vp_root *root;
+    struct vp_diags *d;
     struct vp_config_line *lines;
     size_t n, cap;
+    bool lines_cut; /* MAX_CONFIG_LINES reached, and said so */
 };
 
-/* The whole file rel, if it is a regular file within the bounds; NULL otherwise. */
-static char *
-read_small_file(const struct vp_root *root, const char *rel, size_t *len)
+/* A file or directory the bounds or its type kept unread: the setup in it would stay, unseen, beside vfioplan's,
+ * so say so (a missing file is no news: most hosts have few of them). */
+static void
+unread(struct config_reader *cr, const char *rel, const char *why)
 {
-    int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_CONFIG_FILE) {
-        close(fd);
+    vp_warning(cr->d, VP_HOST_FACT, &(struct vp_pos){.file = cr->host->source},
+               "cannot read the host's %s: %s; a manual passthrough setup in it is not seen, nor taken over", rel, why);
+}
+
+/* The whole file rel, if it is a regular file within the bounds; NULL otherwise (and a warning unless missing). */
+static char *
+read_small_file(struct config_reader *cr, const char *rel)
+{
+    char *buf = NULL;
+    size_t len;
+    if (vp_root_read_all(cr->root, rel, MAX_CONFIG_FILE, &buf, &len) < 0) {
+        char why[128];
+        if (errno != ENOENT && errno != ENOTDIR)
+            unread(cr, rel, vp_host_why_unread(errno, MAX_CONFIG_FILE, why, sizeof(why)));
         return NULL;
     }
-    char *buf = vp_read_fd(fd, (size_t)st.st_size, len);
-    close(fd);
-    *len = strlen(buf); /* a NUL byte ends the text: no tool reads past it either */
-    return buf;
+    return buf; /* a NUL byte ends the text: no tool reads past it either */
 }
 
 /* A value still open at the end of the line: a quote or a bash array not closed on it. */
@@ -67,8 +73,17 @@ value_open(enum vp_config_kind kind, const char *text)
 static void
 keep(struct config_reader *cr, const char *file, unsigned line, const char *text, enum vp_config_kind kind)
 {
-    if (cr->n == MAX_CONFIG_LINES || !vp_config_line_kept(kind, text))
+    if (!vp_config_line_kept(kind, text))
         return;
+    if (cr->n == MAX_CONFIG_LINES) {
+        if (!cr->lines_cut)
+            vp_warning(cr->d, VP_HOST_FACT, &(struct vp_pos){.file = cr->host->source},
+                       "the host's configuration has more than %d lines about passthrough; those from /%s:%u on are "
+                       "not seen, nor taken over",
+                       MAX_CONFIG_LINES, file, line);
+        cr->lines_cut = true;
+        return;
+    }
     void *items = cr->lines;
     vp_xgrow(&items, &cr->cap, cr->n + 1, sizeof(*cr->lines));
     cr->lines = items;
@@ -80,8 +95,7 @@ keep(struct config_reader *cr, const char *file, unsigned line, const char *text
 static void
 read_config_file(struct config_reader *cr, const char *rel, enum vp_config_kind kind)
 {
-    size_t len;
-    char *text = read_small_file(cr->root, rel, &len);
+    char *text = read_small_file(cr, rel);
     if (!text)
         return;
     const char *file = vp_arena_strdup(vp_host_arena(cr->host), rel);
@@ -116,19 +130,26 @@ read_config_file(struct config_reader *cr, const char *rel, enum vp_config_kind 
 
 /* The names in a directory that its tool reads (plain names ending in suffix), sorted. */
 static size_t
-list_dir(const struct vp_root *root, const char *dir, char ***names)
+list_dir(struct config_reader *cr, const char *dir, char ***names)
 {
     *names = NULL;
-    DIR *d = vp_root_opendir(root, dir);
+    DIR *d = vp_root_opendir(cr->root, dir);
     if (!d)
         return 0;
     size_t n = 0, cap = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < MAX_DIR_ENTRIES) {
+    while ((e = readdir(d))) {
         char rel[512];
         if (snprintf(rel, sizeof(rel), "%s%s", dir, e->d_name) >= (int)sizeof(rel) ||
             vp_config_kind_of(rel) == VP_CONFIG__COUNT)
             continue;
+        if (n == MAX_DIR_ENTRIES) {
+            vp_warning(cr->d, VP_HOST_FACT, &(struct vp_pos){.file = cr->host->source},
+                       "the host's %s holds more than %d files its tool reads: the rest are not seen, and a manual "
+                       "passthrough setup in them is not taken over",
+                       dir, MAX_DIR_ENTRIES);
+            break;
+        }
         void *items = *names;
         vp_xgrow(&items, &cap, n + 1, sizeof(**names));
         *names = items;
@@ -169,7 +190,7 @@ read_modprobe(struct config_reader *cr, const struct vp_config_place *places, si
         if (places[i].kind != VP_CONFIG_MODPROBE)
             continue;
         char **names;
-        size_t k = list_dir(cr->root, places[i].path, &names);
+        size_t k = list_dir(cr, places[i].path, &names);
         for (size_t j = 0; j < k; j++) {
             bool hidden = false;
             for (size_t m = 0; m < n && !hidden; m++)
@@ -194,9 +215,9 @@ read_modprobe(struct config_reader *cr, const struct vp_config_place *places, si
 }
 
 void
-vp_host_read_config(struct vp_host *host, const struct vp_root *root)
+vp_host_read_config(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    struct config_reader cr = {.host = host, .root = root};
+    struct config_reader cr = {.host = host, .root = root, .d = d};
     size_t n_places;
     const struct vp_config_place *places = vp_config_places(&n_places);
     read_modprobe(&cr, places, n_places);
@@ -209,7 +230,7 @@ vp_host_read_config(struct vp_host *host, const struct vp_root *root)
             continue;
         }
         char **names;
-        size_t k = list_dir(root, p->path, &names);
+        size_t k = list_dir(&cr, p->path, &names);
         for (size_t j = 0; j < k; j++) {
             char rel[512];
             snprintf(rel, sizeof(rel), "%s%s", p->path, names[j]);

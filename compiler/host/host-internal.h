@@ -74,7 +74,9 @@ extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor
 /* Driver and module names: they reach messages and (as modules) modprobe config. */
 bool vp_snapshot_plain_name(const char *s);
 /* host-config.c: the existing passthrough configuration (modprobe.d, bootloader, initramfs lists). */
-void vp_host_read_config(struct vp_host *host, const struct vp_root *root);
+void vp_host_read_config(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
+/* host-facts.c: why a fact file was not read (errno from vp_root_read_all), for warnings. */
+const char *vp_host_why_unread(int err, size_t limit, char *buf, size_t size);
 
 /* snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);

@@ -29,6 +29,19 @@ static const char *const vp_cpu_vendor_names[VP_CPU__COUNT] = {
 };
 VP_NAMED_ENUM(cpu_vendor, VP_CPU__COUNT, "CPU vendor");
 
+/* As people write them, for summaries (the names above are the snapshot's). */
+static const char *const cpu_vendor_titles[VP_CPU__COUNT] = {
+    [VP_CPU_UNKNOWN] = "unknown",
+    [VP_CPU_INTEL] = "Intel",
+    [VP_CPU_AMD] = "AMD",
+};
+
+const char *
+vp_cpu_vendor_title(enum vp_cpu_vendor v)
+{
+    return (unsigned)v < VP_CPU__COUNT ? cpu_vendor_titles[v] : "unknown";
+}
+
 /* The kinds of file of a manual setup, for messages and JSON (a snapshot gives the file, whose path says its kind). */
 static const char *const vp_config_kind_names[VP_CONFIG__COUNT] = {
     [VP_CONFIG_MODPROBE] = "modprobe.d",

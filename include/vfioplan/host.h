@@ -235,6 +235,7 @@ int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct
 const char *vp_host_role_name(enum vp_host_role v);
 const char *vp_bar_type_name(enum vp_bar_type v);
 const char *vp_cpu_vendor_name(enum vp_cpu_vendor v);
+const char *vp_cpu_vendor_title(enum vp_cpu_vendor v); /* "Intel", "AMD", "unknown": for summaries */
 const char *vp_hugepage_size_name(enum vp_hugepage_size v);
 const char *vp_pcie_port_name(enum vp_pcie_port v); /* "root_port", "switch_upstream", ... */
 /* A huge page size in bytes (2 MiB, 1 GiB); 0 out of range. */
