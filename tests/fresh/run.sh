@@ -291,7 +291,19 @@ for step in "$walk"/step-*.sh; do
         exit 1
     fi
     case "$first" in
-    reboot) tree=$walk/host-after ;; # the next commands see the host as it runs after the reboot
+    reboot)
+        # the next commands see the host as it runs after the reboot: its kernel command line is what
+        # update-grub makes of the root's /etc/default/grub and grub.d drop-ins (vfioplan's arguments and boot
+        # token among them), and /run, a tmpfs, is empty again
+        # shellcheck disable=SC2016  # the inner shell's
+        args=$(sh -c '. "$1/etc/default/grub"; for f in "$1"/etc/default/grub.d/*.cfg; do [ ! -e "$f" ] || . "$f"; done
+            echo $GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT' grub "$rootfs")
+        printf 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-25-amd64 root=UUID=9f2d3c1e-5b7a-4e8f-a1c2-3d4e5f607182 ro %s\n' \
+            "$args" > "$walk/host-after/proc/cmdline"
+        log "walkthrough: after the reboot, /proc/cmdline: $(cat "$walk/host-after/proc/cmdline")"
+        rm -rf "$rootfs/run"/reboot-required*
+        tree=$walk/host-after
+        ;;
     esac
 done
 
