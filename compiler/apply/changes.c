@@ -125,9 +125,8 @@ change_add(struct vp_changes *c)
     return ch;
 }
 
-/* No empty, "." or ".." component, no space: "etc/vfioplan/vms/vm..xml" (VM "vm.") is a plain path. */
-static bool
-plain_components(const char *path)
+bool
+vp_path_plain_components(const char *path)
 {
     if (strchr(path, ' '))
         return false;
@@ -157,7 +156,7 @@ parse_manifest(struct vp_changes *c, const char *text)
         size_t plen = len > 0 && p[len - 1] == '\r' ? len - 1 : len; /* a manifest saved with CRLF line ends */
         if (plen > 0 && p[0] != '#' && plen < 512) {
             char *path = vp_xstrndup(p, plen);
-            bool safe = plain_components(path) && vp_artifact_path_known(path);
+            bool safe = vp_path_plain_components(path) && vp_artifact_path_known(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
                 c->old_owned[c->n_old_owned++] = path;

@@ -36,6 +36,10 @@ struct vp_changes {
     size_t n_edited;
 };
 
+/* No empty, "." or ".." component, no space: a relative path that stays where it says ("etc/vfioplan/vms/vm..xml",
+ * of VM "vm.", is one). */
+bool vp_path_plain_components(const char *path);
+
 /*
  * Compares set with the files under root (a directory; "/" for the live
  * system). A root that does not exist compares as empty if missing_ok.

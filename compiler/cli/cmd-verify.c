@@ -13,8 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/strbuf.h"
 #include "base/util.h"
 
+#include "apply/pending.h"
+#include "apply/reboot.h"
 #include "cli.h"
 #include "json-out.h"
 
@@ -56,6 +59,40 @@ static bool
 viable_driver(const char *drv)
 {
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
+}
+
+/* The running boot's own token, "vfioplan.gen=X" (a word of /proc/cmdline), into buf; "" if it has none. */
+static void
+running_token(const char *cmdline, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (const char *w = cmdline ? strstr(cmdline, VP_BOOT_TOKEN_PREFIX) : NULL; w;
+         w = strstr(w + 1, VP_BOOT_TOKEN_PREFIX)) {
+        if (w != cmdline && w[-1] != ' ')
+            continue;
+        size_t n = strcspn(w, " \n");
+        snprintf(buf, size, "%.*s", (int)n, w);
+        return;
+    }
+}
+
+/* The binding acts only on a boot whose command line carries the plan's token: a boot without it predates the
+ * applied configuration (or is the fallback of vfioplan try). */
+static void
+verify_boot_token(const struct vp_plan *p, struct verdicts *v, const char *boot_advice)
+{
+    char running[64];
+    running_token(p->host->cmdline, running, sizeof(running));
+    char advice[512];
+    if (running[0])
+        snprintf(advice, sizeof(advice),
+                 "this boot carries %s, an earlier configuration's: it predates the configuration applied; %s", running,
+                 boot_advice);
+    else
+        snprintf(advice, sizeof(advice),
+                 "this boot carries no vfioplan.gen= token: it predates the configuration applied; %s", boot_advice);
+    check(v, vp_has_word(p->host->cmdline, p->boot_token), advice, "boot-token",
+          "this boot runs the configuration applied (kernel command line has %s)", p->boot_token);
 }
 
 /* The huge pages the plan reserves on the kernel command line, as /proc/meminfo counts them (the default size). */
@@ -106,11 +143,15 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
                                   ? "run update-grub (vfioplan apply does) and reboot"
                                   : "run the bootloader action of 'vfioplan plan' and reboot";
     for (size_t i = 0; i < p->n_kernel_args; i++) {
+        if (p->kernel_args[i].value == p->boot_token)
+            continue; /* its own check, with its own advice */
         char id[300];
         snprintf(id, sizeof(id), "kernel-argument:%s", p->kernel_args[i].value);
         check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, id, "kernel command line has %s",
               p->kernel_args[i].value);
     }
+    if (p->boot_token)
+        verify_boot_token(p, v, boot_advice);
     verify_hugepages(p, v);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
@@ -153,6 +194,27 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
     }
 }
 
+/* Under the root apply wrote to: no action left pending, no reboot asked for and not done. */
+static void
+verify_root(const char *root, struct verdicts *v, struct vp_diags *d)
+{
+    struct vp_artifact_set pending = {0};
+    if (vp_pending_read(root, &pending, d) == 0) {
+        struct vp_strbuf list = {0};
+        for (size_t i = 0; i < pending.n_actions; i++)
+            vp_strbuf_printf(&list, "%s'%s'", i ? ", " : ": ", pending.actions[i].command);
+        check(v, pending.n_actions == 0,
+              "an earlier apply did not see them succeed: fix what made them fail and run 'vfioplan apply', which "
+              "runs them first, then reboot",
+              "pending-actions", "no action is pending%s", list.data ? list.data : "");
+        vp_strbuf_free(&list);
+    }
+    vp_artifact_set_free(&pending);
+    check(v, !vp_reboot_pending(root),
+          "the running boot predates the configuration applied: reboot (the reboot clears run/reboot-required)",
+          "reboot-required", "no reboot is pending (run/reboot-required.pkgs does not name vfioplan)");
+}
+
 int
 vp_cmd_verify(int argc, char **argv)
 {
@@ -176,6 +238,7 @@ vp_cmd_verify(int argc, char **argv)
         v.checks = json_object_new_array();
     if (rc == VP_EXIT_OK) {
         verify_plan(c.plan, &v);
+        verify_root(opt.root, &v, &c.diags);
         rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
         if (!doc)
             printf("verify: %u passed, %u failed\n", v.passed, v.failed);

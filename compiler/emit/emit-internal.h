@@ -79,6 +79,14 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 /* etc/vfioplan/kernel-args: what vfioplan asked tool to add, so apply can remove it later. */
 void vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool);
 
+/*
+ * grubby's actions for a kernel-argument record: --remove-args of what
+ * old_record lists and record does not (first), --args of what record lists.
+ * Either may be NULL (no record). Restores of a generation use it too.
+ */
+void vp_grubby_actions(struct vp_artifact_set *set, const char *record, size_t record_len, const char *old_record,
+                       size_t old_len);
+
 /* True when some function is bound by address (driver_override). */
 bool vp_plan_binds_by_address(const struct vp_plan *plan);
 

@@ -71,7 +71,7 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *pr
                         "# copy_file returns 1 when the file is already there (the kmod hook copies\n"
                         "# /etc/modprobe.d): a hook that fails aborts the whole build.\n"
                         "copy_file config /" VP_PATH_MODPROBE " /" VP_PATH_MODPROBE " || true\n");
-    if (by_address)
+    if (vp_plan_has_binding(plan)) /* modprobe's install hook runs it whenever vfio-pci loads */
         vp_strbuf_puts(&sb, "copy_exec /" VP_PATH_BIND_SCRIPT " /" VP_PATH_BIND_SCRIPT " || true\n");
     vp_strbuf_puts(&sb, "exit 0\n");
     vp_artifact_add_buf(set, VP_PATH_ITOOLS_HOOK, 0755, &sb);
@@ -104,7 +104,7 @@ vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, s
                         "# assigned functions first. The file name must end in .conf.\n"
                         "force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"\n"
                         "install_items+=\" /" VP_PATH_MODPROBE);
-    if (vp_plan_binds_by_address(plan))
+    if (vp_plan_has_binding(plan))
         vp_strbuf_puts(&sb, " /" VP_PATH_BIND_SCRIPT);
     vp_strbuf_puts(&sb, " \"\n");
     vp_artifact_add_buf(set, VP_PATH_DRACUT, 0644, &sb);
@@ -127,7 +127,7 @@ vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previou
                         "# before their own drivers.\n"
                         "MODULES+=(vfio_pci vfio vfio_iommu_type1)\n"
                         "FILES+=(/" VP_PATH_MODPROBE);
-    if (vp_plan_binds_by_address(plan))
+    if (vp_plan_has_binding(plan))
         vp_strbuf_puts(&sb, " /" VP_PATH_BIND_SCRIPT);
     vp_strbuf_puts(&sb, ")\n");
     vp_artifact_add_buf(set, VP_PATH_MKINITCPIO, 0644, &sb);

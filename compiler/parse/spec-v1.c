@@ -40,6 +40,8 @@ static const struct vp_string_arg driver_version_arg = {vp_valid_driver_version,
                                                         "an NVIDIA driver version",
                                                         "write a branch (570) or a full version (570.124.06)"};
 
+static const struct vp_string_arg overlay_arg = {NULL, VP_OVERLAY_XML, "a libvirt <domain> XML fragment", NULL};
+
 static const struct vp_uint_arg vcpus_arg = {1, 4096, "vcpus"};
 static const struct vp_uint_arg count_arg = {1, 4096, "count"};
 static const struct vp_uint_arg memory_arg = {128ull << 20, 64ull << 40, "memory"};
@@ -109,6 +111,13 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
         vp_hint(
             p->d,
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
+        return -1;
+    }
+    if (strncmp(n->value, "vfioplan.", 9) == 0) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' is vfioplan's own", n->value);
+        vp_note(p->d, "vfioplan adds vfioplan.gen= itself (the binding acts only on a boot that carries it) and "
+                      "vfioplan.try= to the boot entry of 'vfioplan try'");
+        vp_hint(p->d, "remove it from host.kernel_args");
         return -1;
     }
     const char *names = vp_kernel_arg_boot_storage(n->value);
@@ -329,6 +338,11 @@ static const struct vp_field vm_fields[] = {
       .doc = "the VM's network interfaces"),
     F(struct vp_vm, "guest", vp_field_map, guest, &guest_map, .has_at = VP_AT(struct vp_vm, has_guest),
       .def = "none: no setup script", .doc = "write a guest setup script that installs the NVIDIA driver stack"),
+    F(struct vp_vm, "overlay", vp_field_string, overlay, &overlay_arg, .pos_at = VP_AT(struct vp_vm, overlay_pos),
+      .type = "string, a libvirt <domain> XML fragment (64 KiB at most)", .def = "none",
+      .doc = "hand tuning merged into the generated domain on every apply, element by element (README: Tuning that "
+             "survives): attributes set, elements matched by name and identifying attributes, new devices "
+             "appended; not the name, uuid, memory, vcpus, PCI controllers or hostdevs, which are the spec's"),
     {0},
 };
 static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};

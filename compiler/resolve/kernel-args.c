@@ -9,8 +9,40 @@
  */
 #include <inttypes.h>
 
+#include "base/sha256.h"
 #include "base/strbuf.h"
 #include "resolve-internal.h"
+
+bool
+vp_plan_has_binding(const struct vp_plan *plan)
+{
+    return plan->n_vfio_ids > 0 || plan->n_bind_addresses > 0;
+}
+
+/*
+ * The boot token names the binding (what vfio-pci claims, by id and by
+ * address): the bind script binds only on a boot whose command line carries
+ * it, so that one initramfs serves a boot entry of this configuration and
+ * one of an earlier one (vfioplan try's fallback), and verify can tell a
+ * boot that predates the configuration. 48 bits of SHA-256: a name, not a
+ * secret.
+ */
+static const char *
+boot_token(struct vp_resolver *r)
+{
+    const struct vp_plan *p = r->plan;
+    struct vp_sha256 h;
+    vp_sha256_init(&h);
+    vp_sha256_add_str(&h, "vfioplan-binding-1");
+    for (size_t i = 0; i < p->n_vfio_ids; i++)
+        vp_sha256_add_str(&h, p->vfio_ids[i]);
+    vp_sha256_add_str(&h, "|");
+    for (size_t i = 0; i < p->n_bind_addresses; i++)
+        vp_sha256_add_str(&h, p->bind_addresses[i]);
+    char hex[VP_SHA256_HEX];
+    vp_sha256_hex(&h, hex);
+    return vp_arena_printf(r->arena, VP_BOOT_TOKEN_PREFIX "%.12s", hex);
+}
 
 enum vp_iommu_mode
 vp_resolver_iommu_mode(const struct vp_resolver *r)
@@ -78,7 +110,7 @@ void
 vp_resolve_kernel_args(struct vp_resolver *r)
 {
     const struct vp_spec *s = r->spec;
-    size_t max = 7 + s->host.n_kernel_args;
+    size_t max = 8 + s->host.n_kernel_args; /* 7 of vfioplan's own and the boot token */
     struct vp_kernel_param *args = vp_arena_alloc(r->arena, max * sizeof(*args));
     size_t n = 0;
     if (vp_resolver_iommu_mode(r) == VP_IOMMU_INTEL)
@@ -102,6 +134,11 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     n += hugepage_args(r, args + n);
     for (size_t i = 0; i < s->host.n_kernel_args; i++)
         args[n++] = (struct vp_kernel_param){s->host.kernel_args[i].value, "from the spec (host.kernel_args)"};
+    if (vp_plan_has_binding(r->plan)) {
+        r->plan->boot_token = boot_token(r);
+        args[n++] = (struct vp_kernel_param){
+            r->plan->boot_token, "the binding acts only on a boot with this token (vfioplan verify checks it)"};
+    }
     r->plan->kernel_args = args;
     r->plan->n_kernel_args = n;
 }

@@ -144,6 +144,9 @@ struct vp_plan {
     enum vp_initramfs initramfs;               /* never AUTO */
     const struct vp_kernel_param *kernel_args; /* in command-line order */
     size_t n_kernel_args;
+    /* "vfioplan.gen=HASH" (also the last kernel argument) when vfio-pci claims any function: the binding acts
+     * only on a boot whose command line carries it (the bind script checks); NULL without a binding */
+    const char *boot_token;
     const char **vfio_ids; /* "10de:2330" claimed by ids=, sorted */
     size_t n_vfio_ids;
     const char **bind_addresses; /* functions bound by driver_override, sorted */
@@ -169,5 +172,11 @@ const char *vp_family_name(enum vp_family f);
 const char *vp_guest_port_name(enum vp_guest_port p);
 /* "ids", "address" */
 const char *vp_binding_name(enum vp_binding b);
+/* Prefix of the boot token on the kernel command line, and of the mark of a boot entry of 'vfioplan try'. */
+#define VP_BOOT_TOKEN_PREFIX "vfioplan.gen="
+#define VP_TRY_MARK_PREFIX "vfioplan.try="
+/* True when some function is claimed by vfio-pci (by id or by address): then the plan has a boot token. */
+bool vp_plan_has_binding(const struct vp_plan *plan);
+
 /* The distribution family from os-release's ID and ID_LIKE. */
 enum vp_family vp_family_of(const struct vp_os_release *os);

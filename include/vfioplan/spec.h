@@ -160,6 +160,8 @@ struct vp_vm {
     size_t n_networks;
     bool has_guest;
     struct vp_guest guest;
+    char *overlay; /* a libvirt <domain> fragment merged into the generated domain; NULL: none */
+    struct vp_pos overlay_pos;
 };
 
 struct vp_iommu_spec {

@@ -198,7 +198,7 @@ class Completion(unittest.TestCase):
         names = [n for n, _ in commands()]
         self.assertEqual(self.bash("vfioplan", ""), sorted(names + ["--help", "--version"]))
         self.assertEqual(self.bash("vfioplan", "pl"), ["plan"])
-        self.assertEqual(self.bash("vfioplan", "plan", "--"), ["--color", "--format", "--help", "--host", "--root"])
+        self.assertEqual(self.bash("vfioplan", "plan", "--"), ["--color", "--format", "--help", "--host", "--out", "--root"])
         self.assertEqual(self.bash("vfioplan", "build", "-"), ["--color", "--help", "--host", "--output", "-o"])
         self.assertEqual(self.bash("vfioplan", "plan", "--format", ""), ["json", "text"])
         self.assertEqual(self.bash("vfioplan", "plan", "--format", "=", "j"), ["json"])

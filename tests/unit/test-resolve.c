@@ -83,9 +83,12 @@ test_binding(void **state)
     /* one guest slot per host slot */
     assert_int_equal(plan->vms[0].n_guest_slots, 2);
     assert_int_equal(plan->vms[0].assigned[1].guest_bus, 2);
-    /* Intel CPU: intel_iommu=on */
-    assert_int_equal(plan->n_kernel_args, 1);
+    /* Intel CPU: intel_iommu=on; then the boot token of this binding, last */
+    assert_int_equal(plan->n_kernel_args, 2);
     assert_string_equal(plan->kernel_args[0].value, "intel_iommu=on");
+    assert_ptr_equal(plan->kernel_args[1].value, plan->boot_token);
+    assert_int_equal(strlen(plan->boot_token), strlen("vfioplan.gen=") + 12);
+    assert_true(strncmp(plan->boot_token, "vfioplan.gen=", 13) == 0);
     vp_plan_free(&plan);
     vp_spec_free(&spec);
     vp_diags_free(&d);

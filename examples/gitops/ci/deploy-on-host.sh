@@ -1,14 +1,14 @@
 #!/bin/sh
 # Runs on a GPU host after a merge, from a checkout of this repository (as
-# root). apply refuses if the host's devices no longer match the committed
-# snapshot (the plan was reviewed for that hardware), writes only what
-# changed, and runs the actions those changes need. It asks for a reboot
-# only when the plan needs one: vfioplan has no reboot signal of its own
-# yet, so it is read from the plan's actions, which it lists under
-# "Actions:": a rebuilt initramfs (update-initramfs, dracut, mkinitcpio) or
-# new kernel arguments (update-grub, grubby, vfioplan's sdboot helper) take
-# effect at the next boot; a libvirt domain (virsh define) does not. After
-# the reboot, ci/deploy-on-host.sh verify checks the result.
+# root). It shows the plan, saves it, and applies exactly that plan: apply
+# refuses if the host's devices no longer match the committed snapshot (the
+# plan was reviewed for that hardware) or if anything changed between the
+# two. apply writes only what changed, runs the actions those changes need,
+# and says whether they need a reboot ("reboot_required" in its JSON; it
+# also writes /run/reboot-required, as Debian's packages do): a rebuilt
+# initramfs or new kernel arguments take effect at the next boot, a libvirt
+# domain (virsh define) does not. After the reboot, ci/deploy-on-host.sh
+# verify checks the result.
 # usage: ci/deploy-on-host.sh [apply|verify]
 #   HOST=name overrides the host name (hostname -s); ROOT=DIR applies under
 #   DIR instead of / (a test root; verify always checks the running host)
@@ -27,15 +27,20 @@ host=hosts/${HOST:-$(hostname -s)}
 }
 case "${1:-apply}" in
 apply)
-    plan=$(mktemp)
-    trap 'rm -f "$plan"' EXIT
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
     rc=0
-    "$vfioplan" plan "$host/spec.yaml" --host "$host/snapshot.yaml" --root "$root" > "$plan" || rc=$?
+    "$vfioplan" plan "$host/spec.yaml" --host "$host/snapshot.yaml" --root "$root" --out "$work/reviewed.plan" \
+        > "$work/diff" || rc=$?
     [ "$rc" -le 1 ] || exit "$rc"
-    cat "$plan"
-    "$vfioplan" apply "$host/spec.yaml" --host "$host/snapshot.yaml" --root "$root"
-    # the actions the plan listed (the lines after "Actions:", indented), and those that need a boot
-    if sed -n '/^Actions:$/,$p' "$plan" | grep -Eq '^  (update-initramfs|dracut|mkinitcpio|update-grub|grubby|/usr/libexec/vfioplan/sdboot)( |$)'; then
+    cat "$work/diff"
+    rc=0
+    "$vfioplan" apply --plan "$work/reviewed.plan" --format json > "$work/applied.json" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        cat "$work/applied.json"
+        exit "$rc"
+    fi
+    if grep -q '"reboot_required": true' "$work/applied.json"; then
         echo "deploy: reboot now (the initramfs or the kernel command line changed), then run: $0 verify"
     else
         echo "deploy: done; no reboot needed"
