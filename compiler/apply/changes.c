@@ -271,6 +271,15 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
     unsigned mode;
     if (read_old(&root, VP_PATH_KERNEL_ARGS, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
         prev->kernel_args = NULL;
+    /* the files vfioplan edits a block of: their text now, which the edit keeps around its block */
+    const char *const *paths;
+    prev->n_edits = vp_artifact_edit_paths(&paths);
+    prev->edits = vp_xcalloc(prev->n_edits + 1, sizeof(*prev->edits));
+    for (size_t i = 0; i < prev->n_edits; i++) {
+        struct vp_edit_base *e = &prev->edits[i];
+        e->path = paths[i];
+        e->state = read_old(&root, paths[i], &e->data, &e->len, &e->mode, &ignored);
+    }
     vp_diags_free(&ignored);
     vp_root_close(&root);
 }
@@ -278,6 +287,9 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
 void
 vp_previous_free(struct vp_previous *prev)
 {
+    for (size_t i = 0; i < prev->n_edits; i++)
+        free(prev->edits[i].data);
+    free(prev->edits);
     free(prev->kernel_args);
     memset(prev, 0, sizeof(*prev));
 }

@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/root.h"
 #include "base/util.h"
 
 #include "cli.h"
@@ -48,16 +53,46 @@ viable_driver(const char *drv)
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
 }
 
+/* What the kernel offers to reset each assigned function between VM starts, and the ROM files the VM reads. */
 static void
-verify_plan(const struct vp_plan *p, struct verdicts *v)
+verify_devices(const struct vp_plan *p, const struct vp_plan_vm *pvm, struct verdicts *v, const struct vp_root *root)
+{
+    const struct vp_host *h = p->host;
+    for (size_t i = 0; i < pvm->n_assigned; i++) {
+        const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
+        if (dev->hw.reset_method)
+            check(v, true, NULL, "%s can be reset between VM starts (reset_method: %s)", dev->addr_str,
+                  dev->hw.reset_method);
+        const struct vp_selector *sel = &pvm->spec->devices[pvm->assigned[i].selector];
+        if (!sel->has_rom || !sel->rom.file || (sel->has_address && sel->whole_slot && dev->addr.fn != 0))
+            continue;
+        if (!root) {
+            check(v, true, NULL, "ROM file %s of %s is not checked: the host facts are a snapshot", sel->rom.file,
+                  dev->addr_str);
+            continue;
+        }
+        struct stat st;
+        int fd = vp_root_openat(root, sel->rom.file + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+        if (fd >= 0)
+            close(fd);
+        check(v, ok,
+              "put the card's ROM there (dumped on another host, or from its vendor) and make it readable by libvirt's "
+              "QEMU (/usr/share/vgabios is allowed by AppArmor and SELinux policies)",
+              "ROM file %s of %s (VM %s) is there", sel->rom.file, dev->addr_str, pvm->spec->name);
+    }
+}
+
+static void
+verify_plan(const struct vp_plan *p, struct verdicts *v, const struct vp_root *root)
 {
     const struct vp_host *h = p->host;
     check(v, h->n_groups > 0,
           "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
           "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
-    const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB
-                                  ? "run update-grub (vfioplan apply does) and reboot"
-                                  : "run the bootloader action of 'vfioplan plan' and reboot";
+    char boot_advice[300];
+    snprintf(boot_advice, sizeof(boot_advice), "run %s (vfioplan apply does), check with %s, and reboot",
+             vp_plan_advice(p, VP_ADVICE_BOOT_UPDATE), vp_plan_advice(p, VP_ADVICE_BOOT_INSPECT));
     for (size_t i = 0; i < p->n_kernel_args; i++)
         check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
               p->kernel_args[i].value);
@@ -66,11 +101,11 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
             bool ok = dev->driver && strcmp(dev->driver, "vfio-pci") == 0;
-            char advice[300];
-            snprintf(
-                advice, sizeof(advice),
-                "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
-                dev->driver ? dev->driver : "no driver");
+            char advice[400];
+            snprintf(advice, sizeof(advice),
+                     "%s claimed it first: check that vfio-pci is in the initramfs (%s), rebuild it (%s) and reboot",
+                     dev->driver ? dev->driver : "no driver", vp_plan_advice(p, VP_ADVICE_INITRAMFS_INSPECT),
+                     vp_plan_advice(p, VP_ADVICE_INITRAMFS_REBUILD));
             check(v, ok,
                   dev->driver
                       ? advice
@@ -95,6 +130,7 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
             check(v, !bad, "every member of the group must be on vfio-pci (or pci-stub, or a bridge's pcieport)",
                   "IOMMU group %ld is viable%s%s", g->id, bad ? ": " : "", bad ? bad : "");
         }
+        verify_devices(p, pvm, v, root);
     }
 }
 
@@ -112,7 +148,12 @@ vp_cmd_verify(int argc, char **argv)
     if (doc)
         v.checks = json_object_new_array();
     if (rc == VP_EXIT_OK) {
-        verify_plan(c.plan, &v);
+        /* ROM files are checked on the host (a tree given with --host); a snapshot has none to look at */
+        struct vp_root root;
+        bool tree = !c.host->from_snapshot && vp_root_open(&root, opt.host) == 0;
+        verify_plan(c.plan, &v, tree ? &root : NULL);
+        if (tree)
+            vp_root_close(&root);
         rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
         if (!doc)
             printf("verify: %u passed, %u failed\n", v.passed, v.failed);

@@ -75,8 +75,15 @@ vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, s
     (void)previous;
     (void)d;
     static const char *const argv[] = {"dracut", "--regenerate-all", "--force", NULL};
+    /* an ostree host's /boot is the deployments': rpm-ostree builds the initramfs on the host, with this drop-in */
+    static const char *const ostree_argv[] = {"rpm-ostree", "initramfs", "--enable", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_DRACUT, VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
+    if (plan->bootloader == VP_BOOTLOADER_RPM_OSTREE)
+        vp_action_add(set, VP_STAGE_INITRAMFS,
+                      "build the initramfs on the host, with the vfio modules, for the new deployment", ostree_argv,
+                      triggers);
+    else
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"
@@ -100,7 +107,15 @@ vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previou
     (void)d;
     static const char *const argv[] = {"mkinitcpio", "-P", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_MKINITCPIO, VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", argv, triggers);
+    /* a unified kernel image carries /etc/kernel/cmdline: it is rebuilt when the arguments change too */
+    static const char *const uki_triggers[] = {VP_PATH_MODPROBE,    VP_PATH_MKINITCPIO,  VP_PATH_BIND_SCRIPT,
+                                               VP_PATH_KERNEL_ARGS, VP_PATH_GRUB_DROPIN, NULL};
+    if (plan->boot.uki)
+        vp_action_add(set, VP_STAGE_INITRAMFS,
+                      "rebuild the initramfs of every preset, and the unified kernel images with the new command line",
+                      argv, uki_triggers);
+    else
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", argv, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"

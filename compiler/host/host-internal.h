@@ -42,7 +42,16 @@ void vp_host_find_roles(struct vp_host *host, const struct vp_root *root, struct
 /* host-modules.c: the module behind each bound driver (sys/bus/pci/drivers/NAME/module). */
 void vp_host_read_driver_modules(struct vp_host *host, const struct vp_root *root);
 /* host-names.c: the enums' names tables, for the snapshot reader's field tables. */
-extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg;
+extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg, vp_pcie_type_arg,
+    vp_boot_evidence_arg;
+/* host-hw.c: what sysfs tells beyond libpci: reset_method, physfn, modalias (devices sorted). */
+void vp_host_read_hw(struct vp_host *host, const struct vp_root *root);
+/* After the devices are sorted (every source): each function's parent bridge, each VF's PF and index. */
+void vp_host_link_devices(struct vp_host *host);
+/* host-drivers.c: each installed kernel's aliases that match a function of this host. */
+void vp_host_read_drivers(struct vp_host *host, const struct vp_root *root);
+/* host-boot.c: the evidence of the host's bootloader. */
+void vp_host_read_boot(struct vp_host *host, const struct vp_root *root);
 
 /* snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);

@@ -45,10 +45,15 @@ struct vp_resolver {
 
 struct vp_plan_priv {
     struct vp_arena arena;
+    struct vp_host *predicted; /* the host after the reboot (predict.c), when it differs from today's; owned */
 };
 
 /* The passes, in order; each computes and reports nothing. */
+/* The host after the reboot (predict.c): the VFs host.sriov creates, the groups an ACS override gives. */
+void vp_resolve_predict(struct vp_resolver *r);
 void vp_resolve_tools(struct vp_resolver *r);
+/* The bootloader, from host.bootloader or the host's boot files (boot.c); called by vp_resolve_tools. */
+void vp_resolve_bootloader(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
@@ -93,6 +98,17 @@ void vp_rule_no_iommu_group(struct vp_resolver *r, enum vp_code code);
 void vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code);
 void vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code);
 void vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code);
+/* rules-boot.c: the bootloader's evidence, boot facts an older snapshot lacks, the boot VGA's handover */
+void vp_rule_boot_evidence(struct vp_resolver *r, enum vp_code code);
+void vp_rule_boot_facts(struct vp_resolver *r, enum vp_code code);
+void vp_rule_boot_vga_handover(struct vp_resolver *r, enum vp_code code);
+/* rules-device.c: driverless group members, resets, SR-IOV, NIC VFs */
+void vp_rule_driverless_member(struct vp_resolver *r, enum vp_code code);
+void vp_rule_reset_bug(struct vp_resolver *r, enum vp_code code);
+void vp_rule_no_reset(struct vp_resolver *r, enum vp_code code);
+void vp_rule_sriov_invalid(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vf_group_predicted(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vf_network(struct vp_resolver *r, enum vp_code code);
 /* rules-guest.c: what a VM's guest needs */
 void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
 void vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code);
@@ -100,6 +116,9 @@ void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
+
+/* viability.c: whether an unassigned function keeps its IOMMU group from a VM after the reboot, and why. */
+bool vp_member_blocks(const struct vp_host *h, size_t idx, char *why, size_t size);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);

@@ -59,40 +59,55 @@ vp_rule_no_iommu_group(struct vp_resolver *r, enum vp_code code)
     }
 }
 
+/* A member of a group that no VM gets: it blocks the group if a driver holds it now or will after the reboot. */
+static bool
+blocks(const struct vp_resolver *r, size_t idx, char *why, size_t size)
+{
+    if (vp_device_is_bridge(&r->host->devices[idx])) {
+        snprintf(why, size, "bridge: stays with the host, allowed");
+        return false;
+    }
+    return vp_member_blocks(r->host, idx, why, size);
+}
+
 void
 vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
 {
     const struct vp_host *h = r->host;
     for (size_t gi = 0; gi < h->n_groups; gi++) {
         const struct vp_group *g = &h->groups[gi];
-        /* Every VM that has a member of the group must have every endpoint in it. */
+        /* Every VM that has a member of the group must have every member a driver holds, now or after the reboot. */
         for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
             const struct vp_selector *first = NULL;
             size_t missing = 0;
+            char why[200];
             for (size_t k = 0; k < g->n_members; k++) {
                 size_t idx = g->members[k];
                 if (r->owner_vm[idx] == (long)vm && !first)
                     first = vp_resolver_selector_of(r, idx);
-                else if (r->owner_vm[idx] != (long)vm && !vp_device_is_bridge(&h->devices[idx]))
+                else if (r->owner_vm[idx] != (long)vm && (r->owner_vm[idx] >= 0 || blocks(r, idx, why, sizeof(why))))
                     missing++;
             }
             if (!first || missing == 0)
                 continue;
-            vp_rule_report(r, code, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
-                           r->spec->vms[vm].name);
+            char group[160];
+            vp_group_describe(g, group, sizeof(group));
+            vp_rule_report(r, code, &first->pos, "%s is only partly assigned to VM '%s'", group, r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
-                char where[160];
+                char where[260];
                 if (r->owner_vm[idx] == (long)vm)
                     snprintf(where, sizeof(where), "(assigned)");
-                else if (vp_device_is_bridge(dev))
-                    snprintf(where, sizeof(where), "(bridge: stays with the host, allowed)");
                 else if (r->owner_vm[idx] >= 0)
                     snprintf(where, sizeof(where), "(NOT assigned here: it is in VM '%s')",
                              r->spec->vms[r->owner_vm[idx]].name);
+                else if (!blocks(r, idx, why, sizeof(why)))
+                    snprintf(where, sizeof(where), "(%s)", why);
                 else if (dev->role_detail)
                     snprintf(where, sizeof(where), "(NOT assigned: the host needs it, %s)", dev->role_detail);
+                else if (!dev->driver)
+                    snprintf(where, sizeof(where), "(NOT assigned: %s)", why);
                 else
                     snprintf(where, sizeof(where), "(NOT assigned)");
                 char desc[160];

@@ -34,7 +34,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
         d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         members[i] = i;
-        groups[i] = (struct vp_group){i, &members[i], 1};
+        groups[i] = (struct vp_group){.id = i, .members = &members[i], .n_members = 1, .today = -1};
     }
     host.source = "/test";
     host.devices = devices;
@@ -44,6 +44,12 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
     host.cpu_vendor = VP_CPU_INTEL;
     host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
     host.cmdline = "";
+    /* a Debian host's GRUB: its grub-mkconfig reads /etc/default/grub.d */
+    host.boot =
+        (struct vp_boot_facts){true, VP_BOOT_BIT(VP_BOOT_GRUB_CFG) | VP_BOOT_BIT(VP_BOOT_GRUB_DEFAULT) |
+                                         VP_BOOT_BIT(VP_BOOT_GRUB_MKCONFIG) | VP_BOOT_BIT(VP_BOOT_GRUB_DROPINS)};
+    for (unsigned i = 0; i < n; i++)
+        devices[i].hw.parent = devices[i].hw.pf = devices[i].hw.vf_index = -1;
 }
 
 /* A spec of one VM 'a' (2 vCPUs, 4 GiB) on host 'h': host_yaml inside host: {name: h, ...}, then vm_yaml under

@@ -97,7 +97,7 @@ test_group_closure(void **state)
     make_host(2, 0x2330, 128ull << 30, 32ull << 20);
     /* put both GPUs in one group, as behind a switch without ACS */
     devices[1].iommu_group = 0;
-    groups[0] = (struct vp_group){0, members, 2};
+    groups[0] = (struct vp_group){.id = 0, .members = members, .n_members = 2, .today = -1};
     host.n_groups = 1;
     struct vp_diags d = {0};
     struct vp_spec *spec;
