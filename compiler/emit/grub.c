@@ -32,9 +32,10 @@ vp_grub_cmdline_lines(struct vp_strbuf *sb, const struct vp_plan *plan)
 
 /* What writes grub.cfg on this host: Debian's wrapper, or grub-mkconfig itself (grub2-mkconfig on Fedora). */
 static void
-grub_menu_action(const struct vp_plan *plan, struct vp_artifact_set *set, const char *trigger)
+grub_menu_action(const struct vp_plan *plan, struct vp_artifact_set *set)
 {
-    const char *triggers[] = {trigger, NULL};
+    /* either file's change: a block taken out of /etc/default/grub changes the command line too */
+    static const char *const triggers[] = {VP_PATH_GRUB_DROPIN, VP_PATH_GRUB_DEFAULT, NULL};
     if (plan->boot.grub_dropins) {
         static const char *const argv[] = {"update-grub", NULL};
         vp_action_add(set, VP_STAGE_BOOT_MENU, "write the kernel command line into /boot/grub/grub.cfg", argv,
@@ -56,7 +57,7 @@ vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, str
 {
     (void)previous;
     (void)d;
-    grub_menu_action(plan, set, VP_PATH_GRUB_DROPIN);
+    grub_menu_action(plan, set);
     vp_emit_grub_dropin(plan, set);
     return 0;
 }
@@ -80,7 +81,7 @@ int
 vp_emit_grub_default(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                      struct vp_diags *d)
 {
-    grub_menu_action(plan, set, VP_PATH_GRUB_DEFAULT);
+    grub_menu_action(plan, set);
     if (plan->n_kernel_args == 0)
         return vp_emit_edit(previous, set, VP_PATH_GRUB_DEFAULT, NULL, d);
     struct vp_strbuf sb = {0};

@@ -171,7 +171,7 @@ static const struct vp_field vf_fields[] = {
 static const struct vp_map_arg vf_map = {vf_fields, "vf", 0};
 
 static const struct vp_field rom_fields[] = {
-    F(struct vp_rom, "file", vp_field_string, file, &rom_file_arg,
+    F(struct vp_rom, "file", vp_field_string, file, &rom_file_arg, .has_at = VP_AT(struct vp_rom, has_file),
       .doc = "give the guest this ROM image instead of the device's (a dump of the card's own, for the boot GPU)"),
     F(struct vp_rom, "bar", vp_field_bool, bar, "bar", .has_at = VP_AT(struct vp_rom, has_bar), .def = "true",
       .doc = "false hides the device's ROM from the guest (<rom bar='off'/>)"),
@@ -388,9 +388,9 @@ check_selector(struct vp_diags *d, struct vp_selector *s)
                  s->has_vf ? "vf" : "address");
         vp_hint(d, "remove count; an address selects one function (or one slot), a vf one VF");
     }
-    if (s->has_rom && !s->rom.file == !(s->rom.has_bar && !s->rom.bar)) {
+    if (s->has_rom && s->rom.has_file == (s->rom.has_bar && !s->rom.bar)) {
         vp_error(d, VP_BAD_ROM, &s->rom.pos, "rom needs either a file or bar: false, %s",
-                 s->rom.file ? "not both (bar: false hides the ROM the file would give)" : "and has neither");
+                 s->rom.has_file ? "not both (bar: false hides the ROM the file would give)" : "and has neither");
         vp_hint(d, "write rom: {file: /usr/share/vgabios/gpu.rom} to give the guest a ROM image, or rom: {bar: false} "
                    "to hide the device's own");
     }

@@ -31,9 +31,8 @@
 #include "base/util.h"
 #include "resolve-internal.h"
 
-/* True if the ACS override gives host device i a group of its own. */
-static bool
-override_isolates(const struct vp_host *h, size_t i)
+bool
+vp_acs_override_isolates(const struct vp_host *h, size_t i)
 {
     const struct vp_device *d = &h->devices[i];
     if (!d->hw.caps_read || d->hw.pcie == VP_PCIE_NONE || d->hw.pcie == VP_PCIE_PCI_BRIDGE ||
@@ -143,7 +142,7 @@ vp_resolve_predict(struct vp_resolver *r)
             const struct vp_group *g = &h->groups[gi];
             for (size_t k = 0; g->n_members > 1 && k < g->n_members; k++) {
                 size_t i = g->members[k];
-                if (!override_isolates(h, i))
+                if (!vp_acs_override_isolates(h, i))
                     continue;
                 group_of[i] = next++;
                 today_of[i] = g->id;

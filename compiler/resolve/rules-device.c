@@ -28,10 +28,18 @@ vp_rule_driverless_member(struct vp_resolver *r, enum vp_code code)
         }
         if (!first)
             continue;
-        for (size_t k = 0; k < g->n_members; k++) {
+        /* said only where the group can go to the VM (VP4003 lists every member otherwise) */
+        bool viable = true;
+        char why[200];
+        for (size_t k = 0; k < g->n_members && viable; k++) {
+            size_t idx = g->members[k];
+            viable = r->owner_vm[idx] == vm || (r->owner_vm[idx] < 0 && (vp_device_is_bridge(&h->devices[idx]) ||
+                                                                         !vp_member_blocks(h, idx, why, sizeof(why))));
+        }
+        for (size_t k = 0; viable && k < g->n_members; k++) {
             size_t idx = g->members[k];
             const struct vp_device *dev = &h->devices[idx];
-            char why[200], desc[160], group[160];
+            char desc[160], group[160];
             if (r->owner_vm[idx] >= 0 || vp_device_is_bridge(dev) || vp_member_blocks(h, idx, why, sizeof(why)))
                 continue;
             vp_device_describe(dev, desc, sizeof(desc));

@@ -100,10 +100,24 @@ vp_rule_acs_override(struct vp_resolver *r, enum vp_code code)
             split += h->groups[i].split;
         vp_note(r->d,
                 "the plan is checked against the groups the override gives (downstream ports and multifunction "
-                "devices isolated, as the patch does): %zu function%s split off their group%s",
-                split, split == 1 ? "" : "s", split == 1 ? "" : "s");
+                "devices isolated, as the patch does): %zu function%s get%s a group of %s own",
+                split, split == 1 ? "" : "s", split == 1 ? "s" : "", split == 1 ? "its" : "their");
     } else if (strstr(h->cmdline, "pcie_acs_override=")) {
         vp_note(r->d, "the override is on the running command line: the plan is checked against today's groups");
+        /* a patched kernel would have split them: this one does not have the patch */
+        for (size_t gi = 0; gi < h->n_groups; gi++) {
+            const struct vp_group *g = &h->groups[gi];
+            size_t k = 0;
+            while (g->n_members > 1 && k < g->n_members && !vp_acs_override_isolates(h, g->members[k]))
+                k++;
+            if (g->n_members > 1 && k < g->n_members) {
+                vp_note(r->d,
+                        "yet IOMMU group %ld still holds %s with others: the running kernel does not have the ACS "
+                        "override patch",
+                        g->id, h->devices[g->members[k]].addr_str);
+                break;
+            }
+        }
     }
     vp_hint(
         r->d,

@@ -133,12 +133,13 @@ vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code)
             end++;
         for (size_t i = start; i < end; i++) {
             long vm = r->owner_vm[i];
-            if (vm < 0)
+            /* a VF shares its PF's slot numbers but is a device of its own: it resets alone (FLR) */
+            if (vm < 0 || h->devices[i].hw.is_vf)
                 continue;
             /* Siblings in the same IOMMU group were already reported by the group rule. */
             size_t left = 0;
             for (size_t k = start; k < end; k++)
-                if (r->owner_vm[k] != vm && !vp_device_is_bridge(&h->devices[k]) &&
+                if (r->owner_vm[k] != vm && !vp_device_is_bridge(&h->devices[k]) && !h->devices[k].hw.is_vf &&
                     (h->devices[k].iommu_group < 0 || h->devices[k].iommu_group != h->devices[i].iommu_group))
                     left++;
             if (left == 0)
@@ -148,7 +149,7 @@ vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code)
                            "%s is one function of a multifunction device whose other functions are left behind",
                            h->devices[i].addr_str);
             for (size_t k = start; k < end; k++) {
-                if (r->owner_vm[k] == vm)
+                if (r->owner_vm[k] == vm || h->devices[k].hw.is_vf)
                     continue;
                 char desc[160];
                 vp_device_describe(&h->devices[k], desc, sizeof(desc));

@@ -72,7 +72,8 @@ struct vp_vf_ref {
 struct vp_rom {
     struct vp_pos pos;
     char *file; /* NULL: the device's own */
-    bool bar;   /* default true; false: <rom bar='off'/> */
+    bool has_file;
+    bool bar; /* default true; false: <rom bar='off'/> */
     bool has_bar;
 };
 

@@ -72,7 +72,7 @@ UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf",
               "pcie", "acs", "flr", "pmreset", "sriov", "physfn"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "file"]
 # PCIe capability Device/Port types (Flags bits 7:4); "pci" is a conventional function without one.
 PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, "upstream-port": 5,
               "downstream-port": 6, "pcie-to-pci-bridge": 7, "pci-to-pcie-bridge": 8, "rc-endpoint": 9,
@@ -377,6 +377,7 @@ class Host:
         self.aliases = []          # (pattern, module, builtin) from alias lines
         self.kernel_aliases = {}   # version -> False for aliases=none (no modules.alias written)
         self.boot = []             # BOOT_KINDS from boot lines
+        self.files = []            # (path, size) from file lines
 
     def err(self, line, msg):
         """Record an error at a table line (None: about the table as a whole)."""
@@ -737,6 +738,13 @@ def parse_fact(host, lineno, key, text):
                                                                          ", ".join(BOOT_KINDS)))
             if a not in host.boot:
                 host.boot.append(a)
+    elif key == "file":
+        # file /PATH [SIZE]: a file of SIZE bytes (default 64 KiB) that the host has, such as a ROM image
+        if len(args) not in (1, 2) or not re.match(r"^(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+$", args[0]):
+            raise TableError("usage: file /ABSOLUTE/PATH [SIZE]")
+        if args[0].split("/")[1] not in ("usr", "etc", "boot", "lib"):
+            raise TableError("file %s: only under /usr, /etc, /boot or /lib" % args[0])
+        host.files.append((args[0][1:], parse_size(args[1]) if len(args) == 2 else 65536))
     elif key == "driver":
         if not args:
             raise TableError("usage: driver NAME[=MODULE] ...")
@@ -1487,6 +1495,8 @@ def write_tree(host, out, names_path, warn_names):
     write_etc(host, w)
     write_modules(host, w)
     write_boot(host, w)
+    for path, size in host.files:
+        w.file(path, b"\x55\xaa" + b"\0" * (size - 2))   # an option ROM starts 55 AA
     write_names(host, w, names_path, warn_names)
 
 

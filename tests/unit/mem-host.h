@@ -52,6 +52,35 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
         devices[i].hw.parent = devices[i].hw.pf = devices[i].hw.vf_index = -1;
 }
 
+/* A NIC PF with an SR-IOV capability of total VFs (offset 2, stride 1) at 0000:20:00.0, alone in its group. */
+static void
+add_sriov_pf(unsigned total)
+{
+    struct vp_device *d = &devices[host.n_devices];
+    memset(d, 0, sizeof(*d));
+    d->addr = (struct vp_pci_addr){0, 0x20, 0, 0};
+    vp_pci_addr_format(&d->addr, d->addr_str);
+    d->vendor = 0x15b3;
+    d->device = 0x101d;
+    d->class_code = 0x020000;
+    d->iommu_group = (long)host.n_devices;
+    d->numa_node = -1;
+    d->driver = "mlx5_core";
+    d->hw = (struct vp_device_hw){.caps_read = true,
+                                  .ext_caps_read = true,
+                                  .pcie = VP_PCIE_ENDPOINT,
+                                  .flr = true,
+                                  .sriov = {total, 0, 2, 1, 0x101e},
+                                  .parent = -1,
+                                  .pf = -1,
+                                  .vf_index = -1};
+    members[host.n_devices] = host.n_devices;
+    groups[host.n_devices] =
+        (struct vp_group){.id = (long)host.n_devices, .members = &members[host.n_devices], .n_members = 1, .today = -1};
+    host.n_devices++;
+    host.n_groups++;
+}
+
 /* A spec of one VM 'a' (2 vCPUs, 4 GiB) on host 'h': host_yaml inside host: {name: h, ...}, then vm_yaml under
  * the VM; resolved against the host above (the plan may be NULL: the diagnostics say why). */
 static struct vp_plan *
