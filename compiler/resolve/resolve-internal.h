@@ -119,8 +119,6 @@ void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
 
 /* predict.c: true if the ACS override gives h->devices[i] a group of its own (when its group has others). */
 bool vp_acs_override_isolates(const struct vp_host *h, size_t i);
-/* viability.c: whether an unassigned function keeps its IOMMU group from a VM after the reboot, and why. */
-bool vp_member_blocks(const struct vp_host *h, size_t idx, char *why, size_t size);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);

@@ -104,6 +104,10 @@ struct vp_plan {
 struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d);
 void vp_plan_free(struct vp_plan **plan);
 
+/* Whether h->devices[idx], given to no VM, keeps its IOMMU group from a VM after the reboot: a driver holds it today,
+ * or an installed kernel's driver would (modules.alias, built-in aliases), or the facts cannot tell. why says which. */
+bool vp_member_blocks(const struct vp_host *h, size_t idx, char *why, size_t size);
+
 /* A host.sriov entry's PF (its index in h->devices) if it can give the VFs asked for; else -1 (VP4034 says why). */
 long vp_sriov_pf(const struct vp_host *h, const struct vp_sriov_spec *e);
 /* The address of VF index of the PF at h->devices[pf], from its SR-IOV capability (First VF Offset, VF Stride);

@@ -31,6 +31,11 @@ HOSTS = {
     "VP4007": "tests/hosts/nvme-root-conflict.table",
     "VP4009": "tests/hosts/dgx-h100.table",
     "VP4019": "tests/hosts/pascal.table",
+    "VP3021": "tests/golden/cases/boot-contradiction/host.table",
+    "VP4032": "tests/hosts/ryzen-b450.table",
+    "VP4033": "tests/hosts/unsplittable-group.table",
+    "VP4035": "tests/hosts/sriov-nic.table",
+    "VP4037": "tests/hosts/ryzen-b450.table",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"
