@@ -241,7 +241,8 @@ static const struct vp_field sriov_fields[] = {
 };
 static const struct vp_map_arg sriov_map = {sriov_fields, "sriov", 0};
 static const struct vp_uint_arg bus_arg = {0, 255, "a bus number"};
-static const struct vp_string_arg reset_method_arg = {reset_methods, VP_SNAPSHOT_INVALID, "a list of reset methods", NULL};
+static const struct vp_string_arg reset_method_arg = {reset_methods, VP_SNAPSHOT_INVALID, "a list of reset methods",
+                                                      NULL};
 static const struct vp_string_arg alias_arg = {alias_text, VP_SNAPSHOT_INVALID, "a PCI modalias or alias", NULL};
 
 /* ---- a device ---- */
