@@ -78,9 +78,12 @@ struct vp_kargs_change {
 };
 void vp_kargs_change(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_kargs_change *out);
 void vp_kargs_change_free(struct vp_kargs_change *c);
-/* etc/vfioplan/kernel-args: the arguments vfioplan added with tool (change->own), so apply removes only those. */
-void vp_emit_kernel_args_record(const struct vp_plan *plan, const struct vp_kargs_change *change,
-                                struct vp_artifact_set *set, const char *tool);
+/* etc/vfioplan/kernel-args: the arguments vfioplan adds with tool, so apply removes only those; fills change
+ * (vp_kargs_change), which the caller frees. */
+void vp_emit_kernel_args_record(const struct vp_plan *plan, const struct vp_previous *previous,
+                                struct vp_artifact_set *set, const char *tool, struct vp_kargs_change *change);
+/* prefix then the arguments to take off, separated by spaces; the caller frees. */
+char *vp_kargs_removed_joined(const struct vp_kargs_change *change, const char *prefix);
 
 /* A file vfioplan edits (edit-block.c): the whole file with vfioplan's block set to body (NULL: taken out). Reports
  * and returns -1 if the file is not readable or its block is broken. */

@@ -8,6 +8,8 @@
  * not gets a `grubby --remove-args` action, which runs before the `--args`
  * one. Arguments the distribution had are never in the record.
  */
+#include <stdlib.h>
+
 #include "emit-internal.h"
 #include "kernel-args-doc.h"
 
@@ -17,18 +19,14 @@ vp_emit_grubby(const struct vp_plan *plan, const struct vp_previous *previous, s
 {
     (void)d;
     struct vp_kargs_change change;
-    vp_kargs_change(plan, previous, &change);
-    vp_emit_kernel_args_record(plan, &change, set, "grubby");
+    vp_emit_kernel_args_record(plan, previous, set, "grubby", &change);
     static const char *const triggers[] = {VP_PATH_KERNEL_ARGS, NULL};
     if (change.n_removed) {
-        struct vp_strbuf removed = {0};
-        vp_strbuf_puts(&removed, "--remove-args=");
-        for (size_t i = 0; i < change.n_removed; i++)
-            vp_strbuf_printf(&removed, "%s%s", i ? " " : "", change.removed[i]);
-        const char *argv[] = {"grubby", "--update-kernel=ALL", removed.data, NULL};
+        char *removed = vp_kargs_removed_joined(&change, "--remove-args=");
+        const char *argv[] = {"grubby", "--update-kernel=ALL", removed, NULL};
         vp_action_add(set, VP_STAGE_BOOTLOADER_REMOVE,
                       "remove the kernel arguments vfioplan added that the spec no longer wants", argv, triggers);
-        vp_strbuf_free(&removed);
+        free(removed);
     }
     vp_kargs_change_free(&change);
     struct vp_strbuf args = {0};

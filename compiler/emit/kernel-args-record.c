@@ -107,10 +107,21 @@ vp_kargs_change_free(struct vp_kargs_change *c)
     memset(c, 0, sizeof(*c));
 }
 
-void
-vp_emit_kernel_args_record(const struct vp_plan *plan, const struct vp_kargs_change *change,
-                           struct vp_artifact_set *set, const char *tool)
+char *
+vp_kargs_removed_joined(const struct vp_kargs_change *change, const char *prefix)
 {
+    struct vp_strbuf sb = {0};
+    vp_strbuf_puts(&sb, prefix);
+    for (size_t i = 0; i < change->n_removed; i++)
+        vp_strbuf_printf(&sb, "%s%s", i ? " " : "", change->removed[i]);
+    return vp_strbuf_steal(&sb, NULL);
+}
+
+void
+vp_emit_kernel_args_record(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                           const char *tool, struct vp_kargs_change *change)
+{
+    vp_kargs_change(plan, previous, change);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_printf(&sb,

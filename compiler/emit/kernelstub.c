@@ -6,6 +6,8 @@
  * `kernelstub --add-options` adds each option once; `--delete-options`
  * takes off what etc/vfioplan/kernel-args says vfioplan added.
  */
+#include <stdlib.h>
+
 #include "emit-internal.h"
 #include "kernel-args-doc.h"
 
@@ -15,17 +17,14 @@ vp_emit_kernelstub(const struct vp_plan *plan, const struct vp_previous *previou
 {
     (void)d;
     struct vp_kargs_change change;
-    vp_kargs_change(plan, previous, &change);
-    vp_emit_kernel_args_record(plan, &change, set, "kernelstub");
+    vp_emit_kernel_args_record(plan, previous, set, "kernelstub", &change);
     static const char *const triggers[] = {VP_PATH_KERNEL_ARGS, NULL};
     if (change.n_removed) {
-        struct vp_strbuf removed = {0};
-        for (size_t i = 0; i < change.n_removed; i++)
-            vp_strbuf_printf(&removed, "%s%s", i ? " " : "", change.removed[i]);
-        const char *argv[] = {"kernelstub", "--delete-options", removed.data, NULL};
+        char *removed = vp_kargs_removed_joined(&change, "");
+        const char *argv[] = {"kernelstub", "--delete-options", removed, NULL};
         vp_action_add(set, VP_STAGE_BOOTLOADER_REMOVE,
                       "remove the kernel arguments vfioplan added that the spec no longer wants", argv, triggers);
-        vp_strbuf_free(&removed);
+        free(removed);
     }
     vp_kargs_change_free(&change);
     if (plan->n_kernel_args) {

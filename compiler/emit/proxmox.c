@@ -17,8 +17,7 @@ vp_emit_proxmox(const struct vp_plan *plan, const struct vp_previous *previous, 
 {
     (void)d;
     struct vp_kargs_change change;
-    vp_kargs_change(plan, previous, &change);
-    vp_emit_kernel_args_record(plan, &change, set, "proxmox-boot-tool (/etc/kernel/cmdline)");
+    vp_emit_kernel_args_record(plan, previous, set, "proxmox-boot-tool (/etc/kernel/cmdline)", &change);
     vp_emit_cmdline_script(plan, &change, set, "add the kernel arguments to /etc/kernel/cmdline");
     vp_kargs_change_free(&change);
     /* not update-grub: refresh writes the GRUB configuration of the ESPs in GRUB mode */

@@ -19,8 +19,7 @@ vp_emit_rpm_ostree(const struct vp_plan *plan, const struct vp_previous *previou
 {
     (void)d;
     struct vp_kargs_change change;
-    vp_kargs_change(plan, previous, &change);
-    vp_emit_kernel_args_record(plan, &change, set, "rpm-ostree kargs");
+    vp_emit_kernel_args_record(plan, previous, set, "rpm-ostree kargs", &change);
     size_t n = 2 + change.n_removed + plan->n_kernel_args;
     const char **argv = vp_xcalloc(n + 1, sizeof(*argv));
     char **words = vp_xcalloc(n + 1, sizeof(*words));

@@ -119,8 +119,7 @@ vp_emit_systemd_boot(const struct vp_plan *plan, const struct vp_previous *previ
 {
     (void)d;
     struct vp_kargs_change change;
-    vp_kargs_change(plan, previous, &change);
-    vp_emit_kernel_args_record(plan, &change, set, "systemd-boot");
+    vp_emit_kernel_args_record(plan, previous, set, "systemd-boot", &change);
     vp_emit_cmdline_script(plan, &change, set,
                            "add the kernel arguments to the systemd-boot entries and /etc/kernel/cmdline");
     vp_kargs_change_free(&change);

@@ -75,19 +75,27 @@ consider(struct vp_host *host, const struct modaliases *m, struct found *f, cons
     f->items[f->n++] = (struct vp_module_alias){vp_arena_strdup(a, pattern), vp_arena_strdup(a, module), builtin};
 }
 
+/* A file of the host tree as a stream, never blocking on a special file; NULL if it cannot be read. */
+static FILE *
+open_stream(const struct vp_root *root, const char *rel)
+{
+    int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    FILE *in = fdopen(fd, "r");
+    if (!in)
+        close(fd);
+    return in;
+}
+
 /* "alias PATTERN MODULE" lines (modules.alias, modules.builtin.alias); false if the file cannot be read. */
 static bool
 read_alias_file(struct vp_host *host, const struct vp_root *root, const char *rel, const struct modaliases *m,
                 struct found *f, bool builtin)
 {
-    int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
+    FILE *in = open_stream(root, rel);
+    if (!in)
         return false;
-    FILE *in = fdopen(fd, "r");
-    if (!in) {
-        close(fd);
-        return false;
-    }
     char line[1024];
     while (fgets(line, sizeof(line), in)) {
         if (!strchr(line, '\n') && !feof(in)) { /* longer than any real alias: skip the rest of it */
@@ -112,14 +120,9 @@ static bool
 read_builtin_modinfo(struct vp_host *host, const struct vp_root *root, const char *rel, const struct modaliases *m,
                      struct found *f)
 {
-    int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
+    FILE *in = open_stream(root, rel);
+    if (!in)
         return false;
-    FILE *in = fdopen(fd, "r");
-    if (!in) {
-        close(fd);
-        return false;
-    }
     char rec[1024];
     size_t n = 0;
     int c;
