@@ -3,6 +3,7 @@
 #include "actions.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@ run(char *const *argv, int *status)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL); /* apply ignores it; the commands get the default they expect */
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -41,16 +43,18 @@ vp_actions_run(const struct vp_artifact_set *set, const struct vp_changes *chang
         size_t n = 0;
         while (a->argv[n])
             n++;
-        char **argv = vp_xcalloc(n + 3, sizeof(*argv));
+        char **argv = vp_xcalloc(n + 4, sizeof(*argv));
         size_t k = 0;
         if (chrooted) {
+            /* "--": a root named like an option (--userspec=...) is a directory, not an option of chroot */
             argv[k++] = "chroot";
+            argv[k++] = "--";
             argv[k++] = (char *)root;
         }
         for (size_t j = 0; j < n; j++)
             argv[k++] = a->argv[j];
         if (chrooted)
-            fprintf(out, "vfioplan: running: chroot %s %s\n", root, a->command);
+            fprintf(out, "vfioplan: running: chroot -- %s %s\n", root, a->command);
         else
             fprintf(out, "vfioplan: running: %s\n", a->command);
         int status = 0;

@@ -6,7 +6,7 @@
 
 /*
  * Runs, in order, the actions of set that changes trigger; printing each to
- * out. For a root other than "/" a command runs as `chroot ROOT command`.
+ * out. For a root other than "/" a command runs as `chroot -- ROOT command`.
  * Stops at the first failure (later actions may depend on it). Returns how
  * many ran, or -1 with a VP6002 diagnostic.
  */

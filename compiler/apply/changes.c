@@ -33,12 +33,33 @@ vp_change_kind_done(enum vp_change_kind k)
     return (unsigned)k < VP_CHANGE__COUNT ? vp_change_kinds[k].done : "?";
 }
 
-/* Files vfioplan reads back from a root are its own, small; anything larger is not. */
-enum { MAX_OWNED_FILE = 16 * 1024 * 1024 };
+/*
+ * Files vfioplan reads back from a root are its own, and small: the largest
+ * it writes, a domain XML of 255 slots of 8 functions, is under 1 MiB.
+ * Anything larger is not one of them. The old versions of the files it would
+ * replace or remove are kept in memory (diff, backups): at most
+ * MAX_OWNED_TOTAL in all.
+ */
+enum { MAX_OWNED_FILE = 4 * 1024 * 1024, MAX_OWNED_TOTAL = 16 * 1024 * 1024 };
 
-/* Reads rel under root: 1 read, 0 absent, -1 error (reported). */
+static const char *
+kind_of(mode_t m)
+{
+    return S_ISDIR(m)    ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/*
+ * Reads rel under root: 1 read, 0 absent, -1 error (reported). listed: the
+ * old manifest names rel (a file vfioplan would remove), for the message.
+ */
 static int
-read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, unsigned *mode, struct vp_diags *d)
+read_old(const struct vp_root *root, const char *rel, bool listed, char **data, size_t *len, unsigned *mode,
+         struct vp_diags *d)
 {
     struct vp_pos pos = {.file = root->path};
     int fd = vp_root_openat(root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -49,11 +70,24 @@ read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, 
                         strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+    if (fstat(fd, &st) < 0) {
+        int err = errno;
         close(fd);
-        vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is not a regular file vfioplan could own", rel,
-                 root->path);
-        vp_hint(d, "move it out of the way; vfioplan only replaces regular files");
+        return vp_error(d, VP_READ_TARGET_FAILED, &pos, "cannot stat %s under %s: %s", rel, root->path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+        close(fd);
+        if (!S_ISREG(st.st_mode))
+            vp_error(d, VP_READ_TARGET_FAILED, &pos, "%s under %s is %s, not a file vfioplan %s", rel, root->path,
+                     kind_of(st.st_mode), listed ? "wrote (its manifest lists it)" : "could replace");
+        else
+            vp_error(d, VP_READ_TARGET_FAILED, &pos,
+                     "%s under %s is %lld bytes, larger than any file vfioplan writes (%d MiB at most)%s", rel,
+                     root->path, (long long)st.st_size, MAX_OWNED_FILE / (1024 * 1024),
+                     listed ? "; its manifest lists it" : "");
+        vp_note(d, "nothing was written and no action run: vfioplan checks every file it would replace or remove "
+                   "before it writes any");
+        vp_hint(d, "move it out of the way; vfioplan only replaces and removes regular files it wrote");
         return -1;
     }
     char *buf = vp_xmalloc((size_t)st.st_size + 1);
@@ -74,6 +108,22 @@ read_old(const struct vp_root *root, const char *rel, char **data, size_t *len, 
     *len = n;
     *mode = st.st_mode & 07777;
     return 1;
+}
+
+/* Counts len more bytes of old versions held; past MAX_OWNED_TOTAL, an error (once) and -1. */
+static int
+over_budget(size_t *kept, size_t len, const struct vp_root *root, struct vp_diags *d)
+{
+    *kept += len;
+    if (*kept <= MAX_OWNED_TOTAL)
+        return 0;
+    vp_error(d, VP_READ_TARGET_FAILED, &(struct vp_pos){.file = root->path},
+             "the files vfioplan would replace or remove under %s hold more than %d MiB", root->path,
+             MAX_OWNED_TOTAL / (1024 * 1024));
+    vp_note(d, "vfioplan keeps their old versions in memory for the diff and the backups; its own files are far "
+               "smaller");
+    vp_hint(d, "move the large files out of the way; vfioplan only replaces files it wrote");
+    return -1;
 }
 
 static struct vp_change *
@@ -116,8 +166,9 @@ parse_manifest(struct vp_changes *c, const char *text)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len > 0 && p[0] != '#' && len < 512) {
-            char *path = vp_xstrndup(p, len);
+        size_t plen = len > 0 && p[len - 1] == '\r' ? len - 1 : len; /* a manifest saved with CRLF line ends */
+        if (plen > 0 && p[0] != '#' && plen < 512) {
+            char *path = vp_xstrndup(p, plen);
             bool safe = plain_components(path) && vp_artifact_path_known(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
@@ -128,6 +179,16 @@ parse_manifest(struct vp_changes *c, const char *text)
         }
         p += len + (nl ? 1 : 0);
     }
+    /* each path once: a manifest listing one file 100,000 times must not mean 100,000 removals and backups */
+    vp_sort(c->old_owned, c->n_old_owned, sizeof(*c->old_owned), vp_strcmp_ptr);
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n_old_owned; i++) {
+        if (kept && strcmp(c->old_owned[kept - 1], c->old_owned[i]) == 0)
+            free(c->old_owned[i]);
+        else
+            c->old_owned[kept++] = c->old_owned[i];
+    }
+    c->n_old_owned = kept;
 }
 
 static int
@@ -158,12 +219,14 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         return -1;
     }
     int rc = 0;
-    for (size_t i = 0; i < set->n; i++) {
+    size_t kept = 0; /* bytes of old versions held */
+    bool full = false;
+    for (size_t i = 0; i < set->n && !full; i++) {
         const struct vp_artifact *a = &set->items[i];
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
-        int r = read_old(&root, a->path, &old, &len, &mode, d);
+        int r = read_old(&root, a->path, false, &old, &len, &mode, d);
         if (r < 0) {
             rc = -1;
             continue;
@@ -179,22 +242,30 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
+        if (over_budget(&kept, len, &root, d) < 0)
+            rc = -1, full = true;
     }
     char *manifest = NULL;
     size_t mlen = 0;
     unsigned mmode = 0;
-    if (read_old(&root, VP_PATH_MANIFEST, &manifest, &mlen, &mmode, d) == 1) {
+    int mr = read_old(&root, VP_PATH_MANIFEST, false, &manifest, &mlen, &mmode, d);
+    if (mr < 0)
+        rc = -1;
+    if (mr == 1) {
         parse_manifest(out, manifest);
         free(manifest);
     }
-    for (size_t i = 0; i < out->n_old_owned; i++) {
+    for (size_t i = 0; i < out->n_old_owned && !full; i++) {
         const char *path = out->old_owned[i];
         if (vp_artifact_find(set, path))
             continue;
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
-        if (read_old(&root, path, &old, &len, &mode, d) != 1)
+        int r = read_old(&root, path, true, &old, &len, &mode, d);
+        if (r < 0)
+            rc = -1; /* before anything is written: a FIFO or a directory the manifest names stops the apply */
+        if (r != 1)
             continue; /* already gone: nothing to remove */
         struct vp_change *ch = change_add(out);
         ch->kind = VP_CHANGE_DELETE;
@@ -202,6 +273,8 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
+        if (over_budget(&kept, len, &root, d) < 0)
+            rc = -1, full = true;
     }
     vp_sort(out->items, out->n, sizeof(*out->items), change_cmp);
     vp_root_close(&root);
@@ -230,34 +303,46 @@ vp_changes_paths(const struct vp_changes *c)
 }
 
 void
+vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch)
+{
+    vp_strbuf_printf(out, "diff --git a/%s b/%s\n", ch->path, ch->path);
+    switch (ch->kind) {
+    case VP_CHANGE_CREATE:
+        vp_strbuf_printf(out, "new file mode 100%o\n--- /dev/null\n+++ b/%s\n", ch->artifact->mode, ch->path);
+        vp_unified_diff(out, "", 0, ch->artifact->data, ch->artifact->len);
+        break;
+    case VP_CHANGE_MODIFY: {
+        bool same = ch->old_len == ch->artifact->len && memcmp(ch->old_data, ch->artifact->data, ch->old_len) == 0;
+        if (ch->old_mode != ch->artifact->mode)
+            vp_strbuf_printf(out, "old mode 100%o\nnew mode 100%o\n", ch->old_mode, ch->artifact->mode);
+        if (!same) {
+            vp_strbuf_printf(out, "--- a/%s\n+++ b/%s\n", ch->path, ch->path);
+            vp_unified_diff(out, ch->old_data, ch->old_len, ch->artifact->data, ch->artifact->len);
+        }
+        break;
+    }
+    case VP_CHANGE_DELETE:
+        vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
+        vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
+        break;
+    case VP_CHANGE__COUNT: /* the names tables' size, not a kind */
+        break;
+    }
+}
+
+void
 vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        const struct vp_change *ch = &c->items[i];
-        vp_strbuf_printf(out, "diff --git a/%s b/%s\n", ch->path, ch->path);
-        switch (ch->kind) {
-        case VP_CHANGE_CREATE:
-            vp_strbuf_printf(out, "new file mode 100%o\n--- /dev/null\n+++ b/%s\n", ch->artifact->mode, ch->path);
-            vp_unified_diff(out, "", 0, ch->artifact->data, ch->artifact->len);
-            break;
-        case VP_CHANGE_MODIFY: {
-            bool same = ch->old_len == ch->artifact->len && memcmp(ch->old_data, ch->artifact->data, ch->old_len) == 0;
-            if (ch->old_mode != ch->artifact->mode)
-                vp_strbuf_printf(out, "old mode 100%o\nnew mode 100%o\n", ch->old_mode, ch->artifact->mode);
-            if (!same) {
-                vp_strbuf_printf(out, "--- a/%s\n+++ b/%s\n", ch->path, ch->path);
-                vp_unified_diff(out, ch->old_data, ch->old_len, ch->artifact->data, ch->artifact->len);
-            }
-            break;
-        }
-        case VP_CHANGE_DELETE:
-            vp_strbuf_printf(out, "deleted file mode 100%o\n--- a/%s\n+++ /dev/null\n", ch->old_mode, ch->path);
-            vp_unified_diff(out, ch->old_data, ch->old_len, "", 0);
-            break;
-        case VP_CHANGE__COUNT: /* the names tables' size, not a kind */
-            break;
-        }
-    }
+    for (size_t i = 0; i < c->n; i++)
+        vp_change_render_diff(out, &c->items[i]);
+}
+
+void
+vp_change_drop_old(struct vp_change *ch)
+{
+    free(ch->old_data);
+    ch->old_data = NULL;
+    ch->old_len = 0;
 }
 
 void
@@ -269,8 +354,10 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
         return;
     struct vp_diags ignored = {0};
     unsigned mode;
-    if (read_old(&root, VP_PATH_KERNEL_ARGS, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
+    if (read_old(&root, VP_PATH_KERNEL_ARGS, false, &prev->kernel_args, &prev->kernel_args_len, &mode, &ignored) != 1)
         prev->kernel_args = NULL;
+    if (read_old(&root, VP_PATH_MANIFEST, false, &prev->manifest, &prev->manifest_len, &mode, &ignored) != 1)
+        prev->manifest = NULL;
     /* the files vfioplan edits a block of: their text now, which the edit keeps around its block */
     const char *const *paths;
     prev->n_edits = vp_artifact_edit_paths(&paths);
@@ -278,7 +365,7 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
     for (size_t i = 0; i < prev->n_edits; i++) {
         struct vp_edit_base *e = &prev->edits[i];
         e->path = paths[i];
-        e->state = read_old(&root, paths[i], &e->data, &e->len, &e->mode, &ignored);
+        e->state = read_old(&root, paths[i], false, &e->data, &e->len, &e->mode, &ignored);
     }
     vp_diags_free(&ignored);
     vp_root_close(&root);
@@ -291,5 +378,48 @@ vp_previous_free(struct vp_previous *prev)
         free(prev->edits[i].data);
     free(prev->edits);
     free(prev->kernel_args);
+    free(prev->manifest);
     memset(prev, 0, sizeof(*prev));
+}
+
+char *
+vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len)
+{
+    /* the new manifest's paths: its lines that are not comments */
+    char **paths = NULL;
+    size_t n = 0;
+    bool news = false; /* a path the old manifest does not list */
+    for (const char *p = manifest->data, *end = p + manifest->len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (l && p[0] != '#') {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n] = vp_xstrndup(p, l);
+            bool listed = false;
+            for (size_t k = 0; k < c->n_old_owned && !listed; k++)
+                listed = strcmp(c->old_owned[k], paths[n]) == 0;
+            news |= !listed;
+            n++;
+        }
+        p += l + 1;
+    }
+    char *text = NULL;
+    if (news) {
+        for (size_t k = 0; k < c->n_old_owned; k++) {
+            paths = vp_xrealloc(paths, (n + 1) * sizeof(*paths));
+            paths[n++] = vp_xstrdup(c->old_owned[k]);
+        }
+        vp_sort(paths, n, sizeof(*paths), vp_strcmp_ptr);
+        struct vp_strbuf sb = {0};
+        vp_strbuf_puts(&sb, "# vfioplan: an apply was under way: the files of the old and the new plan.\n"
+                            "# The next apply removes the ones it does not generate.\n");
+        for (size_t k = 0; k < n; k++)
+            if (k == 0 || strcmp(paths[k], paths[k - 1]) != 0)
+                vp_strbuf_printf(&sb, "%s\n", paths[k]);
+        text = vp_strbuf_steal(&sb, len);
+    }
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+    return text;
 }

@@ -45,10 +45,23 @@ const char **vp_changes_paths(const struct vp_changes *c);
 
 /* The git-style diff of all changes (patch -p1 and git apply accept it). */
 void vp_changes_render_diff(struct vp_strbuf *out, const struct vp_changes *c);
+/* The diff of one change: plan renders and prints them one at a time, so that one file's diff is in memory at once. */
+void vp_change_render_diff(struct vp_strbuf *out, const struct vp_change *ch);
+/* Frees a change's old version once its diff is out (plan: it is not written back). */
+void vp_change_drop_old(struct vp_change *ch);
+
+/*
+ * The manifest to put in place before the first rename: the paths of the old
+ * manifest and of the new one (manifest), so that whatever stops an apply
+ * between its renames, every file it may have put in place is listed.
+ * NULL (nothing to do) when the old manifest lists every new path already.
+ * The caller frees.
+ */
+char *vp_manifest_union(const struct vp_changes *c, const struct vp_artifact *manifest, size_t *len);
 
 /*
  * Reads what the emitters need of an earlier apply under root (the previous
- * VP_PATH_KERNEL_ARGS). A file that cannot be read counts as absent:
+ * VP_PATH_KERNEL_ARGS and VP_PATH_MANIFEST). A file that cannot be read counts as absent:
  * vp_changes_compute reports it.
  */
 void vp_previous_read(struct vp_previous *prev, const char *root);

@@ -147,7 +147,31 @@ write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
     return -1;
 }
 
-/* Keeps the old version of a replaced or removed file under the backup directory. */
+/*
+ * Moves the backups of one file a generation older: NAME.3 to NAME.4 (the
+ * oldest kept, which goes), ..., NAME to NAME.1. A generation missing is
+ * no error (a first backup, or a rotation a failure stopped).
+ */
+static int
+rotate_backups(int dirfd, const char *name)
+{
+    char from[NAME_MAX + 8], to[NAME_MAX + 8];
+    snprintf(to, sizeof(to), "%s.%d", name, VP_BACKUP_GENERATIONS - 1);
+    if (unlinkat(dirfd, to, 0) < 0 && errno != ENOENT)
+        return -1;
+    for (int g = VP_BACKUP_GENERATIONS - 2; g >= 0; g--) {
+        if (g)
+            snprintf(from, sizeof(from), "%s.%d", name, g);
+        else
+            snprintf(from, sizeof(from), "%s", name);
+        snprintf(to, sizeof(to), "%s.%d", name, g + 1);
+        if (renameat(dirfd, from, dirfd, to) < 0 && errno != ENOENT)
+            return -1;
+    }
+    return 0;
+}
+
+/* Keeps the old version of a replaced or removed file under the backup directory, older ones a generation down. */
 static int
 backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d, const char *root)
 {
@@ -162,9 +186,12 @@ backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *c
         return -1;
     }
     char tmp[64];
+    /* written aside first: a failure leaves the generations as they were, or one older */
     int rc = write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+    if (rc == 0 && (rotate_backups(dirfd, name) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)) {
+        int err = errno;
         unlinkat(dirfd, tmp, 0);
+        errno = err;
         rc = -1;
     }
     if (rc == 0 && fsync(dirfd) < 0)
@@ -198,6 +225,32 @@ put_in_place(struct pending *pi, int *rc, struct vp_diags *d, const char *root)
             unlinkat(pi->dirfd, pi->tmp, 0);
         *rc = -1;
     }
+}
+
+/* Renames a manifest of old and new paths over the manifest (see vp_manifest_union), and fsyncs its directory. */
+static int
+put_union(const struct pending *m, const struct vp_changes *changes, struct vp_diags *d, const char *root)
+{
+    size_t len = 0;
+    char *text = vp_manifest_union(changes, m->change->artifact, &len);
+    if (!text)
+        return 0;
+    char tmp[64];
+    int rc = write_temp(m->dirfd, text, len, m->change->artifact->mode, tmp);
+    free(text);
+    if (rc == 0 && renameat(m->dirfd, tmp, m->dirfd, m->name) < 0) {
+        int err = errno;
+        unlinkat(m->dirfd, tmp, 0);
+        errno = err;
+        rc = -1;
+    }
+    if (rc == 0 && fsync(m->dirfd) < 0)
+        rc = -1;
+    if (rc < 0)
+        vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root},
+                 "cannot put a manifest of the old and new files in place at %s/%s: %s", root, m->change->path,
+                 strerror(errno));
+    return rc;
 }
 
 int
@@ -242,19 +295,25 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
         if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
             rc = -1;
     /*
-     * 3. into place, the manifest last: while any change before it failed (or
-     * vfioplan was killed), the old manifest still lists every file vfioplan
-     * owned, so the next run still removes what is no longer generated.
-     * On any earlier failure, the temp files go instead.
+     * 3. before the first rename, a manifest of the old and the new files:
+     * whatever stops this run between its renames (a failure, kill -9), every
+     * file it may have put in place or left is listed, so the next apply, of
+     * any spec, removes what it does not generate.
      */
     size_t manifest = n;
     for (size_t i = 0; i < n; i++)
         if (strcmp(p[i].change->path, VP_PATH_MANIFEST) == 0)
             manifest = i;
+    if (manifest < n && rc == 0 && p[manifest].dirfd >= 0 && put_union(&p[manifest], changes, d, root) < 0)
+        rc = -1;
+    /*
+     * 4. into place, the manifest of the new files only last. On any earlier
+     * failure, the temp files go instead.
+     */
     for (size_t i = 0; i < n; i++)
         if (i != manifest)
             put_in_place(&p[i], &rc, d, root);
-    /* 4. the directory entries themselves, then the manifest and its directory */
+    /* 5. the directory entries themselves, then the manifest and its directory */
     for (size_t i = 0; i < n; i++) {
         if (p[i].dirfd < 0 || i == manifest)
             continue;

@@ -14,9 +14,12 @@
 
 #include "changes.h"
 
+/* Backups kept of one file: BACKUP_DIR/PATH (the newest), PATH.1, ... PATH.4 (the oldest). */
+#define VP_BACKUP_GENERATIONS 5
+
 struct vp_write_options {
     bool create_root;       /* mkdir -p the root itself (build -o DIR) */
-    const char *backup_dir; /* relative to the root: keep the old version of replaced and removed files */
+    const char *backup_dir; /* relative to the root: keep the old versions of replaced and removed files */
 };
 
 int vp_tree_commit(const char *root, const struct vp_changes *changes, const struct vp_write_options *opt,

@@ -2,6 +2,7 @@
 /* units.c: binary size units; decimal ones (GB) are refused, as libvirt's KiB-based XML would round them. */
 #include "units.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum vp_size_error
@@ -15,13 +16,12 @@ vp_parse_size(const char *s, uint64_t *bytes)
     size_t i = 0;
     if (s[0] < '0' || s[0] > '9')
         return VP_SIZE_MALFORMED;
+    /* leading zeros are decimal, as YAML 1.2 reads integers (0048GiB is 48 GiB); the check below is the overflow */
     for (; s[i] >= '0' && s[i] <= '9'; i++) {
         unsigned digit = (unsigned)(s[i] - '0');
         if (v > (UINT64_MAX - digit) / 10)
             return VP_SIZE_OVERFLOW;
         v = v * 10 + digit;
-        if (i > 20)
-            return VP_SIZE_OVERFLOW;
     }
     const char *rest = s + i;
     if (*rest == ' ')
@@ -37,4 +37,19 @@ vp_parse_size(const char *s, uint64_t *bytes)
         }
     }
     return VP_SIZE_MALFORMED;
+}
+
+const char *
+vp_format_size(uint64_t bytes, char *buf, size_t size)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    size_t u = 0;
+    while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >> (10 * (u + 1)) > 0)
+        u++;
+    uint64_t unit = 1ull << (10 * u);
+    if (bytes % unit == 0)
+        snprintf(buf, size, "%llu %s", (unsigned long long)(bytes / unit), units[u]);
+    else
+        snprintf(buf, size, "%.1f %s", (double)bytes / (double)unit, units[u]);
+    return buf;
 }

@@ -149,3 +149,45 @@ vp_valid_api_version(const char *s)
 {
     return strcmp(s, VP_API_VERSION) == 0;
 }
+
+const char *
+vp_kernel_arg_boot_storage(const char *arg)
+{
+    /*
+     * vfioplan puts its arguments on every kernel's command line and takes them
+     * off when they leave the spec: one naming the root filesystem, the resume
+     * device or the volumes under them would then break booting. They stay
+     * where the installer put them.
+     */
+    static const struct {
+        const char *name; /* exact name, or a prefix ending in '.' */
+        const char *what;
+    } names[] = {
+        {"root", "the root filesystem"},
+        {"rootflags", "the root filesystem's mount options"},
+        {"rootfstype", "the root filesystem's type"},
+        {"init", "the program the kernel starts from the root filesystem"},
+        {"resume", "the resume (hibernation) device"},
+        {"resume_offset", "the resume (hibernation) file"},
+        {"noresume", "the resume (hibernation) device"},
+        {"rd.lvm", "LVM volumes the initramfs activates"},
+        {"rd.lvm.", "LVM volumes the initramfs activates"},
+        {"rd.luks", "encrypted volumes the initramfs opens"},
+        {"rd.luks.", "encrypted volumes the initramfs opens"},
+        {"rd.md", "RAID arrays the initramfs assembles"},
+        {"rd.md.", "RAID arrays the initramfs assembles"},
+        {"rd.dm", "device-mapper volumes the initramfs sets up"},
+        {"rd.dm.", "device-mapper volumes the initramfs sets up"},
+        {"rd.root.", "the root filesystem"},
+        {"cryptdevice", "the encrypted root device (mkinitcpio)"},
+        {"cryptkey", "the encrypted root device's key (mkinitcpio)"},
+    };
+    size_t len = strcspn(arg, "=");
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t n = strlen(names[i].name);
+        bool prefix = names[i].name[n - 1] == '.';
+        if (prefix ? strncmp(arg, names[i].name, n) == 0 : (len == n && strncmp(arg, names[i].name, n) == 0))
+            return names[i].what;
+    }
+    return NULL;
+}

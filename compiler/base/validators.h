@@ -17,3 +17,6 @@ bool vp_valid_driver_version(const char *s); /* 570, 570.124, 570.124.06 */
 bool vp_valid_kernel_arg(const char *s);     /* name[=value], no quotes, spaces or shell characters */
 bool vp_valid_module_name(const char *s);    /* kernel module / driver names from the host: [a-z0-9_-]{1,55} */
 bool vp_valid_api_version(const char *s);
+/* What a kernel argument names of the host's boot storage (root=, resume=, rd.lvm.*, ...), or NULL: those are refused.
+ */
+const char *vp_kernel_arg_boot_storage(const char *arg);

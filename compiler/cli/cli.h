@@ -22,6 +22,8 @@ enum vp_format { VP_FORMAT_TEXT, VP_FORMAT_JSON };
 
 /* Where apply keeps the files it replaces, under the root. */
 #define VP_BACKUP_DIR "var/backups/vfioplan"
+/* apply's default --wait: long enough for another apply's initramfs rebuild (minutes on a big host) */
+#define VP_DEFAULT_WAIT 600
 
 struct vp_options {
     const char *operand; /* the command's operand: SPEC, CODE, COMMAND, SHELL or PAGE */
@@ -32,8 +34,9 @@ struct vp_options {
     enum vp_format format;
     bool color;
     bool no_actions;
-    bool markdown;    /* codes --markdown */
-    const char *pool; /* --pool: the OpenShift machine config pool */
+    bool markdown;         /* codes --markdown */
+    const char *pool;      /* --pool: the OpenShift machine config pool */
+    unsigned wait_seconds; /* --wait: apply waits this long for another apply's lock on the root */
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -68,6 +71,7 @@ enum vp_option_id {
     VP_OPT_NO_ACTIONS = 'n',
     VP_OPT_POOL = 'p',
     VP_OPT_MARKDOWN = 'm',
+    VP_OPT_WAIT = 'w',
     VP_OPT_COLOR = 'c',
     VP_OPT_HELP = 'h',
 };
@@ -160,3 +164,6 @@ int vp_cmd_help(int argc, char **argv);
 int vp_cmd_explain(int argc, char **argv);
 int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
+
+/* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
+void vp_cli_host_summary(FILE *out, const struct vp_host *host);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "base/units.h"
 #include "cli.h"
 #include "json-out.h"
 
@@ -47,13 +48,15 @@ static void
 print_summary(FILE *out, const struct vp_plan *p)
 {
     const struct vp_host *h = p->host;
-    fprintf(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
-            h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
-            h->cpu_vendor == VP_CPU_INTEL ? "Intel"
-            : h->cpu_vendor == VP_CPU_AMD ? "AMD"
-                                          : "unknown",
-            vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
+    /* PRETTY_NAME is the host's os-release, as it wrote it */
+    vp_print_safe(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
+                  h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
+                  h->cpu_vendor == VP_CPU_INTEL ? "Intel"
+                  : h->cpu_vendor == VP_CPU_AMD ? "AMD"
+                                                : "unknown",
+                  vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
     print_boot(out, p);
+    vp_cli_host_summary(out, h);
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)
         fprintf(out, " %s", p->kernel_args[i].value);
@@ -65,6 +68,9 @@ print_summary(FILE *out, const struct vp_plan *p)
     for (size_t i = 0; i < p->n_bind_addresses; i++)
         fprintf(out, " %s", p->bind_addresses[i]);
     fprintf(out, "%s\n", p->n_bind_addresses ? "" : " none");
+    if (p->memory.hugepages)
+        fprintf(out, "  huge pages reserved at boot: %" PRIu64 " of %s\n", p->memory.n_hugepages,
+                vp_hugepage_size_name(p->memory.hugepage_size));
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *vm = &p->vms[v];
         fprintf(out, "vm %s: %zu function%s on %u guest slot%s", vm->spec->name, vm->n_assigned,
@@ -73,6 +79,15 @@ print_summary(FILE *out, const struct vp_plan *p)
             fprintf(out, ", 64-bit MMIO window %" PRIu64 " MiB", vm->mmio64_mib);
         if (vm->fabric_manager)
             fprintf(out, ", Fabric Manager");
+        fputc('\n', out);
+        char mem[32];
+        fprintf(out, "  %u vCPU%s (%u socket, %u core%s, %u thread%s each), %s of memory", vm->spec->vcpus,
+                vm->spec->vcpus == 1 ? "" : "s", vm->res.sockets, vm->res.cores, vm->res.cores == 1 ? "" : "s",
+                vm->res.threads, vm->res.threads == 1 ? "" : "s",
+                vp_format_size(vm->spec->memory_bytes, mem, sizeof(mem)));
+        if (vm->res.hugepages)
+            fprintf(out, " in %" PRIu64 " huge pages of %s", vm->res.n_hugepages,
+                    vp_hugepage_size_name(vm->res.hugepage_size));
         fputc('\n', out);
         for (size_t i = 0; i < vm->n_assigned; i++) {
             const struct vp_assignment *a = &vm->assigned[i];

@@ -6,6 +6,7 @@
  * change, 1 if something would, 2 on any error.
  */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -25,7 +26,7 @@ vp_cmd_plan(int argc, char **argv)
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");
-        json_object_object_add(doc, "root", json_object_new_string(opt.root));
+        json_object_object_add(doc, "root", vp_json_string(opt.root, strlen(opt.root), NULL));
         if (ok && rc == VP_EXIT_OK) {
             json_object_object_add(doc, "files", vp_json_files(&ch));
             json_object_object_add(doc, "actions", vp_json_actions(&c.artifacts, &ch));
@@ -33,8 +34,15 @@ vp_cmd_plan(int argc, char **argv)
         }
         vp_json_finish(doc, &c.diags, rc);
     } else if (ok && rc == VP_EXIT_OK) {
+        /* a file at a time, its old version freed once its diff is out: memory is one file's diff, not all */
+        for (size_t i = 0; i < ch.n; i++) {
+            struct vp_strbuf one = {0};
+            vp_change_render_diff(&one, &ch.items[i]);
+            fwrite(one.data ? one.data : "", 1, one.len, stdout);
+            vp_strbuf_free(&one);
+            vp_change_drop_old(&ch.items[i]);
+        }
         struct vp_strbuf out = {0};
-        vp_changes_render_diff(&out, &ch);
         const char **paths = vp_changes_paths(&ch);
         size_t created = 0, modified = 0, removed = 0;
         for (size_t i = 0; i < ch.n; i++) {

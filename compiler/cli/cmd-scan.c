@@ -49,9 +49,10 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
 static void
 print_device(const struct vp_device *dev)
 {
-    printf("  %s [%04x] %04x:%04x %-14s %s%s\n", dev->addr_str, vp_device_class16(dev), dev->vendor, dev->device,
-           dev->driver ? dev->driver : "-", dev->name ? dev->name : "",
-           vp_device_is_bridge(dev) ? " (bridge: stays with the host)" : "");
+    /* driver and name come from the host: a driver link named with escapes must not reach the terminal */
+    vp_print_safe(stdout, "  %s [%04x] %04x:%04x %-14s %s%s\n", dev->addr_str, vp_device_class16(dev), dev->vendor,
+                  dev->device, dev->driver ? dev->driver : "-", dev->name ? dev->name : "",
+                  vp_device_is_bridge(dev) ? " (bridge: stays with the host)" : "");
 }
 
 static void
@@ -61,7 +62,8 @@ scan_text(const struct vp_host *h)
         const struct vp_group *g = &h->groups[i];
         char why[160];
         const char *no = group_verdict(h, g, why, sizeof(why));
-        printf("IOMMU group %ld: %s%s\n", g->id, no ? "no: " : "can be passed through whole", no ? no : "");
+        vp_print_safe(stdout, "IOMMU group %ld: %s%s\n", g->id, no ? "no: " : "can be passed through whole",
+                      no ? no : "");
         for (size_t k = 0; k < g->n_members; k++)
             print_device(&h->devices[g->members[k]]);
     }
@@ -88,7 +90,7 @@ scan_json(struct json_object *doc, const struct vp_host *h)
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "id", json_object_new_int64(g->id));
         json_object_object_add(o, "viable", json_object_new_boolean(no == NULL));
-        json_object_object_add(o, "reason", no ? json_object_new_string(no) : NULL);
+        json_object_object_add(o, "reason", no ? vp_json_string(no, strlen(no), NULL) : NULL);
         struct json_object *devs = json_object_new_array();
         for (size_t k = 0; k < g->n_members; k++)
             json_object_array_add(devs, vp_json_device(&h->devices[g->members[k]]));

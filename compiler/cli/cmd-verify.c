@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-verify.c: `vfioplan verify`: after the reboot, on the host: is the
- * IOMMU on, is every kernel argument on the running command line, is every
- * assigned function on vfio-pci, is every group viable? One line per check;
+ * IOMMU on, is every kernel argument on the running command line, are the
+ * huge pages reserved and free, is every assigned function on vfio-pci, is
+ * every group viable? One line per check;
  * exit 1 if any fails, with the field guide's advice where it applies.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +37,14 @@ check(struct verdicts *v, bool ok, const char *advice, const char *fmt, ...)
     if (v->checks) {
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "ok", json_object_new_boolean(ok));
-        json_object_object_add(o, "check", json_object_new_string(what));
-        json_object_object_add(o, "hint", !ok && advice ? json_object_new_string(advice) : NULL);
+        json_object_object_add(o, "check", vp_json_string(what, strlen(what), NULL));
+        json_object_object_add(o, "hint", !ok && advice ? vp_json_string(advice, strlen(advice), NULL) : NULL);
         json_object_array_add(v->checks, o);
     } else {
-        printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+        /* a check names the host's drivers: printed as diagnostics are, so a name cannot forge an "ok" line */
+        vp_print_safe(stdout, "%s %s\n", ok ? "ok  " : "FAIL", what);
         if (!ok && advice)
-            printf("     hint: %s\n", advice);
+            vp_print_safe(stdout, "     hint: %s\n", advice);
     }
     free(what);
     ok ? v->passed++ : v->failed++;
@@ -51,6 +54,42 @@ static bool
 viable_driver(const char *drv)
 {
     return !drv || strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pci-stub") == 0 || strcmp(drv, "pcieport") == 0;
+}
+
+/* The huge pages the plan reserves on the kernel command line, as /proc/meminfo counts them (the default size). */
+static void
+verify_hugepages(const struct vp_plan *p, struct verdicts *v)
+{
+    const struct vp_plan_memory *pm = &p->memory;
+    const struct vp_host_memory *m = &p->host->memory;
+    if (!pm->hugepages)
+        return;
+    const char *size = vp_hugepage_size_name(pm->hugepage_size);
+    uint64_t page = vp_hugepage_bytes(pm->hugepage_size);
+    bool sized = m->known && m->hugepage_size == page;
+    uint64_t total = sized ? m->hugepages_total : 0, free_pages = sized ? m->hugepages_free : 0;
+    char advice[300];
+    snprintf(advice, sizeof(advice),
+             "the kernel reserves them at boot (default_hugepagesz=%s hugepagesz=%s hugepages=%" PRIu64
+             "): check /proc/cmdline, reboot, and see 'dmesg | grep -i hugetlb' if the memory was short",
+             size, size, pm->n_hugepages);
+    if (!m->known)
+        check(v, false, "run verify on the host itself, or from a snapshot taken there after the reboot",
+              "HugePages_Total: the host's /proc/meminfo is unknown");
+    else if (!sized)
+        check(v, false, advice,
+              "HugePages_Total: the default huge page size is %" PRIu64 " KiB, not %s: the plan's %" PRIu64
+              " pages are not reserved",
+              m->hugepage_size >> 10, size, pm->n_hugepages);
+    else
+        check(v, total >= pm->n_hugepages, advice,
+              "HugePages_Total is %" PRIu64 " pages of %s (the plan reserves %" PRIu64 ")", total, size,
+              pm->n_hugepages);
+    if (m->known && sized)
+        check(v, free_pages >= pm->n_hugepages,
+              "a running VM holds its pages, and then this is expected; otherwise another program maps them (grep "
+              "huge /proc/*/numa_maps)",
+              "HugePages_Free is %" PRIu64 " (the VMs need %" PRIu64 " when they start)", free_pages, pm->n_hugepages);
 }
 
 /* What the kernel offers to reset each assigned function between VM starts, and the ROM files the VM reads. */
@@ -96,6 +135,7 @@ verify_plan(const struct vp_plan *p, struct verdicts *v, const struct vp_root *r
     for (size_t i = 0; i < p->n_kernel_args; i++)
         check(v, vp_has_word(h->cmdline, p->kernel_args[i].value), boot_advice, "kernel command line has %s",
               p->kernel_args[i].value);
+    verify_hugepages(p, v);
     for (size_t vm = 0; vm < p->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &p->vms[vm];
         for (size_t i = 0; i < pvm->n_assigned; i++) {

@@ -23,15 +23,16 @@ static const struct vp_option_def option_defs[] = {
     {VP_OPT_NO_ACTIONS, "no-actions", 0, NULL, NULL, NULL},
     {VP_OPT_POOL, "pool", 0, "NAME", NULL, NULL},
     {VP_OPT_MARKDOWN, "markdown", 0, NULL, NULL, NULL},
+    {VP_OPT_WAIT, "wait", 0, "SECONDS", NULL, NULL},
     {VP_OPT_COLOR, "color", 0, "WHEN", color_values,
      "Color the diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always or never."},
     {VP_OPT_HELP, "help", 'h', NULL, NULL, "Print this command's options and exit codes, and exit 0."},
 };
 
 /* The sentences the compiling commands share. */
-#define HOST_DOC                                                                                                       \
-    "Read the host facts from ROOT, a directory shaped like / (ROOT/sys/bus/pci, ROOT/sys/kernel/iommu_groups, "       \
-    "ROOT/proc, ROOT/etc/os-release), or from FILE, a snapshot written by 'vfioplan snapshot' ('-': standard input); " \
+#define HOST_DOC                                                                                                                                \
+    "Read the host facts from ROOT, a directory shaped like / (ROOT/sys/bus/pci, ROOT/sys/kernel/iommu_groups, "                                \
+    "ROOT/sys/devices/system, ROOT/proc, ROOT/etc/os-release), or from FILE, a snapshot written by 'vfioplan snapshot' ('-': standard input); " \
     "the default is the live system, /."
 #define HOST_ROOT_DOC "Read the host facts from ROOT, a directory shaped like / (default: the live system, /)."
 #define FORMAT_DOC                                                                                                     \
@@ -102,11 +103,15 @@ static const struct vp_command commands[] = {
      "Writes only the files that change, each atomically (a temp file, fsync, rename), keeps the old versions under "
      "DIR/var/backups/vfioplan/, removes the files vfioplan generated before and no longer does, then runs the "
      "actions those changes need (in a chroot when DIR is not /). With a snapshot, refuses when the devices under "
-     "DIR differ from it. A failure leaves every file either old or new, never half written.",
+     "DIR differ from it. A failure leaves every file either old or new, never half written. One apply at a time "
+     "per DIR: it holds DIR/run/lock/vfioplan.lock from before it reads DIR until its last action.",
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Write under DIR instead of / (the default)."},
       {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false,
-       "Write the files but run none of the actions; 'vfioplan plan' lists them."}},
+       "Write the files but run none of the actions; 'vfioplan plan' lists them."},
+      {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
+       "While another apply holds DIR's lock, wait up to SECONDS for it (default 600; 0: fail at once), then fail "
+       "with VP6004 naming its pid."}},
      "the files are up to date and every action ran",
      NULL},
     {"verify",
@@ -115,9 +120,10 @@ static const struct vp_command commands[] = {
      false,
      VP_COMPLETE_SPEC,
      NULL,
-     "after the reboot: check the IOMMU, the kernel command line, vfio-pci and the groups",
+     "after the reboot: check the IOMMU, the kernel command line, huge pages, vfio-pci and the groups",
      "Run on the host after the reboot that follows an apply: checks that the IOMMU is on, that each kernel argument "
-     "is on /proc/cmdline, that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
+     "is on /proc/cmdline, that the huge pages the VMs need are reserved and free (HugePages_Total and "
+     "HugePages_Free), that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
      "viable. Prints one line per check, with advice for each that failed.",
      {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC}, FORMAT_OPT},
      "every check passed",
@@ -158,9 +164,11 @@ static const struct vp_command commands[] = {
      VP_COMPLETE_NONE,
      NULL,
      "write the host facts vfioplan uses to FILE (default: stdout), for --host FILE elsewhere",
-     "Writes the host facts vfioplan uses (PCI functions, IOMMU groups, drivers, BARs, the OS, CPU, kernel and "
-     "firmware, the host's own boot VGA, root disk and default-route NIC) as a versioned YAML file. Compiling "
-     "against it with --host FILE anywhere gives byte-identical results.",
+     "Writes the host facts vfioplan uses (PCI functions and the PCIe tree above them, IOMMU groups, drivers, BARs, "
+     "the OS, CPU, kernel and firmware, memory and huge pages, CPUs and NUMA nodes, the host's own boot VGA, root "
+     "disk and default-route NIC) as a versioned YAML file (vfioplan/snapshot-v2; v1 files are still read). "
+     "Compiling against it with --host FILE anywhere gives byte-identical results. A fact a snapshot cannot hold "
+     "(a driver name no kernel driver has, from a damaged tree) is refused.",
      {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC},
       {VP_OPT_OUTPUT, "FILE", VP_COMPLETE_FILE, false,
        "Write the snapshot to FILE, atomically ('-': standard output, the default); a FIFO or a device is written to, "

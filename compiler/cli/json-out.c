@@ -6,12 +6,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/strbuf.h"
+#include "base/util.h"
+
+struct json_object *
+vp_json_string(const char *s, size_t len, bool *was_utf8)
+{
+    /* json-c copies bytes as they are: one that is not UTF-8 would make the whole document invalid */
+    size_t bad;
+    if (vp_utf8_valid(s, len, &bad)) {
+        if (was_utf8)
+            *was_utf8 = true;
+        return json_object_new_string_len(s, (int)len);
+    }
+    /* vp_utf8_valid stops at a NUL too: that one is UTF-8, and json-c writes it as \u0000 */
+    bool utf8 = true;
+    struct vp_strbuf sb = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        size_t off;
+        if (vp_utf8_valid((const char *)p, (size_t)(end - p), &off)) {
+            vp_strbuf_add(&sb, (const char *)p, (size_t)(end - p));
+            break;
+        }
+        vp_strbuf_add(&sb, (const char *)p, off);
+        if (p[off] == 0) {
+            vp_strbuf_putc(&sb, '\0');
+        } else {
+            vp_strbuf_puts(&sb, "\xef\xbf\xbd"); /* U+FFFD, the replacement character, for the one bad byte */
+            utf8 = false;
+        }
+        p += off + 1;
+    }
+    if (was_utf8)
+        *was_utf8 = utf8;
+    struct json_object *o = json_object_new_string_len(sb.data ? sb.data : "", (int)sb.len);
+    vp_strbuf_free(&sb);
+    return o;
+}
 
 static void
 put_str(struct json_object *o, const char *k, const char *v)
 {
-    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+    json_object_object_add(o, k, v ? vp_json_string(v, strlen(v), NULL) : NULL);
 }
 
 static void
@@ -31,7 +69,7 @@ str_array(const char *const *items, size_t n)
 {
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_string(items[i]));
+        json_object_array_add(a, vp_json_string(items[i], strlen(items[i]), NULL));
     return a;
 }
 
@@ -62,12 +100,47 @@ diagnostics(const struct vp_diags *d)
         }
         struct json_object *notes = json_object_new_array();
         for (size_t k = 0; k < g->n_notes; k++)
-            json_object_array_add(notes, json_object_new_string(g->notes[k]));
+            json_object_array_add(notes, vp_json_string(g->notes[k], strlen(g->notes[k]), NULL));
         json_object_object_add(o, "notes", notes);
+        if (g->notes_omitted)
+            put_int(o, "notes_omitted", (int64_t)g->notes_omitted);
         put_str(o, "hint", g->hint);
         json_object_array_add(a, o);
     }
     return a;
+}
+
+/*
+ * Writes json-c's text with DEL, the C1 controls, line and paragraph
+ * separators and the bidi controls as \uXXXX escapes, as diagnostics print
+ * them as '?': valid JSON either way, but one that cannot drive a terminal
+ * it is shown on, nor break a JavaScript reader (U+2028). These can only be
+ * inside strings: the document's own syntax is ASCII.
+ */
+static void
+put_json(FILE *out, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        unsigned cp = 0;
+        size_t len = 0;
+        if (p[0] == 0x7f)
+            cp = 0x7f, len = 1;
+        else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            cp = p[1], len = 2;
+        else if (p[0] == 0xd8 && p[1] == 0x9c)
+            cp = 0x061c, len = 2;
+        else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)))
+            cp = 0x2000 | (p[2] & 0x3f), len = 3;
+        else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+            cp = 0x2040 | (p[2] & 0x3f), len = 3;
+        if (len) {
+            fprintf(out, "\\u%04x", cp);
+            p += len;
+        } else {
+            fputc(*p++, out);
+        }
+    }
 }
 
 void
@@ -76,9 +149,12 @@ vp_json_finish(struct json_object *doc, const struct vp_diags *d, int exit_code)
     put_int(doc, "exit", exit_code);
     put_bool(doc, "ok", !vp_diags_has_errors(d));
     json_object_object_add(doc, "diagnostics", diagnostics(d));
+    if (d->dropped)
+        put_int(doc, "diagnostics_omitted", (int64_t)d->dropped);
     const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-    printf("%s\n", text);
+    put_json(stdout, text);
+    putchar('\n');
     json_object_put(doc);
 }
 
@@ -100,6 +176,18 @@ vp_json_device(const struct vp_device *dev)
     return o;
 }
 
+/* {"size": "1G", "pages": 512}, or null */
+static struct json_object *
+hugepages(bool on, enum vp_hugepage_size size, uint64_t pages)
+{
+    if (!on)
+        return NULL;
+    struct json_object *o = json_object_new_object();
+    put_str(o, "size", vp_hugepage_size_name(size));
+    put_int(o, "pages", (int64_t)pages);
+    return o;
+}
+
 struct json_object *
 vp_json_plan(const struct vp_plan *p)
 {
@@ -115,6 +203,8 @@ vp_json_plan(const struct vp_plan *p)
     json_object_object_add(o, "vfio_ids", str_array(p->vfio_ids, p->n_vfio_ids));
     json_object_object_add(o, "bind_addresses", str_array(p->bind_addresses, p->n_bind_addresses));
     json_object_object_add(o, "softdep_drivers", str_array(p->softdep_drivers, p->n_softdep_drivers));
+    json_object_object_add(o, "hugepages",
+                           hugepages(p->memory.hugepages, p->memory.hugepage_size, p->memory.n_hugepages));
     struct json_object *vms = json_object_new_array();
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *pvm = &p->vms[v];
@@ -123,6 +213,14 @@ vp_json_plan(const struct vp_plan *p)
         put_str(vm, "uuid", pvm->uuid);
         put_int(vm, "mmio64_mib", (int64_t)pvm->mmio64_mib);
         put_bool(vm, "fabric_manager", pvm->fabric_manager);
+        struct json_object *topo = json_object_new_object();
+        put_int(topo, "sockets", pvm->res.sockets);
+        put_int(topo, "dies", pvm->res.dies);
+        put_int(topo, "cores", pvm->res.cores);
+        put_int(topo, "threads", pvm->res.threads);
+        json_object_object_add(vm, "cpu_topology", topo);
+        json_object_object_add(vm, "hugepages",
+                               hugepages(pvm->res.hugepages, pvm->res.hugepage_size, pvm->res.n_hugepages));
         struct json_object *devs = json_object_new_array();
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_assignment *a = &pvm->assigned[i];
@@ -141,11 +239,11 @@ vp_json_plan(const struct vp_plan *p)
 }
 
 struct json_object *
-vp_json_files(const struct vp_changes *c)
+vp_json_files(struct vp_changes *c)
 {
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < c->n; i++) {
-        const struct vp_change *ch = &c->items[i];
+        struct vp_change *ch = &c->items[i];
         struct json_object *o = json_object_new_object();
         char mode[8];
         put_str(o, "path", ch->path);
@@ -154,11 +252,21 @@ vp_json_files(const struct vp_changes *c)
             snprintf(mode, sizeof(mode), "%04o", ch->artifact->mode);
             put_str(o, "mode", mode);
         }
-        struct vp_changes one = {.items = (struct vp_change *)ch, .n = 1};
         struct vp_strbuf sb = {0};
-        vp_changes_render_diff(&sb, &one);
-        put_str(o, "diff", sb.data ? sb.data : "");
+        vp_change_render_diff(&sb, ch);
+        /* by length: a NUL in an old file is "\u0000", not the end of the diff */
+        bool utf8;
+        json_object_object_add(o, "diff", vp_json_string(sb.data ? sb.data : "", sb.len, &utf8));
+        if (!utf8) {
+            /* "diff" shows the bytes that are not UTF-8 as U+FFFD; the exact patch is here */
+            struct vp_strbuf b64 = {0};
+            vp_base64_append(&b64, (const unsigned char *)sb.data, sb.len);
+            put_bool(o, "diff_is_utf8", false);
+            json_object_object_add(o, "diff_base64", json_object_new_string_len(b64.data, (int)b64.len));
+            vp_strbuf_free(&b64);
+        }
         vp_strbuf_free(&sb);
+        vp_change_drop_old(ch); /* its diff is in the document */
         json_object_array_add(a, o);
     }
     return a;

@@ -15,10 +15,17 @@
 
 #define VP_JSON_FORMAT 1
 
+/*
+ * A JSON string of len bytes of s, valid whatever they hold: a NUL is
+ * escaped like any control character, each byte that is not UTF-8 becomes
+ * U+FFFD. *was_utf8 (may be NULL) tells whether s was UTF-8 as it is.
+ */
+struct json_object *vp_json_string(const char *s, size_t len, bool *was_utf8);
 struct json_object *vp_json_begin(const char *command);
 /* Adds the diagnostics and the exit code, prints the document to stdout and frees it. */
 void vp_json_finish(struct json_object *doc, const struct vp_diags *d, int exit_code);
 struct json_object *vp_json_plan(const struct vp_plan *plan);
-struct json_object *vp_json_files(const struct vp_changes *changes);
+/* The changed files with their diffs; frees each change's old version once its diff is in. */
+struct json_object *vp_json_files(struct vp_changes *changes);
 struct json_object *vp_json_actions(const struct vp_artifact_set *set, const struct vp_changes *changes);
 struct json_object *vp_json_device(const struct vp_device *dev);

@@ -70,6 +70,7 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
     memset(opt, 0, sizeof(*opt));
     opt->host = "/";
     opt->root = "/";
+    opt->wait_seconds = VP_DEFAULT_WAIT;
     const char *color = getenv("NO_COLOR") ? "never" : "auto";
     optind = 1;
     opterr = 0;
@@ -110,6 +111,14 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
         case VP_OPT_MARKDOWN:
             opt->markdown = true;
             break;
+        case VP_OPT_WAIT: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-' || v > 86400)
+                return vp_cli_usage_error(cmd, "--wait takes a number of seconds, 0 to 86400, not '%s'", optarg), -1;
+            opt->wait_seconds = (unsigned)v;
+            break;
+        }
         case VP_OPT_COLOR:
             color = optarg;
             break;

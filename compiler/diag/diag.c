@@ -142,11 +142,35 @@ vp_note(struct vp_diags *d, const char *fmt, ...)
     struct vp_diag *g = diag_last(d);
     if (!g)
         return;
+    if (g->n_notes >= VP_NOTE_CAP || d->n_notes_kept >= VP_NOTES_TOTAL_CAP) {
+        g->notes_omitted++; /* before formatting: a million of these must cost next to nothing */
+        return;
+    }
+    d->n_notes_kept++;
     va_list ap;
     va_start(ap, fmt);
     g->notes = vp_xrealloc(g->notes, (g->n_notes + 1) * sizeof(*g->notes));
     g->notes[g->n_notes++] = diag_text(fmt, ap);
     va_end(ap);
+}
+
+size_t
+vp_note_room(const struct vp_diags *d)
+{
+    if (d->dropped || d->n == 0)
+        return 0;
+    const struct vp_diag *g = &d->items[d->n - 1];
+    size_t mine = g->n_notes < VP_NOTE_CAP ? VP_NOTE_CAP - g->n_notes : 0;
+    size_t all = d->n_notes_kept < VP_NOTES_TOTAL_CAP ? VP_NOTES_TOTAL_CAP - d->n_notes_kept : 0;
+    return mine < all ? mine : all;
+}
+
+void
+vp_note_omit(struct vp_diags *d, size_t n)
+{
+    struct vp_diag *g = diag_last(d);
+    if (g)
+        g->notes_omitted += n;
 }
 
 const char *

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* render.c: diagnostics as text, GCC's layout with netplan's caret line. */
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "vfioplan/diag.h"
 
 static const struct vp_source *
@@ -58,6 +61,21 @@ put_text(FILE *out, const char *s, size_t n)
     }
 }
 
+void
+vp_print_safe(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = vp_xvasprintf(fmt, ap);
+    va_end(ap);
+    size_t n = strlen(text), body = n;
+    while (body > 0 && text[body - 1] == '\n') /* the line ends of the format itself */
+        body--;
+    put_text(out, text, body);
+    fwrite(text + body, 1, n - body, out);
+    free(text);
+}
+
 static void
 put_line(FILE *out, const char *prefix, const char *text)
 {
@@ -103,10 +121,11 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
     for (size_t i = 0; i < d->n; i++) {
         const struct vp_diag *g = &d->items[i];
         const char *sev = vp_severity_name(g->severity);
+        /* a file's name is text too: a spec named with an escape sequence in a merge request reaches the CI log */
         if (g->pos.file && g->pos.line)
-            fprintf(out, "%s:%u:%u: ", g->pos.file, g->pos.line, g->pos.col);
+            vp_print_safe(out, "%s:%u:%u: ", g->pos.file, g->pos.line, g->pos.col);
         else if (g->pos.file)
-            fprintf(out, "%s: ", g->pos.file);
+            vp_print_safe(out, "%s: ", g->pos.file);
         if (color)
             fprintf(out, "%s%s[%s]\033[0m: ", g->severity == VP_SEV_ERROR ? "\033[1;31m" : "\033[1;35m", sev,
                     vp_code_id(g->code));
@@ -118,6 +137,8 @@ vp_diags_render(const struct vp_diags *d, FILE *out, bool color)
             render_excerpt(src, &g->pos, out, color);
         for (size_t k = 0; k < g->n_notes; k++)
             put_line(out, "note: ", g->notes[k]);
+        if (g->notes_omitted)
+            fprintf(out, "note: \u2026 and %zu more\n", g->notes_omitted);
         if (g->hint)
             put_line(out, "hint: ", g->hint);
     }

@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "libvirt-resources.h"
 #include "libvirt-windows.h"
 
 static void
@@ -99,15 +100,59 @@ add_os(xmlNodePtr dom, const struct vp_vm *vm)
     }
 }
 
+/* The bus a disk is attached to. A CD-ROM cannot be virtio (libvirt: "does not
+ * support ejectable media"), so one on the default bus goes on SATA, q35's
+ * built-in AHCI controller, as virt-install and virt-manager put it. */
+static enum vp_disk_bus
+disk_bus(const struct vp_disk *disk)
+{
+    return disk->device == VP_DEVICE_CDROM && disk->bus == VP_DISK_VIRTIO ? VP_DISK_SATA : disk->bus;
+}
+
+/* A target name as libvirt spells them (virIndexToDiskName): the prefix, then
+ * a..z, aa..az, ba..., so index 26 is "aa". Each bus's prefix is its own
+ * namespace except that SATA and SCSI share sdX: libvirt derives a disk's
+ * drive address from its name, and two disks of one name would get one
+ * address ("Found duplicate drive address"). */
+static void
+disk_target(char *buf, size_t size, const char *prefix, unsigned idx)
+{
+    char letters[8];
+    size_t n = 0;
+    for (unsigned long v = idx + 1ul; v > 0 && n < sizeof(letters); v = (v - 1) / 26)
+        letters[n++] = (char)('a' + (v - 1) % 26);
+    size_t len = (size_t)snprintf(buf, size, "%s", prefix);
+    while (n > 0 && len + 1 < size)
+        buf[len++] = letters[--n];
+    buf[len] = '\0';
+}
+
 static void
 add_disks(xmlNodePtr devs, const struct vp_vm *vm)
 {
-    /* target names: sata and scsi share the sdX names */
-    static const char *const prefixes[VP_DISK_BUS__COUNT] = {
-        [VP_DISK_VIRTIO] = "vd", [VP_DISK_SCSI] = "sd", [VP_DISK_SATA] = "sd"};
-    unsigned next[3] = {0, 0, 0};
+    /* libvirt puts the SCSI disk named sdX with index N on controller N / 7
+     * (seven units per controller, whatever the model) and adds any controller
+     * it lacks with its default model, an emulated LSI 53C895A that current
+     * Windows has no driver for: so every SCSI controller is given as
+     * virtio-scsi here. */
+    unsigned scsi_controllers = 0, sd = 0;
+    for (size_t i = 0; i < vm->n_disks; i++) {
+        enum vp_disk_bus bus = disk_bus(&vm->disks[i]);
+        if (bus == VP_DISK_SCSI)
+            scsi_controllers = sd / 7 + 1;
+        if (bus != VP_DISK_VIRTIO)
+            sd++;
+    }
+    for (unsigned c = 0; c < scsi_controllers; c++) {
+        xmlNodePtr ctl = child(devs, "controller", NULL);
+        prop(ctl, "type", "scsi");
+        propn(ctl, "index", c, 0);
+        prop(ctl, "model", "virtio-scsi");
+    }
+    unsigned next_vd = 0, next_sd = 0;
     for (size_t i = 0; i < vm->n_disks; i++) {
         const struct vp_disk *disk = &vm->disks[i];
+        enum vp_disk_bus bus = disk_bus(disk);
         bool block = vp_startswith(disk->path, "/dev/");
         xmlNodePtr d = child(devs, "disk", NULL);
         prop(d, "type", block ? "block" : "file");
@@ -119,14 +164,14 @@ add_disks(xmlNodePtr devs, const struct vp_vm *vm)
         prop(drv, "type", vp_disk_format_name(cdrom ? VP_FORMAT_RAW : disk->format));
         xmlNodePtr src = child(d, "source", NULL);
         prop(src, block ? "dev" : "file", disk->path);
-        unsigned slot = disk->bus == VP_DISK_VIRTIO ? 0 : 1;
-        char dev[8];
-        unsigned n = next[slot]++;
-        snprintf(dev, sizeof(dev), "%s%c", prefixes[disk->bus], (char)('a' + (n % 26)));
+        char dev[16];
+        if (bus == VP_DISK_VIRTIO)
+            disk_target(dev, sizeof(dev), "vd", next_vd++);
+        else
+            disk_target(dev, sizeof(dev), "sd", next_sd++);
         xmlNodePtr tgt = child(d, "target", NULL);
         prop(tgt, "dev", dev);
-        /* there is no virtio CD-ROM */
-        prop(tgt, "bus", vp_disk_bus_name(cdrom && disk->bus == VP_DISK_VIRTIO ? VP_DISK_SATA : disk->bus));
+        prop(tgt, "bus", vp_disk_bus_name(bus));
         if (i == 0)
             propn(child(d, "boot", NULL), "order", 1, 0);
         if (cdrom)
@@ -236,8 +281,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     char num[32];
     snprintf(num, sizeof(num), "%" PRIu64, vm->memory_bytes >> 10);
     prop(child(dom, "memory", num), "unit", "KiB");
-    if (vm->hugepages)
-        child(child(dom, "memoryBacking", NULL), "hugepages", NULL);
+    vp_libvirt_memory_backing(dom, pvm);
     snprintf(num, sizeof(num), "%u", vm->vcpus);
     prop(child(dom, "vcpu", num), "placement", "static");
     if (pvm->mmio64_mib) {
@@ -262,6 +306,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(cpu, "mode", "host-passthrough");
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
+    vp_libvirt_cpu_topology(cpu, pvm);
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
     vp_libvirt_guest_clock(dom, vm);
@@ -306,9 +351,9 @@ int
 vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                 struct vp_diags *d)
 {
-    (void)previous;
     (void)d;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
+    vp_libvirt_undefine_dropped(plan, previous, set);
     for (size_t i = 0; i < plan->n_vms; i++) {
         const struct vp_plan_vm *pvm = &plan->vms[i];
         char path[160];

@@ -14,7 +14,8 @@
 #include "base/util.h"
 #include "vfioplan/host.h"
 
-enum { MAX_REPORTED = 20 };
+/* as many as a diagnostic keeps notes; the rest are counted, as every diagnostic's are */
+enum { MAX_REPORTED = VP_NOTE_CAP };
 
 struct drift {
     char *lines[MAX_REPORTED];
@@ -88,7 +89,7 @@ vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct vp_
         free(dr.lines[k]);
     }
     if (dr.n > MAX_REPORTED)
-        vp_note(d, "and %zu more", dr.n - MAX_REPORTED);
+        vp_note_omit(d, dr.n - MAX_REPORTED); /* "… and N more" */
     vp_hint(d, "take a new snapshot on this host ('vfioplan snapshot'), review the new plan, then apply");
     return -1;
 }

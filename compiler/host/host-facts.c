@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* host-facts.c: CPU vendor, distribution, kernel command line, firmware and installed kernels. */
+/* host-facts.c: CPU vendor and flags, distribution, kernel command line, firmware and installed kernels. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -29,13 +30,41 @@ os_release_value(struct vp_arena *a, const char *v)
     return vp_arena_strdup(a, v);
 }
 
-static void
-read_os_release(struct vp_host *host, const struct vp_root *root)
+/* Larger than any real os-release (a few hundred bytes); more is not one. */
+enum { MAX_OS_RELEASE = 64 * 1024, MAX_MODULES_BUILTIN = 16 * 1024 * 1024 };
+
+/* Why a fact file was not read, for a warning. */
+static const char *
+why_unread(int err, size_t limit, char *buf, size_t size)
 {
-    char buf[8192];
-    if (vp_root_read(root, "etc/os-release", buf, sizeof(buf)) < 0 &&
-        vp_root_read(root, "usr/lib/os-release", buf, sizeof(buf)) < 0)
+    if (err == EFBIG)
+        snprintf(buf, size, "it is larger than %zu %s, more than the real file ever is",
+                 limit >= 1048576 ? limit >> 20 : limit >> 10, limit >= 1048576 ? "MiB" : "KiB");
+    else
+        snprintf(buf, size, "%s", err == EINVAL ? "it is not a regular file" : strerror(err));
+    return buf;
+}
+
+static void
+read_os_release(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = host->source};
+    /* os-release(5): /etc/os-release, or /usr/lib/os-release where the first does not exist */
+    const char *rel = "etc/os-release";
+    char *buf = NULL;
+    size_t len = 0;
+    char why[128];
+    int rc = vp_root_read_all(root, rel, MAX_OS_RELEASE, &buf, &len);
+    if (rc < 0 && errno == ENOENT)
+        rc = vp_root_read_all(root, rel = "usr/lib/os-release", MAX_OS_RELEASE, &buf, &len);
+    if (rc < 0) {
+        if (errno == ENOENT)
+            vp_warning(d, VP_HOST_FACT, &pos, "the host has no etc/os-release");
+        else
+            vp_warning(d, VP_HOST_FACT, &pos, "cannot read the host's %s: %s", rel,
+                       why_unread(errno, MAX_OS_RELEASE, why, sizeof(why)));
         return;
+    }
     struct vp_arena *a = vp_host_arena(host);
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -53,6 +82,9 @@ read_os_release(struct vp_host *host, const struct vp_root *root)
         else if (strcmp(line, "PRETTY_NAME") == 0)
             host->os.pretty_name = os_release_value(a, v);
     }
+    free(buf);
+    if (!host->os.id)
+        vp_warning(d, VP_HOST_FACT, &pos, "the host's %s has no ID", rel);
 }
 
 static void
@@ -77,6 +109,8 @@ read_cpuinfo(struct vp_host *host, const struct vp_root *root)
                 host->cpu_vendor = VP_CPU_AMD;
         } else if (vp_startswith(line, "model name") && !host->cpu_model) {
             host->cpu_model = vp_arena_strdup(vp_host_arena(host), v);
+        } else if (vp_startswith(line, "flags") && host->cpu_pdpe1gb < 0) {
+            host->cpu_pdpe1gb = vp_has_word(v, "pdpe1gb"); /* 1 GiB pages */
         }
     }
 }
@@ -88,28 +122,30 @@ kernel_cmp(const void *a, const void *b)
 }
 
 static bool
-builtin_has_vfio_pci(const struct vp_root *root, const char *base, const char *version)
+builtin_has_vfio_pci(const struct vp_root *root, const char *base, const char *version, const char *source,
+                     struct vp_diags *d)
 {
     char rel[300];
     snprintf(rel, sizeof(rel), "%s/%s/modules.builtin", base, version);
-    int fd = vp_root_openat(root, rel, O_RDONLY);
-    if (fd < 0)
-        return false;
-    FILE *f = fdopen(fd, "r");
-    if (!f) {
-        close(fd);
+    char *text = NULL;
+    size_t len = 0;
+    char why[128];
+    if (vp_root_read_all(root, rel, MAX_MODULES_BUILTIN, &text, &len) < 0) {
+        if (errno != ENOENT)
+            vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = source}, "cannot read the host's %s: %s", rel,
+                       why_unread(errno, MAX_MODULES_BUILTIN, why, sizeof(why)));
         return false;
     }
-    char line[512];
+    static const char line[] = "kernel/drivers/vfio/pci/vfio-pci.ko\n";
     bool found = false;
-    while (!found && fgets(line, sizeof(line), f))
-        found = strcmp(line, "kernel/drivers/vfio/pci/vfio-pci.ko\n") == 0;
-    fclose(f);
+    for (const char *p = text; p && !found; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        found = strncmp(p, line, sizeof(line) - 1) == 0;
+    free(text);
     return found;
 }
 
 static void
-read_kernels(struct vp_host *host, const struct vp_root *root)
+read_kernels(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
     struct vp_arena *a = vp_host_arena(host);
     char running[256] = "";
@@ -136,7 +172,7 @@ read_kernels(struct vp_host *host, const struct vp_root *root)
         items = v;
         items[n].version = vp_arena_strdup(a, e->d_name);
         items[n].running = strcmp(e->d_name, running) == 0;
-        items[n].vfio_pci_builtin = builtin_has_vfio_pci(root, base, e->d_name);
+        items[n].vfio_pci_builtin = builtin_has_vfio_pci(root, base, e->d_name, host->source, d);
         n++;
     }
     closedir(dir);
@@ -167,14 +203,11 @@ read_firmware(struct vp_host *host, const struct vp_root *root)
 void
 vp_host_read_facts(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    struct vp_pos pos = {.file = host->source};
-    read_os_release(host, root);
+    read_os_release(host, root, d);
     read_cpuinfo(host, root);
     char cmdline[4096];
     if (vp_root_read(root, "proc/cmdline", cmdline, sizeof(cmdline)) >= 0)
         host->cmdline = vp_arena_strdup(vp_host_arena(host), cmdline);
     read_firmware(host, root);
-    read_kernels(host, root);
-    if (!host->os.id)
-        vp_warning(d, VP_HOST_FACT, &pos, "the host has no etc/os-release");
+    read_kernels(host, root, d);
 }

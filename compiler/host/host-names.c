@@ -111,3 +111,24 @@ vp_bar_type_of(unsigned flags)
             return (enum vp_bar_type)t;
     return VP_BAR_TYPE_MEM32;
 }
+
+static const char *const vp_hugepage_size_names[VP_HUGEPAGE__COUNT] = {
+    [VP_HUGEPAGE_2M] = "2M",
+    [VP_HUGEPAGE_1G] = "1G",
+};
+VP_NAMED_ENUM(hugepage_size, VP_HUGEPAGE__COUNT, "huge page size");
+
+uint64_t
+vp_hugepage_bytes(enum vp_hugepage_size v)
+{
+    static const uint64_t bytes[VP_HUGEPAGE__COUNT] = {[VP_HUGEPAGE_2M] = 2ull << 20, [VP_HUGEPAGE_1G] = 1ull << 30};
+    return (unsigned)v < VP_HUGEPAGE__COUNT ? bytes[v] : 0;
+}
+
+static const char *const vp_pcie_port_names[VP_PORT__COUNT] = {
+    [VP_PORT_NONE] = "none",
+    [VP_PORT_ROOT] = "root_port",
+    [VP_PORT_SWITCH_UPSTREAM] = "switch_upstream",
+    [VP_PORT_SWITCH_DOWNSTREAM] = "switch_downstream",
+};
+VP_NAMED_ENUM(pcie_port, VP_PORT__COUNT, "PCIe port");

@@ -70,9 +70,9 @@ struct scan_ctx {
 static void
 read_bars(const struct scan_ctx *c, struct vp_device *d)
 {
-    char path[PATH_MAX + 64], buf[1024];
-    snprintf(path, sizeof(path), "%s/devices/%s/resource", c->sysfs_path, d->addr_str);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char rel[64], buf[1024];
+    snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/resource", d->addr_str);
+    int fd = vp_root_openat(c->root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -236,8 +236,14 @@ vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flag
 {
     struct vp_pos pos = {.file = host->source};
     struct scan_ctx c = {.host = host, .root = root, .flags = flags, .list = list};
-    snprintf(c.sysfs_path, sizeof(c.sysfs_path), "%s%ssys/bus/pci", root->path,
-             root->path[strlen(root->path) - 1] == '/' ? "" : "/");
+    /* libpci gets a path, not a descriptor: one cut short would be another directory than the one checked */
+    if ((size_t)snprintf(c.sysfs_path, sizeof(c.sysfs_path), "%s%ssys/bus/pci", root->path,
+                         root->path[strlen(root->path) - 1] == '/' ? "" : "/") >= sizeof(c.sysfs_path) - 64) {
+        vp_error(d, VP_HOST_NOT_FOUND, &pos, "the host tree's path is too long for libpci (%zu bytes)",
+                 strlen(root->path));
+        vp_hint(d, "give a shorter path to the host tree, or a snapshot file");
+        return -1;
+    }
     /* Preflight what libpci would otherwise die on. */
     if (!vp_root_is_dir(root, "sys/bus/pci/devices")) {
         vp_error(d, VP_HOST_NOT_FOUND, &pos, "%s/devices is not a readable directory", c.sysfs_path);
@@ -246,6 +252,9 @@ vp_host_pci_scan(struct vp_host *host, const struct vp_root *root, unsigned flag
             "--host takes a directory shaped like /, holding sys/bus/pci, or a snapshot file from 'vfioplan snapshot'");
         return -1;
     }
+    /* libpci reads the tree by path and blocking: its links and files are checked first */
+    if (vp_host_tree_check(root, c.sysfs_path, host->source, d) < 0)
+        return -1;
 
     struct pci_access *pa = pci_alloc();
     pa->error = on_pci_error;

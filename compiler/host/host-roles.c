@@ -7,6 +7,8 @@
  * PCI function; what cannot be traced is reported, not guessed.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +17,8 @@
 
 /* Stacks are a few levels and nodes deep; a tree with loops or fan-out stops at these. */
 enum { MAX_STACK_DEPTH = 8, MAX_STACK_NODES = 4096 };
+/* proc/mounts and proc/net/route are read whole up to this */
+enum { MAX_PROC_TABLE = 16 * 1024 * 1024 };
 
 static void
 mark(struct vp_host *host, long idx, enum vp_host_role role, const char *detail)
@@ -75,9 +79,10 @@ static const struct stacking net_stacking = {"net", "", "lower_"};
  * device (LVM, LUKS, md; bridge, bond, VLAN) has none, and the devices below
  * it are followed instead. Returns how many functions were marked.
  */
+/* The block devices below the root filesystem are noted in seen (NULL: not wanted). */
 static int
 trace(struct vp_host *host, const struct vp_root *root, const struct stacking *st, const char *name,
-      enum vp_host_role role, const char *detail, int depth, unsigned *visited)
+      enum vp_host_role role, const char *detail, int depth, unsigned *visited, struct vp_name_set *seen)
 {
     if (depth > MAX_STACK_DEPTH || ++*visited > MAX_STACK_NODES || strchr(name, '/') || strcmp(name, "..") == 0 ||
         strcmp(name, ".") == 0)
@@ -86,6 +91,8 @@ trace(struct vp_host *host, const struct vp_root *root, const struct stacking *s
     snprintf(rel, sizeof(rel), "sys/class/%s/%s", st->class, name);
     if (vp_root_readlink(root, rel, target, sizeof(target)) < 0)
         return 0;
+    if (seen)
+        vp_root_devices_note(seen, root, name, target);
     long idx = pci_in_path(host, target);
     if (idx >= 0) {
         mark(host, idx, role, detail);
@@ -100,7 +107,7 @@ trace(struct vp_host *host, const struct vp_root *root, const struct stacking *s
     struct dirent *e;
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && strncmp(e->d_name, st->prefix, plen) == 0)
-            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1, visited);
+            found += trace(host, root, st, e->d_name + plen, role, detail, depth + 1, visited, seen);
     closedir(dir);
     return found;
 }
@@ -128,11 +135,32 @@ mapper_to_dm(const struct vp_root *root, const char *mapper, char *out, size_t s
     return found;
 }
 
+/*
+ * A whole proc table: a Kubernetes node's mounts run past 64 KiB, and a
+ * table cut short would hide the mount on / (the last one counts) or the
+ * default route. NULL if absent; a warning if it cannot be read whole.
+ */
+static char *
+read_table(struct vp_host *host, const struct vp_root *root, const char *rel, const char *lost, struct vp_diags *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (vp_root_read_all(root, rel, MAX_PROC_TABLE, &text, &len) == 0)
+        return text;
+    if (errno != ENOENT)
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source}, "cannot read the host's %s: %s; %s", rel,
+                   errno == EFBIG    ? "it is larger than 16 MiB"
+                   : errno == EINVAL ? "it is not a regular file"
+                                     : strerror(errno),
+                   lost);
+    return NULL;
+}
+
 static void
 find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    char mounts[65536];
-    if (vp_root_read(root, "proc/mounts", mounts, sizeof(mounts)) < 0)
+    char *mounts = read_table(host, root, "proc/mounts", "the root filesystem's controller is not known", d);
+    if (!mounts)
         return;
     char source[512] = "";
     char *save = NULL;
@@ -141,8 +169,11 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
         if (sscanf(line, "%511s %511s", src, mnt) == 2 && strcmp(mnt, "/") == 0)
             snprintf(source, sizeof(source), "%s", src); /* the last mount on / is the one in use */
     }
-    if (!vp_startswith(source, "/dev/"))
-        return; /* network, overlay, zfs dataset: no PCI controller to protect */
+    free(mounts);
+    if (!vp_startswith(source, "/dev/")) {
+        host->root_devices_known = true; /* none: */
+        return;                          /* network, overlay, zfs dataset: no PCI controller to protect */
+    }
     char name[520];
     const char *dev = source + 5;
     if (vp_startswith(dev, "mapper/")) {
@@ -154,16 +185,19 @@ find_root_storage(struct vp_host *host, const struct vp_root *root, struct vp_di
     char detail[700];
     snprintf(detail, sizeof(detail), "the root filesystem is on %s", source);
     unsigned visited = 0;
-    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0, &visited) == 0)
+    struct vp_name_set seen = {0};
+    vp_root_devices_note_path(&seen, source);
+    if (trace(host, root, &block_stacking, name, VP_ROLE_ROOT_STORAGE, detail, 0, &visited, &seen) == 0)
         vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                    "cannot trace the root filesystem %s to a PCI storage controller", source);
+    vp_root_devices_finish(host, &seen);
 }
 
 static void
 find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_diags *d)
 {
-    char route[65536];
-    if (vp_root_read(root, "proc/net/route", route, sizeof(route)) < 0)
+    char *route = read_table(host, root, "proc/net/route", "the default route's NIC is not known", d);
+    if (!route)
         return;
     char *save = NULL;
     unsigned visited = 0; /* one budget for every default route */
@@ -176,10 +210,11 @@ find_default_route(struct vp_host *host, const struct vp_root *root, struct vp_d
             continue;
         char detail[128];
         snprintf(detail, sizeof(detail), "the default route goes through %s", iface);
-        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0, &visited) == 0)
+        if (trace(host, root, &net_stacking, iface, VP_ROLE_DEFAULT_ROUTE, detail, 0, &visited, NULL) == 0)
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "cannot trace the default-route interface %s to a PCI NIC", iface);
     }
+    free(route);
 }
 
 void

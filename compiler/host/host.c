@@ -16,6 +16,31 @@ tree_detect(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * A BAR decodes a power of two of address space; a resource file that says
+ * otherwise is damaged. Its size is rounded up, as the address space it
+ * takes would be, so that what a snapshot of it says reads back (the reader
+ * refuses other sizes) and the MMIO window stays large enough.
+ */
+static void
+check_bars(struct vp_host *host, struct vp_diags *d)
+{
+    for (size_t i = 0; i < host->n_devices; i++) {
+        for (int b = 0; b < VP_BAR_COUNT; b++) {
+            struct vp_bar *bar = &host->devices[i].bars[b];
+            if (!(bar->size & (bar->size - 1)))
+                continue;
+            uint64_t up = 1;
+            while (up < bar->size && up < (1ull << 63))
+                up <<= 1;
+            vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
+                       "BAR %d of %s has size %llu, not a power of two: taken as %llu", b, host->devices[i].addr_str,
+                       (unsigned long long)bar->size, (unsigned long long)up);
+            bar->size = up;
+        }
+    }
+}
+
 static int
 tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d)
 {
@@ -31,6 +56,7 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
     else
         free(list.items);
     if (rc == 0) {
+        check_bars(host, d);
         vp_host_read_groups(host, &root, d);
         vp_host_finish_groups(host);
         vp_host_read_driver_modules(host, &root);
@@ -40,6 +66,13 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
         vp_host_read_drivers(host, &root);
         vp_host_read_boot(host, &root);
         vp_host_find_roles(host, &root, d);
+        vp_host_read_topology(host, &root, d);
+        vp_host_read_places(host, &root);
+        size_t bad;
+        if (vp_host_link_places(host, &bad) < 0)
+            vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
+                       "the sysfs paths of %s and the functions above it loop: the PCIe tree is left out",
+                       host->devices[bad].addr_str);
     }
     vp_root_close(&root);
     return rc;
@@ -68,6 +101,7 @@ vp_host_load(const char *path, unsigned flags, struct vp_diags *d)
     /* owned by d: diagnostics about the host outlive it */
     host->source = vp_diags_intern(d, strcmp(path, "-") == 0 ? "<stdin>" : path);
     host->secure_boot = -1;
+    host->cpu_pdpe1gb = -1;
     host->cmdline = "";
     int rc = -1;
     bool found = false;
@@ -103,6 +137,15 @@ vp_host_free(struct vp_host **host)
     *host = NULL;
 }
 
+void
+vp_device_list_reserve(struct vp_device_list *list, size_t n)
+{
+    if (list->cap - list->n >= n)
+        return;
+    list->cap = list->n + n;
+    list->items = vp_xrealloc(list->items, list->cap * sizeof(*list->items));
+}
+
 struct vp_device *
 vp_device_list_add(struct vp_device_list *list)
 {
@@ -113,6 +156,7 @@ vp_device_list_add(struct vp_device_list *list)
     memset(d, 0, sizeof(*d));
     d->iommu_group = -1;
     d->numa_node = -1;
+    d->place.parent = -1;
     return d;
 }
 

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cpulist.h"
 #include "base/fileio.h"
 #include "base/util.h"
 #include "host-internal.h"
+#include "snapshot-topology.h"
 #include "vfioplan/snapshot.h"
 #include "yaml/yaml-tree.h"
 
@@ -147,9 +149,8 @@ f_roles(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *a
     return rc;
 }
 
-/* Driver and module names reach messages and (as modules) modprobe config. */
-static bool
-plain_name(const char *s)
+bool
+vp_snapshot_plain_name(const char *s)
 {
     size_t n = strlen(s);
     return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
@@ -170,6 +171,21 @@ alias_text(const char *s)
     size_t n = strlen(s);
     return n > 4 && n <= 128 && vp_startswith(s, "pci:") &&
            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*?[]!:-_") == n;
+}
+
+/* parent: "0000:40:01.0", the function above this one */
+static int
+f_parent(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_pci_place *place = dst;
+    if (vp_expect_string(p, n, "parent") < 0)
+        return -1;
+    bool slot = false;
+    if (!vp_pci_addr_parse(n->value, &place->parent_addr, &slot) || slot)
+        return vp_field_error(p, VP_SNAPSHOT_INVALID, &n->pos, "'%s' is not a PCI address", n->value);
+    place->has_parent = true;
+    return 0;
 }
 
 #define F(type, k, fn, member, a, ...)                                                                                 \
@@ -207,6 +223,9 @@ f_bars(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *ar
         struct snap_bar b = {.pos = n->items[i]->pos};
         if (vp_fields_parse_map(p, n->items[i], &b, bar_fields, "a BAR") < 0)
             rc = -1;
+        else if (b.size & (b.size - 1)) /* a BAR decodes a power of two; the MMIO window arithmetic relies on it */
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &b.pos, "BAR %u has size %llu, not a power of two", b.index,
+                                (unsigned long long)b.size);
         else if (bars[b.index].size)
             rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &b.pos, "BAR %u is given twice", b.index);
         else
@@ -253,10 +272,12 @@ static const struct id_pair_arg subsystem_arg = {
     offsetof(struct vp_device, subsystem_device) - offsetof(struct vp_device, subsystem_vendor), "subsystem"};
 static const struct hex_arg class_arg = {6, "class"};
 static const struct hex_arg revision_arg = {2, "revision"};
-static const struct vp_uint_arg numa_node_arg = {0, 4095, "numa_node"};
+static const struct vp_uint_arg numa_node_arg = {0, VP_SNAPSHOT_MAX_NODE, "numa_node"};
 static const struct vp_uint_arg iommu_group_arg = {0, 999999999, "iommu_group"};
-static const struct vp_string_arg driver_arg = {plain_name, VP_SNAPSHOT_INVALID, "a plain driver name", NULL};
-static const struct vp_string_arg module_arg = {plain_name, VP_SNAPSHOT_INVALID, "a plain module name", NULL};
+static const struct vp_string_arg driver_arg = {vp_snapshot_plain_name, VP_SNAPSHOT_INVALID, "a plain driver name",
+                                                NULL};
+static const struct vp_string_arg module_arg = {vp_snapshot_plain_name, VP_SNAPSHOT_INVALID, "a plain module name",
+                                                NULL};
 static const struct vp_string_arg text_arg = {NULL, VP_SNAPSHOT_INVALID, "a string", NULL};
 
 static const struct vp_field device_fields[] = {
@@ -265,6 +286,7 @@ static const struct vp_field device_fields[] = {
     F(struct vp_device, "subsystem", f_id_pair, subsystem_vendor, &subsystem_arg),
     F(struct vp_device, "class", f_hex, class_code, &class_arg, .flags = VP_FIELD_REQUIRED),
     F(struct vp_device, "revision", f_hex, revision, &revision_arg),
+    F(struct vp_device, "parent", f_parent, place, NULL),
     F(struct vp_device, "multifunction", vp_field_bool, multifunction, "multifunction"),
     F(struct vp_device, "numa_node", f_numa_node, numa_node, &numa_node_arg),
     F(struct vp_device, "iommu_group", f_iommu_group, iommu_group, &iommu_group_arg),
@@ -293,6 +315,7 @@ f_devices(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
     if (vp_expect_kind(p, n, VP_Y_SEQ, "devices") < 0)
         return -1;
     int rc = 0;
+    vp_device_list_reserve(list, n->n);
     for (size_t i = 0; i < n->n; i++)
         if (vp_fields_parse_map(p, n->items[i], vp_device_list_add(list), device_fields, "a device") < 0)
             rc = -1;
@@ -304,6 +327,7 @@ f_devices(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
 struct snap_cpu {
     enum vp_cpu_vendor vendor;
     char *model;
+    bool pdpe1gb, has_pdpe1gb;
 };
 
 struct snap_firmware {
@@ -337,6 +361,7 @@ struct snapshot {
     struct snap_firmware firmware;
     struct vp_kernel *kernels;
     size_t n_kernels;
+    struct vp_snap_topology topo; /* v2 */
     struct vp_device_list devices;
 };
 
@@ -352,6 +377,7 @@ static const struct vp_map_arg os_map = {os_fields, "os", 0};
 static const struct vp_field cpu_fields[] = {
     F(struct snap_cpu, "vendor", vp_field_enum, vendor, &vp_cpu_vendor_arg, .flags = VP_FIELD_REQUIRED),
     F(struct snap_cpu, "model", vp_field_string, model, &text_arg),
+    F(struct snap_cpu, "pdpe1gb", vp_field_bool, pdpe1gb, "pdpe1gb", .has_at = VP_AT(struct snap_cpu, has_pdpe1gb)),
     {0},
 };
 static const struct vp_map_arg cpu_map = {cpu_fields, "cpu", 0};
@@ -394,6 +420,14 @@ static const struct vp_field snapshot_fields[] = {
     F(struct snapshot, "kind", vp_field_string, kind, &text_arg),
     F(struct snapshot, "os", vp_field_map, os, &os_map),
     F(struct snapshot, "cpu", vp_field_map, cpu, &cpu_map),
+    F(struct snapshot, "memory", vp_field_map, topo.memory, &vp_snap_memory_map,
+      .has_at = VP_AT(struct snapshot, topo.has_memory)),
+    F(struct snapshot, "cpus", vp_field_list, topo.cpus, &vp_snap_cpu_list,
+      .has_at = VP_AT(struct snapshot, topo.has_cpus), .pos_at = VP_AT(struct snapshot, topo.cpus_pos)),
+    F(struct snapshot, "nodes", vp_field_list, topo.nodes, &vp_snap_node_list,
+      .has_at = VP_AT(struct snapshot, topo.has_nodes), .pos_at = VP_AT(struct snapshot, topo.nodes_pos)),
+    F(struct snapshot, "root_devices", vp_field_list, topo.root_devices, &vp_snap_root_device_list,
+      .has_at = VP_AT(struct snapshot, topo.has_root_devices)),
     F(struct snapshot, "cmdline", vp_field_string, cmdline, &text_arg),
     F(struct snapshot, "firmware", vp_field_map, firmware, &firmware_map),
     F(struct snapshot, "kernels", vp_field_list, kernels, &kernel_list),
@@ -417,13 +451,21 @@ addr_at_cmp(const void *a, const void *b)
     return x->node->pos.line < y->node->pos.line ? -1 : x->node->pos.line > y->node->pos.line;
 }
 
-/* Two devices with one address: said where the second one is (sorting keeps this O(n log n)). */
 static int
-check_duplicates(struct vp_fparser *p, const struct vp_ynode *devices, const struct vp_device_list *list)
+addr_cmp(const void *a, const void *b)
 {
-    if (list->n < 2)
-        return 0;
-    struct addr_at *v = vp_xmalloc(list->n * sizeof(*v));
+    return vp_pci_addr_cmp(&((const struct addr_at *)a)->addr, &((const struct addr_at *)b)->addr);
+}
+
+/*
+ * Two devices with one address, said where the second one is; a parent that
+ * is not a device of the snapshot, or the device itself. Sorting keeps this
+ * O(n log n) on a 20,000-function host.
+ */
+static int
+check_addresses(struct vp_fparser *p, const struct vp_ynode *devices, const struct vp_device_list *list)
+{
+    struct addr_at *v = vp_xmalloc((list->n + 1) * sizeof(*v));
     for (size_t i = 0; i < list->n; i++)
         v[i] = (struct addr_at){list->items[i].addr, vp_ymap_get(devices->items[i], "address")};
     vp_sort(v, list->n, sizeof(*v), addr_at_cmp);
@@ -435,7 +477,40 @@ check_duplicates(struct vp_fparser *p, const struct vp_ynode *devices, const str
             vp_note(p->d, "first at line %u", v[i - 1].node->pos.line);
         }
     }
+    for (size_t i = 0; i < list->n; i++) {
+        const struct vp_pci_place *place = &list->items[i].place;
+        if (!place->has_parent)
+            continue;
+        struct addr_at key = {.addr = place->parent_addr};
+        const struct vp_ynode *at = vp_ymap_get(devices->items[i], "parent");
+        if (vp_pci_addr_cmp(&place->parent_addr, &list->items[i].addr) == 0 ||
+            !bsearch(&key, v, list->n, sizeof(*v), addr_cmp))
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &at->pos, "parent %s is not another device of the snapshot",
+                                at->value);
+    }
     free(v);
+    return rc;
+}
+
+/* A v1 snapshot has none of v2's keys; the host facts they carry stay unknown, and say so. */
+static int
+read_v1(struct vp_fparser *p, struct vp_host *host, const struct vp_ynode *root)
+{
+    int rc = 0;
+    for (size_t i = 0; vp_snap_v2_keys[i]; i++) {
+        const struct vp_ynode *k = vp_ymap_get(root, vp_snap_v2_keys[i]);
+        if (k)
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &k->pos, "'%s' is not a key of %s", vp_snap_v2_keys[i],
+                                VP_SNAPSHOT_API_VERSION_V1);
+    }
+    const struct vp_ynode *devices = vp_ymap_get(root, "devices");
+    for (size_t i = 0; devices && devices->kind == VP_Y_SEQ && i < devices->n; i++) {
+        const struct vp_ynode *parent = vp_ymap_get(devices->items[i], "parent");
+        if (parent)
+            rc = vp_field_error(p, VP_SNAPSHOT_INVALID, &parent->pos, "'parent' is not a key of %s",
+                                VP_SNAPSHOT_API_VERSION_V1);
+    }
+    host->snapshot_lacks = "memory, CPU topology, NUMA nodes, the PCIe tree and the root filesystem's block devices";
     return rc;
 }
 
@@ -446,22 +521,42 @@ read_snapshot(struct vp_host *host, const struct vp_ynode *root, struct vp_diags
     struct vp_fparser p = {.arena = vp_host_arena(host), .d = d, .uniform = &snapshot_report};
     /* apiVersion first, so a file of another kind (a spec) says so before anything else */
     const struct vp_ynode *api = vp_ymap_get(root, "apiVersion");
+    bool v1 = false;
     if (root->kind == VP_Y_MAP && api && api->kind == VP_Y_SCALAR && api->type == VP_YT_STR &&
         strcmp(api->value, VP_SNAPSHOT_API_VERSION) != 0) {
-        vp_error(d, VP_SNAPSHOT_VERSION, &api->pos, "snapshot apiVersion '%s' is not one this vfioplan reads",
-                 api->value);
-        vp_hint(d, "this vfioplan reads %s; take the snapshot again with this version", VP_SNAPSHOT_API_VERSION);
-        return -1;
+        v1 = strcmp(api->value, VP_SNAPSHOT_API_VERSION_V1) == 0;
+        if (!v1) {
+            vp_error(d, VP_SNAPSHOT_VERSION, &api->pos, "snapshot apiVersion '%s' is not one this vfioplan reads",
+                     api->value);
+            vp_hint(d, "this vfioplan reads %s and %s; take the snapshot again with this version",
+                    VP_SNAPSHOT_API_VERSION, VP_SNAPSHOT_API_VERSION_V1);
+            return -1;
+        }
     }
     struct snapshot snap = {.cpu.vendor = VP_CPU_UNKNOWN};
-    int rc = vp_fields_parse_map(&p, root, &snap, snapshot_fields, "the snapshot");
+    int rc = v1 ? read_v1(&p, host, root) : 0;
+    if (vp_fields_parse_map(&p, root, &snap, snapshot_fields, "the snapshot") < 0)
+        rc = -1;
     if (rc == 0)
-        rc = check_duplicates(&p, vp_ymap_get(root, "devices"), &snap.devices);
+        rc = check_addresses(&p, vp_ymap_get(root, "devices"), &snap.devices);
+    if (rc == 0)
+        rc = vp_snap_topology_finish(&p, &snap.topo, host);
+    size_t bad;
     if (rc == 0 && vp_host_finish(host, &snap.devices, d) == 0) {
+        if (vp_host_link_places(host, &bad) < 0) {
+            vp_error(d, VP_SNAPSHOT_INVALID, &(struct vp_pos){.file = host->source},
+                     "the parents of %s loop (or nest deeper than a PCIe tree does)", host->devices[bad].addr_str);
+            vp_hint(d, "%s", snapshot_report.hint);
+            return -1;
+        }
+        if (v1)
+            vp_warning(d, VP_HOST_FACT, &api->pos, "a %s snapshot has no %s: the checks that need them are skipped",
+                       VP_SNAPSHOT_API_VERSION_V1, host->snapshot_lacks);
         vp_host_finish_groups(host);
         host->os = snap.os;
         host->cpu_vendor = snap.cpu.vendor;
         host->cpu_model = snap.cpu.model;
+        host->cpu_pdpe1gb = snap.cpu.has_pdpe1gb ? snap.cpu.pdpe1gb : -1;
         host->cmdline = snap.cmdline ? snap.cmdline : "";
         host->efi = snap.firmware.efi;
         host->secure_boot = snap.firmware.has_secure_boot ? snap.firmware.secure_boot : -1;

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/cpulist.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "host-internal.h"
 #include "vfioplan/snapshot.h"
 
 struct emit {
@@ -207,6 +209,11 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
     kv_str(m, "class", buf);
     snprintf(buf, sizeof(buf), "%02x", d->revision);
     kv_str(m, "revision", buf);
+    if (d->place.has_parent) {
+        char parent[VP_PCI_ADDR_LEN];
+        vp_pci_addr_format(&d->place.parent_addr, parent);
+        kv_str(m, "parent", parent);
+    }
     if (d->multifunction)
         kv_bool(m, "multifunction", true);
     if (d->numa_node >= 0)
@@ -247,9 +254,107 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
     map_end(m);
 }
 
+static void
+kv_cpulist(struct emit *m, const char *k, const unsigned *ids, size_t n)
+{
+    struct vp_strbuf sb = {0};
+    vp_cpulist_format(&sb, ids, n);
+    kv_str(m, k, sb.data);
+    vp_strbuf_free(&sb);
+}
+
+/* Sizes as the kernel counts them, in KiB: meminfo's kB are exact. */
+static void
+emit_memory(struct emit *m, const struct vp_host_memory *mem)
+{
+    scalar(m, "memory", false);
+    map_start(m, false);
+    kv_num(m, "total_kib", (long long)(mem->total >> 10));
+    kv_num(m, "hugepage_size_kib", (long long)(mem->hugepage_size >> 10));
+    kv_num(m, "hugepages_total", (long long)mem->hugepages_total);
+    kv_num(m, "hugepages_free", (long long)mem->hugepages_free);
+    map_end(m);
+}
+
+static void
+emit_cpus(struct emit *m, const struct vp_host_cpus *c)
+{
+    scalar(m, "cpus", false);
+    seq_start(m, false);
+    for (size_t i = 0; i < c->n; i++) {
+        map_start(m, true);
+        kv_num(m, "id", c->cpus[i].id);
+        kv_num(m, "package", c->cpus[i].package);
+        kv_num(m, "core", c->cpus[i].core);
+        kv_cpulist(m, "siblings", c->cpus[i].siblings, c->cpus[i].n_siblings);
+        map_end(m);
+    }
+    seq_end(m);
+    scalar(m, "nodes", false);
+    seq_start(m, false);
+    for (size_t i = 0; i < c->n_nodes; i++) {
+        const struct vp_numa_node *node = &c->nodes[i];
+        map_start(m, false);
+        kv_num(m, "id", node->id);
+        kv_cpulist(m, "cpus", node->cpus, node->n_cpus);
+        kv_num(m, "mem_total_kib", (long long)(node->mem_total >> 10));
+        scalar(m, "hugepages", false);
+        seq_start(m, false);
+        for (int s = 0; s < VP_HUGEPAGE__COUNT; s++) {
+            map_start(m, true);
+            kv_str(m, "size", vp_hugepage_size_name((enum vp_hugepage_size)s));
+            kv_num(m, "total", (long long)node->hugepages[s].total);
+            kv_num(m, "free", (long long)node->hugepages[s].free);
+            map_end(m);
+        }
+        seq_end(m);
+        map_end(m);
+    }
+    seq_end(m);
+}
+
+/*
+ * What the reader would refuse must not be written: a snapshot that cannot
+ * be read back is worse than none. Such values come only from a damaged or
+ * forged host tree (a driver link named "a;b"), so the snapshot is refused.
+ */
+static int
+check_writable(const struct vp_host *h, struct vp_diags *d)
+{
+    struct vp_pos pos = {.file = h->source};
+    int rc = 0;
+    for (size_t i = 0; i < h->n_devices; i++) {
+        const struct vp_device *dev = &h->devices[i];
+        const char *bad = dev->driver && !vp_snapshot_plain_name(dev->driver)                 ? dev->driver
+                          : dev->driver_module && !vp_snapshot_plain_name(dev->driver_module) ? dev->driver_module
+                                                                                              : NULL;
+        if (bad) {
+            rc = vp_error(d, VP_SNAPSHOT_INVALID, &pos,
+                          "cannot write a snapshot: the driver of %s is named '%s', which a snapshot cannot hold",
+                          dev->addr_str, bad);
+            vp_hint(d,
+                    "kernel driver and module names are letters, digits, '_', '.' and '-' (64 at most); the host "
+                    "tree is damaged: check sys/bus/pci/devices/%s/driver",
+                    dev->addr_str);
+        }
+        if (dev->numa_node > VP_SNAPSHOT_MAX_NODE)
+            rc = vp_error(d, VP_SNAPSHOT_INVALID, &pos,
+                          "cannot write a snapshot: %s is on NUMA node %d, beyond the %d a snapshot can hold",
+                          dev->addr_str, dev->numa_node, VP_SNAPSHOT_MAX_NODE);
+        for (int b = 0; b < VP_BAR_COUNT; b++)
+            if (dev->bars[b].size & (dev->bars[b].size - 1))
+                rc = vp_error(d, VP_SNAPSHOT_INVALID, &pos,
+                              "cannot write a snapshot: BAR %d of %s has a size that is not a power of two", b,
+                              dev->addr_str);
+    }
+    return rc;
+}
+
 int
 vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, struct vp_diags *d)
 {
+    if (check_writable(h, d) < 0)
+        return -1;
     struct vp_strbuf sb = {0};
     vp_strbuf_puts(&sb, "# vfioplan host snapshot: the facts vfioplan compiles against, written by\n"
                         "# 'vfioplan snapshot'. Use it with --host FILE to compile off the host.\n");
@@ -279,7 +384,20 @@ vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, 
     map_start(&m, false);
     kv_str(&m, "vendor", vp_cpu_vendor_name(h->cpu_vendor));
     kv_str(&m, "model", h->cpu_model);
+    if (h->cpu_pdpe1gb >= 0)
+        kv_bool(&m, "pdpe1gb", h->cpu_pdpe1gb == 1);
     map_end(&m);
+    if (h->memory.known)
+        emit_memory(&m, &h->memory);
+    if (h->cpus.known)
+        emit_cpus(&m, &h->cpus);
+    if (h->root_devices_known) {
+        scalar(&m, "root_devices", false);
+        seq_start(&m, true);
+        for (size_t i = 0; i < h->n_root_devices; i++)
+            scalar(&m, h->root_devices[i], true);
+        seq_end(&m);
+    }
 
     kv_str(&m, "cmdline", h->cmdline);
     scalar(&m, "firmware", false);

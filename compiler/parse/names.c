@@ -79,3 +79,10 @@ static const char *const vp_nic_model_names[VP_NIC__COUNT] = {
     [VP_NIC_E1000] = "e1000",
 };
 VP_NAMED_ENUM(nic_model, VP_NIC__COUNT, "NIC model");
+
+/* false and true are YAML booleans, not names: the field's handler reads them (spec-v1.c). */
+static const char *const vp_hugepages_names[VP_HUGEPAGES__COUNT] = {
+    [VP_HUGEPAGES_2M] = "2M",
+    [VP_HUGEPAGES_1G] = "1G",
+};
+VP_NAMED_ENUM(hugepages, VP_HUGEPAGES__COUNT, "huge page size");

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "yaml/fields.h"
 #include "spec-internal.h"
+#include "base/util.h"
 #include "base/validators.h"
 #include "vfioplan/spec.h"
 
@@ -47,6 +49,7 @@ static const struct vp_uint_arg num_vfs_arg = {1, 65535, "num_vfs"};
 static const struct vp_uint_arg vlan_arg = {1, 4094, "vlan"};
 static const struct vp_uint_arg count_arg = {1, 4096, "count"};
 static const struct vp_uint_arg memory_arg = {128ull << 20, 64ull << 40, "memory"};
+static const struct vp_uint_arg memory_reserve_arg = {0, 64ull << 40, "memory_reserve"};
 
 /* ---- PCI-specific handlers ---- */
 
@@ -130,8 +133,42 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
+    const char *names = vp_kernel_arg_boot_storage(n->value);
+    if (names) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' names %s", n->value, names);
+        vp_note(p->d, "vfioplan puts host.kernel_args on every kernel's command line and takes them off when they "
+                      "leave the spec: this one, taken off or set twice, can leave the host unable to boot");
+        vp_hint(p->d, "leave it where the installer put it (GRUB_CMDLINE_LINUX in /etc/default/grub, the boot "
+                      "entries) and remove it from host.kernel_args");
+        return -1;
+    }
     k->value = vp_arena_strdup(p->arena, n->value);
     k->pos = n->pos;
+    return 0;
+}
+
+/* hugepages: true or false, or a page size ("2M", "1G") */
+static int
+f_hugepages(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    static const char *const yaml11_bools[] = {"yes", "no", "on", "off", "y", "n"};
+    bool on, yaml11 = false;
+    for (size_t i = 0; n->kind == VP_Y_SCALAR && n->type == VP_YT_STR && i < VP_ARRAY_SIZE(yaml11_bools); i++)
+        yaml11 |= strcasecmp(n->value, yaml11_bools[i]) == 0; /* meant as a boolean: its hint says how */
+    if (yaml11 || n->kind != VP_Y_SCALAR || n->type != VP_YT_STR) {
+        if (vp_field_bool(p, n, &on, "hugepages") < 0) {
+            if (!yaml11)
+                vp_hint(p->d, "write true, false, \"2M\" or \"1G\" (true: 1G where the CPU has pdpe1gb, else 2M)");
+            return -1;
+        }
+        *(enum vp_hugepages *)dst = on ? VP_HUGEPAGES_AUTO : VP_HUGEPAGES_NONE;
+        return 0;
+    }
+    int size;
+    if (vp_field_enum(p, n, &size, &vp_hugepages_arg) < 0)
+        return -1;
+    *(enum vp_hugepages *)dst = (enum vp_hugepages)size;
     return 0;
 }
 
@@ -210,7 +247,9 @@ static const struct vp_field disk_fields[] = {
     F(struct vp_disk, "path", vp_field_string, path, &disk_path_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "the disk image or block device (/dev/...) on the host"),
     F(struct vp_disk, "format", vp_field_enum, format, &vp_disk_format_arg, .doc = "the image format"),
-    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg, .doc = "the bus the guest sees the disk on"),
+    F(struct vp_disk, "bus", vp_field_enum, bus, &vp_disk_bus_arg,
+      .doc =
+          "the bus the guest sees the disk on; targets are named per bus as libvirt counts them (vda, vdb... on virtio; SATA and SCSI share sda, sdb...); a cdrom on virtio goes on SATA, as virtio has no CD-ROM; scsi is virtio-scsi"),
     F(struct vp_disk, "device", vp_field_enum, device, &vp_disk_device_arg, .doc = "a disk or a CD-ROM drive"),
     {0},
 };
@@ -282,18 +321,23 @@ static const struct vp_list_arg network_list = {sizeof(struct vp_network), vp_fi
 static const struct vp_field vm_fields[] = {
     F(struct vp_vm, "name", vp_field_string, name, &vm_name_arg, .flags = VP_FIELD_REQUIRED,
       .pos_at = VP_AT(struct vp_vm, name_pos), .doc = "the VM's name: the libvirt domain name and the file names"),
-    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg,
+    F(struct vp_vm, "uuid", vp_field_string, uuid, &uuid_arg, .pos_at = VP_AT(struct vp_vm, uuid_pos),
       .def = "derived from the host and VM names (stable across runs)", .doc = "the libvirt domain UUID"),
     F(struct vp_vm, "vcpus", vp_field_uint, vcpus, &vcpus_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "the number of virtual CPUs"),
+      .pos_at = VP_AT(struct vp_vm, vcpus_pos), .doc = "the number of virtual CPUs"),
     F(struct vp_vm, "memory", vp_field_size, memory_bytes, &memory_arg, .flags = VP_FIELD_REQUIRED,
-      .doc = "the guest memory, like 512GiB or 4096MiB"),
-    F(struct vp_vm, "hugepages", vp_field_bool, hugepages, "hugepages", .doc = "back the guest memory with hugepages"),
+      .pos_at = VP_AT(struct vp_vm, memory_pos), .doc = "the guest memory, like 512GiB or 4096MiB"),
+    F(struct vp_vm, "hugepages", f_hugepages, hugepages, NULL, .pos_at = VP_AT(struct vp_vm, hugepages_pos),
+      .type = "true, false, 2M or 1G", .def = "false",
+      .doc = "back the guest memory with huge pages, reserved at boot: true picks 1G pages where the CPU has them "
+             "(pdpe1gb), else 2M"),
     F(struct vp_vm, "firmware", vp_field_map, firmware, &firmware_map, .doc = "the guest firmware"),
     F(struct vp_vm, "devices", vp_field_list, devices, &selector_list, .def = "none",
       .doc = "the PCI devices to pass through, each selected by address or by match"),
     F(struct vp_vm, "allow_no_devices", vp_field_bool, allow_no_devices, "allow_no_devices",
       .doc = "accept a VM without devices (else VP4010)"),
+    F(struct vp_vm, "allow_overcommit", vp_field_bool, allow_overcommit, "allow_overcommit",
+      .doc = "accept more vCPUs than the host has online CPUs (else VP4042)"),
     F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .def = "none",
       .doc = "the VM's disks; the first one boots"),
     F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .def = "none",
@@ -341,7 +385,13 @@ static const struct vp_field host_fields[] = {
       .doc = "which initramfs tool gets the vfio hook; auto: by distribution, as for the bootloader"),
     F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "the IOMMU's kernel arguments"),
     F(struct vp_host_spec, "kernel_args", vp_field_list, kernel_args, &kernel_arg_list, .def = "none",
-      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused)"),
+      .doc = "extra kernel arguments, name or name=value (strict characters; ones that undo passthrough are refused, "
+             "and so are ones that name the root filesystem, the resume device or the volumes under them, such as "
+             "root=, resume= and rd.lvm.*: they stay where the installer put them)"),
+    F(struct vp_host_spec, "memory_reserve", vp_field_size, memory_reserve, &memory_reserve_arg,
+      .has_at = VP_AT(struct vp_host_spec, has_memory_reserve),
+      .def = "an eighth of the host's memory, at least 512 MiB and at most 16 GiB",
+      .doc = "the memory the host keeps for itself: VMs and their huge pages get the rest"),
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
       .doc =

@@ -4,10 +4,11 @@
  * facts: intel_iommu=on on Intel (AMD's IOMMU is on by default), iommu=pt
  * when asked, vfio-pci.ids= where vfio-pci is built into a kernel (modprobe
  * options never reach a built-in module), what keeps a framebuffer off the
- * boot VGA when a VM gets it, the ACS override when asked, then the spec's
- * own arguments. Each carries why it is there, for the comments
- * of the boot artifacts.
+ * boot VGA when a VM gets it, the ACS override when asked, the huge pages
+ * the VMs need, then the spec's own arguments. Each carries why it is
+ * there, for the comments of the boot artifacts.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "base/strbuf.h"
@@ -69,11 +70,48 @@ vp_resolver_iommu_mode(const struct vp_resolver *r)
     return mode;
 }
 
+/*
+ * Huge pages are reserved on the kernel command line, not later from sysfs:
+ * at boot, before memory fragments, every page can still be had (1 GiB pages
+ * reliably only then), on every distribution and on OpenShift, with nothing
+ * more to install. The kernel spreads hugepages=N evenly over the NUMA nodes
+ * that have memory. default_hugepagesz makes it the size /dev/hugepages (the
+ * hugetlbfs libvirt uses) is mounted with.
+ */
+static size_t
+hugepage_args(struct vp_resolver *r, struct vp_kernel_param *args)
+{
+    const struct vp_plan_memory *m = &r->plan->memory;
+    if (!m->hugepages)
+        return 0;
+    const char *size = vp_hugepage_size_name(m->hugepage_size);
+    struct vp_strbuf who = {0};
+    for (size_t vm = 0; vm < r->plan->n_vms; vm++) {
+        const struct vp_plan_vm *pvm = &r->plan->vms[vm];
+        if (pvm->res.hugepages && pvm->res.hugepage_size == m->hugepage_size)
+            vp_strbuf_printf(&who, "%s%s: %" PRIu64, who.len ? ", " : "", pvm->spec->name, pvm->res.n_hugepages);
+    }
+    args[0] = (struct vp_kernel_param){
+        vp_arena_printf(r->arena, "default_hugepagesz=%s", size),
+        "the huge page size of /dev/hugepages, where libvirt backs the VMs' memory (vms[].hugepages)"};
+    args[1] = (struct vp_kernel_param){vp_arena_printf(r->arena, "hugepagesz=%s", size),
+                                       "the size of the pages reserved next"};
+    args[2] = (struct vp_kernel_param){
+        vp_arena_printf(r->arena, "hugepages=%" PRIu64, m->n_hugepages),
+        vp_arena_printf(r->arena,
+                        "reserve them at boot, before memory fragments (%s); the kernel spreads them evenly over "
+                        "the NUMA nodes",
+                        who.data)};
+    vp_strbuf_free(&who);
+    return 3;
+}
+
 void
 vp_resolve_kernel_args(struct vp_resolver *r)
 {
     const struct vp_spec *s = r->spec;
-    size_t max = 6 + s->host.n_kernel_args;
+    /* 3 fixed, 2 for the boot VGA, the ACS override, 3 for huge pages, then the spec's */
+    size_t max = 9 + s->host.n_kernel_args;
     struct vp_kernel_param *args = vp_arena_alloc(r->arena, max * sizeof(*args));
     size_t n = 0;
     if (vp_resolver_iommu_mode(r) == VP_IOMMU_INTEL)
@@ -95,6 +133,7 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     if (s->host.acs_override)
         args[n++] = (struct vp_kernel_param){"pcie_acs_override=downstream,multifunction",
                                              "split IOMMU groups the hardware does not isolate (host.acs_override)"};
+    n += hugepage_args(r, args + n);
     for (size_t i = 0; i < s->host.n_kernel_args; i++)
         args[n++] = (struct vp_kernel_param){s->host.kernel_args[i].value, "from the spec (host.kernel_args)"};
     r->plan->kernel_args = args;

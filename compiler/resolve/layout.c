@@ -22,10 +22,22 @@ size_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Checked arithmetic: a snapshot's BARs can be as large as 2^62, and a few of them overflow 64 bits. A sum that
+ * does not fit is UINT64_MAX, which no guest can map (VP4030), never a small number by wrap-around. */
+static uint64_t
+add_sat(uint64_t a, uint64_t b)
+{
+    uint64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
 static uint64_t
 align_up(uint64_t v, uint64_t a)
 {
-    return a ? (v + a - 1) / a * a : v;
+    if (!a)
+        return v;
+    uint64_t up = add_sat(v, a - 1);
+    return up == UINT64_MAX ? UINT64_MAX : up / a * a;
 }
 
 struct window {
@@ -59,7 +71,7 @@ mmio64_need(const struct vp_host *h, const struct vp_plan_vm *pvm)
                 sizes[n++] = dev->bars[b].size;
         vp_sort(sizes, n, sizeof(*sizes), size_desc);
         for (size_t k = 0; k < n; k++) {
-            sw->size = align_up(sw->size, sizes[k]) + sizes[k];
+            sw->size = add_sat(align_up(sw->size, sizes[k]), sizes[k]);
             if (sizes[k] > sw->align)
                 sw->align = sizes[k];
         }
@@ -70,7 +82,7 @@ mmio64_need(const struct vp_host *h, const struct vp_plan_vm *pvm)
         if (!w[s].size)
             continue;
         /* bridge windows have 1 MiB granularity */
-        end = align_up(end, w[s].align > (1u << 20) ? w[s].align : (1u << 20)) + align_up(w[s].size, 1u << 20);
+        end = add_sat(align_up(end, w[s].align > (1u << 20) ? w[s].align : (1u << 20)), align_up(w[s].size, 1u << 20));
     }
     free(w);
     return end;
@@ -138,9 +150,10 @@ layout_vm(struct vp_resolver *r, size_t vm)
     }
 
     pvm->mmio64_bytes = mmio64_need(h, pvm);
-    /* 1 GiB of room for the guest's own 64-bit BARs (virtio), then a power of two for OVMF. */
+    /* 1 GiB of room for the guest's own 64-bit BARs (virtio), then a power of two for OVMF; a need past what
+     * x86-64 can address gets no window (VP4030 says why). */
     uint64_t want = pvm->mmio64_bytes + (1ull << 30);
-    if (pvm->mmio64_bytes && want > VP_OVMF_DEFAULT_MMIO64)
+    if (pvm->mmio64_bytes && pvm->mmio64_bytes <= VP_GUEST_PHYS_LIMIT && want > VP_OVMF_DEFAULT_MMIO64)
         pvm->mmio64_mib = next_pow2(want) >> 20;
     pvm->fabric_manager = v->guest.nvidia.has_fabric_manager ? v->guest.nvidia.fabric_manager : pvm->nvswitches > 0;
 

@@ -56,6 +56,8 @@ void vp_resolve_tools(struct vp_resolver *r);
 void vp_resolve_bootloader(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
+/* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
+void vp_resolve_resources(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 /* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
@@ -111,6 +113,7 @@ void vp_rule_vf_group_predicted(struct vp_resolver *r, enum vp_code code);
 void vp_rule_vf_network(struct vp_resolver *r, enum vp_code code);
 /* rules-guest.c: what a VM's guest needs */
 void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
+void vp_rule_too_many_slots(struct vp_resolver *r, enum vp_code code);
 void vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code);
 void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
@@ -119,6 +122,17 @@ void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
 
 /* predict.c: true if the ACS override gives h->devices[i] a group of its own (when its group has others). */
 bool vp_acs_override_isolates(const struct vp_host *h, size_t i);
+/* rules-resources.c: what VMs take of the host's memory, CPUs and address space */
+void vp_rule_hugepages_no_room(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vcpu_overcommit(struct vp_resolver *r, enum vp_code code);
+void vp_rule_hugepage_size(struct vp_resolver *r, enum vp_code code);
+void vp_rule_mmio_too_large(struct vp_resolver *r, enum vp_code code);
+/* rules-identity.c: what must be one VM's own */
+void vp_rule_disk_shared(struct vp_resolver *r, enum vp_code code);
+void vp_rule_root_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_uuid(struct vp_resolver *r, enum vp_code code);
+void vp_rule_duplicate_mac(struct vp_resolver *r, enum vp_code code);
 
 /* The selector that picked host device idx for its owner VM. */
 const struct vp_selector *vp_resolver_selector_of(const struct vp_resolver *r, size_t idx);

@@ -41,6 +41,7 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     vp_resolve_tools(&r);
     vp_resolve_select(&r);
     vp_resolve_layout(&r);
+    vp_resolve_resources(&r);
     vp_resolve_binding(&r);
     vp_resolve_kernel_args(&r);
     vp_resolve_guest(&r);

@@ -37,6 +37,22 @@ vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code)
 }
 
 void
+vp_rule_too_many_slots(struct vp_resolver *r, enum vp_code code)
+{
+    /* one guest bus per slot, behind its own root port: a PCI bus number is 8 bits, and 0 is the root complex */
+    for (size_t vm = 0; vm < r->plan->n_vms; vm++) {
+        const struct vp_plan_vm *pvm = &r->plan->vms[vm];
+        if (pvm->n_guest_slots <= 255)
+            continue;
+        vp_rule_report(r, code, &pvm->spec->pos,
+                       "VM '%s' needs %u guest PCI slots; a guest has PCI buses 1 to 255, one per slot",
+                       pvm->spec->name, pvm->n_guest_slots);
+        vp_note(r->d, "its domain XML would put devices on buses past 0xff, which libvirt refuses at 'virsh define'");
+        vp_hint(r->d, "split the devices across several VMs");
+    }
+}
+
+void
 vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code)
 {
     for (size_t vm = 0; vm < r->plan->n_vms; vm++) {

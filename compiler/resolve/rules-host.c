@@ -54,6 +54,16 @@ vp_rule_kernel_arg_conflict(struct vp_resolver *r, enum vp_code code)
                 vp_hint(r->d, "remove it from host.kernel_args");
             }
         }
+        /* vfioplan reserves what the VMs' huge pages need; a second reservation would replace or add to it */
+        static const char *const hugepage_args[] = {"hugepages=", "hugepagesz=", "default_hugepagesz="};
+        for (size_t c = 0; r->plan->memory.hugepages && c < VP_ARRAY_SIZE(hugepage_args); c++) {
+            if (vp_startswith(k->value, hugepage_args[c])) {
+                vp_rule_report(r, code, &k->pos, "kernel argument '%s' is set by vfioplan from vms[].hugepages",
+                               k->value);
+                vp_hint(r->d, "remove it from host.kernel_args: vfioplan reserves the pages every VM with hugepages "
+                              "needs");
+            }
+        }
     }
 }
 

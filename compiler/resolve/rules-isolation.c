@@ -64,7 +64,8 @@ static bool
 blocks(const struct vp_resolver *r, size_t idx, char *why, size_t size)
 {
     if (vp_device_is_bridge(&r->host->devices[idx])) {
-        snprintf(why, size, "bridge: stays with the host, allowed");
+        if (why)
+            snprintf(why, size, "bridge: stays with the host, allowed");
         return false;
     }
     return vp_member_blocks(r->host, idx, why, size);
@@ -85,7 +86,7 @@ vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
                 size_t idx = g->members[k];
                 if (r->owner_vm[idx] == (long)vm && !first)
                     first = vp_resolver_selector_of(r, idx);
-                else if (r->owner_vm[idx] != (long)vm && (r->owner_vm[idx] >= 0 || blocks(r, idx, why, sizeof(why))))
+                else if (r->owner_vm[idx] != (long)vm && (r->owner_vm[idx] >= 0 || blocks(r, idx, NULL, 0)))
                     missing++;
             }
             if (!first || missing == 0)
@@ -94,6 +95,10 @@ vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
             vp_group_describe(g, group, sizeof(group));
             vp_rule_report(r, code, &first->pos, "%s is only partly assigned to VM '%s'", group, r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
+                if (vp_note_room(r->d) == 0) { /* a group of thousands: count the rest, format none */
+                    vp_note_omit(r->d, g->n_members - k);
+                    break;
+                }
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
                 char where[260];

@@ -190,7 +190,7 @@ vp_rule_count_mismatch(struct vp_resolver *r, enum vp_code code)
             for (size_t k = 0; k < n && k < MAX_LISTED; k++)
                 note_device(r->d, &r->host->devices[found->devices[k]], "found ");
             if (n > MAX_LISTED)
-                vp_note(r->d, "and %zu more", n - MAX_LISTED);
+                vp_note_omit(r->d, n - MAX_LISTED); /* "… and N more", as every cut list of notes ends */
             vp_hint(r->d, "set count: %zu, or narrow the match (subsystem ids, or one address per device)", n);
         }
     }

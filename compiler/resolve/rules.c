@@ -47,11 +47,23 @@ static const struct vp_rule rules[] = {
     {VP_IOMMU_OFF, vp_rule_iommu_off},
     /* what the guest needs */
     {VP_LARGE_BAR_BIOS, vp_rule_large_bar_bios},
+    {VP_TOO_MANY_SLOTS, vp_rule_too_many_slots},
     {VP_GUEST_NO_GPU, vp_rule_guest_no_gpu},
     {VP_SECURE_BOOT_NVIDIA, vp_rule_secure_boot_nvidia},
     {VP_OPEN_MODULES_PRE_TURING, vp_rule_open_modules_pre_turing},
     {VP_WINDOWS11_REQUIREMENTS, vp_rule_windows11_requirements},
     {VP_WINDOWS_VIRTIO_DISK, vp_rule_windows_virtio_disk},
+    /* what a VM takes of the host */
+    {VP_VCPU_OVERCOMMIT, vp_rule_vcpu_overcommit},
+    {VP_VM_MEMORY_TOO_LARGE, vp_rule_vm_memory_too_large},
+    {VP_HUGEPAGE_SIZE, vp_rule_hugepage_size},
+    {VP_HUGEPAGES_NO_ROOM, vp_rule_hugepages_no_room},
+    {VP_MMIO_TOO_LARGE, vp_rule_mmio_too_large},
+    /* what is one VM's own */
+    {VP_DUPLICATE_UUID, vp_rule_duplicate_uuid},
+    {VP_DISK_SHARED, vp_rule_disk_shared},
+    {VP_ROOT_DISK, vp_rule_root_disk},
+    {VP_DUPLICATE_MAC, vp_rule_duplicate_mac},
 };
 
 const struct vp_rule *

@@ -282,7 +282,8 @@ vp_field_list(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const v
     if (vp_expect_kind(p, n, VP_Y_SEQ, "this key") < 0)
         return -1;
     if (n->n > a->max) {
-        vp_field_error(p, VP_LIST_TOO_LONG, &n->pos, "the list has %zu entries; the limit is %zu", n->n, a->max);
+        vp_field_error(p, VP_LIST_TOO_LONG, &n->pos, "the list has %zu entries; the limit is %zu", (size_t)n->n,
+                       a->max);
         vp_field_hint(p, "keep at most %zu entries in this list", a->max);
         return -1;
     }

@@ -238,6 +238,14 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
               struct vp_diags *d)
 {
     memset(doc, 0, sizeof(*doc));
+    /*
+     * A UTF-8 byte order mark (editors on Windows write one) starts the stream,
+     * as YAML allows; with the encoding set, libyaml would read it as content
+     * and fail at line 2. Lines and columns stay right: it is on line 1, and
+     * shows as nothing.
+     */
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        buf += 3, len -= 3;
     struct builder b = {.doc = doc, .file = file, .buf = buf, .len = len, .limits = limits, .d = d};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
@@ -260,7 +268,24 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
         case YAML_STREAM_END_EVENT:
             done = true;
             break;
-        case YAML_DOCUMENT_START_EVENT:
+        case YAML_DOCUMENT_START_EVENT: {
+            /*
+             * "%YAML 1.1" asks for YAML 1.1's types (yes is true, 010 is 8): vfioplan
+             * reads 1.2's core schema only, and would read such a file otherwise than
+             * its author meant. Refused; "%YAML 1.2" is what vfioplan does anyway.
+             */
+            const yaml_version_directive_t *v = ev.data.document_start.version_directive;
+            if (v && !(v->major == 1 && v->minor == 2)) {
+                rc = vp_error(d, VP_YAML_VERSION,
+                              &(struct vp_pos){.file = file,
+                                               .line = (unsigned)ev.start_mark.line + 1,
+                                               .col = (unsigned)ev.start_mark.column + 1},
+                              "the file asks for YAML %d.%d; vfioplan reads YAML 1.2", v->major, v->minor);
+                vp_hint(d, "remove the %%YAML line: vfioplan reads YAML 1.2 (yes and no are strings, 010 is ten); "
+                           "quote values whose type must not depend on the YAML version");
+                done = true;
+                break;
+            }
             if (++docs > 1) {
                 rc = vp_error(d, VP_YAML_MULTI_DOC,
                               &(struct vp_pos){.file = file,
@@ -271,6 +296,7 @@ vp_ydoc_parse(struct vp_ydoc *doc, const char *file, const char *buf, size_t len
                 done = true;
             }
             break;
+        }
         case YAML_ALIAS_EVENT:
             rc = vp_error(d, VP_YAML_ALIAS,
                           &(struct vp_pos){.file = file,

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "vfioplan/diag.h"
@@ -19,17 +20,18 @@ enum vp_ykind { VP_Y_SCALAR, VP_Y_MAP, VP_Y_SEQ };
 /* The type a plain scalar resolves to under YAML 1.2's core schema; quoted ones are strings. */
 enum vp_ytype { VP_YT_STR, VP_YT_NULL, VP_YT_BOOL, VP_YT_INT, VP_YT_FLOAT };
 
+/* A snapshot of a 45,000-function host is about 500,000 nodes: the fields are
+ * ordered and sized so a node takes 56 bytes (scalars are at most the input
+ * limit, 16 MiB; collections hold at most max_nodes items). */
 struct vp_ynode {
-    enum vp_ykind kind;
-    struct vp_pos pos; /* where the node starts; len covers a one-line scalar */
-    /* scalars */
-    const char *value;
-    size_t len;
+    const char *value;       /* scalars: NUL-terminated */
+    struct vp_ynode **items; /* maps: items[2i] is a key (a scalar), items[2i+1] its value; seqs: the elements */
+    struct vp_pos pos;       /* where the node starts; len covers a one-line scalar */
+    uint32_t len;            /* scalars: bytes in value */
+    uint32_t n;              /* collections: number of items (2 per pair in a map) */
+    uint8_t kind;            /* enum vp_ykind */
+    uint8_t type;            /* enum vp_ytype: what a plain scalar resolves to */
     bool quoted;
-    enum vp_ytype type;
-    /* maps: items[2i] is a key (a scalar), items[2i+1] its value; seqs: the elements */
-    struct vp_ynode **items;
-    size_t n; /* number of items (2 per pair in a map) */
 };
 
 struct vp_ylimits {

@@ -28,13 +28,16 @@ struct vp_artifact {
  * When an action runs, relative to the others: kernel arguments the spec
  * dropped come off, then the command line goes where the bootloader reads
  * it, then the initramfs and unified kernel images are built (a UKI carries
- * /etc/kernel/cmdline), then the boot menu that lists them is written.
+ * /etc/kernel/cmdline), then the boot menu that lists them is written. VMs
+ * the spec dropped are undefined before new ones are defined (they may name
+ * the same devices).
  */
 enum vp_action_stage {
     VP_STAGE_BOOTLOADER_REMOVE = 1,
     VP_STAGE_BOOTLOADER,
     VP_STAGE_INITRAMFS,
     VP_STAGE_BOOT_MENU,
+    VP_STAGE_LIBVIRT_UNDEFINE,
     VP_STAGE_LIBVIRT,
 };
 
@@ -72,15 +75,18 @@ struct vp_edit_base {
  * What an earlier apply left on the target root that the emitters need, to
  * undo what the spec no longer asks for: grubby, systemd-boot and the other
  * tools only add kernel arguments, so the ones the previous
- * VP_PATH_KERNEL_ARGS lists and the plan does not must be removed; and the
- * files vfioplan edits, with its block in them or not. Owns its bytes
- * (vp_previous_free in apply/changes.h).
+ * VP_PATH_KERNEL_ARGS lists and the plan does not must be removed; a VM the
+ * old manifest lists and the spec does not must be undefined in libvirt;
+ * and the files vfioplan edits, with its block in them or not. Owns its
+ * bytes (vp_previous_free in apply/changes.h).
  */
 struct vp_previous {
     char *kernel_args; /* that file's text, NULL if there is none */
     size_t kernel_args_len;
     struct vp_edit_base *edits; /* one per path vp_artifact_edit_paths() gives */
     size_t n_edits;
+    char *manifest; /* the old VP_PATH_MANIFEST: the VMs vfioplan defined are its etc/vfioplan/vms/NAME.xml */
+    size_t manifest_len;
 };
 
 /*

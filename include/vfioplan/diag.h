@@ -37,6 +37,7 @@ struct vp_diag {
     char *hint;   /* NULL or one sentence telling how to fix it */
     char **notes; /* facts that explain the message (members of a group, ...) */
     size_t n_notes;
+    size_t notes_omitted; /* notes past the caps, counted only: rendered as "… and N more" */
 };
 
 struct vp_source {
@@ -50,12 +51,20 @@ struct vp_diags {
     size_t n, cap;
     size_t n_errors, n_warnings;
     size_t dropped;            /* diagnostics past the cap, counted only */
+    size_t n_notes_kept;       /* notes kept in all, for VP_NOTES_TOTAL_CAP */
     struct vp_source *sources; /* input texts, for the caret lines */
     size_t n_sources, cap_sources;
 };
 
 /* Stage limit: a stage reports every problem up to this many, then counts the rest. */
 #define VP_DIAG_CAP 200
+/*
+ * Notes kept per diagnostic and in all; the rest are counted, and shown as
+ * "… and N more". A group of 10,000 devices split across 200 VMs would
+ * otherwise note every member in every diagnostic: 2 million lines.
+ */
+#define VP_NOTE_CAP 20
+#define VP_NOTES_TOTAL_CAP 1000
 
 const char *vp_code_id(enum vp_code code); /* "VP2001" */
 const char *vp_code_summary(enum vp_code code);
@@ -72,8 +81,12 @@ int vp_vreport(struct vp_diags *d, enum vp_code code, const struct vp_pos *pos, 
     __attribute__((format(printf, 4, 0)));
 /* Sets the hint of the last diagnostic added. */
 void vp_hint(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends a note to the last diagnostic added. */
+/* Appends a note to the last diagnostic added (past the caps: counts it). */
 void vp_note(struct vp_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many more notes the last diagnostic keeps before the caps: a caller with thousands stops formatting them. */
+size_t vp_note_room(const struct vp_diags *d);
+/* Counts n notes of the last diagnostic that were not even formatted (past the caps). */
+void vp_note_omit(struct vp_diags *d, size_t n);
 
 /*
  * Keeps a copy of an input file's text so diagnostics can quote its lines.
@@ -87,6 +100,14 @@ bool vp_diags_has_errors(const struct vp_diags *d);
 /* Stable order for output: by file, line, column, then the order they were added. */
 void vp_diags_sort(struct vp_diags *d);
 void vp_diags_free(struct vp_diags *d);
+
+/*
+ * printf for text that holds facts of a host or an input file (driver and
+ * device names, os-release, ...): control characters, bytes that are not
+ * UTF-8, line separators and bidi overrides print as '?', as in
+ * diagnostics; only the line ends the format itself ends with are kept.
+ */
+void vp_print_safe(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* GCC-style text with netplan's caret line; color only when asked. */
 void vp_diags_render(const struct vp_diags *d, FILE *out, bool color);

@@ -89,6 +89,30 @@ struct vp_device_hw {
     bool vf_planned;           /* a VF that is not there today: host.sriov creates it at boot */
 };
 
+/*
+ * Where a function sits in the host's PCIe tree, from its sysfs device path
+ * (sys/devices/pci0000:40/0000:40:01.0/0000:41:00.0: 41:00.0 hangs below
+ * 40:01.0). A port's kind follows from the tree alone (config space beyond
+ * 64 bytes, where the PCIe capability says it, is root's only): a bridge
+ * on a root bus is a root port, a bridge below a root or downstream port
+ * is a switch's upstream port, a bridge below an upstream port is one of
+ * its downstream ports.
+ */
+enum vp_pcie_port {
+    VP_PORT_NONE, /* an endpoint (or a VMD endpoint hosting a domain) */
+    VP_PORT_ROOT,
+    VP_PORT_SWITCH_UPSTREAM,
+    VP_PORT_SWITCH_DOWNSTREAM,
+    VP_PORT__COUNT,
+};
+
+struct vp_pci_place {
+    bool has_parent;
+    struct vp_pci_addr parent_addr; /* the function above, as the path or the snapshot names it */
+    long parent;                    /* its index in host->devices; -1 on a root bus (or not on this host) */
+    enum vp_pcie_port port;         /* what this function is, if a bridge */
+};
+
 /* Why the host itself needs a device (it must then stay with the host); a device's roles are a set of bits. */
 enum vp_host_role { VP_ROLE_BOOT_VGA, VP_ROLE_ROOT_STORAGE, VP_ROLE_DEFAULT_ROUTE, VP_ROLE__COUNT };
 #define VP_ROLE_BIT(role) (1u << (role))
@@ -110,6 +134,7 @@ struct vp_device {
     unsigned roles;          /* VP_ROLE_BIT() of each enum vp_host_role */
     const char *role_detail; /* what ties it to the host: "/ is on nvme0n1p2" */
     struct vp_device_hw hw;
+    struct vp_pci_place place;
 };
 
 static inline unsigned
@@ -135,8 +160,8 @@ struct vp_module_alias {
     bool builtin;        /* from modules.builtin.alias (or .modinfo): built into the kernel */
 };
 
-/* The drivers a kernel would bind after a reboot (host-drivers.c), kept to the aliases that match a function of this
- * host. */
+/* The drivers a kernel would bind after a reboot (host-drivers.c), kept to the aliases that match a function of
+ * this host. */
 struct vp_kernel_drivers {
     bool known; /* modules.alias and the built-in aliases were read; false: cannot tell */
     struct vp_module_alias *aliases;
@@ -183,6 +208,53 @@ struct vp_os_release {
     const char *pretty_name;
 };
 
+/* ---- memory and CPU topology (host-topology.c; snapshots from v2) ---- */
+
+/* The huge page sizes of x86-64, named "2M" and "1G" (one names table). */
+enum vp_hugepage_size { VP_HUGEPAGE_2M, VP_HUGEPAGE_1G, VP_HUGEPAGE__COUNT };
+
+/* Pages of one size: reserved (nr_hugepages) and not in use (free_hugepages). */
+struct vp_hugepage_pool {
+    uint64_t total, free;
+};
+
+/* A logical CPU that is online (sys/devices/system/cpu/cpuN/topology). */
+struct vp_cpu {
+    unsigned id;
+    unsigned package;   /* physical_package_id: the socket */
+    unsigned core;      /* core_id: unique within its package only */
+    int node;           /* the NUMA node whose cpulist holds it; -1 none */
+    unsigned *siblings; /* the threads of its core (core_cpus_list, else thread_siblings_list), itself included,
+                         * ascending */
+    size_t n_siblings;
+};
+
+/* A NUMA node (sys/devices/system/node/nodeN). */
+struct vp_numa_node {
+    unsigned id;
+    unsigned *cpus; /* cpulist, ascending */
+    size_t n_cpus;
+    uint64_t mem_total;                                    /* bytes (meminfo's "Node N MemTotal") */
+    struct vp_hugepage_pool hugepages[VP_HUGEPAGE__COUNT]; /* hugepages/hugepages-{2048,1048576}kB */
+};
+
+/* /proc/meminfo. */
+struct vp_host_memory {
+    bool known;                               /* false: no proc/meminfo, or a snapshot-v1 */
+    uint64_t total;                           /* MemTotal, bytes */
+    uint64_t hugepage_size;                   /* Hugepagesize: the default huge page size, bytes */
+    uint64_t hugepages_total, hugepages_free; /* HugePages_Total and _Free, of the default size */
+};
+
+/* The online CPUs and the NUMA nodes, both sorted by id. */
+struct vp_host_cpus {
+    bool known; /* false: no sys/devices/system/cpu/online, or a snapshot-v1 */
+    struct vp_cpu *cpus;
+    size_t n;
+    struct vp_numa_node *nodes; /* none on a kernel without NUMA */
+    size_t n_nodes;
+};
+
 struct vp_host {
     const char
         *source; /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
@@ -199,7 +271,16 @@ struct vp_host {
     struct vp_kernel *kernels; /* installed, sorted by version string */
     size_t n_kernels;
     struct vp_boot_facts boot;
-    bool from_snapshot; /* read from a snapshot file, not a tree */
+    int cpu_pdpe1gb; /* the CPU has 1 GiB pages (cpuinfo flag pdpe1gb): 1, 0, -1 unknown */
+    struct vp_host_memory memory;
+    struct vp_host_cpus cpus;
+    /* The block devices the root filesystem sits on, as /dev paths ("/dev/nvme0n1p2", its disk "/dev/nvme0n1",
+     * "/dev/dm-0", "/dev/mapper/vg-root"), sorted; root_devices_known false: not traced (a snapshot-v1). */
+    const char **root_devices;
+    size_t n_root_devices;
+    bool root_devices_known;
+    bool from_snapshot;         /* read from a snapshot file, not a tree */
+    const char *snapshot_lacks; /* an older snapshot: the facts it does not carry, for messages; NULL */
     void *priv;
 };
 
@@ -231,6 +312,10 @@ const char *vp_pcie_type_name(enum vp_pcie_type v);
 const char *vp_boot_evidence_name(enum vp_boot_evidence v);
 /* What a piece of evidence is, for messages: "boot/grub/grub.cfg". */
 const char *vp_boot_evidence_doc(enum vp_boot_evidence v);
+const char *vp_hugepage_size_name(enum vp_hugepage_size v);
+const char *vp_pcie_port_name(enum vp_pcie_port v); /* "root_port", "switch_upstream", ... */
+/* A huge page size in bytes (2 MiB, 1 GiB); 0 out of range. */
+uint64_t vp_hugepage_bytes(enum vp_hugepage_size v);
 /* A BAR's type from its flags, and back. */
 enum vp_bar_type vp_bar_type_of(unsigned flags);
 unsigned vp_bar_type_flags(enum vp_bar_type type);
@@ -238,6 +323,20 @@ unsigned vp_bar_type_flags(enum vp_bar_type type);
 /* Lookups; NULL / -1 when absent. */
 long vp_host_index(const struct vp_host *host, const struct vp_pci_addr *addr);
 const struct vp_group *vp_host_group(const struct vp_host *host, long id);
+/*
+ * The PCIe ports above device idx, nearest first (a root port last), into
+ * chain[0..max); returns how many there are (which may exceed max).
+ */
+size_t vp_host_upstream(const struct vp_host *host, size_t idx, size_t *chain, size_t max);
+/* The upstream port of the switch device idx sits behind (the nearest above it); -1 if none. */
+long vp_host_switch_of(const struct vp_host *host, size_t idx);
+/* The CPU with that id, the node with that id; NULL if absent. */
+const struct vp_cpu *vp_host_cpu(const struct vp_host *host, unsigned id);
+const struct vp_numa_node *vp_host_node(const struct vp_host *host, unsigned id);
+/* True if some online CPU shares its core with another thread (SMT on). */
+bool vp_host_smt(const struct vp_host *host);
+/* True if path (a /dev path) is one the root filesystem sits on. */
+bool vp_host_is_root_device(const struct vp_host *host, const char *path);
 /* True if any installed kernel (the running one included) has vfio-pci built in. */
 bool vp_host_vfio_pci_builtin(const struct vp_host *host);
 /* An NVIDIA display or 3D controller (a GPU); an NVSwitch (NVIDIA, class 0680). */

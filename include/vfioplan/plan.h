@@ -20,6 +20,8 @@ enum vp_family { VP_FAMILY_UNKNOWN, VP_FAMILY_DEBIAN, VP_FAMILY_RHEL, VP_FAMILY_
 
 /* OVMF's default 64-bit PCI MMIO aperture; more needs opt/ovmf/X-PciMmio64Mb. */
 #define VP_OVMF_DEFAULT_MMIO64 (32ull << 30)
+/* x86-64's physical address space (52 bits): no guest maps a window beyond it. */
+#define VP_GUEST_PHYS_LIMIT (1ull << 52)
 
 /* How vfio-pci claims an assigned function (binding.c decides, once per function). */
 enum vp_binding {
@@ -65,12 +67,33 @@ enum vp_tool_advice {
     VP_ADVICE__COUNT,
 };
 
+/* What a VM gets of the host's CPUs and memory (resources.c). */
+struct vp_plan_vm_resources {
+    /* <cpu><topology>: one socket and die; threads 2 where the host has SMT and the vCPUs are even, else 1;
+     * sockets * dies * cores * threads = vcpus */
+    unsigned sockets, dies, cores, threads;
+    bool hugepages;                      /* backed by huge pages of hugepage_size */
+    enum vp_hugepage_size hugepage_size; /* the spec's, or for true 1G where the CPU has pdpe1gb, else 2M */
+    uint64_t n_hugepages;                /* memory / page size, rounded up */
+};
+
+/* The huge pages reserved at boot for every VM that asks (resources.c), and what the host keeps. */
+struct vp_plan_memory {
+    uint64_t reserve; /* the host's own: host.memory_reserve, else an eighth of MemTotal in [512 MiB, 16 GiB];
+                       * 0 when the host's memory is unknown */
+    bool hugepages;   /* some VM asks for huge pages */
+    enum vp_hugepage_size hugepage_size; /* of the first VM that asks for one the CPU has (a second size, or one the
+                                          * CPU lacks, is refused: VP4043) */
+    uint64_t n_hugepages;                /* of that size, summed over the VMs */
+};
+
 struct vp_plan_vm {
     const struct vp_vm *spec;
+    struct vp_plan_vm_resources res;
     struct vp_assignment *assigned; /* in host address order */
     size_t n_assigned;
     unsigned n_guest_slots;
-    uint64_t mmio64_bytes; /* the 64-bit window the devices need (packed, aligned) */
+    uint64_t mmio64_bytes; /* the 64-bit window the devices need (packed, aligned); UINT64_MAX: it overflowed */
     uint64_t mmio64_mib;   /* what to give OVMF; 0 = its default is enough */
     unsigned nvidia_gpus;  /* NVIDIA display / 3D functions */
     unsigned nvswitches;
@@ -96,6 +119,7 @@ struct vp_plan {
     const char **softdep_drivers; /* drivers that load vfio-pci first, sorted */
     size_t n_softdep_drivers;
     bool vfio_pci_builtin; /* on some installed kernel */
+    struct vp_plan_memory memory;
     struct vp_plan_vm *vms;
     size_t n_vms;
     void *priv;
@@ -105,7 +129,8 @@ struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host
 void vp_plan_free(struct vp_plan **plan);
 
 /* Whether h->devices[idx], given to no VM, keeps its IOMMU group from a VM after the reboot: a driver holds it today,
- * or an installed kernel's driver would (modules.alias, built-in aliases), or the facts cannot tell. why says which. */
+ * or an installed kernel's driver would (modules.alias, built-in aliases), or the facts cannot tell. why (NULL: not
+ * wanted) says which. */
 bool vp_member_blocks(const struct vp_host *h, size_t idx, char *why, size_t size);
 
 /* A host.sriov entry's PF (its index in h->devices) if it can give the VFs asked for; else -1 (VP4034 says why). */

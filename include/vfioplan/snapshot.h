@@ -12,7 +12,10 @@
 #include "vfioplan/diag.h"
 #include "vfioplan/host.h"
 
-#define VP_SNAPSHOT_API_VERSION "vfioplan/snapshot-v1"
+/* v2 added memory, CPUs, NUMA nodes, the root filesystem's block devices and each device's parent; v1 is still
+ * read. */
+#define VP_SNAPSHOT_API_VERSION "vfioplan/snapshot-v2"
+#define VP_SNAPSHOT_API_VERSION_V1 "vfioplan/snapshot-v1"
 /* The largest snapshot read: a 20,000-function host takes about 3.3 MiB (tests/bench/gen-host.py). */
 #define VP_SNAPSHOT_MAX_BYTES (16u * 1024 * 1024)
 

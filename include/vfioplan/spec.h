@@ -53,6 +53,9 @@ enum vp_disk_bus { VP_DISK_VIRTIO, VP_DISK_SCSI, VP_DISK_SATA, VP_DISK_BUS__COUN
 enum vp_disk_format { VP_FORMAT_QCOW2, VP_FORMAT_RAW, VP_FORMAT__COUNT };
 enum vp_disk_device { VP_DEVICE_DISK, VP_DEVICE_CDROM, VP_DEVICE__COUNT };
 enum vp_nic_model { VP_NIC_VIRTIO, VP_NIC_E1000E, VP_NIC_E1000, VP_NIC__COUNT };
+/* vms[].hugepages: false (NONE), true (AUTO: 1G where the CPU has pdpe1gb, else 2M), "2M" or "1G"; only the sizes
+ * have names. */
+enum vp_hugepages { VP_HUGEPAGES_NONE, VP_HUGEPAGES_AUTO, VP_HUGEPAGES_2M, VP_HUGEPAGES_1G, VP_HUGEPAGES__COUNT };
 
 /* What a match selector compares; unset fields match anything. */
 struct vp_match {
@@ -152,9 +155,14 @@ struct vp_vm {
     struct vp_pos name_pos;
     char *name;
     char *uuid; /* NULL: derived from host and VM names */
+    struct vp_pos uuid_pos;
     unsigned vcpus;
+    struct vp_pos vcpus_pos;
     uint64_t memory_bytes;
-    bool hugepages;
+    struct vp_pos memory_pos;
+    enum vp_hugepages hugepages;
+    struct vp_pos hugepages_pos;
+    bool allow_overcommit; /* more vCPUs than the host has online CPUs */
     struct vp_firmware_spec firmware;
     bool allow_no_devices;
     struct vp_selector *devices;
@@ -189,6 +197,8 @@ struct vp_host_spec {
     struct vp_pos bootloader_pos;
     struct vp_sriov_spec *sriov;
     size_t n_sriov;
+    uint64_t memory_reserve; /* what the host keeps for itself; meaningful only if has_memory_reserve */
+    bool has_memory_reserve;
     char *name;
     enum vp_bootloader bootloader;
     enum vp_initramfs initramfs;
@@ -227,6 +237,7 @@ const char *vp_disk_bus_name(enum vp_disk_bus v);
 const char *vp_disk_format_name(enum vp_disk_format v);
 const char *vp_disk_device_name(enum vp_disk_device v);
 const char *vp_nic_model_name(enum vp_nic_model v);
+const char *vp_hugepages_name(enum vp_hugepages v); /* "2M", "1G"; "?" for false and true */
 
 /* The schema's keys, for tests that compare them with the JSON Schema: "vms[].devices[].match.vendor" ... */
 size_t vp_spec_schema_keys(const char ***keys);

@@ -29,8 +29,10 @@ Then:
     space or newline reaches a script, the kernel command line, modprobe
     config or XML;
   - plan: an empty file listed by the old manifest (its deletion diffs two
-    empty texts) and a 19,000-line old file are diffed under the same time
-    and memory bounds;
+    empty texts), a 19,000-line old file and four owned files of 4 MiB are
+    diffed under the same time bounds and in 64 MiB (text and JSON); owned
+    files of 16 MiB, or more than 16 MiB of them in all, are refused with
+    VP5004 at once;
   - hostile host: a host tree whose os-release, cpuinfo and command line hold
     bytes that are not UTF-8, escape sequences and shell syntax, and whose
     stacked block and net devices loop (dm-N's slaves and brN's lower links
@@ -43,8 +45,10 @@ marked in HEAVY are skipped under valgrind (a 16 MiB parse takes minutes there).
 Standard library only: /usr/bin/python3 run.py --vfioplan BUILD/vfioplan
 """
 import argparse
+import base64
 import concurrent.futures
 import difflib
+import json
 import os
 import re
 import resource
@@ -74,6 +78,7 @@ class Env:
         self.work = work
         self.wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
         self.valgrind = any("valgrind" in w for w in self.wrapper)
+        self.no_openat2 = None  # tests/tools/no-openat2, if built
         # ASan's shadow memory and valgrind's JIT cost time and memory: scale the bounds
         self.sanitized = "ASAN_OPTIONS" in os.environ
         self.time_scale = 40 if self.valgrind else 6 if self.sanitized else 1
@@ -84,7 +89,7 @@ class Env:
             if k in os.environ:
                 self.env[k] = os.environ[k]
 
-    def run(self, argv, cwd, as_nobody=False, timeout=120):
+    def run(self, argv, cwd, as_nobody=False, timeout=120, prefix=()):
         """Runs vfioplan; returns (exit, stdout, stderr, seconds, peak RSS in bytes).
 
         The peak RSS comes from /usr/bin/time: a child forked from this Python
@@ -98,13 +103,13 @@ class Env:
             os.chmod(rssf.name, 0o666)
             timer = ["/usr/bin/time", "-f", "%M", "-o", rssf.name] if os.path.exists("/usr/bin/time") else []
             t0 = time.monotonic()
-            p = subprocess.Popen(timer + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
+            p = subprocess.Popen(timer + list(prefix) + self.wrapper + [self.vfioplan] + argv, cwd=cwd, env=self.env,
                                  stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                 preexec_fn=drop if as_nobody else None)
+                                 preexec_fn=drop if as_nobody else None, start_new_session=True)
             try:
                 p.wait(timeout)
             except subprocess.TimeoutExpired:
-                p.kill()
+                os.killpg(p.pid, signal.SIGKILL)   # vfioplan itself, not only the time(1) around it
                 p.wait()
             secs = time.monotonic() - t0
             out.seek(0)
@@ -269,6 +274,10 @@ def read_cases():
     return cases
 
 
+# What the snapshot cases change one thing of: a v1 snapshot, and a v2 one with memory, CPUs, nodes and parents.
+BASES = ("snapshot/valid.yaml", "snapshot/valid-v2.yaml")
+
+
 def check_table_complete(cases):
     """Every committed input file is in the table (and every table file exists)."""
     problems = []
@@ -276,7 +285,7 @@ def check_table_complete(cases):
     for sub in ("spec", "snapshot"):
         for name in sorted(os.listdir(os.path.join(HERE, sub))):
             rel = sub + "/" + name
-            if rel not in listed and rel != "snapshot/valid.yaml":
+            if rel not in listed and rel not in BASES:
                 problems.append("%s is not in cases.txt" % rel)
     for c in cases:
         if not c[0].startswith("gen:") and not os.path.isfile(os.path.join(HERE, c[0])):
@@ -417,24 +426,46 @@ def plan_cases(env, snapshot):
     d = tempfile.mkdtemp(prefix="plan-", dir=env.work)
     with open(os.path.join(d, "spec.yaml"), "w") as f:
         f.write(PLAN_SPEC)
-    for name, files in (
-        ("empty-owned-file", {"etc/vfioplan/manifest": b"etc/vfioplan/gone.conf\n", "etc/vfioplan/gone.conf": b""}),
-        ("long-old-file", {"etc/modprobe.d/vfioplan.conf": b"".join(b"junk line %d\n" % i for i in range(19000))}),
-        ("long-old-line", {"etc/modprobe.d/vfioplan.conf": b"x" * (8 * MiB)}),
+    owned = ("etc/default/grub.d/vfioplan.cfg", "etc/initramfs-tools/hooks/vfioplan",
+             "etc/modprobe.d/vfioplan.conf", "etc/vfioplan/vms/vm1.xml")
+    junk = b"# a line of an old owned file that grew large ..........................................\n"
+    def big(size):
+        return junk * (size // len(junk))
+    # (name, files, formats, exit, RSS limit in MiB): memory is bounded by what a root may hold
+    # (4 MiB a file, 16 MiB in all, refused past that with VP5004): once four owned files of 16 MiB
+    # took 146 MiB in text and 212 MiB in JSON
+    for name, files, formats, want, rss_limit in (
+        ("empty-owned-file", {"etc/vfioplan/manifest": b"etc/vfioplan/gone.conf\n", "etc/vfioplan/gone.conf": b""},
+         ("text",), 1, 128),
+        ("long-old-file", {"etc/modprobe.d/vfioplan.conf": b"".join(b"junk line %d\n" % i for i in range(19000))},
+         ("text",), 1, 128),
+        ("long-old-line", {"etc/modprobe.d/vfioplan.conf": b"x" * (4 * MiB - 1)}, ("text",), 1, 128),
+        ("four owned files of 4 MiB", {p: big(4 * MiB) for p in owned}, ("text", "json"), 1, 64),
+        ("four owned files of 16 MiB", {p: big(16 * MiB) for p in owned}, ("text", "json"), 2, 16),
+        ("a manifest of five files of 4 MiB",
+         dict({p: big(4 * MiB) for p in owned}, **{"etc/vfioplan/manifest": b"etc/vfioplan/vms/old.xml\n",
+                                                   "etc/vfioplan/vms/old.xml": big(4 * MiB)}),
+         ("text", "json"), 2, 64),
     ):
-        root = os.path.join(d, "root-" + name)
+        root = os.path.join(d, "root-" + name.replace(" ", "-"))
         for rel, data in files.items():
             os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
             with open(os.path.join(root, rel), "wb") as f:
                 f.write(data)
-        rc, out, err, secs, rss = env.run(["plan", "spec.yaml", "--host", snapshot, "--root", os.path.basename(root)], d)
-        if rc != 1 or SANITIZER.search(err):
-            problems.append("plan %s: exit %d (want 1)\n%s" % (name, rc, err.decode("utf-8", "replace")[-3000:]))
-        if secs > 5 * env.time_scale:
-            problems.append("plan %s: took %.1f s" % (name, secs))
-        if env.check_rss and rss > 128 * MiB:
-            problems.append("plan %s: peak RSS %d MiB (limit 128)" % (name, rss // MiB))
-        print("%-4s plan %s (%.2f s, %d MiB)" % ("FAIL" if problems else "ok", name, secs, rss // MiB))
+        for fmt in formats:
+            before = len(problems)
+            rc, out, err, secs, rss = env.run(["plan", "spec.yaml", "--host", snapshot, "--root", os.path.basename(root),
+                                               "--format", fmt], d)
+            what = "plan %s (%s)" % (name, fmt)
+            if rc != want or SANITIZER.search(err):
+                problems.append("%s: exit %d (want %d)\n%s" % (what, rc, want, err.decode("utf-8", "replace")[-3000:]))
+            if want == 2 and fmt == "text" and b"error[VP5004]" not in err:
+                problems.append("%s: no error[VP5004]" % what)
+            if secs > 5 * env.time_scale:
+                problems.append("%s: took %.1f s" % (what, secs))
+            if env.check_rss and rss > rss_limit * MiB:
+                problems.append("%s: peak RSS %d MiB (limit %d)" % (what, rss // MiB, rss_limit))
+            print("%-4s %s (%.2f s, %d MiB)" % ("FAIL" if len(problems) > before else "ok", what, secs, rss // MiB))
     # a VM named 'vm.' writes etc/vfioplan/vms/vm..xml; renamed, its file must go (the manifest
     # reader once skipped every path with '..' in it, so the file stayed forever; found by fuzz-pipeline)
     for vm in ("vm.", "vm2"):
@@ -513,6 +544,335 @@ def hostile_host(env, tree_src):
     return problems
 
 
+# ---- hostile host trees: reads stay inside ROOT, with and without openat2, and nothing blocks
+
+def hostile_trees(env, tree_src):
+    """Host trees whose links lead out of them (absolute, or relative climbing with '..') or whose
+    files are FIFOs or devices, read with openat2 and with openat2 refused by a seccomp filter
+    (ENOSYS as before Linux 5.6, EPERM as in some containers): every command refuses them with
+    VP3009 or reads them as facts of the tree (a warning where a fact cannot be read), never reads
+    a file outside the tree, and never blocks (each run has a timeout)."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-trees-", dir=env.work)
+    outside = os.path.join(d, "outside")
+    # a device outside the tree, as the machine's own /sys/bus/pci/devices/X would be: vendor dead
+    outside_dev = os.path.join(outside, "dev")
+    shutil.copytree(os.path.join(tree_src, "sys/bus/pci/devices/0000:01:00.0"), outside_dev, symlinks=True)
+    for f in os.listdir(outside_dev):
+        if os.path.islink(os.path.join(outside_dev, f)):
+            os.unlink(os.path.join(outside_dev, f))
+    with open(os.path.join(outside_dev, "vendor"), "w") as f:
+        f.write("0xdead\n")
+    with open(os.path.join(outside, "secret"), "w") as f:
+        f.write("SECRET-OUTSIDE-THE-TREE root=/dev/outside\n")
+    dev = "sys/bus/pci/devices/0000:01:00.0"
+    kver = os.listdir(os.path.join(tree_src, "lib/modules"))[0]
+    with open(os.path.join(tree_src, "proc/mounts")) as f:
+        mounts = f.read()
+    filler = "".join("overlay /var/lib/kubelet/pods/%06d/volume overlay rw,relatime 0 0\n" % i for i in range(2000))
+
+    # each mutation replaces one path of the tree, which is put back after the case (copying the
+    # tree for each case costs more than the runs)
+    def link(rel, target):
+        return rel, lambda p: os.symlink(target.replace("OUTSIDE", outside), p)
+
+    def special(rel, kind):
+        def make(p):
+            if kind == "fifo":
+                os.mkfifo(p)
+            elif os.geteuid() == 0:
+                os.mknod(p, 0o644 | stat.S_IFCHR, os.makedev(1, 5))   # /dev/zero
+            else:
+                os.symlink("/dev/zero", p)
+        return rel, make
+
+    def content(rel, data):
+        def make(p):
+            with open(p, "wb") as f:
+                f.write(data)
+        return rel, make
+
+    def sparse(rel, size, tail):
+        def make(p):
+            with open(p, "wb") as f:
+                f.truncate(size - len(tail))
+                f.seek(0, 2)
+                f.write(tail)
+        return rel, make
+
+    # (name, mutation, command, expected code or None for exit 0, text stderr must hold)
+    cases = [
+        ("device link absolute to a device outside", link(dev, "OUTSIDE/dev"), "scan", "VP3009", "leads outside"),
+        ("device link climbing out with ..", link(dev, "../../../../../../../../../../../.." + outside + "/dev"), "scan",
+         "VP3009", "leads outside"),
+        ("devices directory outside", link("sys/bus/pci/devices", "OUTSIDE"), "scan", "VP3001", ""),
+        ("vendor is a link outside", link(dev + "/vendor", "OUTSIDE/dev/vendor"), "scan", "VP3009", "leads outside"),
+        ("config is a link to /dev/zero", link(dev + "/config", "/dev/zero"), "scan", "VP3009", "leads outside"),
+        ("vendor is a FIFO", special(dev + "/vendor", "fifo"), "scan", "VP3009", "is a FIFO"),
+        ("config is a FIFO", special(dev + "/config", "fifo"), "scan", "VP3009", "is a FIFO"),
+        ("resource is a FIFO", special(dev + "/resource", "fifo"), "snapshot", "VP3009", "is a FIFO"),
+        ("boot_vga is a FIFO", special("sys/bus/pci/devices/0000:00:02.0/boot_vga", "fifo"), "check", "VP3009", "FIFO"),
+        ("vendor is a device", special(dev + "/vendor", "dev"), "scan", "VP3009", ""),
+        ("pci.ids is a FIFO", special("usr/share/misc/pci.ids", "fifo"), "scan", "VP3009", "FIFO"),
+        ("pci.ids is a link outside", link("usr/share/misc/pci.ids", "OUTSIDE/secret"), "scan", "VP3009", "leads outside"),
+        ("modules.builtin is a FIFO", special("lib/modules/%s/modules.builtin" % kver, "fifo"), "snapshot", None,
+         "warning[VP3003]: cannot read the host's lib/modules/%s/modules.builtin: it is not a regular file" % kver),
+        ("modules.builtin is a device", special("lib/modules/%s/modules.builtin" % kver, "dev"), "snapshot", None,
+         "modules.builtin: it is not a regular file"),
+        ("os-release is a FIFO", special("etc/os-release", "fifo"), "snapshot", None,
+         "etc/os-release: it is not a regular file"),
+        ("os-release of 100 MB", sparse("etc/os-release", 100 * 1000 * 1000, b"\nID=debian\n"),
+         "snapshot", None, "etc/os-release: it is larger than 64 KiB"),
+        ("cmdline is a FIFO", special("proc/cmdline", "fifo"), "snapshot", None, ""),
+        ("cmdline is an absolute link outside", link("proc/cmdline", "OUTSIDE/secret"), "snapshot", None, ""),
+        ("cmdline climbs out with ..", link("proc/cmdline", "../../../../../../../../.." + outside + "/secret"),
+         "snapshot", None, ""),
+        ("os-release is an absolute link outside", link("etc/os-release", "OUTSIDE/secret"), "snapshot", None,
+         ""),
+        ("proc/mounts of 140 KB, / last", content("proc/mounts", (filler + mounts).encode()), "snapshot", None,
+         ""),
+    ]
+    spec = os.path.join(d, "spec.yaml")
+    with open(spec, "w") as f:
+        f.write(PLAN_SPEC)
+    t = os.path.join(d, "tree")
+    shutil.copytree(tree_src, t, symlinks=True)
+    modes = [("openat2", ())]
+    if env.no_openat2:
+        modes += [("no openat2 (ENOSYS)", (env.no_openat2, "ENOSYS")), ("openat2 refused (EPERM)", (env.no_openat2, "EPERM"))]
+    for mode, prefix in modes:
+        for name, (rel, make), cmd, code, want in cases:
+            p, saved = os.path.join(t, rel), os.path.join(d, "saved")
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            if os.path.lexists(p):
+                os.rename(p, saved)
+            make(p)
+            argv = {"scan": ["scan", "--host", "tree"], "snapshot": ["snapshot", "--host", "tree"],
+                    "check": ["check", "spec.yaml", "--host", "tree"]}[cmd]
+            rc, out, err, secs, rss = env.run(argv, d, timeout=10 * env.time_scale, prefix=prefix)
+            what = "hostile tree, %s: %s (%s)" % (mode, name, cmd)
+            text = err.decode("utf-8", "replace")
+            bad = []
+            if secs >= 10 * env.time_scale:
+                bad.append("blocked: killed after %d s" % (10 * env.time_scale))
+            if SANITIZER.search(err) or rc == 99:
+                bad.append("a sanitizer or valgrind report")
+            if code and (rc != 2 or "error[%s]" % code not in text):
+                bad.append("exit %d without error[%s]" % (rc, code))
+            if not code and rc != 0:
+                bad.append("exit %d, not 0" % rc)
+            if want and want not in text:
+                bad.append("stderr lacks %r" % want)
+            if b"SECRET-OUTSIDE" in out + err or b"dead" in out or b"/dev/outside" in out:
+                bad.append("printed a fact read outside the tree")
+            if name.startswith("proc/mounts") and b"roles: [root_storage]" not in out:
+                bad.append("the root filesystem's controller was lost in a long mount table")
+            if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", out + err):
+                bad.append("printed control characters")
+            if bad:
+                problems.append("%s: %s\n    stderr: %s" % (what, "; ".join(bad), text[-1500:]))
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p)
+            else:
+                os.unlink(p)
+            if os.path.lexists(saved):
+                os.rename(saved, p)
+        print("%-4s hostile host trees, %s: %d cases" % ("FAIL" if any(mode in p for p in problems) else "ok", mode,
+                                                         len(cases)))
+    # the target root of plan and apply: a target file that is an absolute link to a file outside
+    # must not be shown by plan nor backed up by apply (it reads as absent: ROOT/outside/secret)
+    for mode, prefix in modes:
+        r = os.path.join(d, "target")
+        if os.path.lexists(r):
+            shutil.rmtree(r)
+        os.makedirs(os.path.join(r, "etc/modprobe.d"))
+        os.symlink(os.path.join(outside, "secret"), os.path.join(r, "etc/modprobe.d/vfioplan.conf"))
+        os.makedirs(os.path.join(r, "etc/vfioplan"))
+        os.symlink("../../../../../../../../../.." + outside + "/secret", os.path.join(r, "etc/vfioplan/manifest"))
+        for argv in (["plan", "spec.yaml", "--host", "tree", "--root", "target"],
+                     ["apply", "spec.yaml", "--host", "tree", "--root", "target", "--no-actions"]):
+            rc, out, err, secs, _ = env.run(argv, d, timeout=30 * env.time_scale, prefix=prefix)
+            backups = tree(os.path.join(r, "var")) if os.path.isdir(os.path.join(r, "var")) else {}
+            if rc not in (0, 1) or b"SECRET-OUTSIDE" in out + err or any(b"SECRET" in v for v in backups.values()):
+                problems.append("target root, %s: %s: exit %d, read the file outside the root\n%s" % (
+                    mode, argv[0], rc, (out + err).decode("utf-8", "replace")[-1500:]))
+        with open(os.path.join(outside, "secret"), "rb") as f:
+            if not f.read().startswith(b"SECRET-OUTSIDE"):
+                problems.append("target root, %s: apply wrote through a link to a file outside" % mode)
+    print("%-4s target root with links to a file outside: plan and apply read none of it" % (
+        "FAIL" if any(p.startswith("target root") for p in problems) else "ok"))
+    for p in problems:
+        print("FAIL " + p)
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
+# ---- bounded output: a huge IOMMU group split across every VM
+
+def big_group_snapshot(path, n_devices):
+    """A snapshot of n_devices GPUs (function 0 of each slot), all in IOMMU group 1."""
+    addrs = []
+    dom = 0
+    while len(addrs) < n_devices:
+        addrs += ["%04x:%02x:%02x.0" % (dom, bus, dev) for bus in range(1, 256) for dev in range(32)]
+        dom += 1
+    addrs = addrs[:n_devices]
+    with open(path, "w") as f:
+        f.write('apiVersion: "vfioplan/snapshot-v2"\nkind: "HostSnapshot"\nos:\n  id: "debian"\n  version_id: "12"\n'
+                'cpu:\n  vendor: "intel"\ncmdline: "ro quiet"\nfirmware:\n  efi: true\n'
+                'kernels:\n- {version: "6.1.0-18-amd64", running: true, vfio_pci_builtin: false}\n'
+                'boot: [grub-cfg, grub-default, grub-mkconfig, grub-dropins]\ndevices:\n')
+        for a in addrs:
+            f.write('- address: "%s"\n  id: "10de:2504"\n  class: "030000"\n  iommu_group: 1\n  driver: "nouveau"\n' % a)
+    return addrs
+
+
+def output_bounds(env):
+    """256 VMs (the most a spec holds) each take one device of an IOMMU group of 10,000 (and of
+    45,000): each VM's VP4003 would note every member of the group (once 2 million notes, 171 MB of
+    text, 245 MiB and a minute; 3.2 GiB as JSON). Notes are capped per diagnostic and in all, with
+    a '… and N more' line: text and JSON stay small, fast and valid."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="bounds-", dir=env.work)
+    for n, rss_limit in ((10000, 64), (45000, 64)):
+        snap = os.path.join(d, "host-%d.yaml" % n)
+        addrs = big_group_snapshot(snap, n)
+        spec = os.path.join(d, "spec-%d.yaml" % n)
+        with open(spec, "w") as f:
+            f.write("apiVersion: vfioplan/v1\nhost:\n  name: big\nvms:\n")
+            for v in range(256):
+                f.write('  - name: vm%d\n    vcpus: 1\n    memory: 1GiB\n    devices:\n      - address: "%s"\n'
+                        % (v, addrs[v]))
+        for fmt in ("text", "json"):
+            rc, out, err, secs, rss = env.run(["check", os.path.basename(spec), "--host", os.path.basename(snap),
+                                               "--format", fmt], d, timeout=60 * env.time_scale)
+            what = "%d devices in one group, 256 VMs, %s" % (n, fmt)
+            bad = []
+            if rc != 2 or SANITIZER.search(err):
+                bad.append("exit %d" % rc)
+            if secs > 2 * env.time_scale:
+                bad.append("took %.1f s (limit 2)" % secs)
+            if env.check_rss and rss > rss_limit * MiB:
+                bad.append("peak RSS %d MiB (limit %d)" % (rss // MiB, rss_limit))
+            text = (out if fmt == "json" else err).decode("utf-8", "replace")
+            if len(out) + len(err) > 512 * 1024:
+                bad.append("%d bytes of output" % (len(out) + len(err)))
+            if fmt == "text":
+                notes = text.count("\nnote: ")
+                if notes > 1000 + 200 or "note: \u2026 and %d more" % (n - 20) not in text:
+                    bad.append("%d notes, or no '\u2026 and %d more' line" % (notes, n - 20))
+                if "more diagnostics not shown" not in text:
+                    bad.append("no count of the diagnostics past the cap")
+            else:
+                try:
+                    doc = json.loads(out)
+                    diags = doc["diagnostics"]
+                    kept = sum(len(g["notes"]) for g in diags)
+                    omitted = sum(g.get("notes_omitted", 0) for g in diags)
+                    if kept > 1000 or diags[0].get("notes_omitted") != n - 20 or doc.get("diagnostics_omitted") != 56:
+                        bad.append("%d notes kept, %d omitted, diagnostics_omitted %r" % (
+                            kept, omitted, doc.get("diagnostics_omitted")))
+                except (ValueError, KeyError, IndexError) as e:
+                    bad.append("the JSON document: %s" % e)
+            print("%-4s bounded output: %s (%.2f s, %d MiB, %d bytes)" % (
+                "FAIL" if bad else "ok", what, secs, rss // MiB, len(out) + len(err)))
+            if bad:
+                problems.append("bounded output, %s: %s" % (what, "; ".join(bad)))
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
+# ---- host facts in text and JSON output: sanitized text, valid JSON
+
+def hostile_output(env, tree_src):
+    """Driver names (the last component of a device's driver link: any byte but '/' and NUL), device
+    names (the tree's own pci.ids) and PRETTY_NAME hold terminal escapes, a newline that would forge
+    an 'ok' line, U+202E (right-to-left override), U+2028 (line separator) and bytes that are not
+    UTF-8: scan, check and verify print them as diagnostics are printed ('?'), and their JSON is
+    valid; snapshot refuses to write a driver name its reader would refuse (VP3007). plan --format json of a root whose old file holds bytes that are not UTF-8 and a NUL is
+    valid JSON, its diff is not cut at the NUL, and diff_base64 holds the exact patch."""
+    problems = []
+    d = tempfile.mkdtemp(prefix="hostile-output-", dir=env.work)
+    t = os.path.join(d, "tree")
+    shutil.copytree(tree_src, t, symlinks=True)
+    evil = b"nouveau\x1b[2J\x1b]0;pwned\x07\nok   0000:01:00.0 (VM vm1) is bound to vfio-pci\xe2\x80\xae\xe2\x80\xa8\xff"
+    drivers = os.path.join(t, "sys/bus/pci/drivers").encode()
+    os.mkdir(os.path.join(drivers, evil))
+    for dev in ("0000:01:00.0", "0000:01:00.1"):
+        link = os.path.join(t, "sys/bus/pci/devices", dev, "driver")
+        os.unlink(link)
+        os.symlink(b"../../../../bus/pci/drivers/" + evil, link.encode())
+    ids = os.path.join(t, "usr/share/misc/pci.ids")
+    with open(ids, "rb") as f:
+        text = f.read()
+    with open(ids, "wb") as f:
+        # the GPU's name, as the tree's pci.ids says it
+        f.write(re.sub(rb"(\n\t2504  )[^\n]*", lambda m: m.group(1) + b"GA106 \x1b[31mRED\xe2\x80\xae\xe2\x80\xa8\xc0\xaf", text))
+    with open(os.path.join(t, "etc/os-release"), "ab") as f:
+        f.write(b'PRETTY_NAME="Debian \x1b[2J\xe2\x80\xae\xff"\n')
+    with open(os.path.join(d, "spec.yaml"), "w") as f:
+        f.write(PLAN_SPEC)
+    # a spec whose file name (a merge request's) holds an escape sequence, with an error to report
+    with open(os.path.join(d.encode(), b"evil\x1b[2J\xe2\x80\xae.yaml"), "w") as f:
+        f.write(PLAN_SPEC.replace("vcpus:", "vcpu:"))
+    root = os.path.join(d, "root")
+    os.makedirs(os.path.join(root, "etc/modprobe.d"))
+    old = b"caf\xe9 \x1b[2J \x00 after-the-nul\n"
+    with open(os.path.join(root, "etc/modprobe.d/vfioplan.conf"), "wb") as f:
+        f.write(old)
+    runs = [
+        ("scan", ["scan", "--host", "tree"], 0),
+        ("check", ["check", "spec.yaml", "--host", "tree"], 0),
+        ("verify", ["verify", "spec.yaml", "--host", "tree"], 1),
+        # a snapshot cannot hold such a driver name (its reader would refuse it): VP3007, printed as above
+        ("snapshot", ["snapshot", "--host", "tree", "-o", "snap.yaml"], 2),
+        ("scan --format json", ["scan", "--host", "tree", "--format", "json"], 0),
+        ("verify --format json", ["verify", "spec.yaml", "--host", "tree", "--format", "json"], 1),
+        ("plan --format json", ["plan", "spec.yaml", "--host", "tree", "--root", "root", "--format", "json"], 1),
+        ("plan", ["plan", "spec.yaml", "--host", "tree", "--root", "root"], 1),
+        ("check of a spec named with an escape", ["check", "evil\x1b[2J\u202e.yaml", "--host", "tree"], 2),
+    ]
+    outputs = {}
+    for what, argv, want in runs:
+        rc, out, err, _, _ = env.run(argv, d)
+        outputs[what] = out
+        bad = []
+        if rc != want or SANITIZER.search(err):
+            bad.append("exit %d (want %d)" % (rc, want))
+        shown = err + (out if what != "plan" else b"")   # plan's diff is the old file's bytes, for patch(1)
+        if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", shown):
+            bad.append("printed control characters")
+        if b"\xe2\x80\xae" in shown or b"\xe2\x80\xa8" in shown:
+            bad.append("printed U+202E or U+2028")
+        if re.search(rb"(^|\n)ok +0000:01:00.0", out):
+            bad.append("a driver name forged an 'ok' line")
+        try:
+            shown.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append("printed bytes that are not UTF-8")
+        if "json" in what:
+            try:
+                json.loads(out)
+            except ValueError as e:
+                bad.append("invalid JSON: %s" % e)
+        if bad:
+            problems.append("hostile output, %s: %s\n%s" % (what, "; ".join(bad), (out + err)[-1500:]))
+    try:
+        doc = json.loads(outputs["plan --format json"])
+        f = [f for f in doc["files"] if f["path"] == "etc/modprobe.d/vfioplan.conf"][0]
+        exact = base64.b64decode(f.get("diff_base64", ""))
+        if "after-the-nul" not in f["diff"] or f.get("diff_is_utf8") is not False or \
+                exact not in outputs["plan"] or b"-" + old.rstrip(b"\n") not in exact:
+            problems.append("hostile output: plan's JSON diff is cut, unmarked or not the exact patch: %r" % f)
+    except (ValueError, KeyError, IndexError) as e:
+        problems.append("hostile output: plan --format json: %s" % e)
+    print("%-4s hostile host facts in text and JSON output: %d runs" % ("FAIL" if problems else "ok", len(runs)))
+    for p in problems:
+        print("FAIL " + p)
+    shutil.rmtree(d, ignore_errors=True)
+    return problems
+
+
 def tree_files_equal(a, b):
     ta, tb = tree(a), tree(b)
     return ta == tb
@@ -521,6 +881,7 @@ def tree_files_equal(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vfioplan", required=True)
+    ap.add_argument("--no-openat2", help="tests/tools/no-openat2: also read hostile trees with openat2 refused")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("only", nargs="*", help="run only cases whose input contains one of these words")
     a = ap.parse_args()
@@ -531,6 +892,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vp-bad-input-") as work:
         os.chmod(work, 0o755)      # the unreadable case runs as nobody
         env = Env(a.vfioplan, work)
+        env.no_openat2 = os.path.abspath(a.no_openat2) if a.no_openat2 else None
         # the host every spec case compiles against: a snapshot of tests/hosts/tiny.table
         subprocess.run([sys.executable, MKHOST, os.path.join(TESTS, "hosts", "tiny.table"), os.path.join(work, "tiny")],
                        check=True, stdout=subprocess.DEVNULL)
@@ -539,9 +901,11 @@ def main():
         if rc != 0:
             sys.exit("cannot make the tiny snapshot: " + err.decode())
         os.chmod(snapshot, 0o644)
-        rc, _, err, _, _ = env.run(["scan", "--host", os.path.join(HERE, "snapshot", "valid.yaml")], work)
-        if rc != 0:
-            failures.append("snapshot/valid.yaml (what the snapshot cases change one thing of) does not load: " + err.decode())
+        for base in BASES:
+            rc, _, err, _, _ = env.run(["scan", "--host", os.path.join(HERE, base)], work)
+            if rc != 0:
+                failures.append("%s (what the snapshot cases change one thing of) does not load: %s"
+                                % (base, err.decode()))
         selected = [c for c in cases if not a.only or any(w in c[0] for w in a.only)]
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
             for inp, kind, ok, detail in pool.map(lambda c: run_case(c, env, snapshot), selected):
@@ -557,6 +921,9 @@ def main():
             failures += hv
             failures += plan_cases(env, snapshot)
             failures += hostile_host(env, os.path.join(work, "tiny"))
+            failures += hostile_trees(env, os.path.join(work, "tiny"))
+            failures += output_bounds(env)
+            failures += hostile_output(env, os.path.join(work, "tiny"))
     if failures:
         print("\n%d failures" % len(failures))
         return 1

@@ -284,6 +284,7 @@ hostname  bench{n}
 distro    ubuntu 22.04
 kernel    5.15.0-119-generic running vfio=builtin
 cpu       intel name="Intel(R) Xeon(R) Platinum 8480C" sockets=2 cores=56 threads=2 family=6 model=143 stepping=8
+memory    2T
 firmware  uefi secureboot=off
 cmdline   BOOT_IMAGE=/vmlinuz-5.15.0-119-generic root=/dev/nvme0n1p2 ro quiet splash intel_iommu=on
 

@@ -330,7 +330,7 @@ class Stdio(unittest.TestCase):
             f.write("old\n")
         self.assertEqual(vp("snapshot", "--host", self.host, "-o", path).returncode, 0)
         with open(path) as f:
-            self.assertIn('apiVersion: "vfioplan/snapshot-v1"', f.read())
+            self.assertIn('apiVersion: "vfioplan/snapshot-v2"', f.read())
 
 
 if __name__ == "__main__":

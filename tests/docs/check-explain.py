@@ -36,6 +36,7 @@ HOSTS = {
     "VP4033": "tests/hosts/unsplittable-group.table",
     "VP4035": "tests/hosts/sriov-nic.table",
     "VP4037": "tests/hosts/ryzen-b450.table",
+    "VP4022": "tests/golden/cases/vm-too-many-slots/host.yaml",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"

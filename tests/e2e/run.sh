@@ -2,8 +2,10 @@
 # run.sh - vfioplan's end-to-end boot suite (see README.md next to this file).
 #
 # Boots an emulated Debian 12 host (QEMU q35 + emulated Intel IOMMU, TCG or
-# KVM) with the artifacts vfioplan compiled against that very machine, and
-# checks from inside the booted guest which driver each device got.
+# KVM) with the artifacts vfioplan compiled against that very machine, checks
+# from inside the booted guest which driver each device got, then defines and
+# starts the VMs vfioplan wrote (libvirt and QEMU inside the emulated host)
+# and asks QEMU where each assigned function is in its guest.
 #
 # usage: sudo tests/e2e/run.sh [--only NAME[,NAME...]] [--mutate MUTATION[,MUTATION...]] [--list]
 #   --only      run these scenarios only (names: --list)
@@ -15,6 +17,8 @@
 #      E2E_ACCEL  auto | kvm | tcg (default auto: KVM when /dev/kvm is usable)
 #      E2E_MIRROR Debian mirror (default: the machine's own apt sources)
 #      E2E_BOOT_TIMEOUT seconds per boot (default 900)
+#      E2E_VM_WAIT seconds the VM step waits for the guest firmware to list
+#                 the assigned functions (default 300)
 # exit: 0 all scenarios gave their expected verdict; 1 some did not;
 #       2 the suite could not run; 77 not root (meson: skipped)
 set -uo pipefail
@@ -30,7 +34,7 @@ SCEN_DIR=$HERE/scenarios
 # shellcheck source=lib/image.sh
 . "$HERE/lib/image.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -39,6 +43,7 @@ describe_mutation() {
     drop-ids) echo "delete the 'options vfio-pci ids=' lines of vfioplan's modprobe.d file" ;;
     drop-modprobe) echo "remove vfioplan's modprobe.d file" ;;
     drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
+    drop-hostdev) echo "delete every <hostdev> of vfioplan's domain XML (the VM starts without its devices)" ;;
     *) return 1 ;;
   esac
 }
@@ -62,7 +67,7 @@ done
 # load_scenario NAME: reads scenarios/NAME/scenario.conf into the S_* variables
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
-  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM=""
+  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM="" VM=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -75,6 +80,8 @@ load_scenario() {
   S_REFUSE_NAMES=$REFUSE_NAMES
   # by default a passing scenario must have bound its devices in the initramfs
   S_EARLY=${EARLY:-1}
+  # and must start its VMs with the devices in them
+  if [ "$S_EXPECT" = pass ]; then S_VM=${VM:-1}; else S_VM=${VM:-0}; fi
   case $S_EXPECT in pass|fail|refuse) ;; *) echo "scenario $1: EXPECT must be pass, fail or refuse" >&2; return 1 ;; esac
   topology_args "$S_TOPO" > /dev/null || { echo "scenario $1: unknown TOPOLOGY '$S_TOPO'" >&2; return 1; }
 }
@@ -82,7 +89,9 @@ load_scenario() {
 ALL=()
 for d in "$SCEN_DIR"/*/; do d=${d%/}; ALL+=("${d##*/}"); done
 if [ "$LIST" = 1 ]; then
-  for s in "${ALL[@]}"; do load_scenario "$s" && printf '%-20s %-7s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$S_FLAVOR" "$S_TOPO" "$S_DESC"; done
+  for s in "${ALL[@]}"; do
+    load_scenario "$s" && printf '%-20s %-7s %-5s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$([ "$S_VM" = 1 ] && echo vm || echo -)" "$S_FLAVOR" "$S_TOPO" "$S_DESC"
+  done
   echo; echo "mutations (--mutate):"
   for m in $MUTATIONS; do printf '  %-14s %s\n' "$m" "$(describe_mutation "$m")"; done
   exit 0
@@ -178,13 +187,15 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
     drop-ids) for f in "$t"/etc/modprobe.d/*vfioplan*; do sed -i '/^[[:space:]]*options[[:space:]]\+vfio[-_]pci[[:space:]].*ids=/d' "$f"; done ;;
     drop-modprobe) rm -f "$t"/etc/modprobe.d/*vfioplan* ;;
     drop-dropin) rm -f "$t"/etc/default/grub.d/*vfioplan* ;;
+    # libxml2 writes <hostdev ...> and </hostdev> on lines of their own
+    drop-hostdev) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<hostdev[ >]/,/<\/hostdev>/d' "$f"; done ;;
   esac
   shopt -u nullglob
   [ "$(hash_tree "$t")" != "$before" ]
 }
 
 run_scenario() {
-  local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why=""
+  local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why="" vm_res vm_why vm_sum vm_time
   load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
   facts=${FACTS_OF["$S_FLAVOR $S_TOPO"]:-}
   if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
@@ -244,6 +255,11 @@ run_scenario() {
   cmds=$(awk '/^Actions:/ {a = 1; next} a && /^  / {sub(/^  +/, ""); print; next} a {a = 0}' "$out/plan.out" |
     grep -E '^(update-initramfs|dracut|mkinitcpio)([[:space:]]|$)')
   printf '%s\n' "$cmds" > "$glog/initramfs-commands"
+  # etc/vfioplan (the domain XML, the manifest) is not in the image: the VM
+  # step installs it from fw_cfg, so scenarios that differ only there (other
+  # VM settings, drop-hostdev) share one image
+  tar -C "$tree" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -cf "$glog/etc-vfioplan.tar" ./etc/vfioplan 2> /dev/null || tar -cf "$glog/etc-vfioplan.tar" -T /dev/null
   if ! ensure_image "$S_FLAVOR" "$tree" "$cmds" "$S_MODULES"; then
     report FAIL "$s" "could not prepare the image (initramfs command failed?)"; return
   fi
@@ -251,10 +267,13 @@ run_scenario() {
   grub_cmdline_of "$BASE_DIR" "$tree" > "$glog/grub-cmdline" 2> "$glog/grub-cmdline.err" || {
     report FAIL "$s" "sourcing the GRUB drop-in the way grub-mkconfig does failed: $(head -n 1 "$glog/grub-cmdline.err")"; return; }
   append="root=/dev/vda ro console=ttyS0 panic=-1 init=/usr/local/sbin/e2e-init e2e.mode=probe"
-  append="$append e2e.assign=$S_ASSIGN${S_KEEP:+ e2e.keep=$S_KEEP} e2e.early=$S_EARLY $(cat "$glog/grub-cmdline")"
+  append="$append e2e.assign=$S_ASSIGN${S_KEEP:+ e2e.keep=$S_KEEP} e2e.early=$S_EARLY"
+  [ "$S_VM" = 0 ] || append="$append e2e.vm=1 e2e.vmwait=${E2E_VM_WAIT:-300}"
+  append="$append $(cat "$glog/grub-cmdline")"
   log=$glog/serial.log
   t0=$(date +%s.%N)
-  qemu_boot "$IMAGE_DIR/root.img" "$IMAGE_DIR/vmlinuz" "$IMAGE_DIR/initrd.img" "$append" "$S_TOPO" "$log" snapshot
+  qemu_boot "$IMAGE_DIR/root.img" "$IMAGE_DIR/vmlinuz" "$IMAGE_DIR/initrd.img" "$append" "$S_TOPO" "$log" snapshot \
+    -fw_cfg "name=opt/vfioplan-e2e/etc-vfioplan.tar,file=$glog/etc-vfioplan.tar"
   boot_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
   TIMINGS+=("boot-$s $boot_s")
   tr -d '\r' < "$log" | grep -a '^E2E ' > "$glog/probe.txt"
@@ -273,12 +292,53 @@ run_scenario() {
   local exp_uc
   exp_uc=$(echo "$S_EXPECT" | tr '[:lower:]' '[:upper:]')
   [ "$verdict" = "$exp_uc" ] || { ok=0; why="${why:+$why; }verdict $verdict${reasons:+ ($reasons)}"; }
+  # the VM step: its own verdict, required where the scenario starts VMs
+  vm_res="" vm_sum="" vm_time=""
+  if [ "$S_VM" = 1 ]; then
+    vm_res=$(sed -n 's/^E2E VM RESULT \([A-Z]*\).*/\1/p' "$glog/probe.txt" | head -n 1)
+    vm_why=$(sed -n 's/^E2E VM REASON //p' "$glog/probe.txt" | paste -sd';' - | sed 's/;/; /g')
+    vm_sum=$(vm_summary "$glog/probe.txt")
+    vm_time=$(vm_timings "$glog/probe.txt")
+    [ -z "$vm_time" ] || TIMINGS+=("vm-$s ${vm_time%%s *}")
+    if [ "$verdict" = PASS ] && [ "$vm_res" != PASS ]; then
+      ok=0
+      if [ -z "$vm_res" ]; then
+        why="${why:+$why; }the VM step gave no verdict (timed out or crashed after ${boot_s}s), see $log"
+      else
+        why="${why:+$why; }VM step $vm_res ($vm_why)"
+      fi
+    fi
+  fi
   if [ "$ok" = 1 ]; then
-    report ok "$s" "verdict=$verdict expected=$exp_uc (boot ${boot_s}s, $ACCEL)${reasons:+: $reasons}"
+    report ok "$s" "verdict=$verdict expected=$exp_uc${vm_res:+ vm=$vm_res} (boot ${boot_s}s${vm_time:+ with the VM step $vm_time}, $ACCEL)${reasons:+: $reasons}${vm_sum:+: $vm_sum}"
   else
-    report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s, $ACCEL)"
+    report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s${vm_time:+ with the VM step $vm_time}, $ACCEL)"
   fi
   grep -E '^E2E (DEV|MODULES|IOMMU)' "$glog/probe.txt" | grep -v -E 'class=06' | sed 's/^E2E /    /'
+  grep -E '^E2E VM (EDIT|DISK|QEMU |GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
+}
+
+# vm_summary PROBE: one line from the VM step's output for the report
+vm_summary() {
+  local started guest after
+  started=$(sed -n 's/^E2E VM STEP start-\([^ ]*\) \([0-9.]*\).*/\1 started in \2s/p' "$1" | paste -sd',' -)
+  guest=$(sed -n 's/^E2E VM GUEST [^ ]* \([^ ]*\) guest=\([^ ]*\) \([^ ]*\) behind \([^ ]*\) after \([0-9.]*\).*/\1 -> \4 guest \2 [\3] after \5s/p' "$1" |
+    paste -sd',' - | sed 's/,/, /g')
+  after=$(sed -n 's/^E2E VM AFTER //p' "$1")
+  [ -n "$started" ] || return 0
+  echo "$started; ${guest:-no function seen in the guest}; after destroy: $after"
+}
+
+# vm_timings PROBE: "TOTALs (libvirtd As, start-VM Bs, guest PCI Cs, destroy-VM Ds)",
+# the VM step's time in the guest and its parts
+vm_timings() {
+  local total parts wait
+  total=$(sed -n 's/^E2E VM STEP total \([0-9.]*\).*/\1/p' "$1")
+  [ -n "$total" ] || return 0
+  wait=$(sed -n 's/^E2E VM GUEST .* after \([0-9.]*\) s$/\1/p' "$1" | sort -n | tail -n 1)
+  parts=$(sed -n 's/^E2E VM STEP \([a-z]*\)\(-[^ ]*\)\{0,1\} \([0-9.]*\).*/\1 \3s/p' "$1" | grep -v '^total ' |
+    sed "s/^destroy /${wait:+guest PCI ${wait}s\n}destroy /" | paste -sd',' - | sed 's/,/, /g')
+  echo "${total}s ($parts)"
 }
 
 for s in "${SELECTED[@]}"; do

@@ -15,11 +15,20 @@ is tried, for 'vfioplan build NEW -o OUT' and 'vfioplan apply NEW --root ROOT
     never partly written, never missing if it is in both;
   - leave no temp file (.vfioplan-tmp-PID-N) behind, and every backup
     (var/backups/vfioplan/...) complete;
-  - and a second run without failures must then succeed and give NEW exactly.
+  - list every file it may own in the manifest then in place (before its
+    first rename an apply puts in place a manifest of the old and the new
+    files, and the new one last);
+  - and a second run without failures must then succeed and give NEW exactly
+    (after some failed renames and removals, a run of OLD instead must give
+    OLD exactly: no file of NEW is left that no manifest lists).
 Then 'kill -9' at random moments of an apply slowed down by the shim
 (VP_SLOW_US; half of the kills after its first temp file appears): the same invariant, except that temp files may remain (they are
 dotfiles, .vfioplan-tmp-PID-N, that initramfs-tools, modprobe and GRUB ignore;
-the next apply does not remove them), and the next apply gives NEW.
+the next apply does not remove them), and the next apply gives NEW (every
+fourth time, an apply of OLD instead, which must give OLD exactly).
+Then two applies of OLD and NEW started together on one root (30 rounds):
+both must succeed, one after the other (the root's lock), and the root must
+end as one complete tree, never a mix.
 Last, symlinks planted in the output root (etc -> a directory outside,
 etc/modprobe.d -> ../../outside, var/backups -> outside, a symlink inside the
 root, a target file that is a symlink) make build and apply refuse with
@@ -64,6 +73,8 @@ vms:
 OLD = SPEC % {"args": "quiet", "vm": "alpha", "mem": "8GiB"}
 NEW = SPEC % {"args": "splash, loglevel=3", "vm": "beta", "mem": "16GiB"}
 BACKUPS = "var/backups/vfioplan"
+LOCK = "run/lock/vfioplan.lock"
+MANIFEST = "etc/vfioplan/manifest"   # apply's lock: it stays, empty, once apply has run
 
 
 class Runner:
@@ -115,6 +126,17 @@ def snapshot_tree(top):
     return out
 
 
+def listed(manifest):
+    return {l for l in manifest.decode("utf-8", "replace").split("\n") if l and not l.startswith("#")}
+
+
+def is_union_manifest(data, old, new):
+    """the manifest an apply puts in place before its first rename: OLD's files and NEW's"""
+    if not isinstance(data, bytes) or not all(isinstance(t.get(MANIFEST), bytes) for t in (old, new)):
+        return False
+    return listed(data) == listed(old[MANIFEST]) | listed(new[MANIFEST])
+
+
 def check_state(top, old, new, allow_temp, what, backup_of=None):
     """old/new: the trees each file may equal; backups must equal backup_of (default old)."""
     backup_of = old if backup_of is None else backup_of
@@ -125,6 +147,8 @@ def check_state(top, old, new, allow_temp, what, backup_of=None):
             continue
         have = now.get(rel)
         choices = [old.get(rel), new.get(rel)]
+        if rel == MANIFEST and is_union_manifest(have, old, new):
+            continue
         if have not in choices:
             if have is None:
                 problems.append("%s: %s is missing (it is in %s)" % (what, rel, "both" if None not in choices else "OLD"))
@@ -139,12 +163,21 @@ def check_state(top, old, new, allow_temp, what, backup_of=None):
                 problems.append("%s: temp file %s left behind" % (what, rel))
             continue
         if rel.startswith(BACKUPS + "/"):
-            orig = rel[len(BACKUPS) + 1:]
-            if data != backup_of.get(orig):
+            orig = re.sub(r"\.[1-4]$", "", rel[len(BACKUPS) + 1:])   # older generations: PATH.1 ... PATH.4
+            if data != backup_of.get(orig) and not (orig == MANIFEST and is_union_manifest(data, backup_of, new)):
                 problems.append("%s: backup %s is not OLD's %s" % (what, rel, orig))
             continue
-        if rel not in old and rel not in new:
+        if rel not in old and rel not in new and rel != LOCK:
             problems.append("%s: unexpected file %s" % (what, rel))
+    # every file vfioplan may own is listed by the manifest there is (the old one, the new one, or
+    # the one of old and new that an apply puts in place before its first rename): else no later
+    # apply, of any spec, would ever remove it
+    manifest = now.get(MANIFEST)
+    paths = listed(manifest) if isinstance(manifest, bytes) else set()
+    for rel in sorted(generated(now)):
+        if rel != MANIFEST and rel not in paths:
+            problems.append("%s: %s is listed by no manifest (%s)" % (
+                what, rel, "there is none" if manifest is None else "the manifest lists %d files" % len(paths)))
     return problems
 
 
@@ -176,11 +209,11 @@ def fresh_root(runner, name):
     return root
 
 
-def command(kind, host, root):
+def command(kind, host, root, spec="new.yaml"):
     rel = os.path.basename(root)
     if kind == "build":
-        return ["build", "new.yaml", "--host", host, "-o", rel]
-    return ["apply", "new.yaml", "--host", host, "--root", rel, "--no-actions"]
+        return ["build", spec, "--host", host, "-o", rel]
+    return ["apply", spec, "--host", host, "--root", rel, "--no-actions"]
 
 
 def names_failed_file(err, root, failed_path):
@@ -242,6 +275,17 @@ def inject(runner, host, old, new, kind):
             elif not names_failed_file(err, root, failed_path):
                 problems.append("%s: stderr does not name %s:\n%s" % (what, failed_path, err.decode("utf-8", "replace")))
             problems += check_state(root, old, new, False, what)
+            if op in ("rename", "unlink") and n % 2 == 0:
+                # stopped among the renames, then a run of another spec (OLD): it removes every file of
+                # NEW the failed run put in place (the manifest of both listed them)
+                rc, _, err = runner.run(command(kind, host, root, "old.yaml"))
+                if rc != 0:
+                    problems.append("%s: the run of OLD after the failure failed: %s" % (
+                        what, err.decode("utf-8", "replace")))
+                elif generated(snapshot_tree(root)) != generated(old):
+                    left = sorted(set(generated(snapshot_tree(root))) - set(old))
+                    problems.append("%s: after a run of OLD, the root is not OLD: %s" % (what, left or "files differ"))
+                continue
             # and it recovers: the same command without the failure gives NEW
             rc, _, err = runner.run(command(kind, host, root))
             if rc != 0:
@@ -265,6 +309,7 @@ def kill_test(runner, host, old, new, rounds):
     rng = random.Random(20260)
     left = 0
     killed_mid = 0
+    recovered_old = 0
     for i in range(rounds):
         root = fresh_root(runner, "kill-root")
         p = subprocess.Popen(runner.argv(command("apply", host, root)), cwd=runner.work,
@@ -288,13 +333,68 @@ def kill_test(runner, host, old, new, rounds):
         what = "kill -9 #%d" % i
         problems += check_state(root, old, new, True, what)
         left += sum(1 for r in state if TMP_RE.match(os.path.basename(r)))
+        if i % 4 == 3:
+            # the next apply is of another spec (OLD): it must remove every file of NEW the killed run
+            # put in place, so the root ends exactly as OLD (backups aside)
+            rc, _, err = runner.run(["apply", "old.yaml", "--host", host, "--root", os.path.basename(root),
+                                     "--no-actions"])
+            if rc != 0:
+                problems.append("%s: the apply of OLD after the kill failed: %s" % (what, err.decode("utf-8", "replace")))
+            elif generated(snapshot_tree(root)) != generated(old):
+                left = sorted(set(generated(snapshot_tree(root))) - set(old))
+                problems.append("%s: after the apply of OLD, the root is not OLD: %s" % (what, left or "files differ"))
+            recovered_old += 1
+            continue
         rc, _, err = runner.run(command("apply", host, root))
         if rc != 0:
             problems.append("%s: the apply after the kill failed: %s" % (what, err.decode("utf-8", "replace")))
         else:
             problems += [p + " (after the next apply)" for p in check_state(root, new, new, True, what, old)]
     print("%-4s kill -9 of apply at random moments: %d rounds (%.2f s each), %d caught between OLD and NEW, "
-          "%d temp files left in all" % ("FAIL" if problems else "ok", rounds, duration, killed_mid, left))
+          "%d temp files left in all, %d followed by an apply of OLD" % (
+              "FAIL" if problems else "ok", rounds, duration, killed_mid, left, recovered_old))
+    return problems
+
+
+def generated(state):
+    """The files of a tree that a build or an apply generates: no backups, no lock, no temp files."""
+    return {r: v for r, v in state.items()
+            if not r.startswith(BACKUPS + "/") and r != LOCK and not TMP_RE.match(os.path.basename(r))}
+
+
+def race_test(runner, host, old, new, rounds):
+    """Two applies of different specs (OLD and NEW) started together on one root, both slowed down
+    by the shim so that their reads and renames overlap: the root's lock makes one wait for the
+    other, so both exit 0 and the root ends as one complete tree (the one applied last), never a
+    mix of the two."""
+    problems = []
+    mixed = 0
+    for i in range(rounds):
+        root = os.path.join(runner.work, "race-root")
+        if os.path.lexists(root):
+            shutil.rmtree(root)
+        os.mkdir(root)
+        procs = []
+        for spec in ("old.yaml", "new.yaml") if i % 2 else ("new.yaml", "old.yaml"):
+            argv = ["apply", spec, "--host", host, "--root", "race-root", "--no-actions"]
+            procs.append(subprocess.Popen(runner.argv(argv), cwd=runner.work, env=runner.env(VP_SLOW_US=300),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        errs = []
+        for p in procs:
+            _, err = p.communicate(timeout=300)
+            errs.append((p.returncode, err))
+        what = "race #%d" % i
+        for rc, err in errs:
+            if rc != 0 or SANITIZER.search(err):
+                problems.append("%s: an apply exited %d:\n%s" % (what, rc, err.decode("utf-8", "replace")[-2000:]))
+        state = generated(snapshot_tree(root))
+        if state != generated(old) and state != generated(new):
+            mixed += 1
+            only_old = sorted(r for r in state if state.get(r) == old.get(r) and state.get(r) != new.get(r))
+            only_new = sorted(r for r in state if state.get(r) == new.get(r) and state.get(r) != old.get(r))
+            problems.append("%s: the root is a mix of both specs (OLD's %s, NEW's %s)" % (what, only_old, only_new))
+    print("%-4s race: two applies of different specs on one root, %d rounds: %d ended as a mix" % (
+        "FAIL" if problems else "ok", rounds, mixed))
     return problems
 
 
@@ -369,6 +469,7 @@ def main():
             problems += inject(runner, host, old, new, kind)
         rounds = a.kill_rounds if a.kill_rounds is not None else (10 if runner.valgrind else 40)
         problems += kill_test(runner, host, old, new, rounds)
+        problems += race_test(runner, host, old, new, 5 if runner.valgrind else 30)
         problems += symlink_tests(runner, host, old, new)
     for p in problems:
         print("FAIL " + p)

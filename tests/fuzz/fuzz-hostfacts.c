@@ -3,7 +3,9 @@
  * fuzz-hostfacts: the readers of a host tree's text files (what --host ROOT
  * and the live system give): the input is split at NUL bytes into
  * etc/os-release, proc/cpuinfo, proc/cmdline, proc/mounts, proc/net/route,
- * the running kernel's modules.builtin and proc/sys/kernel/osrelease, which
+ * the running kernel's modules.builtin, proc/sys/kernel/osrelease,
+ * proc/meminfo, the online CPUs, CPU 0's siblings, node 0's CPUs and its
+ * meminfo (those five last, so older inputs still split the same), which
  * replace those of a copy of tests/hosts/tiny.table's tree (VP_FUZZ_TREE,
  * else the one the build made). The tree is loaded as vfioplan loads it; its
  * snapshot must load back and give the same text again, and compiling two
@@ -31,6 +33,11 @@ static const char *const files[] = {
     "proc/net/route",
     "lib/modules/6.1.0-18-amd64/modules.builtin",
     "proc/sys/kernel/osrelease",
+    "proc/meminfo",
+    "sys/devices/system/cpu/online",
+    "sys/devices/system/cpu/cpu0/topology/core_cpus_list",
+    "sys/devices/system/node/node0/cpulist",
+    "sys/devices/system/node/node0/meminfo",
 };
 enum { N_FILES = sizeof(files) / sizeof(files[0]) };
 

@@ -9,7 +9,8 @@
                      ('vfioplan snapshot'), and tests/bad-input/snapshot/*
       DIR/diff/      pairs of artifacts from the golden cases, joined by a NUL byte
       DIR/hostfacts/ the text files of those hosts' trees (os-release, cpuinfo,
-                     cmdline, mounts, route, modules.builtin, osrelease), joined by NUL
+                     cmdline, mounts, route, modules.builtin, osrelease, meminfo, the
+                     online CPUs, CPU 0's siblings, node 0's cpulist and meminfo), joined by NUL
   seeds.py --vfioplan BUILD/vfioplan --host-snapshot TABLE OUT
       one snapshot of a host table (tests/hosts/NAME.table), for fuzz-pipeline
   seeds.py --vfioplan BUILD/vfioplan --host-tree TABLE DIR STAMP
@@ -92,7 +93,9 @@ def main():
         for tree in trees:
             parts = []
             for rel in ("etc/os-release", "proc/cpuinfo", "proc/cmdline", "proc/mounts", "proc/net/route",
-                        "lib/modules/*/modules.builtin", "proc/sys/kernel/osrelease"):
+                        "lib/modules/*/modules.builtin", "proc/sys/kernel/osrelease", "proc/meminfo",
+                        "sys/devices/system/cpu/online", "sys/devices/system/cpu/cpu0/topology/core_cpus_list",
+                        "sys/devices/system/node/node0/cpulist", "sys/devices/system/node/node0/meminfo"):
                 found = sorted(glob.glob(os.path.join(tree, rel)))
                 parts.append(read(found[0]) if found else b"")
             put(os.path.join(a.out, "hostfacts"), b"\0".join(parts))

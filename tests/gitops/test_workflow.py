@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,10 +36,12 @@ def read(path, mode="r"):
 
 def tree(top):
     out = {}
-    for d, _, files in os.walk(top):
-        for f in files:
+    for d, dirs, files in os.walk(top):
+        for f in files + dirs:
             p = os.path.join(d, f)
-            out[os.path.relpath(p, top)] = (os.stat(p).st_mode & 0o7777, read(p, "rb"))
+            st = os.lstat(p)
+            # a FIFO is recorded, never opened (that would wait for a writer)
+            out[os.path.relpath(p, top)] = (st.st_mode, read(p, "rb") if stat.S_ISREG(st.st_mode) else None)
     return out
 
 
@@ -53,9 +56,11 @@ class Workflow(unittest.TestCase):
         self.stubs = os.path.join(self.tmp, "stubs")
         os.mkdir(self.stubs)
         self.log = os.path.join(self.tmp, "actions.log")
-        # apply runs actions as `chroot ROOT CMD` for a root other than /: a stub records them
+        # apply runs actions as `chroot -- ROOT CMD` for a root other than /: a stub records them
+        # (and refuses to run without the '--' that keeps a root named like an option a root)
         with open(os.path.join(self.stubs, "chroot"), "w") as f:
-            f.write('#!/bin/sh\nshift\necho "$*" >> "%s"\n' % self.log)
+            f.write('#!/bin/sh\n[ "$1" = -- ] || { echo "chroot: no -- before ROOT" >&2; exit 125; }\n'
+                    'shift 2\necho "$*" >> "%s"\n' % self.log)
         os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
         self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
 
@@ -169,6 +174,125 @@ class Workflow(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("error[VP6002]: 'update-initramfs -u -k all' failed (exit status 3)", r.stderr)
 
+    def test_root_named_like_an_option(self):
+        """a root named '--userspec=0:0' reaches chroot as a directory, after '--', not as an option"""
+        root = os.path.join(self.tmp, "--userspec=0:0")
+        mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), root)
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        r = vp("apply", spec, "--host", root, "--root", "--userspec=0:0", env=self.env, cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("running: chroot -- --userspec=0:0 update-grub", r.stdout)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml"])
+
+    def test_bad_old_manifest_entry_refused_first(self):
+        """a FIFO, a directory or a huge file where the old manifest names a file: refused before
+        anything is written or run, with what it is (once: written all, run every action, then exit 2)"""
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
+        for kind in ("fifo", "directory", "huge"):
+            shutil.rmtree(os.path.join(self.tmp, "root"), ignore_errors=True)
+            root = self.root_from("tiny")
+            spec = self.spec(base)
+            self.assertEqual(vp("apply", spec, "--host", root, "--root", root, env=self.env).returncode, 0)
+            self.actions()
+            with open(os.path.join(root, "etc/vfioplan/manifest"), "a") as f:
+                f.write("etc/vfioplan/vms/old.xml\n")
+            victim = os.path.join(root, "etc/vfioplan/vms/old.xml")
+            if kind == "fifo":
+                os.mkfifo(victim)
+            elif kind == "directory":
+                os.mkdir(victim)
+            else:
+                with open(victim, "wb") as f:
+                    f.truncate(64 * 1024 * 1024)
+            before = tree(os.path.join(root, "etc"))
+            self.spec(base.replace("memory: 16GiB", "memory: 24GiB").replace("vcpus: 8", "vcpus: 6"))
+            r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+            self.assertEqual(r.returncode, 2, kind)
+            want = {"fifo": "is a FIFO, not a file vfioplan wrote",
+                    "directory": "is a directory, not a file vfioplan wrote",
+                    "huge": "is 67108864 bytes, larger than any file vfioplan writes"}[kind]
+            self.assertIn("error[VP5004]: etc/vfioplan/vms/old.xml under %s %s" % (root, want), r.stderr)
+            self.assertIn("nothing was written and no action run: vfioplan checks every file", r.stderr)
+            self.assertEqual(self.actions(), [], kind)
+            self.assertEqual(tree(os.path.join(root, "etc")), before, kind)
+            self.assertNotIn("updated", r.stdout)
+
+    def test_backup_generations(self):
+        """each apply that replaces a file keeps its old version; the last five are kept, the newest
+        at var/backups/vfioplan/PATH, older ones at PATH.1 ... PATH.4 (once only the last one)"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        conf = os.path.join(root, "etc/modprobe.d/vfioplan.conf")
+        generated = read(conf)
+        for i in range(7):
+            with open(conf, "a") as f:
+                f.write("# local edit %d\n" % i)
+            r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        backups = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d")
+        self.assertEqual(sorted(os.listdir(backups)), ["vfioplan.conf"] + ["vfioplan.conf.%d" % g for g in range(1, 5)])
+        for g, edit in enumerate(range(6, 1, -1)):
+            name = "vfioplan.conf" + (".%d" % g if g else "")
+            self.assertEqual(read(os.path.join(backups, name)), generated + "# local edit %d\n" % edit, name)
+
+    def test_closed_stdout_still_runs_actions(self):
+        """`apply | head -1`: stdout a pipe nobody reads; the lines apply prints fail, the actions still
+        run (once SIGPIPE killed it after the files were in place and before any action)"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        rfd, wfd = os.pipe()
+        os.close(rfd)
+        wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
+        p = subprocess.run(wrapper + [VFIOPLAN, "apply", spec, "--host", root, "--root", root], stdout=wfd,
+                           stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL="C", **self.env))
+        os.close(wfd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml"])
+
+    def test_hostile_lock_and_manifest(self):
+        """a FIFO where the lock file goes is refused, not waited on; a manifest listing one file
+        100,000 times removes it once"""
+        root = self.root_from("tiny")
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
+        spec = self.spec(base)
+        os.makedirs(os.path.join(root, "run/lock"), exist_ok=True)
+        os.mkfifo(os.path.join(root, "run/lock/vfioplan.lock"))
+        r = subprocess.run(shlex.split(os.environ.get("VFIOPLAN_WRAPPER", "")) +
+                           [VFIOPLAN, "apply", spec, "--host", root, "--root", root, "--no-actions"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot open the lock file %s/run/lock/vfioplan.lock: it is not a regular file" % root, r.stderr)
+        os.unlink(os.path.join(root, "run/lock/vfioplan.lock"))
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        with open(os.path.join(root, "etc/vfioplan/manifest"), "a") as f:
+            f.write("etc/vfioplan/vms/old.xml\n" * 100000)
+        with open(os.path.join(root, "etc/vfioplan/vms/old.xml"), "w") as f:
+            f.write("<domain/>\n")
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("removed /etc/vfioplan/vms/old.xml"), 1)
+        self.assertEqual(sorted(os.listdir(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/vms"))), ["old.xml"])
+
+    def test_crlf_manifest(self):
+        """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
+        root = self.root_from("tiny")
+        base = read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml"))
+        spec = self.spec(base)
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
+        manifest = os.path.join(root, "etc/vfioplan/manifest")
+        with open(manifest, "rb") as f:
+            text = f.read()
+        with open(manifest, "wb") as f:
+            f.write(text.replace(b"\n", b"\r\n"))
+        self.spec(base.replace("name: gamer", "name: player"))
+        r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("removed /etc/vfioplan/vms/gamer.xml", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/vms/gamer.xml")))
+
     def test_drift_refused(self):
         root = self.root_from("tiny")
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
@@ -214,6 +338,74 @@ class HostAndOutputErrors(unittest.TestCase):
         self.assertIn("error[VP3002]: cannot read the PCI tree", r.stderr)
         self.assertIn("0000:01:00.0/vendor", r.stderr)
         self.assertIn("hint:", r.stderr)
+
+    def test_snapshot_refuses_what_it_could_not_read_back(self):
+        """A driver link named 'a;b' (a damaged tree: no kernel driver is named so) is refused when the snapshot
+        is written, never written into a file the reader then refuses; check reads the tree as before."""
+        drivers = os.path.join(self.root, "sys/bus/pci/drivers")
+        os.rename(os.path.join(drivers, "nouveau"), os.path.join(drivers, "a;b"))
+        link = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/driver")
+        target = os.readlink(link).replace("nouveau", "a;b")
+        os.unlink(link)
+        os.symlink(target, link)
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("error[VP3007]: cannot write a snapshot: the driver of 0000:01:00.0 is named 'a;b'", r.stderr)
+        self.assertIn("hint:", r.stderr)
+        self.assertFalse(os.path.exists(snap))
+        r = vp("check", self.spec, "--host", self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # the module a softdep would name is never taken from it
+        self.assertNotIn("a;b", vp("build", self.spec, "--host", self.root, "-o", os.path.join(self.tmp, "out")).stdout)
+        self.assertNotIn(b"a;b", b"".join(data or b"" for _, data in tree(os.path.join(self.tmp, "out")).values()))
+
+    def test_bar_not_a_power_of_two(self):
+        """A resource file whose BAR is not a power of two (damaged) is read rounded up, with a warning, so that its
+        snapshot reads back and the MMIO window is not short."""
+        res = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/resource")
+        lines = read(res).splitlines()
+        start, end, flags = (int(x, 16) for x in lines[1].split())
+        lines[1] = "0x%016x 0x%016x 0x%016x" % (start, start + (3 << 20) - 1, flags)  # 3 MiB
+        with open(res, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        snap = os.path.join(self.tmp, "host.yaml")
+        r = vp("snapshot", "--host", self.root, "-o", snap)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning[VP3003]: BAR 1 of 0000:01:00.0 has size 3145728, not a power of two: taken as 4194304",
+                      r.stderr)
+        self.assertIn("{index: 1, size: 4194304, type: \"mem64-prefetch\"}", read(snap))
+        self.assertEqual(vp("scan", "--host", snap).returncode, 0)
+
+    def test_host_tree_unsafe(self):
+        # libpci would block on a FIFO as a device's vendor file, and follow a device link out of the tree
+        vendor = os.path.join(self.root, "sys/bus/pci/devices/0000:01:00.0/vendor")
+        os.unlink(vendor)
+        os.mkfifo(vendor)
+        r = vp("scan", "--host", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP3009]: sys/bus/pci/devices/0000:01:00.0/vendor is a FIFO, not a regular file", r.stderr)
+        os.unlink(vendor)
+        os.symlink("/sys/bus/pci/devices", os.path.join(self.root, "sys/bus/pci/devices/0000:99:00.0"))
+        r = vp("scan", "--host", self.root)
+        self.assertIn("error[VP3009]: sys/bus/pci/devices/0000:99:00.0 -> /sys/bus/pci/devices leads outside the "
+                      "host tree", r.stderr)
+
+    def test_apply_locked(self):
+        # another apply (here: flock(2) by this test) holds the root's lock: wait, then fail naming its pid
+        import fcntl
+        os.makedirs(os.path.join(self.root, "run/lock"), exist_ok=True)
+        with open(os.path.join(self.root, "run/lock/vfioplan.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            r = vp("apply", self.spec, "--host", self.root, "--root", self.root, "--no-actions", "--wait", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("waiting up to 1 s for another apply (pid %d) to finish with %s" % (os.getpid(), self.root),
+                      r.stderr)
+        self.assertIn("error[VP6004]: another apply (pid %d) holds the lock of %s" % (os.getpid(), self.root), r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "etc/modprobe.d/vfioplan.conf")))
+        # released: the same apply goes ahead
+        r = vp("apply", self.spec, "--host", self.root, "--root", self.root, "--no-actions", "--wait", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_missing_os_release(self):
         os.unlink(os.path.join(self.root, "etc/os-release"))

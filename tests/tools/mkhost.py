@@ -71,7 +71,7 @@ SIZE_RE = re.compile(r"^([0-9]+)([KMGT]?)$")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf",
               "pcie", "acs", "flr", "pmreset", "sriov", "physfn"]
-FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "firmware", "cmdline",
+FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "memory", "firmware", "cmdline",
              "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "file"]
 # PCIe capability Device/Port types (Flags bits 7:4); "pci" is a conventional function without one.
 PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, "upstream-port": 5,
@@ -80,6 +80,8 @@ PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, 
 # What a `boot` fact can put in the tree (write_boot).
 BOOT_KINDS = ["grub", "grub2", "grubby", "systemd-boot", "uki", "kernel-cmdline", "ostree", "proxmox",
               "kernelstub"]
+# Huge page sizes of x86-64, as the memory fact and sysfs name them.
+HUGEPAGE_KIB = {"2M": 2048, "1G": 1048576}
 BAR_KINDS = {"": "mem32", "32": "mem32", "64": "mem64", "32p": "pref32", "64p": "pref64", "io": "io"}
 
 
@@ -363,6 +365,7 @@ class Host:
         self.distro = None
         self.kernels = []      # (version, running, vfio, line)
         self.cpu = None
+        self.memory = None     # {"size": bytes, "hugepages": {"2M": (total, free), ...}}
         self.firmware = None
         self.cmdline = None
         self.disks = []
@@ -586,7 +589,7 @@ def parse_fact(host, lineno, key, text):
     except ValueError as e:
         raise TableError("cannot split line: %s" % e)
     args = tok[1:]
-    single = {"hostname", "distro", "cpu", "firmware"}
+    single = {"hostname", "distro", "cpu", "memory", "firmware"}
     if key in single and key in host.fact_lines:
         raise TableError("%s given twice (first on line %d)" % (key, host.fact_lines[key]))
     host.fact_lines.setdefault(key, lineno)
@@ -627,8 +630,11 @@ def parse_fact(host, lineno, key, text):
         if not args or args[0] not in CPU_VENDOR_ID:
             raise TableError("usage: cpu intel|amd name=\"MODEL NAME\" sockets=N cores=N threads=N ...")
         opts = kv_args(host, lineno, args[1:], ["name", "sockets", "cores", "threads", "family",
-                                                "model", "stepping", "virt", "mhz"])
-        cpu = {"vendor": args[0], "name": opts.get("name"), "virt": opts.get("virt", "on")}
+                                                "model", "stepping", "virt", "mhz", "pdpe1gb"])
+        cpu = {"vendor": args[0], "name": opts.get("name"), "virt": opts.get("virt", "on"),
+               "pdpe1gb": opts.get("pdpe1gb", "on")}
+        if cpu["pdpe1gb"] not in ("on", "off"):
+            raise TableError("pdpe1gb= takes on or off")
         if not cpu["name"]:
             raise TableError("cpu needs name=\"...\"")
         for k, d in (("sockets", 1), ("cores", 1), ("threads", 1), ("family", 6),
@@ -640,6 +646,25 @@ def parse_fact(host, lineno, key, text):
         if cpu["virt"] not in ("on", "off"):
             raise TableError("virt= takes on or off")
         host.cpu = cpu
+    elif key == "memory":
+        # memory SIZE [hugepages=SIZE:COUNT[/FREE]]...: installed memory, huge pages reserved at boot
+        if not args:
+            raise TableError("usage: memory SIZE [hugepages=2M|1G:COUNT[/FREE]]...")
+        m = SIZE_RE.match(args[0])
+        if not m or args[0][-1] not in "MGT":
+            raise TableError("bad memory size '%s' (want a number and M, G or T)" % args[0])
+        mem = {"size": int(m.group(1)) * UNITS[m.group(2)], "hugepages": {}}
+        for a in args[1:]:
+            k, eq, v = a.partition("=")
+            hm = re.match(r"^(2M|1G):(\d+)(?:/(\d+))?$", v)
+            if k != "hugepages" or not eq or not hm:
+                raise TableError("bad memory option '%s' (want hugepages=2M|1G:COUNT[/FREE])" % a)
+            total = int(hm.group(2))
+            free = int(hm.group(3)) if hm.group(3) is not None else total
+            if free > total or hm.group(1) in mem["hugepages"]:
+                raise TableError("bad hugepages '%s' (FREE above COUNT, or a size given twice)" % v)
+            mem["hugepages"][hm.group(1)] = (total, free)
+        host.memory = mem
     elif key == "firmware":
         if not args or args[0] not in ("uefi", "bios"):
             raise TableError("usage: firmware uefi [secureboot=on|off|absent] | firmware bios")
@@ -1202,8 +1227,111 @@ def check_facts(host):
     for r in host.routes:
         if r["dev"] not in ifaces:
             host.err(r["line"], "route dev %s is not a net interface of this table" % r["dev"])
+    if host.memory:
+        if "1G" in host.memory["hugepages"] and host.cpu and host.cpu["pdpe1gb"] == "off":
+            host.err(host.fact_lines["memory"], "1G huge pages need a CPU with pdpe1gb")
+        if sum(HUGEPAGE_KIB[k] * 1024 * t for k, (t, _) in host.memory["hugepages"].items()) \
+                >= mem_total_kib(host.memory["size"]) * 1024:
+            host.err(host.fact_lines["memory"], "the huge pages do not fit in the memory")
     # No all-or-nothing check on groups: with the IOMMU on, AMD's root complex
     # (00:00.0) and IOMMU function (00:00.2) are in no group.
+
+
+def mem_total_kib(installed):
+    """MemTotal: what the kernel leaves of the installed memory after its own reservations
+    (firmware holes, the kernel image, struct pages: about 1/64, plus a fixed part)."""
+    kib = installed // 1024
+    return kib - kib // 64 - 196 * 1024
+
+
+def default_hugepage_kib(cmdline):
+    """default_hugepagesz= of the command line, else 2 MiB (x86-64's default)."""
+    for arg in cmdline.split():
+        if arg.startswith("default_hugepagesz="):
+            v = arg.split("=", 1)[1].upper().rstrip("B")
+            return {"1G": 1048576, "1048576K": 1048576, "2M": 2048, "2048K": 2048}.get(v, 2048)
+    return 2048
+
+
+def split(count, parts):
+    """count spread over parts as the kernel spreads boot-time huge pages: evenly, the first nodes one more."""
+    return [count // parts + (1 if i < count % parts else 0) for i in range(parts)]
+
+
+def write_memory(host, w):
+    """proc/meminfo, sys/devices/system/node and sys/kernel/mm/hugepages, from the memory fact."""
+    mem = host.memory
+    if mem is None:
+        return
+    nodes = host.cpu["sockets"]
+    total = mem_total_kib(mem["size"])
+    sizes = ["2M", "1G"] if host.cpu["pdpe1gb"] == "on" else ["2M"]
+    pools = {k: mem["hugepages"].get(k, (0, 0)) for k in sizes}
+    hugetlb = sum(HUGEPAGE_KIB[k] * t for k, (t, _) in pools.items())
+    default_kib = default_hugepage_kib(host.cmdline or "")
+    default = "1G" if default_kib == 1048576 and "1G" in pools else "2M"
+    used = total // 25
+    free = total - hugetlb - used
+    cached = used // 2
+    lines = [("MemTotal", total), ("MemFree", free), ("MemAvailable", free + cached),
+             ("Buffers", used // 16), ("Cached", cached), ("SwapCached", 0),
+             ("Active", used // 2), ("Inactive", used // 3), ("SwapTotal", 0), ("SwapFree", 0),
+             ("Dirty", 0), ("AnonPages", used // 4), ("Mapped", used // 10), ("Shmem", used // 50),
+             ("Slab", used // 8), ("PageTables", used // 100), ("CommitLimit", (total - hugetlb) // 2),
+             ("Committed_AS", used), ("VmallocTotal", 34359738367)]
+    text = "".join("%-16s%8d kB\n" % (k + ":", v) for k, v in lines)
+    t, f = pools[default]
+    text += ("HugePages_Total: %7d\nHugePages_Free:  %7d\nHugePages_Rsvd:  %7d\nHugePages_Surp:  %7d\n"
+             "Hugepagesize:   %8d kB\nHugetlb:        %8d kB\n" % (t, f, 0, 0, HUGEPAGE_KIB[default], hugetlb))
+    text += "DirectMap4k:    %8d kB\nDirectMap2M:    %8d kB\nDirectMap1G:    %8d kB\n" % (
+        1024 * 300, 1024 * 1024 * 4, max(total - 1024 * 1024 * 4 - 1024 * 300, 0))
+    w.file("proc/meminfo", text)
+    for k, (t, f) in sorted(pools.items()):
+        d = "sys/kernel/mm/hugepages/hugepages-%dkB" % HUGEPAGE_KIB[k]
+        for name, v in (("nr_hugepages", t), ("free_hugepages", f), ("resv_hugepages", 0),
+                        ("surplus_hugepages", 0), ("nr_overcommit_hugepages", 0)):
+            w.file("%s/%s" % (d, name), "%d\n" % v)
+    node_kib = split(total, nodes)
+    per_node = {k: (split(t, nodes), split(f, nodes)) for k, (t, f) in pools.items()}
+    topo = cpu_topology(host.cpu)
+    every = cpulist(range(nodes))
+    for name in ("online", "possible", "has_cpu", "has_memory", "has_normal_memory"):
+        w.file("sys/devices/system/node/" + name, every + "\n")
+    for n in range(nodes):
+        base = "sys/devices/system/node/node%d" % n
+        w.file(base + "/cpulist", cpulist([i for i, c in enumerate(topo) if c[0] == n]) + "\n")
+        node_huge = sum(HUGEPAGE_KIB[k] * per_node[k][0][n] for k in pools)
+        node_used = node_kib[n] // 25
+        w.file(base + "/meminfo", "".join(
+            "Node %d %-16s%8d kB\n" % (n, k + ":", v) for k, v in (
+                ("MemTotal", node_kib[n]), ("MemFree", node_kib[n] - node_huge - node_used),
+                ("MemUsed", node_huge + node_used))) + "".join(
+            "Node %d %-16s%6d\n" % (n, k + ":", v) for k, v in (
+                ("HugePages_Total", per_node[default][0][n]), ("HugePages_Free", per_node[default][1][n]),
+                ("HugePages_Surp", 0))))
+        for k in sorted(pools):
+            d = "%s/hugepages/hugepages-%dkB" % (base, HUGEPAGE_KIB[k])
+            w.file(d + "/nr_hugepages", "%d\n" % per_node[k][0][n])
+            w.file(d + "/free_hugepages", "%d\n" % per_node[k][1][n])
+            w.file(d + "/surplus_hugepages", "0\n")
+
+
+def write_cpus(host, w, topo):
+    """sys/devices/system/cpu: the online CPUs and each one's package, core and siblings."""
+    cpu = host.cpu
+    every = cpulist(range(len(topo)))
+    for name in ("online", "possible", "present"):
+        w.file("sys/devices/system/cpu/" + name, every + "\n")
+    cores = cpu["sockets"] * cpu["cores"]  # CPU ids: all first threads, then all second threads (cpu_topology)
+    for n, (sock, core, _) in enumerate(topo):
+        base = "sys/devices/system/cpu/cpu%d/topology" % n
+        siblings = cpulist([t * cores + sock * cpu["cores"] + core for t in range(cpu["threads"])])
+        package = cpulist([i for i, c in enumerate(topo) if c[0] == sock])
+        for name, v in (("physical_package_id", sock), ("die_id", 0), ("core_id", core),
+                        ("core_cpus_list", siblings), ("thread_siblings_list", siblings),
+                        ("core_siblings_list", package), ("package_cpus_list", package),
+                        ("die_cpus_list", package)):
+            w.file("%s/%s" % (base, name), "%s\n" % v)
 
 
 def part_name(disk, i):
@@ -1492,6 +1620,8 @@ def write_tree(host, out, names_path, warn_names):
     write_net(host, w)
     write_firmware(host, w)
     write_proc(host, w, topo)
+    write_cpus(host, w, topo)
+    write_memory(host, w)
     write_etc(host, w)
     write_modules(host, w)
     write_boot(host, w)
@@ -1695,6 +1825,8 @@ def write_proc(host, w, topo):
     flags = CPU_FLAGS[cpu["vendor"]].split()
     if cpu["virt"] == "off":
         flags = [x for x in flags if x not in VIRT_FLAGS]
+    if cpu["pdpe1gb"] == "off":
+        flags = [x for x in flags if x != "pdpe1gb"]
     flags = " ".join(flags)
     per_socket = cpu["cores"] * cpu["threads"]
     stanzas = []

@@ -23,6 +23,7 @@ SMALL = """\
 distro    debian 12
 kernel    6.1.0-25-amd64
 cpu       intel name="Test CPU" cores=2 threads=1
+memory    16G
 firmware  bios
 cmdline   BOOT_IMAGE=/boot/vmlinuz-6.1.0-25-amd64 root=/dev/nvme0n1p1 ro
 disk      nvme0n1  0000:02:00.0  parts=1
@@ -111,8 +112,21 @@ def expected_small_tree():
         if drv != "pcieport":                # built in, no /sys/module entry
             out.append("sys/bus/pci/drivers/%s/module -> ../../../../module/%s" % (drv, drv))
             out.append("sys/module/%s/initstate" % drv)
+    for cpu in range(2):
+        out += ["sys/devices/system/cpu/cpu%d/topology/%s" % (cpu, f)
+                for f in ("core_cpus_list", "core_id", "core_siblings_list", "die_cpus_list", "die_id",
+                          "package_cpus_list", "physical_package_id", "thread_siblings_list")]
+    out += ["sys/devices/system/cpu/" + f for f in ("online", "possible", "present")]
+    out += ["sys/devices/system/node/" + f for f in ("has_cpu", "has_memory", "has_normal_memory", "online",
+                                                     "possible", "node0/cpulist", "node0/meminfo")]
+    for size in ("2048", "1048576"):
+        out += ["sys/devices/system/node/node0/hugepages/hugepages-%skB/%s" % (size, f)
+                for f in ("free_hugepages", "nr_hugepages", "surplus_hugepages")]
+        out += ["sys/kernel/mm/hugepages/hugepages-%skB/%s" % (size, f)
+                for f in ("free_hugepages", "nr_hugepages", "nr_overcommit_hugepages", "resv_hugepages",
+                          "surplus_hugepages")]
     out += ["sys/bus/pci/drivers_autoprobe", "sys/bus/pci/rescan",
-            "proc/cmdline", "proc/cpuinfo", "proc/mounts", "proc/net/route",
+            "proc/cmdline", "proc/cpuinfo", "proc/meminfo", "proc/mounts", "proc/net/route",
             "proc/sys/kernel/hostname", "proc/sys/kernel/osrelease",
             "etc/hostname", "etc/os-release -> ../usr/lib/os-release", "usr/lib/os-release",
             "usr/share/misc/pci.ids",
@@ -356,6 +370,40 @@ class TestOutput(MkhostCase):
         self.assertIn("/default/grub.d/", slurp(os.path.join(out, "usr/sbin/grub-mkconfig"), "r"), "Debian's")
         r = self.run_mkhost(self.table(SMALL + "boot lilo\n"), os.path.join(self.tmp, "lilo"))
         self.assertIn("unknown boot kind 'lilo'", r.stderr)
+
+    def test_memory_and_cpu_topology(self):
+        """Two sockets of 2 cores x 2 threads, 64 GiB, 6 of 1 GiB pages (4 free) and 1G as the default size."""
+        text = (SMALL.replace('cores=2 threads=1', 'sockets=2 cores=2 threads=2')
+                .replace("memory    16G", "memory    64G hugepages=1G:6/4 hugepages=2M:3")
+                .replace("root=/dev/nvme0n1p1 ro", "root=/dev/nvme0n1p1 ro default_hugepagesz=1G"))
+        out = self.build(text)
+        read = lambda rel: slurp(os.path.join(out, rel), "r")
+        meminfo = dict(line.split(":", 1) for line in read("proc/meminfo").splitlines())
+        total = 64 * 1024 * 1024 - 64 * 1024 * 1024 // 64 - 196 * 1024
+        self.assertEqual(meminfo["MemTotal"].strip(), "%d kB" % total)
+        self.assertEqual(meminfo["HugePages_Total"].strip(), "6")
+        self.assertEqual(meminfo["HugePages_Free"].strip(), "4")
+        self.assertEqual(meminfo["Hugepagesize"].strip(), "1048576 kB")
+        self.assertEqual(meminfo["Hugetlb"].strip(), "%d kB" % (6 * 1048576 + 3 * 2048))
+        self.assertEqual(read("sys/devices/system/cpu/online"), "0-7\n")
+        # Linux numbering: the first threads of every core, then their siblings
+        self.assertEqual(read("sys/devices/system/cpu/cpu1/topology/core_cpus_list"), "1,5\n")
+        self.assertEqual(read("sys/devices/system/cpu/cpu6/topology/physical_package_id"), "1\n")
+        self.assertEqual(read("sys/devices/system/cpu/cpu6/topology/core_id"), "0\n")
+        self.assertEqual(read("sys/devices/system/node/node1/cpulist"), "2-3,6-7\n")
+        node0 = read("sys/devices/system/node/node0/meminfo").splitlines()
+        self.assertEqual(node0[0].split(), ["Node", "0", "MemTotal:", str(total // 2), "kB"])
+        self.assertIn("Node 0 HugePages_Total:     3", node0)
+        # the kernel's even split: 6 pages are 3 and 3, 4 free are 2 and 2, 3 of 2M are 2 and 1
+        pool = "sys/devices/system/node/node%d/hugepages/hugepages-%dkB/%s"
+        self.assertEqual(read(pool % (1, 1048576, "nr_hugepages")), "3\n")
+        self.assertEqual(read(pool % (1, 1048576, "free_hugepages")), "2\n")
+        self.assertEqual(read(pool % (1, 2048, "nr_hugepages")), "1\n")
+        path = self.table(text.replace('threads=2', 'threads=2 pdpe1gb=off'))
+        r = subprocess.run([sys.executable, MKHOST, path, os.path.join(self.tmp, "no1g")], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("1G huge pages need a CPU with pdpe1gb", r.stderr)
 
     def test_vmd_domain_nests_under_its_endpoint(self):
         text = SMALL + ("0000:00:0e.0  8086:9a0b  -  010400  00  6  vmd  -  -  bar0=32M:64p bar2=16M bar4=1M:64\n"

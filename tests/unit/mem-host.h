@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "vfioplan/host.h"
 #include "vfioplan/plan.h"
 
@@ -30,6 +31,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
         d->class_code = 0x030200;
         d->iommu_group = i;
         d->numa_node = -1;
+        d->place.parent = -1;
         d->bars[0] = (struct vp_bar){16u << 20, 0};
         d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
@@ -48,6 +50,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
     host.boot =
         (struct vp_boot_facts){true, VP_BOOT_BIT(VP_BOOT_GRUB_CFG) | VP_BOOT_BIT(VP_BOOT_GRUB_DEFAULT) |
                                          VP_BOOT_BIT(VP_BOOT_GRUB_MKCONFIG) | VP_BOOT_BIT(VP_BOOT_GRUB_DROPINS)};
+    host.cpu_pdpe1gb = -1;
     for (unsigned i = 0; i < n; i++)
         devices[i].hw.parent = devices[i].hw.pf = devices[i].hw.vf_index = -1;
 }
@@ -79,6 +82,27 @@ add_sriov_pf(unsigned total)
         (struct vp_group){.id = (long)host.n_devices, .members = &members[host.n_devices], .n_members = 1, .today = -1};
     host.n_devices++;
     host.n_groups++;
+}
+
+/* The host's CPUs: cores of threads each, numbered as Linux does (first threads, then siblings); memory in GiB
+ * (0: unknown). */
+enum { MAX_CPU = 64 };
+static struct vp_cpu cpus[MAX_CPU];
+static unsigned siblings[MAX_CPU][2];
+
+static VP_UNUSED void
+make_cpus(unsigned cores, unsigned threads, unsigned mem_gib)
+{
+    for (unsigned t = 0; t < threads; t++) {
+        for (unsigned c = 0; c < cores; c++) {
+            unsigned id = t * cores + c;
+            siblings[id][0] = c;
+            siblings[id][1] = cores + c;
+            cpus[id] = (struct vp_cpu){id, 0, c, 0, siblings[id], threads};
+        }
+    }
+    host.cpus = (struct vp_host_cpus){true, cpus, cores * threads, NULL, 0};
+    host.memory = (struct vp_host_memory){mem_gib > 0, (uint64_t)mem_gib << 30, 2u << 20, 0, 0};
 }
 
 /* A spec of one VM 'a' (2 vCPUs, 4 GiB) on host 'h': host_yaml inside host: {name: h, ...}, then vm_yaml under

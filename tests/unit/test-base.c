@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* test-base.c: PCI addresses and ids, sizes, nearest-key hints, UTF-8. */
+/* test-base.c: PCI addresses and ids, sizes, nearest-key hints, UTF-8, CPU lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/cpulist.h"
 #include "base/units.h"
 #include "base/util.h"
 #include "vfioplan/pci.h"
@@ -75,6 +77,10 @@ test_sizes(void **state)
     assert_int_equal(vp_parse_size("18446744073709551616KiB", &b), VP_SIZE_OVERFLOW);
     assert_int_equal(vp_parse_size("16777215TiB", &b), VP_SIZE_OK);
     assert_int_equal(vp_parse_size("16777216TiB", &b), VP_SIZE_OVERFLOW);
+    /* leading zeros are decimal, however many (once "out of range" past 21 digits) */
+    assert_int_equal(vp_parse_size("0000000000000000000000000000048GiB", &b), VP_SIZE_OK);
+    assert_true(b == 48ull << 30);
+    assert_int_equal(vp_parse_size("000000000000000000000000000018446744073709551616KiB", &b), VP_SIZE_OVERFLOW);
 }
 
 static void
@@ -103,12 +109,61 @@ test_utf8(void **state)
     assert_true(vp_utf8_valid("\xf0\x9f\x98\x80", 4, &bad));
 }
 
+/* The kernel's cpulist format, as sysfs writes it and snapshots carry it. */
+static void
+test_cpulist(void **state)
+{
+    (void)state;
+    unsigned *ids;
+    size_t n;
+    assert_true(vp_cpulist_parse("0-3,8,10-11\n", 16, &ids, &n));
+    assert_int_equal(n, 7);
+    assert_int_equal(ids[4], 8);
+    assert_int_equal(ids[6], 11);
+    struct vp_strbuf sb = {0};
+    vp_cpulist_format(&sb, ids, n);
+    assert_string_equal(sb.data, "0-3,8,10-11");
+    free(ids);
+    vp_strbuf_free(&sb);
+    /* duplicates and unordered ranges come out ascending and once */
+    assert_true(vp_cpulist_parse("5,1-2,2", 16, &ids, &n));
+    assert_int_equal(n, 3);
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(ids[2], 5);
+    free(ids);
+    assert_true(vp_cpulist_parse("", 16, &ids, &n));
+    assert_int_equal(n, 0);
+    assert_null(ids);
+    vp_cpulist_format(&sb, NULL, 0);
+    assert_string_equal(sb.data, "");
+    vp_strbuf_free(&sb);
+    /* a hostile range stops at the bound; malformed lists are refused whole */
+    const char *bad[] = {"0-4294967295", "16", "3-1", "1,", ",1", "1-", "a", "1 2", "1\n2", "-1", "1,,2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (vp_cpulist_parse(bad[i], 16, &ids, &n))
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_null(ids);
+    }
+}
+
+static void
+test_format_size(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_string_equal(vp_format_size(512ull << 30, buf, sizeof(buf)), "512 GiB");
+    assert_string_equal(vp_format_size(2113728512ull << 10, buf, sizeof(buf)), "2.0 TiB");
+    assert_string_equal(vp_format_size(1536ull << 20, buf, sizeof(buf)), "1.5 GiB");
+    assert_string_equal(vp_format_size(0, buf, sizeof(buf)), "0 bytes");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pci_addr), cmocka_unit_test(test_pci_id), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_nearest),  cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_pci_addr),    cmocka_unit_test(test_pci_id), cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_nearest),     cmocka_unit_test(test_utf8),   cmocka_unit_test(test_cpulist),
+        cmocka_unit_test(test_format_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,6 +258,43 @@ test_kernel_args_record(void **state)
     vp_diags_free(&d);
 }
 
+/* A VM the old manifest lists and the spec does not is undefined, before any VM is defined; hand-edited lines that
+ * are not a VM's domain XML never reach virsh. */
+static void
+test_undefine_dropped_vms(void **state)
+{
+    (void)state;
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve("bootloader: grub, initramfs: dracut", &spec, &d);
+    static const char manifest[] =
+        "# vfioplan manifest\netc/vfioplan/vms/a.xml\netc/vfioplan/vms/old-vm.xml\n"
+        "etc/vfioplan/vms/x;reboot.xml\netc/vfioplan/vms/.xml\netc/modprobe.d/vfioplan.conf\n"
+        "etc/vfioplan/vms/renamed.xml";
+    struct vp_previous prev = {.manifest = (char *)manifest, .manifest_len = sizeof(manifest) - 1};
+    struct vp_artifact_set set = {0};
+    assert_int_equal(vp_plan_emit(plan, &prev, &set, &d), 0);
+    size_t undefine = set.n_actions, define = set.n_actions, n_undefine = 0;
+    for (size_t i = 0; i < set.n_actions; i++) {
+        if (strncmp(set.actions[i].command, "virsh undefine", 14) == 0) {
+            n_undefine++;
+            if (undefine == set.n_actions)
+                undefine = i;
+        } else if (strncmp(set.actions[i].command, "virsh define", 12) == 0) {
+            define = i;
+        }
+    }
+    assert_int_equal(n_undefine, 2);
+    assert_string_equal(set.actions[undefine].command, "virsh undefine --nvram old-vm");
+    assert_string_equal(set.actions[undefine].triggers[0], "etc/vfioplan/vms/old-vm.xml");
+    assert_string_equal(set.actions[undefine + 1].command, "virsh undefine --nvram renamed");
+    assert_true(undefine < define && define < set.n_actions);
+    vp_artifact_set_free(&set);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -268,6 +305,7 @@ main(void)
         cmocka_unit_test(test_kernel_arg_reasons),
         cmocka_unit_test(test_edit_block),
         cmocka_unit_test(test_kernel_args_record),
+        cmocka_unit_test(test_undefine_dropped_vms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-resolve.c: the resolver on hosts built in memory: the 64-bit MMIO
- * window for large-BAR GPUs, ids= versus binding by address, guest slots.
+ * window for large-BAR GPUs (and its overflow), ids= versus binding by
+ * address, guest slots, CPU topology, huge pages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,6 +297,109 @@ test_bootloader_evidence(void **state)
     }
 }
 
+/* <cpu><topology>: one socket; two threads per core where the host has SMT and the vCPUs are even. */
+static void
+test_cpu_topology(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned cores, threads, vcpus; /* host cores and threads, the VM's vCPUs */
+        unsigned want_cores, want_threads;
+    } cases[] = {
+        {12, 2, 16, 8, 2}, /* a 16-vCPU gaming VM: 8 cores of 2 threads, one socket (Windows uses two at most) */
+        {12, 2, 7, 7, 1},  /* odd: one thread per core */
+        {8, 1, 8, 8, 1},   /* no SMT on the host */
+        {12, 2, 1, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        make_host(1, 0x2330, 256ull << 20, 32ull << 20);
+        make_cpus(cases[i].cores, cases[i].threads, 64);
+        char vm[128];
+        snprintf(vm, sizeof(vm), "    vcpus: %u\n    allow_no_devices: true\n", cases[i].vcpus);
+        struct vp_diags d = {0};
+        struct vp_spec *spec;
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml),
+                 "apiVersion: vfioplan/v1\nhost: {name: h}\nvms:\n  - name: a\n    memory: 4GiB\n%s", vm);
+        spec = vp_spec_parse("t.yaml", yaml, strlen(yaml), &d);
+        assert_non_null(spec);
+        struct vp_plan *plan = vp_plan_resolve(spec, &host, &d);
+        assert_non_null(plan);
+        const struct vp_plan_vm_resources *res = &plan->vms[0].res;
+        assert_int_equal(res->sockets, 1);
+        assert_int_equal(res->dies, 1);
+        assert_int_equal(res->cores, cases[i].want_cores);
+        assert_int_equal(res->threads, cases[i].want_threads);
+        assert_int_equal(res->sockets * res->dies * res->cores * res->threads, cases[i].vcpus);
+        vp_plan_free(&plan);
+        vp_spec_free(&spec);
+        vp_diags_free(&d);
+    }
+}
+
+/* hugepages: true is 1G where the CPU has pdpe1gb, else 2M; the pages are reserved on the kernel command line. */
+static void
+test_hugepages(void **state)
+{
+    (void)state;
+    make_host(1, 0x2330, 256ull << 20, 32ull << 20);
+    make_cpus(12, 2, 64);
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    host.cpu_pdpe1gb = 1;
+    struct vp_plan *plan = resolve_vm("", "    hugepages: true\n    allow_no_devices: true\n", &spec, &d);
+    assert_non_null(plan);
+    assert_int_equal(plan->vms[0].res.hugepage_size, VP_HUGEPAGE_1G);
+    assert_int_equal(plan->memory.n_hugepages, 4);
+    assert_int_equal(plan->n_kernel_args, 4);
+    assert_string_equal(plan->kernel_args[1].value, "default_hugepagesz=1G");
+    assert_string_equal(plan->kernel_args[2].value, "hugepagesz=1G");
+    assert_string_equal(plan->kernel_args[3].value, "hugepages=4");
+    assert_non_null(strstr(plan->kernel_args[3].why, "a: 4"));
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    host.cpu_pdpe1gb = 0;
+    plan = resolve_vm("", "    hugepages: true\n    allow_no_devices: true\n", &spec, &d);
+    assert_non_null(plan);
+    assert_int_equal(plan->vms[0].res.hugepage_size, VP_HUGEPAGE_2M);
+    assert_int_equal(plan->memory.n_hugepages, 2048);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    /* 1G on a CPU without them: VP4043 */
+    plan = resolve_vm("", "    hugepages: 1G\n    allow_no_devices: true\n", &spec, &d);
+    assert_null(plan);
+    assert_int_equal(d.items[d.n - 1].code, VP_HUGEPAGE_SIZE);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+    /* 4 GiB of pages and the reserve (an eighth of 32 GiB) exceed a 8 GiB host... */
+    host.cpu_pdpe1gb = 1;
+    make_cpus(2, 2, 8);
+    plan = resolve_vm("memory_reserve: 5GiB", "    hugepages: 1G\n    allow_no_devices: true\n", &spec, &d);
+    assert_null(plan);
+    bool no_room = false;
+    for (size_t i = 0; i < d.n; i++)
+        no_room |= d.items[i].code == VP_HUGEPAGES_NO_ROOM;
+    assert_true(no_room);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+/* BARs the size a snapshot allows (2^62) overflow 64 bits when summed: the window saturates and VP4044 says so. */
+static void
+test_mmio_overflow(void **state)
+{
+    (void)state;
+    make_host(4, 0x2330, 1ull << 62, 1ull << 62);
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve("      - match: {vendor: \"10de\"}\n", &spec, &d);
+    assert_null(plan);
+    assert_int_equal(d.n_errors, 1);
+    assert_int_equal(d.items[0].code, VP_MMIO_TOO_LARGE);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
 /* Every passthrough rule (4xxx) is one row of the rules table; no code is in two rows. */
 static void
 test_rules_table(void **state)
@@ -327,6 +431,9 @@ main(void)
         cmocka_unit_test(test_acs_override_groups),
         cmocka_unit_test(test_sriov_vfs),
         cmocka_unit_test(test_bootloader_evidence),
+        cmocka_unit_test(test_cpu_topology),
+        cmocka_unit_test(test_hugepages),
+        cmocka_unit_test(test_mmio_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
 # base.sh - the Debian 12 roots the suite boots, built once and cached.
 #   initramfs-tools: debootstrap --variant=minbase with the stock kernel,
 #                    initramfs-tools, kmod, udev, pciutils, grub2-common
-#                    (for /etc/default/grub) and vfioplan's runtime libraries
+#                    (for /etc/default/grub) and vfioplan's runtime libraries,
+#                    then libvirt, QEMU and OVMF from Debian (apt-get
+#                    --no-install-recommends) to start the VMs vfioplan defines
 #   dracut:          the same root with dracut installed instead of
 #                    initramfs-tools (apt replaces it), generic (no hostonly)
 # Result: $E2E_CACHE/base/FLAVOR-KEY/rootfs, KEY = hash of everything that
@@ -11,11 +13,15 @@
 
 BASE_PACKAGES=(linux-image-amd64 initramfs-tools kmod udev pciutils zstd grub2-common
   libyaml-0-2 libpci3 libxml2 libjson-c5 libuuid1)
+# what the emulated host needs to define and start vfioplan's domains: libvirt
+# with its QEMU driver, QEMU, UEFI firmware (firmware="efi"), qemu-img for the
+# test's disk images, xmllint to read the domain XML, ip for the host bridge
+VM_PACKAGES=(libvirt-daemon-system qemu-system-x86 ovmf qemu-utils libxml2-utils iproute2)
 
 base_key() { # FLAVOR
   local self; self=$(hash_file "${BASH_SOURCE[0]}")
   case $1 in
-    initramfs-tools) hash_str "$E2E_SUITE" "$E2E_MIRROR" "${BASE_PACKAGES[*]}" "$self" ;;
+    initramfs-tools) hash_str "$E2E_SUITE" "$E2E_MIRROR" "${BASE_PACKAGES[*]}" "${VM_PACKAGES[*]}" "$self" ;;
     dracut) hash_str "dracut" "$(base_key initramfs-tools)" ;;
     *) return 1 ;;
   esac
@@ -56,7 +62,33 @@ build_base_itools() {
   # what grub-pc's postinst does: install the stock /etc/default/grub
   cp "$d/rootfs/usr/share/grub/default/grub" "$d/rootfs/etc/default/grub"
   echo vfioplan-e2e > "$d/rootfs/etc/hostname"
+  install_vm_stack "$d" || return 1
   chroot "$d/rootfs" apt-get clean
+}
+
+# install_vm_stack DIR: libvirt, QEMU and OVMF in DIR/rootfs, and the lab
+# settings a host without systemd, D-Bus or AppArmor needs (the probe starts
+# virtlogd and libvirtd itself, see guest/e2e-vm).
+install_vm_stack() {
+  local r=$1/rootfs
+  cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
+  # no daemon may start inside the build chroot (invoke-rc.d asks policy-rc.d)
+  printf '#!/bin/sh\nexit 101\n' > "$r/usr/sbin/policy-rc.d"; chmod 0755 "$r/usr/sbin/policy-rc.d"
+  retry run_in_root "$r" apt-get update >> "$1/build.log" 2>&1 || return 1
+  retry run_in_root "$r" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${VM_PACKAGES[@]}" >> "$1/build.log" 2>&1 || return 1
+  rm -f "$r/usr/sbin/policy-rc.d" "$r/etc/resolv.conf"
+  rm -rf "$r"/var/lib/apt/lists/*   # ~50 MB every image would carry; the dracut base fetches them again
+  # no AppArmor, no SELinux in the lab; libvirt's default network would need
+  # dnsmasq and a firewall, so the VMs use a host bridge instead; a log file
+  # instead of journald
+  printf '\n# vfioplan e2e lab\nsecurity_driver = "none"\n' >> "$r/etc/libvirt/qemu.conf"
+  printf '\n# vfioplan e2e lab\nlog_outputs = "3:file:/var/log/libvirt/libvirtd.log"\n' >> "$r/etc/libvirt/libvirtd.conf"
+  rm -f "$r/etc/libvirt/qemu/networks/autostart/default.xml"
+  if ! [ -x "$r/usr/sbin/libvirtd" ] || ! [ -x "$r/usr/bin/qemu-system-x86_64" ] ||
+    ! [ -e "$r/usr/share/OVMF/OVMF_CODE_4M.fd" ]; then
+    echo "libvirtd, qemu-system-x86_64 or OVMF missing after the install" >> "$1/build.log"; return 1
+  fi
 }
 
 build_base_dracut() {

@@ -92,11 +92,15 @@ topology_args() {
   esac
 }
 
-# qemu_boot DISK KERNEL INITRD APPEND TOPOLOGY LOG MODE
+# qemu_boot DISK KERNEL INITRD APPEND TOPOLOGY LOG MODE [QEMU-ARG...]
 # MODE snapshot: disk writes are discarded; rw: written back (facts boots).
+# Further arguments go to QEMU as they are (the verdict boots pass
+# vfioplan's etc/vfioplan as a -fw_cfg file); nothing that adds a PCI
+# device, or the emulated host would differ from the one its facts came from.
 # Returns QEMU's exit status (124 on timeout).
 qemu_boot() {
   local disk=$1 kernel=$2 initrd=$3 append=$4 topo=$5 log=$6 mode=$7
+  shift 7
   local -a topo_dev machine drive
   mapfile -t topo_dev < <(topology_args "$topo") || return 2
   if [ "$ACCEL" = kvm ]; then
@@ -118,7 +122,7 @@ qemu_boot() {
     -nodefaults -display none -serial "file:$log" -no-reboot \
     -device intel-iommu,intremap=on \
     -kernel "$kernel" -initrd "$initrd" -append "$append" \
-    "${drive[@]}" "${topo_dev[@]}" < /dev/null > "$log.qemu" 2>&1
+    "${drive[@]}" "${topo_dev[@]}" "$@" < /dev/null > "$log.qemu" 2>&1
 }
 
 # run_in_root ROOT CMD...: run CMD chrooted in ROOT with /proc, /sys and /dev

@@ -50,7 +50,10 @@ ensure_facts() {
   local jobs key dir kver t0 append s rc
   ensure_base "$flavor" || return 1
   jobs=$(mktemp -d)
-  for s in "$@"; do cp "$SCEN_DIR/$s/spec.yaml" "$jobs/$s.yaml"; done
+  # JOB/spec.yaml: every artifact's header names the spec by its file name,
+  # so scenarios whose specs differ only in what goes to etc/vfioplan (the
+  # domain XML) get identical boot artifacts and share one image
+  for s in "$@"; do mkdir "$jobs/$s"; cp "$SCEN_DIR/$s/spec.yaml" "$jobs/$s/spec.yaml"; done
   key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(hash_file "$VFIOPLAN")" \
     "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL")
   dir=$E2E_CACHE/facts/$flavor-$topo-$key

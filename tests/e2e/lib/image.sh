@@ -9,6 +9,9 @@
 # of the key: the drop-in reaches the kernel only through grub.cfg, which the
 # suite replaces by computing the command line per scenario (see
 # grub_cmdline_of), so scenarios that differ only there share one image.
+# etc/vfioplan (domain XML, guest scripts, manifest) is not installed at all:
+# nothing reads it before libvirt does, and the probe's VM step installs the
+# scenario's own copy from fw_cfg (guest/e2e-vm).
 # Result: $E2E_CACHE/images/FLAVOR-KEY/{vmlinuz,initrd.img,root.img,initramfs.list,prepare.log}
 
 # ensure_image FLAVOR TREE "CMD1\nCMD2" "MODULES": sets IMAGE_DIR
@@ -16,8 +19,9 @@ ensure_image() {
   local flavor=$1 tree=$2 cmds=$3 mods=$4 key dir kver t0 t1 r m cmd treehash
   ensure_base "$flavor" || return 1
   treehash=$(tar -C "$tree" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-    --exclude=./etc/default/grub.d -cf - . | sha256sum | cut -c1-64)
-  key=$(hash_str "$BASE_KEY" "$treehash" "$cmds" "$mods" "$(hash_file "$HERE/guest/e2e-init")")
+    --exclude=./etc/default/grub.d --exclude=./etc/vfioplan -cf - . | sha256sum | cut -c1-64)
+  key=$(hash_str "$BASE_KEY" "$treehash" "$cmds" "$mods" "$(hash_file "$HERE/guest/e2e-init")" \
+    "$(hash_file "$HERE/guest/e2e-vm")")
   dir=$E2E_CACHE/images/$flavor-$key
   IMAGE_DIR=$dir
   CACHE_USED+=("$dir")
@@ -27,13 +31,15 @@ ensure_image() {
   r=$dir.tmp/rootfs
   kver=$(cat "$BASE_DIR/../kver")
   cp -a "$BASE_DIR" "$r"
-  cp -a "$tree/." "$r/"
+  tar -C "$tree" --exclude=./etc/vfioplan -cf - . | tar -C "$r" -xf -
   install -D -m 0755 "$HERE/guest/e2e-init" "$r/usr/local/sbin/e2e-init"
+  install -D -m 0644 "$HERE/guest/e2e-vm" "$r/usr/local/lib/vfioplan-e2e/e2e-vm"
   for m in $mods; do
     echo "$m" >> "$r/etc/initramfs-tools/modules"
   done
   {
-    echo "# artifact tree installed:"; (cd "$tree" && find . -type f -printf '%m %p\n' | sort)
+    echo "# artifact tree installed (etc/vfioplan comes in at boot, through fw_cfg):"
+    (cd "$tree" && find . -path ./etc/vfioplan -prune -o -type f -printf '%m %p\n' | sort)
     if [ -z "$cmds" ]; then echo "# vfioplan's action list has no initramfs command: initramfs left as it is"; fi
   } > "$dir.tmp/prepare.log"
   while IFS= read -r cmd; do
