@@ -15,7 +15,7 @@ static const char *const initramfs_advice[VP_INITRAMFS__COUNT][2] = {
 
 static const char *const bootloader_advice[VP_BOOTLOADER__COUNT][2] = {
     [VP_BOOTLOADER_AUTO] = {"update the boot configuration", "look at the boot configuration"},
-    [VP_BOOTLOADER_GRUB] = {"update-grub", "grep vfio /boot/grub/grub.cfg"},
+    [VP_BOOTLOADER_GRUB] = {"update-grub", "grep -w linux /boot/grub/grub.cfg"},
     [VP_BOOTLOADER_GRUBBY] = {"grubby --update-kernel=ALL --args=...", "grubby --info=ALL"},
     [VP_BOOTLOADER_SYSTEMD_BOOT] = {"/usr/libexec/vfioplan/sdboot", "bootctl list"},
     [VP_BOOTLOADER_RPM_OSTREE] = {"rpm-ostree kargs --append-if-missing=...", "rpm-ostree kargs"},
@@ -40,7 +40,7 @@ vp_plan_advice(const struct vp_plan *p, enum vp_tool_advice what)
         return bootloader_advice[bl][0];
     case VP_ADVICE_BOOT_INSPECT:
         if (p->bootloader == VP_BOOTLOADER_GRUB && p->boot.grub2)
-            return "grep vfio /boot/grub2/grub.cfg";
+            return "grep -w linux /boot/grub2/grub.cfg";
         return bootloader_advice[bl][1];
     case VP_ADVICE__COUNT:
         break;

@@ -63,7 +63,7 @@ enum vp_tool_advice {
     VP_ADVICE_INITRAMFS_REBUILD, /* "update-initramfs -u -k all" */
     VP_ADVICE_INITRAMFS_INSPECT, /* "lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio" */
     VP_ADVICE_BOOT_UPDATE,       /* "update-grub" */
-    VP_ADVICE_BOOT_INSPECT,      /* "grep vfio /boot/grub/grub.cfg" */
+    VP_ADVICE_BOOT_INSPECT,      /* "grep -w linux /boot/grub/grub.cfg": the kernel lines, with their arguments */
     VP_ADVICE__COUNT,
 };
 
