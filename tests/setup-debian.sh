@@ -5,7 +5,7 @@
 #   tests/setup-debian.sh test    the build, plus every test's tools and judges (default)
 set -eu
 what=${1:-test}
-build="gcc meson ninja-build pkg-config libyaml-dev libpci-dev libxml2-dev libjson-c-dev uuid-dev"
+build="gcc meson ninja-build pkg-config libyaml-dev libpci-dev libxml2-dev libjson-c-dev uuid-dev nettle-dev"
 # judges and test tools: cmocka, libvirt's virsh (test driver) and schema, xmllint,
 # shellcheck, kmod's modprobe, dash, patch, a JSON Schema validator and a YAML 1.2
 # reader, lspci; valgrind; ignition-validate; the boot suite's debootstrap and QEMU; the benchmark's timers;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* actions.c: the commands after an apply, run without a shell (argv, execvp). */
+/* actions.c: the commands after an apply, run without a shell (argv, execvp), with the pending list kept. */
 #include "actions.h"
 
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include "base/util.h"
 
 static int
-run(char *const *argv, int *status)
+run(char *const *argv, bool output_to_stderr, int *status)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -20,6 +20,8 @@ run(char *const *argv, int *status)
         return -1;
     if (pid == 0) {
         signal(SIGPIPE, SIG_DFL); /* apply ignores it; the commands get the default they expect */
+        if (output_to_stderr)
+            dup2(STDERR_FILENO, STDOUT_FILENO);
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -30,16 +32,18 @@ run(char *const *argv, int *status)
 }
 
 int
-vp_actions_run(const struct vp_artifact_set *set, const struct vp_changes *changes, const char *root, FILE *out,
+vp_actions_run(const struct vp_todo *todo, const struct vp_run_options *opt, struct vp_run_result *result,
                struct vp_diags *d)
 {
-    const char **paths = vp_changes_paths(changes);
-    bool chrooted = strcmp(root, "/") != 0;
-    int ran = 0;
-    for (size_t i = 0; i < set->n_actions; i++) {
-        const struct vp_action *a = &set->actions[i];
-        if (!vp_action_triggered(a, paths, changes->n))
-            continue;
+    memset(result, 0, sizeof(*result));
+    if (todo->n == 0)
+        return 0;
+    /* before the first: a kill -9 from here on leaves them all listed, and the next apply runs them */
+    if (vp_pending_write(opt->root, todo->items, todo->n, d) < 0)
+        return -1;
+    bool chrooted = strcmp(opt->root, "/") != 0;
+    for (size_t i = 0; i < todo->n; i++) {
+        const struct vp_action *a = todo->items[i];
         size_t n = 0;
         while (a->argv[n])
             n++;
@@ -49,34 +53,40 @@ vp_actions_run(const struct vp_artifact_set *set, const struct vp_changes *chang
             /* "--": a root named like an option (--userspec=...) is a directory, not an option of chroot */
             argv[k++] = "chroot";
             argv[k++] = "--";
-            argv[k++] = (char *)root;
+            argv[k++] = (char *)opt->root;
         }
         for (size_t j = 0; j < n; j++)
             argv[k++] = a->argv[j];
         if (chrooted)
-            fprintf(out, "vfioplan: running: chroot -- %s %s\n", root, a->command);
+            fprintf(opt->out, "vfioplan: running: chroot -- %s %s\n", opt->root, a->command);
         else
-            fprintf(out, "vfioplan: running: %s\n", a->command);
+            fprintf(opt->out, "vfioplan: running: %s\n", a->command);
         int status = 0;
-        int r = run(argv, &status);
+        int r = run(argv, opt->output_to_stderr, &status);
         free(argv);
         if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            vp_error(d, VP_ACTION_FAILED, &(struct vp_pos){.file = root}, "'%s' failed (%s %d)", a->command,
+            vp_error(d, VP_ACTION_FAILED, &(struct vp_pos){.file = opt->root}, "'%s' failed (%s %d)", a->command,
                      r < 0               ? "error"
                      : WIFEXITED(status) ? "exit status"
                                          : "signal",
                      r < 0               ? errno
                      : WIFEXITED(status) ? WEXITSTATUS(status)
                                          : WTERMSIG(status));
-            vp_note(d, "the files are in place; the actions after it did not run");
-            vp_hint(
-                d,
-                "fix the cause and run 'vfioplan apply' again, or run the remaining commands by hand (vfioplan plan lists them)");
-            free(paths);
+            vp_note(d,
+                    "the files are in place; this action and the %zu after it stay pending (%s/var/lib/vfioplan/"
+                    "pending)",
+                    todo->n - i - 1, strcmp(opt->root, "/") == 0 ? "" : opt->root);
+            vp_hint(d, "fix the cause and run 'vfioplan apply' again: it runs the pending actions first ('vfioplan "
+                       "plan' lists them)");
+            result->failed = true;
             return -1;
         }
-        ran++;
+        result->ran++;
+        if (a->stage == VP_STAGE_INITRAMFS || a->stage == VP_STAGE_BOOTLOADER ||
+            a->stage == VP_STAGE_BOOTLOADER_REMOVE || a->stage == VP_STAGE_BOOT_MENU)
+            result->boot_stages = true;
+        if (vp_pending_write(opt->root, todo->items + i + 1, todo->n - i - 1, d) < 0)
+            return -1;
     }
-    free(paths);
-    return ran;
+    return 0;
 }

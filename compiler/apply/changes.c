@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/root.h"
 #include "base/util.h"
 #include "diff.h"
+#include "foreign-edit.h"
 
 static const struct {
     const char *name, *done;
@@ -90,22 +92,8 @@ read_old(const struct vp_root *root, const char *rel, bool listed, char **data, 
         vp_hint(d, "move it out of the way; vfioplan only replaces and removes regular files it wrote");
         return -1;
     }
-    char *buf = vp_xmalloc((size_t)st.st_size + 1);
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if (n == (size_t)st.st_size)
-            break;
-    }
+    *data = vp_read_fd(fd, (size_t)st.st_size, len);
     close(fd);
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
     *mode = st.st_mode & 07777;
     return 1;
 }
@@ -137,9 +125,8 @@ change_add(struct vp_changes *c)
     return ch;
 }
 
-/* No empty, "." or ".." component, no space: "etc/vfioplan/vms/vm..xml" (VM "vm.") is a plain path. */
-static bool
-plain_components(const char *path)
+bool
+vp_path_plain_components(const char *path)
 {
     if (strchr(path, ' '))
         return false;
@@ -169,7 +156,7 @@ parse_manifest(struct vp_changes *c, const char *text)
         size_t plen = len > 0 && p[len - 1] == '\r' ? len - 1 : len; /* a manifest saved with CRLF line ends */
         if (plen > 0 && p[0] != '#' && plen < 512) {
             char *path = vp_xstrndup(p, plen);
-            bool safe = plain_components(path) && vp_artifact_path_known(path);
+            bool safe = vp_path_plain_components(path) && vp_artifact_path_known(path);
             if (safe) {
                 c->old_owned = vp_xrealloc(c->old_owned, (c->n_old_owned + 1) * sizeof(*c->old_owned));
                 c->old_owned[c->n_old_owned++] = path;
@@ -189,6 +176,80 @@ parse_manifest(struct vp_changes *c, const char *text)
             c->old_owned[kept++] = c->old_owned[i];
     }
     c->n_old_owned = kept;
+}
+
+/* The change a foreign edit makes to its file under root, if any (the file as edited is kept in c->edited). */
+static int
+edit_change(struct vp_changes *c, const struct vp_root *root, const struct vp_foreign_edit *e, struct vp_diags *d)
+{
+    /* the admin's file itself, never what a symbolic link points to: the write would replace the link */
+    int fd = vp_root_openat(root, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* not there: nothing to edit */
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_OWNED_FILE) {
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = root->path},
+                   "%s under %s is not a plain file (%s): vfioplan does not edit it", e->path, root->path,
+                   fd < 0 && errno == ELOOP ? "a symbolic link"
+                   : fd < 0                 ? strerror(errno)
+                   : S_ISREG(st.st_mode)    ? "larger than 16 MiB"
+                                            : "not a regular file");
+        vp_hint(d, "disable the lines the warnings above name by hand");
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    size_t len = 0;
+    char *old = vp_read_fd(fd, (size_t)st.st_size, &len);
+    unsigned mode = st.st_mode & 07777;
+    close(fd);
+    struct vp_strbuf sb = {0};
+    struct vp_edit_result res;
+    vp_foreign_edit_apply(e, old, len, &sb, &res);
+    if (res.not_found)
+        vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = root->path},
+                   "%zu line%s of %s that the host facts hold %s no longer there: left alone", res.not_found,
+                   res.not_found == 1 ? "" : "s", e->path, res.not_found == 1 ? "is" : "are");
+    if (sb.len == len && memcmp(sb.data, old, len) == 0) {
+        vp_strbuf_free(&sb);
+        free(old);
+        return 0;
+    }
+    struct vp_artifact *a = vp_xcalloc(1, sizeof(*a));
+    a->path = vp_xstrdup(e->path);
+    a->mode = mode; /* the admin's file keeps its mode */
+    a->data = vp_strbuf_steal(&sb, &a->len);
+    c->edited = vp_xrealloc(c->edited, (c->n_edited + 1) * sizeof(*c->edited));
+    c->edited[c->n_edited++] = a;
+    struct vp_change *ch = change_add(c);
+    ch->kind = VP_CHANGE_MODIFY;
+    ch->path = a->path;
+    ch->artifact = a;
+    ch->foreign = true;
+    ch->old_data = old;
+    ch->old_len = len;
+    ch->old_mode = mode;
+    return 0;
+}
+
+/*
+ * A file vfioplan keeps its block in (an artifact with .edit, emit/edit-block.c) that a foreign edit also changes:
+ * the edit's operations applied to the file as the block leaves it, kept in c->edited. The block is at the end and
+ * the operations find the admin's lines by their text, so neither disturbs the other.
+ */
+static const struct vp_artifact *
+edit_block_file(struct vp_changes *c, const struct vp_artifact *a, const struct vp_foreign_edit *fe)
+{
+    struct vp_strbuf sb = {0};
+    struct vp_edit_result res;
+    vp_foreign_edit_apply(fe, a->data, a->len, &sb, &res);
+    struct vp_artifact *e = vp_xcalloc(1, sizeof(*e));
+    *e = *a;
+    e->path = vp_xstrdup(a->path);
+    e->data = vp_strbuf_steal(&sb, &e->len);
+    c->edited = vp_xrealloc(c->edited, (c->n_edited + 1) * sizeof(*c->edited));
+    c->edited[c->n_edited++] = e;
+    return e;
 }
 
 static int
@@ -213,9 +274,12 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         return 0;
     }
     if (root.fd < 0) {
-        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open target root %s: %s", rootpath,
-                 strerror(errno));
-        vp_hint(d, "--root takes an existing directory (default /)");
+        vp_error(d, VP_OUTPUT_NOT_DIR, &(struct vp_pos){.file = rootpath}, "cannot open %s %s: %s",
+                 missing_ok ? "output directory" : "target root", rootpath, strerror(errno));
+        /* missing_ok is an output directory's mode (build and openshift -o DIR); plan and apply take --root */
+        vp_hint(d, missing_ok
+                       ? "-o takes a directory, created when missing: give the path of a directory, not of a file"
+                       : "--root takes an existing directory (default /)");
         return -1;
     }
     int rc = 0;
@@ -223,6 +287,9 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
     bool full = false;
     for (size_t i = 0; i < set->n && !full; i++) {
         const struct vp_artifact *a = &set->items[i];
+        const struct vp_foreign_edit *fe = a->edit ? vp_foreign_edit_find(set, a->path) : NULL;
+        if (fe) /* /etc/default/grub with vfioplan's block, and a manual setup's line there disabled: one write */
+            a = edit_block_file(out, a, fe);
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
@@ -239,12 +306,17 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->kind = r == 0 ? VP_CHANGE_CREATE : VP_CHANGE_MODIFY;
         ch->path = a->path;
         ch->artifact = a;
+        /* the admin's file with vfioplan's block: backed up like an edit, never part of a generation */
+        ch->foreign = a->edit && r == 1;
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
         if (over_budget(&kept, len, &root, d) < 0)
             rc = -1, full = true;
     }
+    for (size_t i = 0; i < set->n_edits; i++)
+        if (!vp_artifact_find(set, set->edits[i].path) && edit_change(out, &root, &set->edits[i], d) < 0)
+            rc = -1;
     char *manifest = NULL;
     size_t mlen = 0;
     unsigned mmode = 0;
@@ -290,6 +362,12 @@ vp_changes_free(struct vp_changes *c)
     for (size_t i = 0; i < c->n_old_owned; i++)
         free(c->old_owned[i]);
     free(c->old_owned);
+    for (size_t i = 0; i < c->n_edited; i++) {
+        free(c->edited[i]->path);
+        free(c->edited[i]->data);
+        free(c->edited[i]);
+    }
+    free(c->edited);
     memset(c, 0, sizeof(*c));
 }
 

@@ -20,7 +20,8 @@ const char *vp_change_kind_done(enum vp_change_kind k);
 struct vp_change {
     enum vp_change_kind kind;
     const char *path;
-    const struct vp_artifact *artifact; /* NULL for DELETE */
+    const struct vp_artifact *artifact; /* NULL for DELETE; for an edit, the file as edited */
+    bool foreign;                       /* an edit of a file vfioplan does not own (MODIFY only) */
     char *old_data;                     /* NULL for CREATE */
     size_t old_len;
     unsigned old_mode;
@@ -31,11 +32,19 @@ struct vp_changes {
     size_t n, cap;
     char **old_owned; /* paths of the old manifest (owned here) */
     size_t n_old_owned;
+    struct vp_artifact **edited; /* the files foreign edits change, as edited (owned here) */
+    size_t n_edited;
 };
+
+/* No empty, "." or ".." component, no space: a relative path that stays where it says ("etc/vfioplan/vms/vm..xml",
+ * of VM "vm.", is one). */
+bool vp_path_plain_components(const char *path);
 
 /*
  * Compares set with the files under root (a directory; "/" for the live
  * system). A root that does not exist compares as empty if missing_ok.
+ * The set's foreign edits are applied to the files they edit as they are
+ * under root now (a file that is not there is nothing to edit).
  */
 int vp_changes_compute(const struct vp_artifact_set *set, const char *root, bool missing_ok, struct vp_changes *out,
                        struct vp_diags *d);

@@ -38,12 +38,8 @@ mkdir_p(const char *path)
     return 0;
 }
 
-/*
- * Opens the directory holding rel (creating missing ones), one component at
- * a time with O_NOFOLLOW: a symlink anywhere on the way is an error.
- */
-static int
-open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_diags *d, const char *root)
+int
+vp_write_open_parent(int rootfd, const char *rel, bool create, char **last, struct vp_diags *d, const char *root)
 {
     struct vp_pos pos = {.file = root};
     char *copy = vp_xstrdup(rel);
@@ -115,9 +111,8 @@ write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Writes data into a fresh temp file in dirfd; fills tmp with its name. */
-static int
-write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
+int
+vp_write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
 {
     static unsigned counter;
     for (int attempt = 0; attempt < 100; attempt++) {
@@ -147,6 +142,21 @@ write_temp(int dirfd, const char *data, size_t len, unsigned mode, char tmp[64])
     return -1;
 }
 
+int
+vp_write_replace(int dirfd, const char *name, const char *data, size_t len, unsigned mode)
+{
+    char tmp[64];
+    if (vp_write_temp(dirfd, data, len, mode, tmp) < 0)
+        return -1;
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        int err = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = err;
+        return -1;
+    }
+    return fsync(dirfd);
+}
+
 /*
  * Moves the backups of one file a generation older: NAME.3 to NAME.4 (the
  * oldest kept, which goes), ..., NAME to NAME.1. A generation missing is
@@ -171,23 +181,24 @@ rotate_backups(int dirfd, const char *name)
     return 0;
 }
 
-/* Keeps the old version of a replaced or removed file under the backup directory, older ones a generation down. */
+/* Keeps the old version of an edited file of the admin's under the backup directory, older ones a generation down.
+ * vfioplan's own files need none: apply records them as a generation before it commits. */
 static int
 backup(int rootfd, const struct vp_write_options *opt, const struct vp_change *ch, struct vp_diags *d, const char *root)
 {
-    if (!opt->backup_dir || ch->kind == VP_CHANGE_CREATE)
+    if (!opt->backup_dir || !ch->foreign)
         return 0;
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "%s/%s", opt->backup_dir, ch->path);
     char *name = NULL;
-    int dirfd = open_parent(rootfd, rel, true, &name, d, root);
+    int dirfd = vp_write_open_parent(rootfd, rel, true, &name, d, root);
     if (dirfd < 0) {
         free(name);
         return -1;
     }
     char tmp[64];
-    /* written aside first: a failure leaves the generations as they were, or one older */
-    int rc = write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
+    /* written aside first: a failure leaves the backups as they were, or one older */
+    int rc = vp_write_temp(dirfd, ch->old_data, ch->old_len, ch->old_mode, tmp);
     if (rc == 0 && (rotate_backups(dirfd, name) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)) {
         int err = errno;
         unlinkat(dirfd, tmp, 0);
@@ -235,17 +246,10 @@ put_union(const struct pending *m, const struct vp_changes *changes, struct vp_d
     char *text = vp_manifest_union(changes, m->change->artifact, &len);
     if (!text)
         return 0;
-    char tmp[64];
-    int rc = write_temp(m->dirfd, text, len, m->change->artifact->mode, tmp);
+    int rc = vp_write_replace(m->dirfd, m->name, text, len, m->change->artifact->mode);
+    int err = errno;
     free(text);
-    if (rc == 0 && renameat(m->dirfd, tmp, m->dirfd, m->name) < 0) {
-        int err = errno;
-        unlinkat(m->dirfd, tmp, 0);
-        errno = err;
-        rc = -1;
-    }
-    if (rc == 0 && fsync(m->dirfd) < 0)
-        rc = -1;
+    errno = err;
     if (rc < 0)
         vp_error(d, VP_WRITE_FAILED, &(struct vp_pos){.file = root},
                  "cannot put a manifest of the old and new files in place at %s/%s: %s", root, m->change->path,
@@ -272,7 +276,7 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
     for (size_t i = 0; i < changes->n && rc == 0; i++, n++) {
         const struct vp_change *ch = &changes->items[i];
         p[n].change = ch;
-        p[n].dirfd = open_parent(rootfd, ch->path, ch->kind != VP_CHANGE_DELETE, &p[n].name, d, root);
+        p[n].dirfd = vp_write_open_parent(rootfd, ch->path, ch->kind != VP_CHANGE_DELETE, &p[n].name, d, root);
         if (p[n].dirfd == -2) { /* removing a file whose directory is gone: nothing to do */
             p[n].dirfd = -1;
             continue;
@@ -283,14 +287,14 @@ vp_tree_commit(const char *root, const struct vp_changes *changes, const struct 
         }
         if (ch->kind == VP_CHANGE_DELETE)
             continue;
-        if (write_temp(p[n].dirfd, ch->artifact->data, ch->artifact->len, ch->artifact->mode, p[n].tmp) < 0) {
+        if (vp_write_temp(p[n].dirfd, ch->artifact->data, ch->artifact->len, ch->artifact->mode, p[n].tmp) < 0) {
             vp_error(d, VP_WRITE_FAILED, &pos, "cannot write %s/%s: %s", root, ch->path, strerror(errno));
             vp_note(d, "nothing was changed: every file is written aside before any is put in place");
             p[n].tmp[0] = '\0';
             rc = -1;
         }
     }
-    /* 2. backups of what gets replaced or removed */
+    /* 2. backups of the admin's files that get edited (apply keeps its own as a generation: generations.h) */
     for (size_t i = 0; i < n && rc == 0; i++)
         if (p[i].dirfd >= 0 && backup(rootfd, opt, p[i].change, d, root) < 0)
             rc = -1;
@@ -386,14 +390,7 @@ vp_file_write_atomic(const char *path, const char *data, size_t len, unsigned mo
     free(dir);
     if (dirfd < 0)
         return vp_error(d, VP_WRITE_FAILED, &pos, "cannot open the directory of %s: %s", path, strerror(errno));
-    char tmp[64];
-    int rc = write_temp(dirfd, data, len, mode, tmp);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
-        unlinkat(dirfd, tmp, 0);
-        rc = -1;
-    }
-    if (rc == 0)
-        rc = fsync(dirfd);
+    int rc = vp_write_replace(dirfd, name, data, len, mode);
     int err = errno;
     close(dirfd);
     if (rc < 0)

@@ -115,3 +115,21 @@ vp_read_file(const char *path, const char *display, size_t limit, char **buf, si
     *len = n;
     return 0;
 }
+
+char *
+vp_read_fd(int fd, size_t size, size_t *len)
+{
+    char *buf = vp_xmalloc(size + 1);
+    size_t n = 0;
+    while (n < size) {
+        ssize_t r = read(fd, buf + n, size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}

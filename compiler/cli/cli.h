@@ -20,8 +20,9 @@ enum {
 
 enum vp_format { VP_FORMAT_TEXT, VP_FORMAT_JSON };
 
-/* Where apply keeps the files it replaces, under the root. */
-#define VP_BACKUP_DIR "var/backups/vfioplan"
+/* The spec a command reads when none is given, as netplan reads /etc/netplan: under --root for the commands
+ * that have it (the spec of the host whose root it is), else under /. */
+#define VP_DEFAULT_SPEC "etc/vfioplan/vfioplan.yaml"
 /* apply's default --wait: long enough for another apply's initramfs rebuild (minutes on a big host) */
 #define VP_DEFAULT_WAIT 600
 
@@ -37,12 +38,22 @@ struct vp_options {
     bool markdown;         /* codes --markdown */
     const char *pool;      /* --pool: the OpenShift machine config pool */
     unsigned wait_seconds; /* --wait: apply waits this long for another apply's lock on the root */
+    bool spec_defaulted;   /* no SPEC was given: spec is ROOT/etc/vfioplan/vfioplan.yaml */
+    bool host_given, root_given;
+    const char *plan_out;  /* plan --out FILE */
+    const char *plan_file; /* apply --plan FILE */
+    bool yes;              /* --yes: do not ask */
+    unsigned keep;         /* --keep N: generations kept (0: the default) */
+    bool has_to;           /* rollback --to N */
+    unsigned long to;
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
 struct vp_compile {
     const char *target_root; /* set by plan and apply: the root whose earlier apply the emitters may undo */
     struct vp_diags diags;
+    char *spec_text; /* the spec's bytes as read */
+    size_t spec_len;
     struct vp_spec *spec;
     struct vp_host *host;
     struct vp_plan *plan;
@@ -74,6 +85,11 @@ enum vp_option_id {
     VP_OPT_WAIT = 'w',
     VP_OPT_COLOR = 'c',
     VP_OPT_HELP = 'h',
+    VP_OPT_OUT = 'O',
+    VP_OPT_PLAN = 'P',
+    VP_OPT_YES = 'y',
+    VP_OPT_KEEP = 'k',
+    VP_OPT_TO = 't',
 };
 
 struct vp_option_def {
@@ -94,7 +110,7 @@ struct vp_command_option {
     const char *doc;
 };
 
-#define VP_COMMAND_MAX_OPTIONS 6
+#define VP_COMMAND_MAX_OPTIONS 10
 
 struct vp_command {
     const char *name;
@@ -133,6 +149,9 @@ void vp_compile_free(struct vp_compile *c);
 int vp_compile_check_drift(struct vp_compile *c, const char *root);
 /* Prints the diagnostics (text to stderr, or as part of JSON) and returns the exit code for them. */
 int vp_cli_report(struct vp_compile *c, const struct vp_options *opt);
+/* stderr, once stdout is flushed: where both go to one log (plan >log 2>&1, a CI job), every line stays whole and
+ * in the order it was written. Every message of the CLI goes through it. */
+FILE *vp_cli_stderr(void);
 /* text wrapped at 79 columns, every line indented by indent spaces (help.c). */
 void vp_cli_print_wrapped(FILE *out, const char *text, int indent);
 
@@ -164,6 +183,15 @@ int vp_cmd_help(int argc, char **argv);
 int vp_cmd_explain(int argc, char **argv);
 int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
+int vp_cmd_rollback(int argc, char **argv);
+int vp_cmd_history(int argc, char **argv);
 
 /* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
 void vp_cli_host_summary(FILE *out, const struct vp_host *host);
+/* check's topology map of a VM: its cells (host node, vCPUs, host CPUs, memory, huge pages) and emulator threads. */
+void vp_cli_topology_map(FILE *out, const struct vp_plan_vm *pvm);
+/* ", host node N -> cell C (expander E, switch)" after a device's line in check's map. */
+void vp_cli_device_place(FILE *out, const struct vp_plan_vm *pvm, const struct vp_assignment *a);
+/* The host CPUs a cell's vCPUs are pinned to, in the kernel's list format. */
+struct vp_strbuf;
+void vp_cli_cell_host_cpus(const struct vp_plan_vm *pvm, size_t cell, struct vp_strbuf *sb);

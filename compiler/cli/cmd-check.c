@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "base/cpulist.h"
 #include "base/units.h"
 #include "cli.h"
 #include "json-out.h"
@@ -51,10 +52,8 @@ print_summary(FILE *out, const struct vp_plan *p)
     /* PRETTY_NAME is the host's os-release, as it wrote it */
     vp_print_safe(out, "host %s: %s, %s CPU; %s, %s\n", p->spec->host.name,
                   h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
-                  h->cpu_vendor == VP_CPU_INTEL ? "Intel"
-                  : h->cpu_vendor == VP_CPU_AMD ? "AMD"
-                                                : "unknown",
-                  vp_bootloader_name(p->bootloader), vp_initramfs_name(p->initramfs));
+                  vp_cpu_vendor_title(h->cpu_vendor), vp_bootloader_name(p->bootloader),
+                  vp_initramfs_name(p->initramfs));
     print_boot(out, p);
     vp_cli_host_summary(out, h);
     fprintf(out, "  kernel arguments:");
@@ -68,9 +67,28 @@ print_summary(FILE *out, const struct vp_plan *p)
     for (size_t i = 0; i < p->n_bind_addresses; i++)
         fprintf(out, " %s", p->bind_addresses[i]);
     fprintf(out, "%s\n", p->n_bind_addresses ? "" : " none");
-    if (p->memory.hugepages)
-        fprintf(out, "  huge pages reserved at boot: %" PRIu64 " of %s\n", p->memory.n_hugepages,
+    if (p->memory.hugepages) {
+        fprintf(out, "  huge pages reserved at boot: %" PRIu64 " of %s", p->memory.n_hugepages,
                 vp_hugepage_size_name(p->memory.hugepage_size));
+        for (size_t i = 0; i < p->memory.n_node_hugepages && h->cpus.n_nodes > 1; i++)
+            fprintf(out, "%snode %u: %" PRIu64, i ? ", " : " (", h->cpus.nodes[i].id, p->memory.node_hugepages[i]);
+        fprintf(out, "%s%s\n", p->memory.n_node_hugepages && h->cpus.n_nodes > 1 ? ")" : "",
+                p->memory.per_node ? ", reserved per node" : "");
+    }
+    if (p->housekeeping.n) {
+        struct vp_strbuf hk = {0};
+        vp_cpulist_format(&hk, p->housekeeping.ids, p->housekeeping.n);
+        fprintf(out, "  housekeeping CPUs (no VM pinned there): %s\n", hk.data);
+        vp_strbuf_free(&hk);
+    }
+    /* the lines of a manual setup the plan takes over (the VP7xxx warnings say why), each line once */
+    if (p->n_migrations) {
+        fprintf(out, "  manual setup taken over:");
+        for (size_t i = 0; i < p->n_migrations; i++)
+            if (i == 0 || p->migrations[i].line != p->migrations[i - 1].line)
+                fprintf(out, " /%s:%u", p->migrations[i].line->file, p->migrations[i].line->line);
+        fputc('\n', out);
+    }
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *vm = &p->vms[v];
         fprintf(out, "vm %s: %zu function%s on %u guest slot%s", vm->spec->name, vm->n_assigned,
@@ -81,22 +99,27 @@ print_summary(FILE *out, const struct vp_plan *p)
             fprintf(out, ", Fabric Manager");
         fputc('\n', out);
         char mem[32];
-        fprintf(out, "  %u vCPU%s (%u socket, %u core%s, %u thread%s each), %s of memory", vm->spec->vcpus,
-                vm->spec->vcpus == 1 ? "" : "s", vm->res.sockets, vm->res.cores, vm->res.cores == 1 ? "" : "s",
-                vm->res.threads, vm->res.threads == 1 ? "" : "s",
+        fprintf(out, "  %u vCPU%s (%u socket%s, %u core%s, %u thread%s each), %s of memory", vm->spec->vcpus,
+                vm->spec->vcpus == 1 ? "" : "s", vm->res.sockets, vm->res.sockets == 1 ? "" : "s", vm->res.cores,
+                vm->res.cores == 1 ? "" : "s", vm->res.threads, vm->res.threads == 1 ? "" : "s",
                 vp_format_size(vm->spec->memory_bytes, mem, sizeof(mem)));
         if (vm->res.hugepages)
             fprintf(out, " in %" PRIu64 " huge pages of %s", vm->res.n_hugepages,
                     vp_hugepage_size_name(vm->res.hugepage_size));
         fputc('\n', out);
+        vp_cli_topology_map(out, vm);
         for (size_t i = 0; i < vm->n_assigned; i++) {
             const struct vp_assignment *a = &vm->assigned[i];
             const struct vp_device *dev = &h->devices[a->device];
             char group[32] = "no group";
             if (dev->iommu_group >= 0)
                 snprintf(group, sizeof(group), "group %ld", dev->iommu_group);
-            fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s\n", dev->addr_str, dev->vendor, dev->device,
-                    group, a->guest_bus, a->guest_fn, a->binding == VP_BIND_ADDRESS ? " (by address)" : "");
+            fprintf(out, "  %s [%04x:%04x] %-9s -> guest 0000:%02x:00.%u%s", dev->addr_str, dev->vendor, dev->device,
+                    group, a->guest_port ? a->guest_port : a->guest_bus, a->guest_fn,
+                    a->binding == VP_BIND_ADDRESS ? " (by address)" : "");
+            if (vm->numa.pinned)
+                vp_cli_device_place(out, vm, a);
+            fputc('\n', out);
         }
     }
 }

@@ -27,7 +27,7 @@ vp_cmd_openshift(int argc, char **argv)
     const char *pool = opt.pool ? opt.pool : "worker";
     if (!valid_pool(pool)) {
         fprintf(
-            stderr,
+            vp_cli_stderr(),
             "vfioplan openshift: --pool '%s' is not a valid pool name (lower-case letters, digits and '-', 50 at most)\n",
             pool);
         return VP_EXIT_ERROR;

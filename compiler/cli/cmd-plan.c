@@ -2,16 +2,46 @@
 /*
  * cmd-plan.c: `vfioplan plan`: the dry run. A git-style diff of every file
  * that would change under the root (patch -p1 applies it), then the
- * actions an apply would run for those changes. Exit 0 if nothing would
- * change, 1 if something would, 2 on any error.
+ * actions an apply would run: those still pending from an earlier run, and
+ * those the changes need. Exit 0 if nothing would happen, 1 if something
+ * would (as diff(1)), 2 on any error. --out FILE saves the plan for
+ * apply --plan FILE.
  */
+#include <limits.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "apply/plan-file.h"
+#include "base/util.h"
 #include "cli.h"
+#include "install-report.h"
 #include "json-out.h"
-#include "apply/changes.h"
+
+/* An absolute path for the plan file: apply --plan may run from another directory. */
+static char *
+absolute(const char *path)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf))
+        return vp_xstrdup(buf);
+    return vp_xstrdup(path);
+}
+
+static int
+save_plan(struct vp_compile *c, const struct vp_options *opt, struct vp_install *in)
+{
+    struct json_object *fp = vp_plan_fingerprint(c->spec_text, c->spec_len, c->host, &c->artifacts, in, &c->diags);
+    if (!fp)
+        return -1;
+    char *spec = absolute(opt->spec), *host = absolute(opt->host), *root = absolute(opt->root);
+    int rc = vp_plan_file_write(opt->plan_out, VFIOPLAN_VERSION, spec, host, root, fp, &c->diags);
+    json_object_put(fp);
+    free(spec);
+    free(host);
+    free(root);
+    return rc;
+}
 
 int
 vp_cmd_plan(int argc, char **argv)
@@ -20,53 +50,33 @@ vp_cmd_plan(int argc, char **argv)
     if (vp_cli_parse(argc, argv, vp_cli_command("plan"), &opt) < 0)
         return VP_EXIT_ERROR;
     struct vp_compile c = {.target_root = opt.root};
-    struct vp_changes ch = {0};
+    struct vp_install in = {0};
+    struct vp_install_options io = {.root = opt.root};
     bool ok = vp_compile_run(&c, &opt, 0) == 0 && vp_compile_check_drift(&c, opt.root) == 0 &&
-              vp_changes_compute(&c.artifacts, opt.root, false, &ch, &c.diags) == 0;
+              vp_install_prepare(&in, &c.artifacts, &io, &c.diags) == 0;
+    /* before the diff frees the old versions: the fingerprint has their digests */
+    if (ok && opt.plan_out && save_plan(&c, &opt, &in) < 0)
+        ok = false;
     int rc = vp_cli_report(&c, &opt);
     if (opt.format == VP_FORMAT_JSON) {
         struct json_object *doc = vp_json_begin("plan");
         json_object_object_add(doc, "root", vp_json_string(opt.root, strlen(opt.root), NULL));
         if (ok && rc == VP_EXIT_OK) {
-            json_object_object_add(doc, "files", vp_json_files(&ch));
-            json_object_object_add(doc, "actions", vp_json_actions(&c.artifacts, &ch));
-            rc = ch.n ? VP_EXIT_CHANGES : VP_EXIT_OK;
+            vp_json_install(doc, &in, false);
+            rc = vp_install_has_work(&in) ? VP_EXIT_CHANGES : VP_EXIT_OK;
         }
         vp_json_finish(doc, &c.diags, rc);
     } else if (ok && rc == VP_EXIT_OK) {
-        /* a file at a time, its old version freed once its diff is out: memory is one file's diff, not all */
-        for (size_t i = 0; i < ch.n; i++) {
-            struct vp_strbuf one = {0};
-            vp_change_render_diff(&one, &ch.items[i]);
-            fwrite(one.data ? one.data : "", 1, one.len, stdout);
-            vp_strbuf_free(&one);
-            vp_change_drop_old(&ch.items[i]);
-        }
-        struct vp_strbuf out = {0};
-        const char **paths = vp_changes_paths(&ch);
-        size_t created = 0, modified = 0, removed = 0;
-        for (size_t i = 0; i < ch.n; i++) {
-            created += ch.items[i].kind == VP_CHANGE_CREATE;
-            modified += ch.items[i].kind == VP_CHANGE_MODIFY;
-            removed += ch.items[i].kind == VP_CHANGE_DELETE;
-        }
-        if (ch.n) {
-            vp_strbuf_puts(&out, "\nActions:\n");
-            for (size_t i = 0; i < c.artifacts.n_actions; i++)
-                if (vp_action_triggered(&c.artifacts.actions[i], paths, ch.n))
-                    vp_strbuf_printf(&out, "  %s\n", c.artifacts.actions[i].command);
-        }
-        fwrite(out.data ? out.data : "", 1, out.len, stdout);
-        if (ch.n)
-            fprintf(stderr, "vfioplan: under %s, %zu file%s would be created, %zu changed, %zu removed\n", opt.root,
-                    created, created == 1 ? "" : "s", modified, removed);
-        else
-            fprintf(stderr, "vfioplan: no changes under %s\n", opt.root);
-        vp_strbuf_free(&out);
-        free(paths);
-        rc = ch.n ? VP_EXIT_CHANGES : VP_EXIT_OK;
+        vp_cli_show_changes(stdout, &in, true);
+        vp_cli_show_actions(stdout, &in);
+        fflush(stdout);
+        vp_cli_plan_summary(vp_cli_stderr(), &in, opt.root);
+        if (opt.plan_out)
+            fprintf(vp_cli_stderr(), "vfioplan: plan saved to %s; 'vfioplan apply --plan %s' applies exactly this\n",
+                    opt.plan_out, opt.plan_out);
+        rc = vp_install_has_work(&in) ? VP_EXIT_CHANGES : VP_EXIT_OK;
     }
-    vp_changes_free(&ch);
+    vp_install_free(&in);
     vp_compile_free(&c);
     return rc;
 }

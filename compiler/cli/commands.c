@@ -27,6 +27,11 @@ static const struct vp_option_def option_defs[] = {
     {VP_OPT_COLOR, "color", 0, "WHEN", color_values,
      "Color the diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always or never."},
     {VP_OPT_HELP, "help", 'h', NULL, NULL, "Print this command's options and exit codes, and exit 0."},
+    {VP_OPT_OUT, "out", 0, "FILE", NULL, NULL},
+    {VP_OPT_PLAN, "plan", 0, "FILE", NULL, NULL},
+    {VP_OPT_YES, "yes", 0, NULL, NULL, NULL},
+    {VP_OPT_KEEP, "keep", 0, "N", NULL, NULL},
+    {VP_OPT_TO, "to", 0, "N", NULL, NULL},
 };
 
 /* The sentences the compiling commands share. */
@@ -38,6 +43,24 @@ static const struct vp_option_def option_defs[] = {
 #define FORMAT_DOC                                                                                                     \
     "Print text (the default) or one JSON document on stdout (json), as schema/vfioplan-output-v1.schema.json "        \
     "describes it; the diagnostics are then in the document."
+#define SPEC_DEFAULT_DOC                                                                                               \
+    " Without SPEC, the host's own: /etc/vfioplan/vfioplan.yaml (DIR/etc/vfioplan/vfioplan.yaml with --root DIR)."
+#define KEEP_OPT                                                                                                       \
+    {                                                                                                                  \
+        VP_OPT_KEEP, NULL, VP_COMPLETE_NONE, false,                                                                    \
+            "Keep the newest N generations of vfioplan's files under DIR (default 5, 2 to 100), and always the "       \
+            "current one; older ones are removed."                                                                     \
+    }
+#define YES_OPT(what_)                                                                                                 \
+    {                                                                                                                  \
+        VP_OPT_YES, NULL, VP_COMPLETE_NONE, false,                                                                     \
+            "Do not ask: on a terminal, " what_ " shows what it would do and asks first; a run without a terminal "    \
+            "never asks."                                                                                              \
+    }
+#define ROOT_STATE_OPT(what_)                                                                                          \
+    {                                                                                                                  \
+        VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, what_                                                               \
+    }
 #define HOST_OPT(complete_)                                                                                            \
     {                                                                                                                  \
         VP_OPT_HOST, NULL, complete_, false, HOST_DOC                                                                  \
@@ -51,28 +74,28 @@ static const struct vp_command commands[] = {
     {"check",
      vp_cmd_check,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
      "parse and resolve SPEC; print diagnostics and the plan's summary",
      "Reads SPEC ('-': standard input), resolves its device selectors against the host's PCI tree and IOMMU groups, "
      "checks every rule, and prints the diagnostics on stderr and a summary of the plan on stdout: the kernel "
      "arguments, the vfio-pci ids and addresses, and each VM's functions with their guest addresses. Nothing is "
-     "written.",
+     "written." SPEC_DEFAULT_DOC,
      {HOST_OPT(VP_COMPLETE_HOST), FORMAT_OPT},
      "the spec is valid and its plan is safe (warnings may have been printed)",
      NULL},
     {"build",
      vp_cmd_build,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
      "write every artifact under DIR, laid out as under /",
      "Writes every artifact of the plan under DIR as they would be under /: the kernel command line drop-in, the "
      "modprobe config, the initramfs hook, one libvirt domain and one guest setup script per VM. Files are written "
      "atomically; DIR's manifest (etc/vfioplan/manifest) lists what vfioplan owns, so files a later build no longer "
-     "generates are removed and nothing else under DIR is touched. Runs no commands.",
+     "generates are removed and nothing else under DIR is touched. Runs no commands." SPEC_DEFAULT_DOC,
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_OUTPUT, "DIR", VP_COMPLETE_DIR, true, "Write the artifacts under DIR, created if missing (required)."}},
      "every artifact was written",
@@ -80,64 +103,119 @@ static const struct vp_command commands[] = {
     {"plan",
      vp_cmd_plan,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
      "show the diff an apply would make under DIR (default /) and its actions",
      "The dry run: a git-style diff of every file that would be created, changed or removed under DIR (patch -p1 and "
      "git apply take it), then the commands an apply would run for those changes (update-initramfs, update-grub, "
-     "virsh define, ...). Nothing is written. When the host facts come from a snapshot and DIR is a host, its "
-     "devices must still match the snapshot.",
+     "virsh define, ...), after those an earlier apply did not see succeed (pending). Nothing is written. When the "
+     "host facts come from a snapshot and DIR is a host, its devices must still match the snapshot. The exit code "
+     "follows diff(1): 1 means changes (a file, or a pending action), unlike terraform plan -detailed-exitcode, "
+     "where 2 does; with --format json, \"changed\" says the same." SPEC_DEFAULT_DOC,
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Compare with the files under DIR instead of / (the default)."},
+      {VP_OPT_OUT, NULL, VP_COMPLETE_FILE, false,
+       "Save the plan to FILE: the digests of the spec, the host facts and every file before and after, and the "
+       "actions; 'vfioplan apply --plan FILE' applies exactly that, or refuses (VP6005) when anything changed."},
       FORMAT_OPT},
      "nothing would change",
-     "something would change"},
+     "something would change (as diff(1) has it; terraform's -detailed-exitcode says 2)"},
     {"apply",
      vp_cmd_apply,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
-     "write the files that change under DIR (default /) atomically, with backups, and run the actions they need",
-     "Writes only the files that change, each atomically (a temp file, fsync, rename), keeps the old versions under "
-     "DIR/var/backups/vfioplan/, removes the files vfioplan generated before and no longer does, then runs the "
-     "actions those changes need (in a chroot when DIR is not /). With a snapshot, refuses when the devices under "
-     "DIR differ from it. A failure leaves every file either old or new, never half written. One apply at a time "
-     "per DIR: it holds DIR/run/lock/vfioplan.lock from before it reads DIR until its last action.",
+     "write the files that change under DIR (default /) atomically, keep the old ones as a generation, run the "
+     "actions",
+     "Writes only the files that change, each atomically (a temp file, fsync, rename), removes the files vfioplan "
+     "generated before and no longer does, then runs the actions those changes need (in a chroot when DIR is not /), "
+     "after any an earlier apply did not see succeed. The state it replaced and the one it wrote are kept as "
+     "generations under DIR/var/lib/vfioplan (vfioplan history, vfioplan rollback). When an initramfs or "
+     "bootloader action ran, DIR/run/reboot-required says so. On a terminal it shows the plan and asks first. With "
+     "a snapshot, refuses when the devices under DIR differ from it. A failure leaves every file either old or new, "
+     "never half written. One apply at a time per DIR: it holds DIR/run/lock/vfioplan.lock from before it reads "
+     "DIR until its last action." SPEC_DEFAULT_DOC,
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Write under DIR instead of / (the default)."},
+      {VP_OPT_PLAN, NULL, VP_COMPLETE_FILE, false,
+       "Apply the plan 'vfioplan plan --out FILE' saved, exactly: with its spec, host and root, or refuse (VP6005) "
+       "when the spec, the host facts or a file under the root changed since. Never asks."},
+      YES_OPT("apply"),
       {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false,
-       "Write the files but run none of the actions; 'vfioplan plan' lists them."},
+       "Write the files but run none of the actions: they stay pending ('vfioplan plan' lists them) and the next "
+       "apply runs them."},
       {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
        "While another apply holds DIR's lock, wait up to SECONDS for it (default 600; 0: fail at once), then fail "
-       "with VP6004 naming its pid."}},
+       "with VP6004 naming its pid."},
+      KEEP_OPT,
+      FORMAT_OPT},
      "the files are up to date and every action ran",
+     "the question was answered no: nothing was written"},
+    {"rollback",
+     vp_cmd_rollback,
+     NULL,
+     false,
+     VP_COMPLETE_NONE,
+     NULL,
+     "restore an earlier generation of vfioplan's files under DIR (default /) and run its actions",
+     "Puts back the files of a generation 'vfioplan history' lists (the previous one, or --to N), exactly as they "
+     "were, with the same machinery as apply (the lock, atomic writes, the manifest of old and new first), removes "
+     "vfioplan's files it did not have, and runs the actions the changes need. The generation becomes the current "
+     "one; nothing is deleted from the history.",
+     {ROOT_STATE_OPT("Restore under DIR instead of / (the default)."),
+      {VP_OPT_TO, NULL, VP_COMPLETE_NONE, false,
+       "The generation to restore (default: the newest one before the current one)."},
+      YES_OPT("rollback"),
+      {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false, "Restore the files only; the actions stay pending."},
+      {VP_OPT_WAIT, NULL, VP_COMPLETE_NONE, false,
+       "While another apply holds DIR's lock, wait up to SECONDS for it (default 600)."},
+      KEEP_OPT,
+      FORMAT_OPT},
+     "the generation is in place and every action ran",
+     "the question was answered no: nothing was written"},
+    {"history",
+     vp_cmd_history,
+     NULL,
+     false,
+     VP_COMPLETE_NONE,
+     NULL,
+     "list the generations of vfioplan's files under DIR (default /)",
+     "Lists the generations kept under DIR/var/lib/vfioplan/generations, oldest first: when each was recorded, "
+     "where it came from (apply; found: the files as they were before an apply replaced them), its files, its "
+     "spec and boot token, and which one is current.",
+     {ROOT_STATE_OPT("Read the generations under DIR instead of / (the default)."), FORMAT_OPT},
+     "the generations were listed",
      NULL},
     {"verify",
      vp_cmd_verify,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
      "after the reboot: check the IOMMU, the kernel command line, huge pages, vfio-pci and the groups",
      "Run on the host after the reboot that follows an apply: checks that the IOMMU is on, that each kernel argument "
      "is on /proc/cmdline, that the huge pages the VMs need are reserved and free (HugePages_Total and "
      "HugePages_Free), that each assigned function is bound to vfio-pci and that each of their IOMMU groups is "
-     "viable. Prints one line per check, with advice for each that failed.",
-     {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC}, FORMAT_OPT},
+     "viable, that the running boot carries the configuration's boot token (else it predates it), and that no "
+     "action is pending and no reboot asked for under DIR. Prints one line per check, with advice for each that "
+     "failed." SPEC_DEFAULT_DOC,
+     {{VP_OPT_HOST, "ROOT", VP_COMPLETE_DIR, false, HOST_ROOT_DOC},
+      ROOT_STATE_OPT("Read the pending actions and the reboot signal under DIR instead of / (the default)."),
+      FORMAT_OPT},
      "every check passed",
      "a check failed"},
     {"openshift",
      vp_cmd_openshift,
      "SPEC",
-     false,
+     true,
      VP_COMPLETE_SPEC,
      NULL,
      "write the MachineConfig and HyperConverged permittedHostDevices for an OpenShift pool",
      "Writes the same plan as OpenShift objects under DIR: a MachineConfig for the pool (the kernel arguments, and "
      "Ignition storage entries for the modprobe config and vfio-pci loading) and the HyperConverged "
-     "permittedHostDevices entries that let VMs request the devices.",
+     "permittedHostDevices entries that let VMs request the devices." SPEC_DEFAULT_DOC,
      {HOST_OPT(VP_COMPLETE_HOST),
       {VP_OPT_OUTPUT, "DIR", VP_COMPLETE_DIR, true, "Write the objects under DIR, created if missing (required)."},
       {VP_OPT_POOL, NULL, VP_COMPLETE_NONE, false,

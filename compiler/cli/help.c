@@ -91,8 +91,9 @@ vp_cli_usage(FILE *out)
     fprintf(out, "\n'vfioplan help COMMAND' (or 'vfioplan COMMAND --help') lists a command's options\n"
                  "and exit codes; 'vfioplan explain CODE' explains a diagnostic; 'man vfioplan'.\n"
                  "  --version  print the version\n\n"
-                 "exit status: 0 success (plan: no change), 1 plan: changes / verify: a check\n"
-                 "failed, 2 any error\n");
+                 "exit status: 0 success (plan: no change), 1 plan: changes, as diff(1) (not\n"
+                 "terraform's -detailed-exitcode 2) / verify: a check failed / apply: answered\n"
+                 "no, 2 any error\n");
 }
 
 int

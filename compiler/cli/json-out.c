@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* json-out.c: the JSON document of --format json (see json-out.h). */
 #include "json-out.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base64.h"
+#include "base/cpulist.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -188,6 +190,44 @@ hugepages(bool on, enum vp_hugepage_size size, uint64_t pages)
     return o;
 }
 
+static struct json_object *
+cpu_list(const unsigned *ids, size_t n)
+{
+    struct vp_strbuf sb = {0};
+    vp_cpulist_format(&sb, ids, n);
+    struct json_object *o = json_object_new_string(sb.data ? sb.data : "");
+    vp_strbuf_free(&sb);
+    return o;
+}
+
+/* What topology: auto made of the VM: {"mode", "pinned", "cells": [...], "emulator_cpus"} */
+static struct json_object *
+topology(const struct vp_plan_vm *pvm)
+{
+    const struct vp_plan_vm_numa *nm = &pvm->numa;
+    struct json_object *o = json_object_new_object();
+    put_str(o, "mode", nm->explicit_cpus ? "host_cpus" : vp_topology_name(pvm->spec->topology));
+    put_bool(o, "pinned", nm->pinned);
+    struct json_object *cells = json_object_new_array();
+    for (size_t c = 0; c < nm->n_cells; c++) {
+        const struct vp_plan_cell *cell = &nm->cells[c];
+        struct json_object *x = json_object_new_object();
+        put_int(x, "id", (int64_t)c);
+        put_int(x, "host_node", cell->host_node);
+        json_object_object_add(x, "vcpus", cpu_list(cell->vcpus.ids, cell->vcpus.n));
+        struct vp_strbuf host = {0};
+        vp_cli_cell_host_cpus(pvm, c, &host);
+        put_str(x, "host_cpus", host.data ? host.data : "");
+        vp_strbuf_free(&host);
+        put_int(x, "memory_bytes", (int64_t)cell->memory);
+        put_int(x, "hugepages", (int64_t)cell->n_hugepages);
+        json_object_array_add(cells, x);
+    }
+    json_object_object_add(o, "cells", cells);
+    json_object_object_add(o, "emulator_cpus", nm->pinned ? cpu_list(nm->emulator.ids, nm->emulator.n) : NULL);
+    return o;
+}
+
 struct json_object *
 vp_json_plan(const struct vp_plan *p)
 {
@@ -203,8 +243,21 @@ vp_json_plan(const struct vp_plan *p)
     json_object_object_add(o, "vfio_ids", str_array(p->vfio_ids, p->n_vfio_ids));
     json_object_object_add(o, "bind_addresses", str_array(p->bind_addresses, p->n_bind_addresses));
     json_object_object_add(o, "softdep_drivers", str_array(p->softdep_drivers, p->n_softdep_drivers));
-    json_object_object_add(o, "hugepages",
-                           hugepages(p->memory.hugepages, p->memory.hugepage_size, p->memory.n_hugepages));
+    struct json_object *hp = hugepages(p->memory.hugepages, p->memory.hugepage_size, p->memory.n_hugepages);
+    if (hp && p->memory.n_node_hugepages) {
+        struct json_object *nodes = json_object_new_array();
+        for (size_t i = 0; i < p->memory.n_node_hugepages; i++) {
+            struct json_object *n = json_object_new_object();
+            put_int(n, "node", p->host->cpus.nodes[i].id);
+            put_int(n, "pages", (int64_t)p->memory.node_hugepages[i]);
+            json_object_array_add(nodes, n);
+        }
+        json_object_object_add(hp, "nodes", nodes);
+        put_bool(hp, "per_node", p->memory.per_node);
+    }
+    json_object_object_add(o, "hugepages", hp);
+    json_object_object_add(o, "housekeeping_cpus",
+                           p->housekeeping.n ? cpu_list(p->housekeeping.ids, p->housekeeping.n) : NULL);
     struct json_object *vms = json_object_new_array();
     for (size_t v = 0; v < p->n_vms; v++) {
         const struct vp_plan_vm *pvm = &p->vms[v];
@@ -221,13 +274,18 @@ vp_json_plan(const struct vp_plan *p)
         json_object_object_add(vm, "cpu_topology", topo);
         json_object_object_add(vm, "hugepages",
                                hugepages(pvm->res.hugepages, pvm->res.hugepage_size, pvm->res.n_hugepages));
+        json_object_object_add(vm, "topology", topology(pvm));
         struct json_object *devs = json_object_new_array();
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_assignment *a = &pvm->assigned[i];
             struct json_object *d = vp_json_device(&p->host->devices[a->device]);
             char guest[16];
-            snprintf(guest, sizeof(guest), "0000:%02x:00.%u", a->guest_bus, a->guest_fn);
+            snprintf(guest, sizeof(guest), "0000:%02x:00.%u", a->guest_port ? a->guest_port : a->guest_bus,
+                     a->guest_fn);
             put_str(d, "guest_address", guest);
+            const struct vp_device *dev = &p->host->devices[a->device];
+            json_object_object_add(d, "host_node", dev->numa_node >= 0 ? json_object_new_int(dev->numa_node) : NULL);
+            json_object_object_add(d, "guest_cell", a->guest_cell >= 0 ? json_object_new_int(a->guest_cell) : NULL);
             put_str(d, "binding", vp_binding_name(a->binding));
             json_object_array_add(devs, d);
         }

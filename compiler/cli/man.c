@@ -12,6 +12,10 @@
 #include "apply/changes.h"
 #include "base/util.h"
 #include "cli.h"
+#include "apply/lock.h"
+#include "apply/state.h"
+#include "apply/write.h"
+#include "host/config-syntax.h"
 #include "yaml/fields.h"
 #include "parse/spec-internal.h"
 
@@ -143,7 +147,9 @@ page_vfioplan8(FILE *out)
     fputs(".TP\n.B \\-\\-version\n", out);
     para(out, "Print the version (with the git description when built from a git checkout) and exit 0.");
     fputs(".SH EXIT STATUS\n.TP\n.B 0\nSuccess; plan: nothing would change.\n"
-          ".TP\n.B 1\nplan: something would change; verify: a check failed.\n.TP\n.B 2\n",
+          ".TP\n.B 1\nplan: something would change (a file, or a pending action), as diff(1) has it, unlike "
+          "terraform plan \\-detailed\\-exitcode, where 2 means changes; verify: a check failed; apply, "
+          "rollback: the question was answered no.\n.TP\n.B 2\n",
           out);
     roff(out, VP_EXIT_ERROR_DOC);
     fputs(".\n.SH DIAGNOSTICS\n", out);
@@ -163,11 +169,44 @@ page_vfioplan8(FILE *out)
         para(out, paths[i].what);
     }
     vp_artifact_path_docs_free(paths, n_paths);
+    static const struct {
+        const char *path, *what;
+    } state[] = {
+        {"/" VP_DEFAULT_SPEC, "the host's spec, read when no SPEC is given (under --root DIR for the commands that "
+                              "take it); vfioplan never writes it"},
+        {"/" VP_DIR_GENERATIONS "/",
+         "the generations: every state of vfioplan's files, kept whole (N/files/PATH), with its record "
+         "(N/generation.json: digests, actions, boot token) and spec; current names the one in place"},
+        {"/" VP_PATH_PENDING, "actions an apply chose to run and has not seen succeed; the next apply runs them"},
+        {"/" VP_PATH_REBOOT_REQUIRED, "and reboot-required.pkgs (naming vfioplan): written when an initramfs or "
+                                      "bootloader action ran, as Debian's packages do"},
+        {"/" VP_PATH_LOCK, "the lock one apply (or rollback) at a time holds"},
+    };
+    for (size_t i = 0; i < VP_ARRAY_SIZE(state); i++) {
+        macro(out, "TP\n.I", state[i].path);
+        para(out, state[i].what);
+    }
     macro(out, "TP\n.I", "/" VP_BACKUP_DIR "/");
-    para(out, "apply's copies of the files it replaced or removed");
+    para(out, "the admin's own files apply edited (a manual setup it adopted), as they were before each edit");
     macro(out, "TP\n.I", VFIOPLAN_DATADIR "/");
     para(out, "the JSON Schemas of the spec (vfioplan-v1.schema.json) and of --format json "
               "(vfioplan-output-v1.schema.json)");
+    /* from the table of the files a manual setup leaves (host/config-syntax.c), which the migration may edit */
+    size_t n_places;
+    const struct vp_config_place *places = vp_config_places(&n_places);
+    struct vp_strbuf list = {0};
+    for (size_t i = 0; i < n_places; i++)
+        vp_strbuf_printf(&list, "%s/%s%s%s", i ? ", " : "", places[i].path, places[i].suffix ? "*" : "",
+                         places[i].suffix ? places[i].suffix : "");
+    char *manual = vp_xasprintf(
+        "The files of a manual setup, read as the host's existing passthrough configuration: %s. A line that "
+        "conflicts with the plan is disabled (or rewritten) with a marker, '# vfioplan: disabled VPxxxx:', which "
+        "plan's diff shows first; vfioplan changes nothing else in them and never creates or removes them.",
+        list.data);
+    fputs(".PP\n", out);
+    para(out, manual);
+    free(manual);
+    vp_strbuf_free(&list);
     fputs(".SH ENVIRONMENT\n.TP\n.B NO_COLOR\n", out);
     para(out, "When set, diagnostics are not colored (as --color never).");
     fputs(".PP\n", out);
@@ -182,6 +221,9 @@ page_vfioplan8(FILE *out)
         {"Compile off the host: capture its facts once, then plan against them anywhere:",
          "vfioplan snapshot \\-o host.yaml\nvfioplan plan spec.yaml \\-\\-host host.yaml \\-\\-root /tmp/empty"},
         {"Apply, reboot, and verify:", "vfioplan apply spec.yaml\nreboot\nvfioplan verify spec.yaml"},
+        {"Review a plan, then apply exactly that plan (refused if anything changed since):",
+         "vfioplan plan spec.yaml \\-\\-out reviewed.plan\nvfioplan apply \\-\\-plan reviewed.plan"},
+        {"List the generations, and go back to the previous one:", "vfioplan history\nvfioplan rollback"},
         {"Explain a diagnostic code:", "vfioplan explain VP4003"},
     };
     for (size_t i = 0; i < VP_ARRAY_SIZE(examples); i++) {

@@ -15,11 +15,12 @@ vp_cli_usage_error(const struct vp_command *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "vfioplan %s: ", cmd->name);
-    vfprintf(stderr, fmt, ap);
+    FILE *err = vp_cli_stderr();
+    fprintf(err, "vfioplan %s: ", cmd->name);
+    vfprintf(err, fmt, ap);
     va_end(ap);
     char *synopsis = vp_cli_synopsis(cmd);
-    fprintf(stderr, "\nusage: vfioplan %s\n", synopsis);
+    fprintf(err, "\nusage: vfioplan %s\n", synopsis);
     free(synopsis);
     return VP_EXIT_ERROR;
 }
@@ -52,12 +53,28 @@ join_values(const char *const *values)
     return vp_strbuf_steal(&sb, NULL);
 }
 
+/*
+ * The option getopt just returned, as the user wrote it ("--format", "-o"), for a message: argv[optind - 1]
+ * is the option itself, or its value when the value came as the next word ("--format json").
+ */
+static const char *
+option_as_written(char **argv, const struct vp_option_def *def, char *buf, size_t size)
+{
+    const char *last = argv[optind - 1];
+    const char *word = last[0] == '-' || optind < 2 ? last : argv[optind - 2];
+    if (def && word[0] != '-')
+        word = def->name;
+    size_t n = strcspn(word, "=");
+    snprintf(buf, size, "%.*s", (int)n, word);
+    return buf;
+}
+
 int
 vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_options *opt)
 {
     size_t n_defs;
     const struct vp_option_def *defs = vp_cli_option_defs(&n_defs);
-    struct option longopts[16] = {{0}};
+    struct option longopts[32] = {{0}};
     char shortopts[32] = ":";
     for (size_t i = 0; i < n_defs && i + 1 < VP_ARRAY_SIZE(longopts); i++) {
         longopts[i] = (struct option){defs[i].name, defs[i].arg ? required_argument : no_argument, NULL, defs[i].id};
@@ -81,8 +98,11 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
         const struct vp_option_def *def = vp_cli_option_def(c);
         if (!def)
             return vp_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]), -1;
+        char written[64];
         if (!def->doc && !command_option(cmd, c))
-            return vp_cli_usage_error(cmd, "option '%s' does not apply to this command", argv[optind - 1]), -1;
+            return vp_cli_usage_error(cmd, "option '%s' does not apply to this command",
+                                      option_as_written(argv, def, written, sizeof(written))),
+                   -1;
         if (def->values && !one_of(optarg, def->values)) {
             char *allowed = join_values(def->values);
             vp_cli_usage_error(cmd, "--%s takes %s, not '%s'", def->name, allowed, optarg);
@@ -92,9 +112,11 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
         switch ((enum vp_option_id)c) {
         case VP_OPT_HOST:
             opt->host = optarg;
+            opt->host_given = true;
             break;
         case VP_OPT_ROOT:
             opt->root = optarg;
+            opt->root_given = true;
             break;
         case VP_OPT_OUTPUT:
             opt->output = optarg;
@@ -122,6 +144,36 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
         case VP_OPT_COLOR:
             color = optarg;
             break;
+        case VP_OPT_OUT:
+            opt->plan_out = optarg;
+            break;
+        case VP_OPT_PLAN:
+            opt->plan_file = optarg;
+            break;
+        case VP_OPT_YES:
+            opt->yes = true;
+            break;
+        case VP_OPT_KEEP: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-' || v < 2 || v > 100)
+                return vp_cli_usage_error(cmd, "--keep takes a number of generations, 2 to 100, not '%s'", optarg), -1;
+            opt->keep = (unsigned)v;
+            break;
+        }
+        case VP_OPT_TO: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-' || v > 999999999)
+                return vp_cli_usage_error(cmd,
+                                          "--to takes a generation number ('vfioplan history' lists them), not "
+                                          "'%s'",
+                                          optarg),
+                       -1;
+            opt->has_to = true;
+            opt->to = v;
+            break;
+        }
         case VP_OPT_HELP:
             vp_cli_command_help(stdout, cmd);
             exit(VP_EXIT_OK);
@@ -154,5 +206,22 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
     }
     if (opt->spec && strcmp(opt->spec, "-") == 0 && strcmp(opt->host, "-") == 0)
         return vp_cli_usage_error(cmd, "the spec and the host snapshot cannot both be standard input"), -1;
+    if (opt->plan_file && (opt->spec || opt->host_given || opt->root_given))
+        return vp_cli_usage_error(cmd, "--plan FILE applies the plan as saved: its spec, host and root are in it"), -1;
+    if (opt->plan_out && opt->spec && strcmp(opt->spec, "-") == 0)
+        return vp_cli_usage_error(cmd, "--out saves a plan of a spec file that apply reads again: not '-'"), -1;
+    /* no SPEC: the host's own, where netplan keeps its configuration too */
+    bool wants_spec = cmd->operand_complete == VP_COMPLETE_SPEC && !opt->plan_file;
+    if (wants_spec && !opt->spec) {
+        /* one parse per process: the path lives as long as the options */
+        static char default_spec[4096];
+        opt->spec_defaulted = true;
+        if (command_option(cmd, VP_OPT_ROOT) && strcmp(opt->root, "/") != 0)
+            snprintf(default_spec, sizeof(default_spec), "%s%s" VP_DEFAULT_SPEC, opt->root,
+                     opt->root[strlen(opt->root) - 1] == '/' ? "" : "/");
+        else
+            snprintf(default_spec, sizeof(default_spec), "/" VP_DEFAULT_SPEC);
+        opt->spec = opt->operand = default_spec;
+    }
     return 0;
 }

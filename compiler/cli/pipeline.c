@@ -1,18 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* pipeline.c: spec, host, plan, artifacts: the stages every compiling command runs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
 #include "apply/changes.h"
+#include "base/fileio.h"
 
 int
 vp_compile_run(struct vp_compile *c, const struct vp_options *opt, unsigned host_flags)
 {
     struct vp_diags *d = &c->diags;
-    /* Read both inputs even if the first has errors: report all input problems at once. */
-    c->spec = vp_spec_load(opt->spec, d);
+    struct stat st;
+    if (opt->spec_defaulted && stat(opt->spec, &st) < 0) {
+        vp_error(d, VP_FILE_UNREADABLE, &(struct vp_pos){.file = opt->spec}, "no SPEC given, and there is no %s",
+                 opt->spec);
+        vp_hint(d, "give the spec's path, or keep the host's spec at /" VP_DEFAULT_SPEC
+                   " (under --root DIR for plan and apply), where vfioplan looks when none is given");
+        return -1;
+    }
+    /* Read both inputs even if the first has errors: report all input problems at once. The spec's bytes are
+     * kept: a saved plan and a generation record their digest, and a generation keeps them. */
+    const char *display = strcmp(opt->spec, "-") == 0 ? "<stdin>" : opt->spec;
+    if (vp_read_file(opt->spec, display, VP_SPEC_MAX_BYTES, &c->spec_text, &c->spec_len, d) == 0)
+        c->spec = vp_spec_parse(display, c->spec_text, c->spec_len, d);
     c->host = vp_host_load(opt->host, host_flags, d);
     if (!c->spec || !c->host)
         return -1;
@@ -32,6 +45,7 @@ vp_compile_free(struct vp_compile *c)
     vp_plan_free(&c->plan);
     vp_host_free(&c->host);
     vp_spec_free(&c->spec);
+    free(c->spec_text);
     vp_diags_free(&c->diags);
 }
 
@@ -40,7 +54,7 @@ vp_cli_report(struct vp_compile *c, const struct vp_options *opt)
 {
     vp_diags_sort(&c->diags);
     if (opt->format == VP_FORMAT_TEXT) /* JSON carries them in its document */
-        vp_diags_render(&c->diags, stderr, opt->color);
+        vp_diags_render(&c->diags, vp_cli_stderr(), opt->color);
     return vp_diags_has_errors(&c->diags) ? VP_EXIT_ERROR : VP_EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
 #include "base/util.h"
 #include "emit-internal.h"
 #include "base/validators.h"
+#include "host/config-syntax.h"
 
 static bool
 uses_grub(const struct vp_plan *p)
@@ -82,6 +83,12 @@ always(const struct vp_plan *p)
     return true;
 }
 
+static bool
+migrates(const struct vp_plan *p)
+{
+    return p->n_migrations > 0;
+}
+
 bool
 vp_plan_binds_by_address(const struct vp_plan *p)
 {
@@ -107,10 +114,10 @@ static const struct vp_emitter emitters[] = {
      vp_emit_modprobe,
      {{VP_PATH_MODPROBE, NULL, "vfio-pci options (ids), softdeps, and the install hook when binding by address"}}},
     {"bind-script",
-     vp_plan_binds_by_address,
+     vp_plan_has_binding,
      vp_emit_bind_script,
      {{VP_PATH_BIND_SCRIPT, NULL,
-       "binds functions to vfio-pci by address (driver_override), from the initramfs and modprobe"}},
+       "gives vfio-pci its ids and functions by address (driver_override), on a boot with the boot token"}},
      {"usr/local/libexec/vfioplan-bind"}},
     {"initramfs-tools",
      uses_initramfs_tools,
@@ -157,6 +164,8 @@ static const struct vp_emitter emitters[] = {
      vp_emit_guest_scripts,
      {{VP_DIR_GUEST "/", "-setup.sh",
        "one guest setup script per VM with a guest: the NVIDIA driver, CUDA, Fabric Manager"}}},
+    /* after the initramfs and GRUB rows: its edits add their paths to those rows' actions */
+    {"migrate", migrates, vp_emit_migrate, {{0}}, {0}, .edits_foreign = true},
     {"manifest",
      always,
      vp_emit_manifest,
@@ -178,6 +187,12 @@ artifact_cmp(const void *a, const void *b)
 }
 
 static int
+edit_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct vp_foreign_edit *)a)->path, ((const struct vp_foreign_edit *)b)->path);
+}
+
+static int
 action_cmp(const void *a, const void *b)
 {
     const struct vp_action *x = a, *y = b;
@@ -196,19 +211,25 @@ vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, str
         /* before the manifest: a file vfioplan edited whose block no row set this time gets it taken out */
         if (i + 1 == VP_ARRAY_SIZE(emitters) && vp_emit_edits_cleanup(previous, set, d) < 0)
             rc = -1;
-        size_t first = set->n, first_action = set->n_actions;
+        size_t first = set->n, first_edit = set->n_edits;
         if (e->applies(plan) && e->emit(plan, previous, set, d) < 0)
             rc = -1;
-        /* A row writes only what it owns, and an action waits only on paths some row owns:
-         * otherwise a later apply could not remove the file (tests/unit/test-emit.c). */
+        /* A row writes only what it owns, and edits only the files of a manual setup, if it may:
+         * otherwise a later apply could not remove the file, or vfioplan would touch what is not its
+         * business (tests/unit/test-emit.c). */
         for (size_t k = first; k < set->n; k++)
             assert(vp_emitter_owns(e, set->items[k].path));
-        for (size_t k = first_action; k < set->n_actions; k++)
-            for (size_t t = 0; t < set->actions[k].n_triggers; t++)
-                assert(vp_artifact_path_known(set->actions[k].triggers[t]) ||
-                       vp_artifact_path_editable(set->actions[k].triggers[t]));
+        for (size_t k = first_edit; k < set->n_edits; k++)
+            assert(e->edits_foreign && vp_config_file_editable(set->edits[k].path));
     }
+    /* an action waits only on paths some row owns, puts its block in, or edits */
+    for (size_t k = 0; k < set->n_actions; k++)
+        for (size_t t = 0; t < set->actions[k].n_triggers; t++)
+            assert(vp_artifact_path_known(set->actions[k].triggers[t]) ||
+                   vp_artifact_path_editable(set->actions[k].triggers[t]) ||
+                   vp_foreign_edit_find(set, set->actions[k].triggers[t]));
     vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
+    vp_sort(set->edits, set->n_edits, sizeof(*set->edits), edit_cmp);
     vp_sort(set->actions, set->n_actions, sizeof(*set->actions), action_cmp);
     return rc;
 }
@@ -230,10 +251,37 @@ vp_artifact_add_buf(struct vp_artifact_set *set, const char *path, unsigned mode
     vp_artifact_add(set, path, mode, data, len);
 }
 
+/* Adds the triggers a lacks. */
+static void
+action_add_triggers(struct vp_action *a, const char *const *triggers)
+{
+    for (size_t i = 0; triggers[i]; i++) {
+        bool have = false;
+        for (size_t k = 0; k < a->n_triggers && !have; k++)
+            have = strcmp(a->triggers[k], triggers[i]) == 0;
+        if (have)
+            continue;
+        a->triggers = vp_xrealloc(a->triggers, (a->n_triggers + 2) * sizeof(*a->triggers));
+        a->triggers[a->n_triggers++] = vp_xstrdup(triggers[i]);
+        a->triggers[a->n_triggers] = NULL;
+    }
+}
+
 void
 vp_action_add(struct vp_artifact_set *set, enum vp_action_stage stage, const char *why, const char *const *argv,
               const char *const *triggers)
 {
+    for (size_t i = 0; i < set->n_actions; i++) {
+        struct vp_action *a = &set->actions[i];
+        bool same = a->stage == stage;
+        size_t k = 0;
+        for (; same && argv[k] && a->argv[k]; k++)
+            same = strcmp(argv[k], a->argv[k]) == 0;
+        if (same && !argv[k] && !a->argv[k]) { /* one command, run once, for every path that needs it */
+            action_add_triggers(a, triggers);
+            return;
+        }
+    }
     void *items = set->actions;
     vp_xgrow(&items, &set->cap_actions, set->n_actions + 1, sizeof(*set->actions));
     set->actions = items;
@@ -285,7 +333,53 @@ vp_artifact_set_free(struct vp_artifact_set *set)
         free(a->triggers);
     }
     free(set->actions);
+    for (size_t i = 0; i < set->n_edits; i++) {
+        struct vp_foreign_edit *e = &set->edits[i];
+        for (size_t k = 0; k < e->n_ops; k++) {
+            free(e->ops[k].text);
+            free(e->ops[k].code);
+            free(e->ops[k].replacement);
+        }
+        free(e->ops);
+        free(e->path);
+    }
+    free(set->edits);
     memset(set, 0, sizeof(*set));
+}
+
+struct vp_foreign_edit *
+vp_foreign_edit_add(struct vp_artifact_set *set, const char *path)
+{
+    const struct vp_foreign_edit *found = vp_foreign_edit_find(set, path);
+    if (found) /* the set's own: found among set->edits */
+        return &set->edits[found - set->edits];
+    void *items = set->edits;
+    vp_xgrow(&items, &set->cap_edits, set->n_edits + 1, sizeof(*set->edits));
+    set->edits = items;
+    struct vp_foreign_edit *e = &set->edits[set->n_edits++];
+    memset(e, 0, sizeof(*e));
+    e->path = vp_xstrdup(path);
+    return e;
+}
+
+void
+vp_foreign_edit_op(struct vp_foreign_edit *edit, enum vp_edit_kind kind, const char *text, unsigned line,
+                   const char *code, const char *replacement)
+{
+    void *items = edit->ops;
+    vp_xgrow(&items, &edit->cap_ops, edit->n_ops + 1, sizeof(*edit->ops));
+    edit->ops = items;
+    edit->ops[edit->n_ops++] = (struct vp_edit_op){kind, vp_xstrdup(text), line, vp_xstrdup(code),
+                                                   replacement ? vp_xstrdup(replacement) : NULL};
+}
+
+const struct vp_foreign_edit *
+vp_foreign_edit_find(const struct vp_artifact_set *set, const char *path)
+{
+    for (size_t i = 0; i < set->n_edits; i++)
+        if (strcmp(set->edits[i].path, path) == 0)
+            return &set->edits[i];
+    return NULL;
 }
 
 const struct vp_artifact *
@@ -411,16 +505,11 @@ vp_artifact_path_docs_free(struct vp_path_doc *docs, size_t n)
 void
 vp_emit_generated_sentence(struct vp_strbuf *sb, const struct vp_plan *plan)
 {
-    /* The spec's file name is not a validated value: it reaches comments in
-     * scripts and XML, so anything but [A-Za-z0-9._+-] becomes '_'. */
-    char name[128];
-    snprintf(name, sizeof(name), "%s", plan->spec->file_name);
-    for (char *c = name; *c; c++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *c))
-            *c = '_';
-    vp_strbuf_printf(
-        sb, "Generated by vfioplan from %s for host %s. Do not edit: change the spec and run 'vfioplan apply'.", name,
-        plan->spec->host.name);
+    /* The host's name (a validated value), never the spec's path: renaming or moving the spec in a GitOps
+     * repository is not a change to the host, and must not rewrite every file and rebuild the initramfs.
+     * Not a hash of the spec either: any edit of it would then change every file. */
+    vp_strbuf_printf(sb, "Generated by vfioplan for host %s. Do not edit: " VP_GENERATED_HOW_APPLIED,
+                     plan->spec->host.name);
 }
 
 void

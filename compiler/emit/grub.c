@@ -30,12 +30,17 @@ vp_grub_cmdline_lines(struct vp_strbuf *sb, const struct vp_plan *plan)
     vp_strbuf_puts(sb, "unset -f vfioplan_add\n");
 }
 
-/* What writes grub.cfg on this host: Debian's wrapper, or grub-mkconfig itself (grub2-mkconfig on Fedora). */
-static void
-grub_menu_action(const struct vp_plan *plan, struct vp_artifact_set *set)
+/*
+ * What writes grub.cfg on this host: Debian's wrapper, or grub-mkconfig itself (grub2-mkconfig on Fedora). Also
+ * run when a manual setup's line in /etc/default/grub was edited (migrate.c, a foreign edit). That file is edited
+ * two ways: vfioplan's own marked block (upstream GRUB, edit-block.c) and the foreign edits that disable an admin's
+ * line; the block could become a foreign-edit operation later (HACKING.md).
+ */
+void
+vp_emit_grub_update(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers)
 {
-    /* either file's change: a block taken out of /etc/default/grub changes the command line too */
-    static const char *const triggers[] = {VP_PATH_GRUB_DROPIN, VP_PATH_GRUB_DEFAULT, NULL};
+    if (plan->bootloader != VP_BOOTLOADER_GRUB)
+        return;
     if (plan->boot.grub_dropins) {
         static const char *const argv[] = {"update-grub", NULL};
         vp_action_add(set, VP_STAGE_BOOT_MENU, "write the kernel command line into /boot/grub/grub.cfg", argv,
@@ -51,13 +56,16 @@ grub_menu_action(const struct vp_plan *plan, struct vp_artifact_set *set)
     }
 }
 
+/* either file's change: a block taken out of /etc/default/grub changes the command line too */
+static const char *const grub_triggers[] = {VP_PATH_GRUB_DROPIN, VP_PATH_GRUB_DEFAULT, NULL};
+
 int
 vp_emit_grub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
              struct vp_diags *d)
 {
     (void)previous;
     (void)d;
-    grub_menu_action(plan, set);
+    vp_emit_grub_update(plan, set, grub_triggers);
     vp_emit_grub_dropin(plan, set);
     return 0;
 }
@@ -81,7 +89,7 @@ int
 vp_emit_grub_default(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                      struct vp_diags *d)
 {
-    grub_menu_action(plan, set);
+    vp_emit_grub_update(plan, set, grub_triggers);
     if (plan->n_kernel_args == 0)
         return vp_emit_edit(previous, set, VP_PATH_GRUB_DEFAULT, NULL, d);
     struct vp_strbuf sb = {0};

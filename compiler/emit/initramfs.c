@@ -8,6 +8,44 @@
  */
 #include "emit-internal.h"
 
+void
+vp_emit_initramfs_rebuild(const struct vp_plan *plan, struct vp_artifact_set *set, const char *const *triggers)
+{
+    static const char *const itools[] = {"update-initramfs", "-u", "-k", "all", NULL};
+    static const char *const dracut[] = {"dracut", "--regenerate-all", "--force", NULL};
+    static const char *const mkinitcpio[] = {"mkinitcpio", "-P", NULL};
+    /* an ostree host's /boot is the deployments': rpm-ostree builds the initramfs on the host, with dracut's drop-in */
+    static const char *const ostree[] = {"rpm-ostree", "initramfs", "--enable", NULL};
+    /* a unified kernel image carries /etc/kernel/cmdline: it is rebuilt when the arguments change too */
+    static const char *const uki_triggers[] = {VP_PATH_KERNEL_ARGS, VP_PATH_GRUB_DROPIN, NULL};
+    switch (plan->initramfs) {
+    case VP_INITRAMFS_TOOLS:
+        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", itools, triggers);
+        break;
+    case VP_INITRAMFS_DRACUT:
+        if (plan->bootloader == VP_BOOTLOADER_RPM_OSTREE)
+            vp_action_add(set, VP_STAGE_INITRAMFS,
+                          "build the initramfs on the host, with the vfio modules, for the new deployment", ostree,
+                          triggers);
+        else
+            vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", dracut, triggers);
+        break;
+    case VP_INITRAMFS_MKINITCPIO:
+        if (plan->boot.uki) {
+            vp_action_add(
+                set, VP_STAGE_INITRAMFS,
+                "rebuild the initramfs of every preset, and the unified kernel images with the new command line",
+                mkinitcpio, triggers);
+            vp_action_add(set, VP_STAGE_INITRAMFS, "", mkinitcpio, uki_triggers); /* the same action: its triggers */
+        } else {
+            vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", mkinitcpio, triggers);
+        }
+        break;
+    default: /* auto is resolved before anything is emitted */
+        break;
+    }
+}
+
 /* The head every initramfs-tools script needs: the prereqs protocol of hook-functions(8). */
 static void
 itools_script_head(struct vp_strbuf *sb, const struct vp_plan *plan, const char *purpose)
@@ -33,10 +71,9 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *pr
     (void)previous;
     (void)d;
     bool by_address = vp_plan_binds_by_address(plan);
-    static const char *const argv[] = {"update-initramfs", "-u", "-k", "all", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_ITOOLS_HOOK, VP_PATH_ITOOLS_INIT_TOP,
                                            VP_PATH_BIND_SCRIPT, NULL};
-    vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
 
     struct vp_strbuf sb = {0};
     itools_script_head(&sb, plan,
@@ -51,7 +88,7 @@ vp_emit_initramfs_tools(const struct vp_plan *plan, const struct vp_previous *pr
                         "# copy_file returns 1 when the file is already there (the kmod hook copies\n"
                         "# /etc/modprobe.d): a hook that fails aborts the whole build.\n"
                         "copy_file config /" VP_PATH_MODPROBE " /" VP_PATH_MODPROBE " || true\n");
-    if (by_address)
+    if (vp_plan_has_binding(plan)) /* modprobe's install hook runs it whenever vfio-pci loads */
         vp_strbuf_puts(&sb, "copy_exec /" VP_PATH_BIND_SCRIPT " /" VP_PATH_BIND_SCRIPT " || true\n");
     vp_strbuf_puts(&sb, "exit 0\n");
     vp_artifact_add_buf(set, VP_PATH_ITOOLS_HOOK, 0755, &sb);
@@ -74,16 +111,8 @@ vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, s
 {
     (void)previous;
     (void)d;
-    static const char *const argv[] = {"dracut", "--regenerate-all", "--force", NULL};
-    /* an ostree host's /boot is the deployments': rpm-ostree builds the initramfs on the host, with this drop-in */
-    static const char *const ostree_argv[] = {"rpm-ostree", "initramfs", "--enable", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_DRACUT, VP_PATH_BIND_SCRIPT, NULL};
-    if (plan->bootloader == VP_BOOTLOADER_RPM_OSTREE)
-        vp_action_add(set, VP_STAGE_INITRAMFS,
-                      "build the initramfs on the host, with the vfio modules, for the new deployment", ostree_argv,
-                      triggers);
-    else
-        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"
@@ -92,7 +121,7 @@ vp_emit_dracut(const struct vp_plan *plan, const struct vp_previous *previous, s
                         "# assigned functions first. The file name must end in .conf.\n"
                         "force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"\n"
                         "install_items+=\" /" VP_PATH_MODPROBE);
-    if (vp_plan_binds_by_address(plan))
+    if (vp_plan_has_binding(plan))
         vp_strbuf_puts(&sb, " /" VP_PATH_BIND_SCRIPT);
     vp_strbuf_puts(&sb, " \"\n");
     vp_artifact_add_buf(set, VP_PATH_DRACUT, 0644, &sb);
@@ -105,17 +134,8 @@ vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previou
 {
     (void)previous;
     (void)d;
-    static const char *const argv[] = {"mkinitcpio", "-P", NULL};
     static const char *const triggers[] = {VP_PATH_MODPROBE, VP_PATH_MKINITCPIO, VP_PATH_BIND_SCRIPT, NULL};
-    /* a unified kernel image carries /etc/kernel/cmdline: it is rebuilt when the arguments change too */
-    static const char *const uki_triggers[] = {VP_PATH_MODPROBE,    VP_PATH_MKINITCPIO,  VP_PATH_BIND_SCRIPT,
-                                               VP_PATH_KERNEL_ARGS, VP_PATH_GRUB_DROPIN, NULL};
-    if (plan->boot.uki)
-        vp_action_add(set, VP_STAGE_INITRAMFS,
-                      "rebuild the initramfs of every preset, and the unified kernel images with the new command line",
-                      argv, uki_triggers);
-    else
-        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", argv, triggers);
+    vp_emit_initramfs_rebuild(plan, set, triggers);
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
     vp_strbuf_puts(&sb, "#\n"
@@ -124,7 +144,7 @@ vp_emit_mkinitcpio(const struct vp_plan *plan, const struct vp_previous *previou
                         "# before their own drivers.\n"
                         "MODULES+=(vfio_pci vfio vfio_iommu_type1)\n"
                         "FILES+=(/" VP_PATH_MODPROBE);
-    if (vp_plan_binds_by_address(plan))
+    if (vp_plan_has_binding(plan))
         vp_strbuf_puts(&sb, " /" VP_PATH_BIND_SCRIPT);
     vp_strbuf_puts(&sb, ")\n");
     vp_artifact_add_buf(set, VP_PATH_MKINITCPIO, 0644, &sb);

@@ -15,8 +15,10 @@
 
 #include "base/util.h"
 #include "emit-internal.h"
+#include "libvirt-numa.h"
 #include "libvirt-resources.h"
 #include "libvirt-windows.h"
+#include "overlay.h"
 
 static void
 xml_quiet(void *ctx, const char *msg, ...)
@@ -212,7 +214,7 @@ guest_address(xmlNodePtr h, const struct vp_assignment *a)
 {
     xmlNodePtr ga = child(h, "address", NULL);
     prop(ga, "type", "pci");
-    pci_address(ga, 0, a->guest_bus, 0, a->guest_fn);
+    pci_address(ga, 0, a->guest_port ? a->guest_port : a->guest_bus, 0, a->guest_fn);
     if (a->guest_multifunction)
         prop(ga, "multifunction", "on");
 }
@@ -260,7 +262,7 @@ add_hostdevs(xmlNodePtr devs, const struct vp_plan *plan, const struct vp_plan_v
 }
 
 static char *
-build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *len)
+build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, xmlDoc *overlay, size_t *len, struct vp_diags *d)
 {
     const struct vp_vm *vm = pvm->spec;
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
@@ -284,6 +286,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     vp_libvirt_memory_backing(dom, pvm);
     snprintf(num, sizeof(num), "%u", vm->vcpus);
     prop(child(dom, "vcpu", num), "placement", "static");
+    vp_libvirt_numa_tune(dom, pvm);
     if (pvm->mmio64_mib) {
         char why[400];
         snprintf(why, sizeof(why),
@@ -307,6 +310,7 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(cpu, "check", "none");
     prop(cpu, "migratable", "off");
     vp_libvirt_cpu_topology(cpu, pvm);
+    vp_libvirt_numa_cells(cpu, pvm);
     if (pvm->mmio64_mib) /* the guest must be able to address that window */
         prop(child(cpu, "maxphysaddr", NULL), "mode", "passthrough");
     vp_libvirt_guest_clock(dom, vm);
@@ -316,9 +320,10 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(root, "type", "pci");
     prop(root, "index", "0");
     prop(root, "model", "pcie-root");
-    if (pvm->n_guest_slots)
+    bool mirrored = vp_libvirt_numa_controllers(devs, pvm);
+    if (pvm->n_guest_slots && !mirrored)
         comment(devs, " One root port per passed-through device: its functions stay together on one slot. ");
-    for (unsigned s = 1; s <= pvm->n_guest_slots; s++) {
+    for (unsigned s = 1; s <= pvm->n_guest_slots && !mirrored; s++) {
         xmlNodePtr rp = child(devs, "controller", NULL);
         prop(rp, "type", "pci");
         propn(rp, "index", s, 0);
@@ -332,6 +337,16 @@ build_domain(const struct vp_plan *plan, const struct vp_plan_vm *pvm, size_t *l
     prop(child(devs, "console", NULL), "type", "pty");
     /* Passed-through devices pin all guest memory; a balloon could not give any back. */
     prop(child(devs, "memballoon", NULL), "model", "none");
+    if (overlay) {
+        xmlAddPrevSibling(xmlFirstElementChild(dom),
+                          new_comment(doc, " With the spec's vms[].overlay merged in: hand tuning that every apply "
+                                           "writes again. "));
+        vp_overlay_merge(dom, overlay);
+        if (vp_overlay_validate(doc, vm, d) < 0) {
+            xmlFreeDoc(doc);
+            return NULL;
+        }
+    }
 
     xmlBufferPtr buf = xmlBufferCreate();
     xmlSaveCtxtPtr save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
@@ -351,15 +366,25 @@ int
 vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                 struct vp_diags *d)
 {
-    (void)d;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
     vp_libvirt_undefine_dropped(plan, previous, set);
+    int rc = 0;
     for (size_t i = 0; i < plan->n_vms; i++) {
         const struct vp_plan_vm *pvm = &plan->vms[i];
+        xmlDoc *overlay = NULL;
+        if (pvm->spec->overlay && !(overlay = vp_overlay_read(pvm->spec, d))) {
+            rc = -1;
+            continue;
+        }
         char path[160];
         snprintf(path, sizeof(path), VP_DIR_VMS "/%s.xml", pvm->spec->name);
         size_t len;
-        char *xml = build_domain(plan, pvm, &len);
+        char *xml = build_domain(plan, pvm, overlay, &len, d);
+        xmlFreeDoc(overlay);
+        if (!xml) {
+            rc = -1;
+            continue;
+        }
         vp_artifact_add(set, path, 0644, xml, len);
         char abs[170];
         snprintf(abs, sizeof(abs), "/%s", path);
@@ -367,5 +392,5 @@ vp_emit_libvirt(const struct vp_plan *plan, const struct vp_previous *previous, 
         const char *triggers[] = {path, NULL};
         vp_action_add(set, VP_STAGE_LIBVIRT, "define (or update) the VM in libvirt", argv, triggers);
     }
-    return 0;
+    return rc;
 }

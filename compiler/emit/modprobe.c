@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * modprobe.c: /etc/modprobe.d/vfioplan.conf, the same on every distribution:
- * ids= for vendor:device pairs the host has only on assigned functions, the
- * install hook that binds the others by address, and softdeps that load
- * vfio-pci before any driver that could claim an assigned function. Never
- * blacklist: the host's own devices may need the same drivers.
+ * the install hook that runs the bind script whenever vfio-pci loads (it
+ * gives vfio-pci the ids, and sets driver_override on functions bound by
+ * address, only on a boot whose command line carries the plan's boot
+ * token), and softdeps that load vfio-pci before any driver that could
+ * claim an assigned function. Never blacklist: the host's own devices may
+ * need the same drivers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,23 +43,24 @@ vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous,
     (void)d;
     struct vp_strbuf sb = {0};
     vp_emit_hash_header(&sb, plan);
-    if (plan->n_vfio_ids) {
-        vp_strbuf_puts(&sb, "\n# vfio-pci claims every function with these vendor:device ids; on this host\n"
-                            "# all of them are assigned to VMs:\n");
-        for (size_t i = 0; i < plan->n_vfio_ids; i++) {
-            vp_strbuf_printf(&sb, "#   %s:", plan->vfio_ids[i]);
-            list_functions(&sb, plan, plan->vfio_ids[i], VP_BIND_IDS);
+    if (vp_plan_has_binding(plan)) {
+        vp_strbuf_printf(&sb,
+                         "\n# vfio-pci claims the functions below only on a boot whose kernel command line\n"
+                         "# carries %s: whenever vfio-pci loads, this hook runs\n"
+                         "# /" VP_PATH_BIND_SCRIPT ", which checks it. On any other boot (an older\n"
+                         "# kernel or boot entry) the host keeps its own drivers.\n",
+                         plan->boot_token);
+        if (plan->n_vfio_ids) {
+            vp_strbuf_puts(&sb, "# By id (every host function with these ids is assigned):\n");
+            for (size_t i = 0; i < plan->n_vfio_ids; i++) {
+                vp_strbuf_printf(&sb, "#   %s:", plan->vfio_ids[i]);
+                list_functions(&sb, plan, plan->vfio_ids[i], VP_BIND_IDS);
+            }
         }
-        vp_strbuf_puts(&sb, "options vfio-pci ids=");
-        for (size_t i = 0; i < plan->n_vfio_ids; i++)
-            vp_strbuf_printf(&sb, "%s%s", i ? "," : "", plan->vfio_ids[i]);
-        vp_strbuf_putc(&sb, '\n');
-    }
-    if (plan->n_bind_addresses) {
-        vp_strbuf_puts(&sb, "\n# These functions share their vendor:device with functions the host keeps, so\n"
-                            "# vfio-pci claims them by address: whenever vfio-pci loads, this hook sets\n"
-                            "# their driver_override first (see /" VP_PATH_BIND_SCRIPT ").\n#  ");
-        list_functions(&sb, plan, NULL, VP_BIND_ADDRESS);
+        if (plan->n_bind_addresses) {
+            vp_strbuf_puts(&sb, "# By address (driver_override: other host functions share their ids):\n#  ");
+            list_functions(&sb, plan, NULL, VP_BIND_ADDRESS);
+        }
         vp_strbuf_puts(&sb, "install vfio-pci /" VP_PATH_BIND_SCRIPT " $CMDLINE_OPTS\n");
     }
     if (plan->n_softdep_drivers) {

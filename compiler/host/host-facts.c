@@ -34,8 +34,8 @@ os_release_value(struct vp_arena *a, const char *v)
 enum { MAX_OS_RELEASE = 64 * 1024, MAX_MODULES_BUILTIN = 16 * 1024 * 1024 };
 
 /* Why a fact file was not read, for a warning. */
-static const char *
-why_unread(int err, size_t limit, char *buf, size_t size)
+const char *
+vp_host_why_unread(int err, size_t limit, char *buf, size_t size)
 {
     if (err == EFBIG)
         snprintf(buf, size, "it is larger than %zu %s, more than the real file ever is",
@@ -62,7 +62,7 @@ read_os_release(struct vp_host *host, const struct vp_root *root, struct vp_diag
             vp_warning(d, VP_HOST_FACT, &pos, "the host has no etc/os-release");
         else
             vp_warning(d, VP_HOST_FACT, &pos, "cannot read the host's %s: %s", rel,
-                       why_unread(errno, MAX_OS_RELEASE, why, sizeof(why)));
+                       vp_host_why_unread(errno, MAX_OS_RELEASE, why, sizeof(why)));
         return;
     }
     struct vp_arena *a = vp_host_arena(host);
@@ -133,7 +133,7 @@ builtin_has_vfio_pci(const struct vp_root *root, const char *base, const char *v
     if (vp_root_read_all(root, rel, MAX_MODULES_BUILTIN, &text, &len) < 0) {
         if (errno != ENOENT)
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = source}, "cannot read the host's %s: %s", rel,
-                       why_unread(errno, MAX_MODULES_BUILTIN, why, sizeof(why)));
+                       vp_host_why_unread(errno, MAX_MODULES_BUILTIN, why, sizeof(why)));
         return false;
     }
     static const char line[] = "kernel/drivers/vfio/pci/vfio-pci.ko\n";

@@ -67,7 +67,7 @@ void vp_root_devices_note_path(struct vp_name_set *set, const char *dev_path);
 void vp_root_devices_finish(struct vp_host *host, struct vp_name_set *set);
 /* host-names.c: the enums' names tables, for the snapshot reader's field tables. */
 extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg, vp_pcie_type_arg,
-    vp_boot_evidence_arg, vp_hugepage_size_arg, vp_pcie_port_arg;
+    vp_boot_evidence_arg, vp_hugepage_size_arg, vp_pcie_port_arg, vp_config_kind_arg;
 /* host-hw.c: what sysfs tells beyond libpci: reset_method, physfn, modalias (devices sorted). */
 void vp_host_read_hw(struct vp_host *host, const struct vp_root *root);
 /* After the devices are sorted (every source): each function's parent bridge, each VF's PF and index. */
@@ -81,6 +81,10 @@ void vp_host_read_boot(struct vp_host *host, const struct vp_root *root);
 #define VP_SNAPSHOT_MAX_NODE 4095
 /* Driver and module names: they reach messages and (as modules) modprobe config. */
 bool vp_snapshot_plain_name(const char *s);
+/* host-config.c: the existing passthrough configuration (modprobe.d, bootloader, initramfs lists). */
+void vp_host_read_config(struct vp_host *host, const struct vp_root *root, struct vp_diags *d);
+/* host-facts.c: why a fact file was not read (errno from vp_root_read_all), for warnings. */
+const char *vp_host_why_unread(int err, size_t limit, char *buf, size_t size);
 
 /* snapshot-read.c */
 int vp_host_snapshot_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diags *d);

@@ -87,6 +87,31 @@ vp_boot_evidence_doc(enum vp_boot_evidence v)
     return vp_enum_name(boot_evidence_docs, VP_BOOT__COUNT, (int)v);
 }
 
+/* As people write them, for summaries (the names above are the snapshot's). */
+static const char *const cpu_vendor_titles[VP_CPU__COUNT] = {
+    [VP_CPU_UNKNOWN] = "unknown",
+    [VP_CPU_INTEL] = "Intel",
+    [VP_CPU_AMD] = "AMD",
+};
+
+const char *
+vp_cpu_vendor_title(enum vp_cpu_vendor v)
+{
+    return (unsigned)v < VP_CPU__COUNT ? cpu_vendor_titles[v] : "unknown";
+}
+
+/* The kinds of file of a manual setup, for messages and JSON (a snapshot gives the file, whose path says its kind). */
+static const char *const vp_config_kind_names[VP_CONFIG__COUNT] = {
+    [VP_CONFIG_MODPROBE] = "modprobe.d",
+    [VP_CONFIG_GRUB] = "grub",
+    [VP_CONFIG_BLS] = "bootloaderspec",
+    [VP_CONFIG_KERNEL_CMDLINE] = "kernel-cmdline",
+    [VP_CONFIG_ITOOLS_MODULES] = "initramfs-tools",
+    [VP_CONFIG_DRACUT] = "dracut",
+    [VP_CONFIG_MKINITCPIO] = "mkinitcpio",
+};
+VP_NAMED_ENUM(config_kind, VP_CONFIG__COUNT, "kind of configuration file");
+
 static const unsigned bar_type_flags[VP_BAR_TYPE__COUNT] = {
     [VP_BAR_TYPE_IO] = VP_BAR_IO,
     [VP_BAR_TYPE_MEM32] = 0,

@@ -73,6 +73,7 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
             vp_warning(d, VP_HOST_FACT, &(struct vp_pos){.file = host->source},
                        "the sysfs paths of %s and the functions above it loop: the PCIe tree is left out",
                        host->devices[bad].addr_str);
+        vp_host_read_config(host, &root, d);
     }
     vp_root_close(&root);
     return rc;

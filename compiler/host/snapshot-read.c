@@ -11,6 +11,7 @@
 
 #include "base/cpulist.h"
 #include "base/fileio.h"
+#include "config-syntax.h"
 #include "base/util.h"
 #include "host-internal.h"
 #include "snapshot-topology.h"
@@ -322,6 +323,26 @@ f_devices(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
     return rc;
 }
 
+/* ---- the existing passthrough configuration: {file, line, text}; the file says its kind ---- */
+
+static bool
+config_file(const char *s)
+{
+    return vp_config_kind_of(s) != VP_CONFIG__COUNT;
+}
+
+static const struct vp_string_arg config_file_arg = {
+    config_file, VP_SNAPSHOT_INVALID,
+    "a configuration file vfioplan reads (etc/modprobe.d/NAME.conf, etc/default/grub, ...)", NULL};
+static const struct vp_uint_arg config_line_arg = {1, 100000000, "a line number"};
+static const struct vp_field config_line_fields[] = {
+    F(struct vp_config_line, "file", vp_field_string, file, &config_file_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_config_line, "line", vp_field_uint, line, &config_line_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_config_line, "text", vp_field_string, text, &text_arg, .flags = VP_FIELD_REQUIRED),
+    {0},
+};
+static const struct vp_map_arg config_line_map = {config_line_fields, "a configuration line", 0};
+
 /* ---- the top level ---- */
 
 struct snap_cpu {
@@ -363,6 +384,8 @@ struct snapshot {
     size_t n_kernels;
     struct vp_snap_topology topo; /* v2 */
     struct vp_device_list devices;
+    struct vp_config_line *config;
+    size_t n_config;
 };
 
 static const struct vp_field os_fields[] = {
@@ -414,6 +437,10 @@ static const struct vp_list_arg kernel_list = {
     sizeof(struct vp_kernel), vp_field_map, &kernel_map,
     offsetof(struct snapshot, n_kernels) - offsetof(struct snapshot, kernels), 4096};
 
+static const struct vp_list_arg config_list = {sizeof(struct vp_config_line), vp_field_map, &config_line_map,
+                                               offsetof(struct snapshot, n_config) - offsetof(struct snapshot, config),
+                                               100000};
+
 static const struct vp_string_arg api_version_arg = {NULL, VP_SNAPSHOT_INVALID, "apiVersion", NULL};
 static const struct vp_field snapshot_fields[] = {
     F(struct snapshot, "apiVersion", vp_field_string, api_version, &api_version_arg, .flags = VP_FIELD_REQUIRED),
@@ -433,6 +460,7 @@ static const struct vp_field snapshot_fields[] = {
     F(struct snapshot, "kernels", vp_field_list, kernels, &kernel_list),
     F(struct snapshot, "boot", f_boot, boot, &vp_boot_evidence_arg),
     F(struct snapshot, "devices", f_devices, devices, NULL, .flags = VP_FIELD_REQUIRED),
+    F(struct snapshot, "config", vp_field_list, config, &config_list),
     {0},
 };
 
@@ -564,6 +592,10 @@ read_snapshot(struct vp_host *host, const struct vp_ynode *root, struct vp_diags
         host->n_kernels = snap.n_kernels;
         host->boot = snap.boot;
         vp_host_link_devices(host);
+        host->config = snap.config;
+        host->n_config = snap.n_config;
+        for (size_t i = 0; i < snap.n_config; i++)
+            host->config[i].kind = vp_config_kind_of(host->config[i].file);
         return 0;
     }
     free(snap.devices.items);

@@ -427,6 +427,20 @@ vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, 
     for (size_t i = 0; i < h->n_devices; i++)
         emit_device(&m, &h->devices[i], names);
     seq_end(&m);
+
+    /* the existing passthrough configuration; none (the key left out) on a host set up by vfioplan alone */
+    if (h->n_config) {
+        scalar(&m, "config", false);
+        seq_start(&m, false);
+        for (size_t i = 0; i < h->n_config; i++) {
+            map_start(&m, false);
+            kv_str(&m, "file", h->config[i].file);
+            kv_num(&m, "line", h->config[i].line);
+            kv_str(&m, "text", h->config[i].text);
+            map_end(&m);
+        }
+        seq_end(&m);
+    }
     map_end(&m);
     yaml_document_end_event_initialize(&event, 1);
     ev(&m, &event);

@@ -80,6 +80,12 @@ static const char *const vp_nic_model_names[VP_NIC__COUNT] = {
 };
 VP_NAMED_ENUM(nic_model, VP_NIC__COUNT, "NIC model");
 
+static const char *const vp_topology_names[VP_TOPOLOGY__COUNT] = {
+    [VP_TOPOLOGY_AUTO] = "auto",
+    [VP_TOPOLOGY_NONE] = "none",
+};
+VP_NAMED_ENUM(topology, VP_TOPOLOGY__COUNT, "topology");
+
 /* false and true are YAML booleans, not names: the field's handler reads them (spec-v1.c). */
 static const char *const vp_hugepages_names[VP_HUGEPAGES__COUNT] = {
     [VP_HUGEPAGES_2M] = "2M",

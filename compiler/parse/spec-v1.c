@@ -11,6 +11,7 @@
 
 #include "yaml/fields.h"
 #include "spec-internal.h"
+#include "base/cpulist.h"
 #include "base/util.h"
 #include "base/validators.h"
 #include "vfioplan/spec.h"
@@ -42,6 +43,8 @@ static const struct vp_string_arg driver_version_arg = {vp_valid_driver_version,
 static const struct vp_string_arg rom_file_arg = {
     vp_valid_abs_path, VP_BAD_PATH, "a safe absolute path",
     "use an absolute path of letters, digits and . _ + - /, without '..' (/usr/share/vgabios/gpu.rom)"};
+
+static const struct vp_string_arg overlay_arg = {NULL, VP_OVERLAY_XML, "a libvirt <domain> XML fragment", NULL};
 
 static const struct vp_uint_arg vcpus_arg = {1, 4096, "vcpus"};
 static const struct vp_uint_arg vf_index_arg = {0, 65534, "a VF index"};
@@ -133,6 +136,13 @@ f_kernel_arg(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const vo
             "write name or name=value with letters, digits and _ . - (value also , : / + @); no quotes, spaces or shell characters");
         return -1;
     }
+    if (strncmp(n->value, "vfioplan.", 9) == 0) {
+        vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' is vfioplan's own", n->value);
+        vp_note(p->d, "vfioplan adds vfioplan.gen= itself (the binding acts only on a boot that carries it) and "
+                      "vfioplan.try= to the boot entry of 'vfioplan try'");
+        vp_hint(p->d, "remove it from host.kernel_args");
+        return -1;
+    }
     const char *names = vp_kernel_arg_boot_storage(n->value);
     if (names) {
         vp_error(p->d, VP_BAD_KERNEL_ARG, &n->pos, "kernel argument '%s' names %s", n->value, names);
@@ -169,6 +179,30 @@ f_hugepages(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const voi
     if (vp_field_enum(p, n, &size, &vp_hugepages_arg) < 0)
         return -1;
     *(enum vp_hugepages *)dst = (enum vp_hugepages)size;
+    return 0;
+}
+
+/* a host CPU list in the kernel's format, "1-8,113-120": ids below VP_MAX_CPUS, at least one */
+static int
+f_cpu_set(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    const char *what = arg;
+    struct vp_cpu_set *set = dst;
+    bool one_cpu = n->kind == VP_Y_SCALAR && n->type == VP_YT_INT; /* housekeeping: 0 */
+    if (!one_cpu && vp_expect_string(p, n, what) < 0)
+        return -1;
+    unsigned *ids = NULL;
+    size_t count = 0;
+    if (!vp_cpulist_parse(n->value, VP_MAX_CPUS, &ids, &count) || count == 0) {
+        vp_error(p->d, VP_BAD_CPU_LIST, &n->pos, "'%s' is not a list of host CPUs", n->value);
+        vp_hint(p->d, "write CPU ids and ranges as the kernel does, in quotes: \"1-8,113-120\" (ids below %u)",
+                VP_MAX_CPUS);
+        return -1;
+    }
+    set->ids = vp_arena_alloc(p->arena, count * sizeof(*ids));
+    memcpy(set->ids, ids, count * sizeof(*ids));
+    set->n = count;
+    free(ids);
     return 0;
 }
 
@@ -338,12 +372,27 @@ static const struct vp_field vm_fields[] = {
       .doc = "accept a VM without devices (else VP4010)"),
     F(struct vp_vm, "allow_overcommit", vp_field_bool, allow_overcommit, "allow_overcommit",
       .doc = "accept more vCPUs than the host has online CPUs (else VP4042)"),
+    F(struct vp_vm, "topology", vp_field_enum, topology, &vp_topology_arg, .pos_at = VP_AT(struct vp_vm, topology_pos),
+      .def = "auto",
+      .doc = "auto: mirror the host's NUMA nodes that the VM's devices sit on: one guest NUMA cell per node, its "
+             "vCPUs pinned to whole cores of that node, its memory bound there (strict), and on hosts with more "
+             "than one node each device behind a PCIe expander bus of its cell; none: one flat, unpinned node (a VM "
+             "without devices, or with allow_overcommit, is never pinned)"),
+    F(struct vp_vm, "host_cpus", f_cpu_set, host_cpus, "host_cpus", .pos_at = VP_AT(struct vp_vm, host_cpus_pos),
+      .type = "string, a CPU list (\"1-8,113-120\")", .def = "chosen by topology",
+      .doc = "pin vCPU i to the i-th of these host CPUs (as many as vcpus), instead of the CPUs topology: auto "
+             "picks; the guest's cells follow their nodes"),
     F(struct vp_vm, "disks", vp_field_list, disks, &disk_list, .def = "none",
       .doc = "the VM's disks; the first one boots"),
     F(struct vp_vm, "networks", vp_field_list, networks, &network_list, .def = "none",
       .doc = "the VM's network interfaces"),
     F(struct vp_vm, "guest", vp_field_map, guest, &guest_map, .has_at = VP_AT(struct vp_vm, has_guest),
       .def = "none: no setup script", .doc = "write a guest setup script that installs the NVIDIA driver stack"),
+    F(struct vp_vm, "overlay", vp_field_string, overlay, &overlay_arg, .pos_at = VP_AT(struct vp_vm, overlay_pos),
+      .type = "string, a libvirt <domain> XML fragment (64 KiB at most)", .def = "none",
+      .doc = "hand tuning merged into the generated domain on every apply, element by element (README: Tuning that "
+             "survives): attributes set, elements matched by name and identifying attributes, new devices "
+             "appended; not the name, uuid, memory, vcpus, PCI controllers or hostdevs, which are the spec's"),
     {0},
 };
 static const struct vp_map_arg vm_map = {vm_fields, "a VM", VP_AT(struct vp_vm, pos)};
@@ -392,6 +441,10 @@ static const struct vp_field host_fields[] = {
       .has_at = VP_AT(struct vp_host_spec, has_memory_reserve),
       .def = "an eighth of the host's memory, at least 512 MiB and at most 16 GiB",
       .doc = "the memory the host keeps for itself: VMs and their huge pages get the rest"),
+    F(struct vp_host_spec, "housekeeping", f_cpu_set, housekeeping, "housekeeping",
+      .has_at = VP_AT(struct vp_host_spec, has_housekeeping), .pos_at = VP_AT(struct vp_host_spec, housekeeping_pos),
+      .type = "string, a CPU list (\"0,56,112,168\")", .def = "the first core of each NUMA node, all its threads",
+      .doc = "the host CPUs no VM is pinned to: the host's own work and the VMs' emulator threads run there"),
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
       .doc =

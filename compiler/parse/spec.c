@@ -39,8 +39,6 @@ vp_spec_parse(const char *display, const char *buf, size_t len, struct vp_diags 
     struct vp_spec *spec = vp_arena_alloc(&priv->arena, sizeof(*spec));
     spec->priv = priv;
     spec->file = vp_arena_strdup(&priv->arena, display);
-    const char *slash = strrchr(display, '/');
-    spec->file_name = vp_arena_strdup(&priv->arena, slash ? slash + 1 : display);
 
     struct vp_ydoc doc;
     if (vp_ydoc_parse(&doc, display, buf, len, &spec_limits, d) < 0) {

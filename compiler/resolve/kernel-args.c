@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "base/sha256.h"
 #include "base/strbuf.h"
 #include "resolve-internal.h"
 
@@ -59,6 +60,37 @@ boot_vga_args(struct vp_resolver *r, struct vp_kernel_param *args, size_t *n)
                             addr)};
 }
 
+bool
+vp_plan_has_binding(const struct vp_plan *plan)
+{
+    return plan->n_vfio_ids > 0 || plan->n_bind_addresses > 0;
+}
+
+/*
+ * The boot token names the binding (what vfio-pci claims, by id and by
+ * address): the bind script binds only on a boot whose command line carries
+ * it, so that one initramfs serves a boot entry of this configuration and
+ * one of an earlier one (vfioplan try's fallback), and verify can tell a
+ * boot that predates the configuration. 48 bits of SHA-256: a name, not a
+ * secret.
+ */
+static const char *
+boot_token(struct vp_resolver *r)
+{
+    const struct vp_plan *p = r->plan;
+    struct vp_sha256 h;
+    vp_sha256_init(&h);
+    vp_sha256_add_str(&h, "vfioplan-binding-1");
+    for (size_t i = 0; i < p->n_vfio_ids; i++)
+        vp_sha256_add_str(&h, p->vfio_ids[i]);
+    vp_sha256_add_str(&h, "|");
+    for (size_t i = 0; i < p->n_bind_addresses; i++)
+        vp_sha256_add_str(&h, p->bind_addresses[i]);
+    char hex[VP_SHA256_HEX];
+    vp_sha256_hex(&h, hex);
+    return vp_arena_printf(r->arena, VP_BOOT_TOKEN_PREFIX "%.12s", hex);
+}
+
 enum vp_iommu_mode
 vp_resolver_iommu_mode(const struct vp_resolver *r)
 {
@@ -96,6 +128,21 @@ hugepage_args(struct vp_resolver *r, struct vp_kernel_param *args)
         "the huge page size of /dev/hugepages, where libvirt backs the VMs' memory (vms[].hugepages)"};
     args[1] = (struct vp_kernel_param){vp_arena_printf(r->arena, "hugepagesz=%s", size),
                                        "the size of the pages reserved next"};
+    if (m->per_node) {
+        /* The VMs' cells are bound to their nodes (strict): the even spread would leave some node short. */
+        struct vp_strbuf nodes = {0};
+        for (size_t i = 0; i < m->n_node_hugepages; i++)
+            vp_strbuf_printf(&nodes, "%s%u:%" PRIu64, i ? "," : "", r->host->cpus.nodes[i].id, m->node_hugepages[i]);
+        args[2] = (struct vp_kernel_param){
+            vp_arena_printf(r->arena, "hugepages=%s", nodes.data),
+            vp_arena_printf(r->arena,
+                            "reserve them at boot, before memory fragments (%s), node:count on each NUMA node the "
+                            "VMs' cells are bound to (Linux 5.16 and later)",
+                            who.data)};
+        vp_strbuf_free(&nodes);
+        vp_strbuf_free(&who);
+        return 3;
+    }
     args[2] = (struct vp_kernel_param){
         vp_arena_printf(r->arena, "hugepages=%" PRIu64, m->n_hugepages),
         vp_arena_printf(r->arena,
@@ -110,8 +157,8 @@ void
 vp_resolve_kernel_args(struct vp_resolver *r)
 {
     const struct vp_spec *s = r->spec;
-    /* 3 fixed, 2 for the boot VGA, the ACS override, 3 for huge pages, then the spec's */
-    size_t max = 9 + s->host.n_kernel_args;
+    /* 3 fixed, 2 for the boot VGA, the ACS override, 3 for huge pages, the boot token, then the spec's */
+    size_t max = 10 + s->host.n_kernel_args;
     struct vp_kernel_param *args = vp_arena_alloc(r->arena, max * sizeof(*args));
     size_t n = 0;
     if (vp_resolver_iommu_mode(r) == VP_IOMMU_INTEL)
@@ -136,6 +183,11 @@ vp_resolve_kernel_args(struct vp_resolver *r)
     n += hugepage_args(r, args + n);
     for (size_t i = 0; i < s->host.n_kernel_args; i++)
         args[n++] = (struct vp_kernel_param){s->host.kernel_args[i].value, "from the spec (host.kernel_args)"};
+    if (vp_plan_has_binding(r->plan)) {
+        r->plan->boot_token = boot_token(r);
+        args[n++] = (struct vp_kernel_param){
+            r->plan->boot_token, "the binding acts only on a boot with this token (vfioplan verify checks it)"};
+    }
     r->plan->kernel_args = args;
     r->plan->n_kernel_args = n;
 }

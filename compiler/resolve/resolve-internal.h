@@ -28,6 +28,14 @@ struct vp_conflict {
     size_t vm, selector, device;
 };
 
+/* numa.c: a VM that topology: auto could not pin, and why: a node without enough free cores. */
+struct vp_numa_short {
+    bool is_short;
+    unsigned node;
+    unsigned want, have; /* cores */
+    unsigned threads;    /* per core */
+};
+
 struct vp_resolver {
     const struct vp_spec *spec;
     const struct vp_host *host;
@@ -40,7 +48,11 @@ struct vp_resolver {
     struct vp_found **found;  /* per VM, per selector */
     struct vp_conflict *conflicts;
     size_t n_conflicts, cap_conflicts;
-    bool *by_address; /* per host device: binding.c's choice for an assigned function */
+    bool *by_address;                /* per host device: binding.c's choice for an assigned function */
+    struct vp_migration *migrations; /* what the rules of a manual setup take over (copied into the plan) */
+    size_t n_migrations, cap_migrations;
+    const char **config_file_shown;   /* per host config line: its file as messages name it (rules-existing.c) */
+    struct vp_numa_short *numa_short; /* per VM */
 };
 
 struct vp_plan_priv {
@@ -58,6 +70,8 @@ void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
 /* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
 void vp_resolve_resources(struct vp_resolver *r);
+/* topology: auto: each VM's cells, pins, memory per node and PCIe expanders (numa.c). */
+void vp_resolve_numa(struct vp_resolver *r);
 void vp_resolve_binding(struct vp_resolver *r);
 void vp_resolve_kernel_args(struct vp_resolver *r);
 /* Each guest's NVIDIA flavor: the spec's, or by GPU generation (guest.c). */
@@ -119,6 +133,17 @@ void vp_rule_secure_boot_nvidia(struct vp_resolver *r, enum vp_code code);
 void vp_rule_open_modules_pre_turing(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows11_requirements(struct vp_resolver *r, enum vp_code code);
 void vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vm_no_disk(struct vp_resolver *r, enum vp_code code);
+
+/* rules-existing.c: a manual setup's configuration that conflicts with the plan */
+void vp_rule_existing_ids(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_blacklist(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_contradiction(struct vp_resolver *r, enum vp_code code);
+void vp_rule_existing_duplicate(struct vp_resolver *r, enum vp_code code);
+
+/* True when every selector of the VM found its devices (and count of them): rules about the VM's devices as a
+ * whole (a guest without a GPU, a fabric cut in half) wait for that, so a selector error has no follow-ons. */
+bool vp_resolver_vm_selected(const struct vp_resolver *r, size_t vm);
 
 /* predict.c: true if the ACS override gives h->devices[i] a group of its own (when its group has others). */
 bool vp_acs_override_isolates(const struct vp_host *h, size_t i);
@@ -128,6 +153,13 @@ void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);
 void vp_rule_vcpu_overcommit(struct vp_resolver *r, enum vp_code code);
 void vp_rule_hugepage_size(struct vp_resolver *r, enum vp_code code);
 void vp_rule_mmio_too_large(struct vp_resolver *r, enum vp_code code);
+/* rules-topology.c: what topology: auto and host_cpus could not honour */
+void vp_rule_node_cpus_short(struct vp_resolver *r, enum vp_code code);
+void vp_rule_node_memory_short(struct vp_resolver *r, enum vp_code code);
+void vp_rule_cpu_pin_overlap(struct vp_resolver *r, enum vp_code code);
+void vp_rule_topology_unpinned_span(struct vp_resolver *r, enum vp_code code);
+/* True if the VM's devices sit on more than one host NUMA node (numa.c). */
+bool vp_numa_spans_nodes(const struct vp_resolver *r, const struct vp_plan_vm *pvm);
 /* rules-identity.c: what must be one VM's own */
 void vp_rule_disk_shared(struct vp_resolver *r, enum vp_code code);
 void vp_rule_root_disk(struct vp_resolver *r, enum vp_code code);

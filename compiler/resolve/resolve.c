@@ -14,6 +14,18 @@ vp_resolver_scan_command(struct vp_resolver *r)
     return vp_arena_printf(r->arena, "vfioplan scan --host %s", r->host->source);
 }
 
+/* Migrations in the host's order of configuration lines (they point into one array), then by word. */
+static int
+migration_cmp(const void *a, const void *b)
+{
+    const struct vp_migration *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->word != y->word)
+        return x->word < y->word ? -1 : 1;
+    return x->code < y->code ? -1 : x->code > y->code;
+}
+
 struct vp_plan *
 vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d)
 {
@@ -42,11 +54,15 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     vp_resolve_select(&r);
     vp_resolve_layout(&r);
     vp_resolve_resources(&r);
+    vp_resolve_numa(&r);
     vp_resolve_binding(&r);
     vp_resolve_kernel_args(&r);
     vp_resolve_guest(&r);
     /* The rules judge what was computed: all of them report, each once. */
     vp_resolve_rules(&r);
+    vp_sort(r.migrations, r.n_migrations, sizeof(*r.migrations), migration_cmp);
+    plan->migrations = vp_arena_memdup(&priv->arena, r.migrations, r.n_migrations * sizeof(*r.migrations));
+    plan->n_migrations = r.n_migrations;
 
     for (size_t vm = 0; vm < spec->n_vms; vm++) {
         free(r.picked[vm].devices);
@@ -58,7 +74,9 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     free(r.found);
     free(r.picked);
     free(r.conflicts);
+    free(r.numa_short);
     free(r.by_address);
+    free(r.migrations);
     free(r.owner_vm);
     free(r.owner_selector);
     if (d->n_errors > errors)

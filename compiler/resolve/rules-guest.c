@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rules-guest.c: the rules on what a VM's guest needs: UEFI for large BARs,
- * an NVIDIA GPU for a guest script, modules that drive its GPUs, and what
- * Windows setup requires of the VM.
+ * an NVIDIA GPU for a guest script, modules that drive its GPUs, what
+ * Windows setup requires of the VM, and something to boot from.
  */
 #include <inttypes.h>
 
@@ -58,7 +58,7 @@ vp_rule_guest_no_gpu(struct vp_resolver *r, enum vp_code code)
     for (size_t vm = 0; vm < r->plan->n_vms; vm++) {
         const struct vp_plan_vm *pvm = &r->plan->vms[vm];
         const struct vp_vm *v = pvm->spec;
-        if (script_guest(v) && pvm->nvidia_gpus == 0) {
+        if (script_guest(v) && pvm->nvidia_gpus == 0 && vp_resolver_vm_selected(r, vm)) {
             vp_rule_report(r, code, &v->pos,
                            "VM '%s' has a guest section but no NVIDIA GPU; no guest setup script is written", v->name);
             vp_hint(r->d, "remove guest:, or assign the GPU");
@@ -151,5 +151,23 @@ vp_rule_windows_virtio_disk(struct vp_resolver *r, enum vp_code code)
             }
             break; /* the first disk is the one setup installs onto */
         }
+    }
+}
+
+/* vfioplan creates no disks (README: What vfioplan does not do): a VM without one starts into the firmware's
+ * "no bootable device", which is worth a word before anyone runs virsh start. A CD-ROM counts: an installer. */
+void
+vp_rule_vm_no_disk(struct vp_resolver *r, enum vp_code code)
+{
+    for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
+        const struct vp_vm *v = &r->spec->vms[vm];
+        if (v->n_disks)
+            continue;
+        vp_rule_report(r, code, &v->pos, "VM '%s' has no disk: it has nothing to boot from", v->name);
+        vp_note(r->d, "vfioplan creates no disks and installs nothing in the VM; libvirt defines it all the same");
+        vp_hint(r->d,
+                "add disks: [{path: /var/lib/libvirt/images/%s.qcow2}] and create the image (qemu-img create -f qcow2 "
+                "PATH SIZE), or give a block device or an installer ISO (device: cdrom)",
+                v->name);
     }
 }

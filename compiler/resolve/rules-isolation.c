@@ -203,7 +203,7 @@ vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code)
                 sw += vp_device_is_nvswitch(dev);
             }
         }
-        if (!first)
+        if (!first || !vp_resolver_vm_selected(r, vm))
             continue;
         size_t missing = 0;
         for (size_t i = 0; i < h->n_devices; i++) {

@@ -148,6 +148,18 @@ no_vf(struct vp_resolver *r, enum vp_code code, const struct vp_selector *s)
     }
 }
 
+bool
+vp_resolver_vm_selected(const struct vp_resolver *r, size_t vm)
+{
+    for (size_t sel = 0; sel < r->spec->vms[vm].n_devices; sel++) {
+        const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
+        size_t n = r->found[vm][sel].n;
+        if (n == 0 || (!s->has_address && s->has_count && n != s->count))
+            return false;
+    }
+    return true;
+}
+
 void
 vp_rule_no_match(struct vp_resolver *r, enum vp_code code)
 {

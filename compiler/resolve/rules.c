@@ -59,11 +59,22 @@ static const struct vp_rule rules[] = {
     {VP_HUGEPAGE_SIZE, vp_rule_hugepage_size},
     {VP_HUGEPAGES_NO_ROOM, vp_rule_hugepages_no_room},
     {VP_MMIO_TOO_LARGE, vp_rule_mmio_too_large},
+    /* what topology: auto and host_cpus could not honour */
+    {VP_CPU_PIN_OVERLAP, vp_rule_cpu_pin_overlap},
+    {VP_NODE_CPUS_SHORT, vp_rule_node_cpus_short},
+    {VP_NODE_MEMORY_SHORT, vp_rule_node_memory_short},
+    {VP_TOPOLOGY_UNPINNED_SPAN, vp_rule_topology_unpinned_span},
     /* what is one VM's own */
     {VP_DUPLICATE_UUID, vp_rule_duplicate_uuid},
     {VP_DISK_SHARED, vp_rule_disk_shared},
     {VP_ROOT_DISK, vp_rule_root_disk},
     {VP_DUPLICATE_MAC, vp_rule_duplicate_mac},
+    {VP_VM_NO_DISK, vp_rule_vm_no_disk},
+    /* what a manual setup left behind: each conflict is reported, and its line taken over by the migration */
+    {VP_EXISTING_IDS_HOST_DEVICE, vp_rule_existing_ids},
+    {VP_EXISTING_BLACKLIST, vp_rule_existing_blacklist},
+    {VP_EXISTING_CONTRADICTS, vp_rule_existing_contradiction},
+    {VP_EXISTING_DUPLICATE, vp_rule_existing_duplicate},
 };
 
 const struct vp_rule *

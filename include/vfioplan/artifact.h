@@ -50,9 +50,32 @@ struct vp_action {
     size_t n_triggers;
 };
 
+/* An operation on a line of a file vfioplan does not own; compiler/apply/foreign-edit.h has the contract. */
+enum vp_edit_kind {
+    VP_EDIT_DISABLE_LINE, /* comment the line out behind a marker naming the code */
+    VP_EDIT_REPLACE_LINE, /* disable it, and put its replacement after it */
+};
+
+struct vp_edit_op {
+    enum vp_edit_kind kind;
+    char *text;        /* the line as the host facts saw it (its physical lines joined with '\n') */
+    unsigned line;     /* where they saw it (1-based): of equal lines, the one nearest to it is edited */
+    char *code;        /* "VP7001": why, in the marker */
+    char *replacement; /* REPLACE_LINE: the new line; else NULL */
+};
+
+/* An edit of a file vfioplan does not own: never in the manifest, never created or removed by vfioplan. */
+struct vp_foreign_edit {
+    char *path; /* relative to the root, like an artifact's */
+    struct vp_edit_op *ops;
+    size_t n_ops, cap_ops;
+};
+
 struct vp_artifact_set {
     struct vp_artifact *items; /* sorted by path after vp_plan_emit */
     size_t n, cap;
+    struct vp_foreign_edit *edits; /* sorted by path after vp_plan_emit */
+    size_t n_edits, cap_edits;
     struct vp_action *actions; /* in stage order */
     size_t n_actions, cap_actions;
 };
@@ -105,6 +128,8 @@ bool vp_artifact_path_editable(const char *path);
 size_t vp_artifact_edit_paths(const char *const **paths);
 /* The artifact at path, or NULL. */
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
+/* The edit of path, or NULL. */
+const struct vp_foreign_edit *vp_foreign_edit_find(const struct vp_artifact_set *set, const char *path);
 /* Whether action a must run when the paths in changed[] changed. */
 bool vp_action_triggered(const struct vp_action *a, const char *const *changed, size_t n_changed);
 

@@ -255,6 +255,28 @@ struct vp_host_cpus {
     size_t n_nodes;
 };
 
+/*
+ * The existing passthrough configuration: lines of files vfioplan does not own that a manual setup writes
+ * (config-syntax.h says which files and lines). Kinds of file, by how they are written.
+ */
+enum vp_config_kind {
+    VP_CONFIG_MODPROBE,       /* modprobe.d (*.conf) */
+    VP_CONFIG_GRUB,           /* /etc/default/grub, /etc/default/grub.d/ (*.cfg) */
+    VP_CONFIG_BLS,            /* BootLoaderSpec entries, /boot/loader/entries/ (*.conf) */
+    VP_CONFIG_KERNEL_CMDLINE, /* /etc/kernel/cmdline (kernel-install) */
+    VP_CONFIG_ITOOLS_MODULES, /* /etc/initramfs-tools/modules */
+    VP_CONFIG_DRACUT,         /* /etc/dracut.conf, /etc/dracut.conf.d/ (*.conf) */
+    VP_CONFIG_MKINITCPIO,     /* /etc/mkinitcpio.conf, /etc/mkinitcpio.conf.d/ (*.conf) */
+    VP_CONFIG__COUNT,
+};
+
+struct vp_config_line {
+    const char *file;         /* relative to the root: "etc/modprobe.d/vfio.conf" */
+    unsigned line;            /* 1-based: its first physical line */
+    const char *text;         /* as in the file, without the newline; continued lines joined with their newlines */
+    enum vp_config_kind kind; /* of file */
+};
+
 struct vp_host {
     const char
         *source; /* the ROOT directory or snapshot file, for messages (owned by the diags given to vp_host_load) */
@@ -279,8 +301,10 @@ struct vp_host {
     const char **root_devices;
     size_t n_root_devices;
     bool root_devices_known;
-    bool from_snapshot;         /* read from a snapshot file, not a tree */
-    const char *snapshot_lacks; /* an older snapshot: the facts it does not carry, for messages; NULL */
+    bool from_snapshot;            /* read from a snapshot file, not a tree */
+    const char *snapshot_lacks;    /* an older snapshot: the facts it does not carry, for messages; NULL */
+    struct vp_config_line *config; /* the existing passthrough configuration, by file (as kmod orders) then line */
+    size_t n_config;
     void *priv;
 };
 
@@ -312,10 +336,12 @@ const char *vp_pcie_type_name(enum vp_pcie_type v);
 const char *vp_boot_evidence_name(enum vp_boot_evidence v);
 /* What a piece of evidence is, for messages: "boot/grub/grub.cfg". */
 const char *vp_boot_evidence_doc(enum vp_boot_evidence v);
+const char *vp_cpu_vendor_title(enum vp_cpu_vendor v); /* "Intel", "AMD", "unknown": for summaries */
 const char *vp_hugepage_size_name(enum vp_hugepage_size v);
 const char *vp_pcie_port_name(enum vp_pcie_port v); /* "root_port", "switch_upstream", ... */
 /* A huge page size in bytes (2 MiB, 1 GiB); 0 out of range. */
 uint64_t vp_hugepage_bytes(enum vp_hugepage_size v);
+const char *vp_config_kind_name(enum vp_config_kind v);
 /* A BAR's type from its flags, and back. */
 enum vp_bar_type vp_bar_type_of(unsigned flags);
 unsigned vp_bar_type_flags(enum vp_bar_type type);

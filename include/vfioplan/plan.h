@@ -37,6 +37,45 @@ struct vp_assignment {
     unsigned guest_fn;
     bool guest_multifunction; /* on function 0 of a guest slot with several functions */
     enum vp_binding binding;
+    int guest_cell;      /* numa.c: the guest NUMA cell of its host node; -1 none (flat, or the node is unknown) */
+    unsigned guest_port; /* numa.c: the controller index of the port it plugs into; 0: guest_bus (flat layout) */
+};
+
+/* A guest NUMA cell (numa.c): the host node it mirrors, its vCPUs and its memory, bound there. */
+struct vp_plan_cell {
+    unsigned host_node;
+    struct vp_cpu_set vcpus; /* guest vCPU ids */
+    uint64_t memory;         /* bytes */
+    uint64_t n_hugepages;    /* of the VM's page size; 0 without huge pages */
+};
+
+/* The PCIe controllers topology: auto adds, with one names table. */
+enum vp_guest_port {
+    VP_GPORT_EXPANDER,    /* pcie-expander-bus: a root bus of its own, tied to a guest cell */
+    VP_GPORT_ROOT,        /* pcie-root-port */
+    VP_GPORT_SWITCH_UP,   /* pcie-switch-upstream-port */
+    VP_GPORT_SWITCH_DOWN, /* pcie-switch-downstream-port */
+    VP_GPORT__COUNT,
+};
+
+struct vp_guest_controller {
+    unsigned index; /* libvirt's controller index; every controller comes after the one it plugs into */
+    enum vp_guest_port model;
+    unsigned parent; /* the controller index it plugs into; 0: pcie-root */
+    unsigned cell;   /* an expander's guest cell */
+    unsigned bus_nr; /* an expander's first bus number; the buses below it follow */
+};
+
+/* What topology: auto (or host_cpus) made of a VM (numa.c); pinned false: flat and unpinned. */
+struct vp_plan_vm_numa {
+    bool pinned;
+    bool explicit_cpus; /* the pins are the spec's host_cpus */
+    struct vp_plan_cell *cells;
+    size_t n_cells;
+    unsigned *vcpu_pins;                     /* per vCPU: the host CPU it runs on */
+    struct vp_cpu_set emulator;              /* the housekeeping CPUs its emulator threads run on */
+    struct vp_guest_controller *controllers; /* in index order; none: one root port per slot on pcie-root */
+    size_t n_controllers;
 };
 
 /* A kernel argument, and why it is there (the boot artifacts' comments say it), from the pass that added it. */
@@ -85,11 +124,28 @@ struct vp_plan_memory {
     enum vp_hugepage_size hugepage_size; /* of the first VM that asks for one the CPU has (a second size, or one the
                                           * CPU lacks, is refused: VP4043) */
     uint64_t n_hugepages;                /* of that size, summed over the VMs */
+    /* Per host NUMA node (host->cpus.nodes order): the pages each needs (numa.c). per_node: the even spread of
+     * hugepages=N would not put them there, so the kernel argument names each node's count. */
+    uint64_t *node_hugepages;
+    size_t n_node_hugepages;
+    bool per_node;
+};
+
+/*
+ * A word of the existing configuration, or a whole line, that the plan takes over: the rules of a manual
+ * setup's conflicts (VP7001-VP7004) record it with the code they report, the migration disables or rewrites it.
+ */
+struct vp_migration {
+    const struct vp_config_line *line; /* borrowed from the host */
+    enum vp_code code;
+    long word;               /* the word of the line (config-syntax.h) to take out or replace; -1: the whole line */
+    const char *replacement; /* the word's new text; NULL: taken out */
 };
 
 struct vp_plan_vm {
     const struct vp_vm *spec;
     struct vp_plan_vm_resources res;
+    struct vp_plan_vm_numa numa;
     struct vp_assignment *assigned; /* in host address order */
     size_t n_assigned;
     unsigned n_guest_slots;
@@ -112,6 +168,9 @@ struct vp_plan {
     enum vp_initramfs initramfs; /* never AUTO */
     const struct vp_kernel_param *kernel_args; /* in command-line order */
     size_t n_kernel_args;
+    /* "vfioplan.gen=HASH" (also the last kernel argument) when vfio-pci claims any function: the binding acts
+     * only on a boot whose command line carries it (the bind script checks); NULL without a binding */
+    const char *boot_token;
     const char **vfio_ids; /* "10de:2330" claimed by ids=, sorted */
     size_t n_vfio_ids;
     const char **bind_addresses; /* functions bound by driver_override, sorted */
@@ -120,8 +179,11 @@ struct vp_plan {
     size_t n_softdep_drivers;
     bool vfio_pci_builtin; /* on some installed kernel */
     struct vp_plan_memory memory;
+    struct vp_cpu_set housekeeping; /* the host CPUs no VM is pinned to (numa.c); empty when the CPUs are unknown */
     struct vp_plan_vm *vms;
     size_t n_vms;
+    const struct vp_migration *migrations; /* in the host's order of configuration lines */
+    size_t n_migrations;
     void *priv;
 };
 
@@ -144,7 +206,15 @@ const char *vp_plan_advice(const struct vp_plan *plan, enum vp_tool_advice what)
 
 /* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);
+/* "pcie-expander-bus", "pcie-root-port", ... as libvirt names the models */
+const char *vp_guest_port_name(enum vp_guest_port p);
 /* "ids", "address" */
 const char *vp_binding_name(enum vp_binding b);
+/* Prefix of the boot token on the kernel command line, and of the mark of a boot entry of 'vfioplan try'. */
+#define VP_BOOT_TOKEN_PREFIX "vfioplan.gen="
+#define VP_TRY_MARK_PREFIX "vfioplan.try="
+/* True when some function is claimed by vfio-pci (by id or by address): then the plan has a boot token. */
+bool vp_plan_has_binding(const struct vp_plan *plan);
+
 /* The distribution family from os-release's ID and ID_LIKE. */
 enum vp_family vp_family_of(const struct vp_os_release *os);

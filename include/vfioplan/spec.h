@@ -56,6 +56,15 @@ enum vp_nic_model { VP_NIC_VIRTIO, VP_NIC_E1000E, VP_NIC_E1000, VP_NIC__COUNT };
 /* vms[].hugepages: false (NONE), true (AUTO: 1G where the CPU has pdpe1gb, else 2M), "2M" or "1G"; only the sizes
  * have names. */
 enum vp_hugepages { VP_HUGEPAGES_NONE, VP_HUGEPAGES_AUTO, VP_HUGEPAGES_2M, VP_HUGEPAGES_1G, VP_HUGEPAGES__COUNT };
+/* vms[].topology: auto mirrors the host's NUMA nodes the VM's devices sit on (cells, pinning, PCIe expanders); none
+ * keeps one flat, unpinned node. */
+enum vp_topology { VP_TOPOLOGY_AUTO, VP_TOPOLOGY_NONE, VP_TOPOLOGY__COUNT };
+
+/* A list of host CPU ids as the kernel writes it ("1-8,113-120"), ascending and distinct. */
+struct vp_cpu_set {
+    unsigned *ids;
+    size_t n;
+};
 
 /* What a match selector compares; unset fields match anything. */
 struct vp_match {
@@ -163,6 +172,10 @@ struct vp_vm {
     enum vp_hugepages hugepages;
     struct vp_pos hugepages_pos;
     bool allow_overcommit; /* more vCPUs than the host has online CPUs */
+    enum vp_topology topology;
+    struct vp_pos topology_pos;
+    struct vp_cpu_set host_cpus; /* explicit pinning, vCPU i on the i-th CPU; empty: topology chooses */
+    struct vp_pos host_cpus_pos;
     struct vp_firmware_spec firmware;
     bool allow_no_devices;
     struct vp_selector *devices;
@@ -173,6 +186,8 @@ struct vp_vm {
     size_t n_networks;
     bool has_guest;
     struct vp_guest guest;
+    char *overlay; /* a libvirt <domain> fragment merged into the generated domain; NULL: none */
+    struct vp_pos overlay_pos;
 };
 
 struct vp_iommu_spec {
@@ -199,6 +214,9 @@ struct vp_host_spec {
     size_t n_sriov;
     uint64_t memory_reserve; /* what the host keeps for itself; meaningful only if has_memory_reserve */
     bool has_memory_reserve;
+    struct vp_cpu_set housekeeping; /* CPUs no VM is pinned to; meaningful only if has_housekeeping */
+    bool has_housekeeping;
+    struct vp_pos housekeeping_pos;
     char *name;
     enum vp_bootloader bootloader;
     enum vp_initramfs initramfs;
@@ -209,8 +227,7 @@ struct vp_host_spec {
 };
 
 struct vp_spec {
-    char *file;      /* the path as given, used in diagnostics */
-    char *file_name; /* its last component, used in generated headers */
+    char *file; /* the path as given, used in diagnostics */
     char *api_version;
     struct vp_host_spec host;
     struct vp_vm *vms;
@@ -238,6 +255,7 @@ const char *vp_disk_format_name(enum vp_disk_format v);
 const char *vp_disk_device_name(enum vp_disk_device v);
 const char *vp_nic_model_name(enum vp_nic_model v);
 const char *vp_hugepages_name(enum vp_hugepages v); /* "2M", "1G"; "?" for false and true */
+const char *vp_topology_name(enum vp_topology v);
 
 /* The schema's keys, for tests that compare them with the JSON Schema: "vms[].devices[].match.vendor" ... */
 size_t vp_spec_schema_keys(const char ***keys);

@@ -198,7 +198,7 @@ class Completion(unittest.TestCase):
         names = [n for n, _ in commands()]
         self.assertEqual(self.bash("vfioplan", ""), sorted(names + ["--help", "--version"]))
         self.assertEqual(self.bash("vfioplan", "pl"), ["plan"])
-        self.assertEqual(self.bash("vfioplan", "plan", "--"), ["--color", "--format", "--help", "--host", "--root"])
+        self.assertEqual(self.bash("vfioplan", "plan", "--"), ["--color", "--format", "--help", "--host", "--out", "--root"])
         self.assertEqual(self.bash("vfioplan", "build", "-"), ["--color", "--help", "--host", "--output", "-o"])
         self.assertEqual(self.bash("vfioplan", "plan", "--format", ""), ["json", "text"])
         self.assertEqual(self.bash("vfioplan", "plan", "--format", "=", "j"), ["json"])
@@ -268,8 +268,8 @@ class Stdio(unittest.TestCase):
             from_stdin = vp("plan", "-", "--host", self.host, "--root", self.root, stdin=f)
         self.assertEqual(from_file.returncode, 1)
         self.assertEqual(from_stdin.returncode, 1)
-        # the same diff, but for the spec's name in the generated headers
-        self.assertEqual(from_stdin.stdout, from_file.stdout.replace("from spec.yaml", "from _stdin_"))
+        # the same diff: the generated headers name the host, not the spec's file
+        self.assertEqual(from_stdin.stdout, from_file.stdout)
         r = subprocess.run([VFIOPLAN, "check", "-", "--host", self.host], input="apiVersion: nope\n",
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
@@ -331,6 +331,104 @@ class Stdio(unittest.TestCase):
         self.assertEqual(vp("snapshot", "--host", self.host, "-o", path).returncode, 0)
         with open(path) as f:
             self.assertIn('apiVersion: "vfioplan/snapshot-v2"', f.read())
+
+
+class Logs(unittest.TestCase):
+    """Output a CI log can be trusted with: stdout and stderr into one file keep every line whole and in the
+    order written; paths named as they are under the root; options named as the user wrote them."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.host = os.path.join(self.tmp, "host")
+        subprocess.run([sys.executable, os.path.join(TESTS, "tools", "mkhost.py"),
+                        os.path.join(TESTS, "hosts", "manual-setup.table"), self.host], check=True,
+                       stdout=subprocess.DEVNULL)
+        self.spec = os.path.join(REPO, "examples", "two-identical-gpus", "spec.yaml")
+        self.root = os.path.join(self.tmp, "root")
+        os.mkdir(self.root)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    @staticmethod
+    def unwrapped(text):
+        return "".join(l for l in text.splitlines(True) if not re.match(r"^--\d+-- ", l))
+
+    def assertInterleaved(self, log, out, err):
+        """log is out's and err's lines, each whole, each stream in its own order"""
+        o, e = out.splitlines(True), err.splitlines(True)
+        i = j = 0
+        for n, line in enumerate(log.splitlines(True)):
+            if i < len(o) and line == o[i]:
+                i += 1
+            elif j < len(e) and line == e[j]:
+                j += 1
+            else:
+                self.fail("line %d of the log is neither stdout's next line nor stderr's: %r" % (n + 1, line))
+        self.assertEqual((i, j), (len(o), len(e)))
+
+    def one_log(self, *args):
+        """stdout and stderr apart, then both into one pipe as 'CMD >log 2>&1' has them."""
+        apart = vp(*args)
+        wrapper = shlex.split(os.environ.get("VFIOPLAN_WRAPPER", ""))
+        both = subprocess.run([*wrapper, VFIOPLAN, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return apart, self.unwrapped(both.stdout)
+
+    def test_one_log_keeps_lines_whole(self):
+        # plan: the diff (much more than a stdio buffer), then its summary on stderr
+        big = os.path.join(REPO, "examples", "dgx-h100")
+        apart, log = self.one_log("plan", os.path.join(big, "spec.yaml"), "--host", os.path.join(big, "host.yaml"),
+                                  "--root", self.root)
+        self.assertEqual(apart.returncode, 1, apart.stderr)
+        self.assertGreater(len(apart.stdout), 8192)  # more than stdio buffers
+        self.assertInterleaved(log, apart.stdout, self.unwrapped(apart.stderr))
+        self.assertTrue(log.endswith("Actions:\n" + apart.stdout.split("Actions:\n")[1] +
+                                     self.unwrapped(apart.stderr).splitlines(True)[-1]), log[-300:])
+        # check: the warnings, then the summary
+        apart, log = self.one_log("check", self.spec, "--host", self.host)
+        self.assertIn("warning[VP7001]", apart.stderr)
+        self.assertInterleaved(log, apart.stdout, self.unwrapped(apart.stderr))
+        # apply: what it wrote, then the warnings
+        root = os.path.join(self.tmp, "applied")
+        shutil.copytree(self.host, root, symlinks=True)
+        both = subprocess.run([*shlex.split(os.environ.get("VFIOPLAN_WRAPPER", "")), VFIOPLAN, "apply", self.spec,
+                               "--host", root, "--root", root, "--no-actions"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log = self.unwrapped(both.stdout)
+        self.assertEqual(both.returncode, 0, log)
+        self.assertLess(log.index("vfioplan: --no-actions"), log.index("warning[VP7001]"))
+
+    def test_paths_under_the_root(self):
+        r = vp("apply", self.spec, "--host", self.host, "--root", self.root + "/", "--no-actions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("vfioplan: created %s/etc/modprobe.d/vfioplan.conf\n" % self.root, r.stdout)
+        self.assertNotIn("created /etc/", r.stdout)
+        r = vp("plan", self.spec, "--host", self.host, "--root", self.root)
+        self.assertIn("vfioplan: no changes under %s" % self.root, r.stderr)
+
+    def test_option_names(self):
+        r = vp("build", self.spec, "--host", self.host, "-o", self.tmp + "/out", "--format", "json")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("vfioplan build: option '--format' does not apply to this command", r.stderr)
+        r = vp("build", self.spec, "--host", self.host, "-o", self.tmp + "/out", "--format=json")
+        self.assertIn("option '--format' does not apply", r.stderr)
+        afile = os.path.join(self.tmp, "afile")
+        open(afile, "w").close()
+        r = vp("build", self.spec, "--host", self.host, "-o", afile)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP5003]: cannot open output directory", r.stderr)
+        self.assertIn("hint: -o takes a directory", r.stderr)
+        self.assertNotIn("--root", r.stderr)
+        r = vp("plan", self.spec, "--host", self.host, "--root", afile)
+        self.assertIn("hint: --root takes an existing directory", r.stderr)
+
+    def test_verify_refuses_a_snapshot(self):
+        snap = os.path.join(self.tmp, "host.yaml")
+        self.assertEqual(vp("snapshot", "--host", self.host, "-o", snap).returncode, 0)
+        r = vp("verify", self.spec, "--host", snap)
+        self.assertEqual((r.returncode, r.stdout), (2, ""))
+        self.assertIn("a snapshot holds facts from before the reboot", r.stderr)
+        self.assertIn("usage: vfioplan verify", r.stderr)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ HOSTS = {
     "VP4035": "tests/hosts/sriov-nic.table",
     "VP4037": "tests/hosts/ryzen-b450.table",
     "VP4022": "tests/golden/cases/vm-too-many-slots/host.yaml",
+    "VP4061": "tests/hosts/numa2.table",
+    "VP4063": "tests/hosts/numa2.table",
 }
 DEFAULT_HOST = "tests/hosts/tiny.table"
 OTHER_HOST = "tests/hosts/amd-epyc.table"

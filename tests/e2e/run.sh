@@ -12,13 +12,15 @@
 #   --mutate    break artifacts on purpose before installing them (see
 #               --list); the suite must then report failures
 #   --list      list scenarios and mutations, then exit
-# env: VFIOPLAN   the binary (default: <repo>/build/vfioplan)
+# env: E2E_DEB    vfioplan's Debian package to install in the emulated host
+#                 (default: built from this tree by tests/package/build-deb.sh
+#                 into E2E_DEB_DIR, default <repo>/build-deb)
 #      E2E_CACHE  cache dir (default /var/cache/vfioplan-e2e)
 #      E2E_ACCEL  auto | kvm | tcg (default auto: KVM when /dev/kvm is usable)
 #      E2E_MIRROR Debian mirror (default: the machine's own apt sources)
-#      E2E_BOOT_TIMEOUT seconds per boot (default 900)
+#      E2E_BOOT_TIMEOUT seconds per boot (default 1200)
 #      E2E_VM_WAIT seconds the VM step waits for the guest firmware to list
-#                 the assigned functions (default 300)
+#                 the assigned functions (default 600)
 # exit: 0 all scenarios gave their expected verdict; 1 some did not;
 #       2 the suite could not run; 77 not root (meson: skipped)
 set -uo pipefail
@@ -33,8 +35,10 @@ SCEN_DIR=$HERE/scenarios
 . "$HERE/lib/facts.sh"
 # shellcheck source=lib/image.sh
 . "$HERE/lib/image.sh"
+# shellcheck source=lib/adopt.sh
+. "$HERE/lib/adopt.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages undo-migration"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -44,6 +48,8 @@ describe_mutation() {
     drop-modprobe) echo "remove vfioplan's modprobe.d file" ;;
     drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
     drop-hostdev) echo "delete every <hostdev> of vfioplan's domain XML (the VM starts without its devices)" ;;
+    drop-hugepages) echo "delete the huge page reservation (hugepages=N) from vfioplan's GRUB drop-in: the VMs backed by huge pages must not start" ;;
+    undo-migration) echo "undo the migration of a manual setup with the README's command (the admin's lines back as they were)" ;;
     *) return 1 ;;
   esac
 }
@@ -67,7 +73,8 @@ done
 # load_scenario NAME: reads scenarios/NAME/scenario.conf into the S_* variables
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
-  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" EARLY="" SPEC_FROM="" VM="" CHECK_HAS=""
+  local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" REFUSE_CODE="" EARLY="" SPEC_FROM="" VM=""
+  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -77,7 +84,18 @@ load_scenario() {
   [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
-  S_REFUSE_NAMES=$REFUSE_NAMES S_CHECK_HAS=$CHECK_HAS
+  S_REFUSE_NAMES=$REFUSE_NAMES S_CHECK_HAS=$CHECK_HAS S_REFUSE_CODE=$REFUSE_CODE S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
+  # ADMIN_FILES=DIR: the admin's own files of a manual setup, on the host
+  # when its facts are taken; vfioplan apply migrates them (lib/adopt.sh).
+  # Such a scenario has its facts boot to itself.
+  S_ADMIN="" S_ADMIN_AFTER="" S_GROUP="$S_FLAVOR/$S_TOPO"
+  if [ -n "$ADMIN_FILES" ]; then
+    S_ADMIN=$SCEN_DIR/$1/$ADMIN_FILES S_ADMIN_AFTER=$SCEN_DIR/$1/${ADMIN_FILES_AFTER:-}
+    if ! [ -d "$S_ADMIN" ] || [ -z "$ADMIN_FILES_AFTER" ] || ! [ -d "$S_ADMIN_AFTER" ]; then
+      echo "scenario $1: ADMIN_FILES and ADMIN_FILES_AFTER must name folders of the scenario" >&2; return 1
+    fi
+    S_GROUP="$S_GROUP/$1"
+  fi
   # by default a passing scenario must have bound its devices in the initramfs
   S_EARLY=${EARLY:-1}
   # and must start its VMs with the devices in them
@@ -113,20 +131,17 @@ if [ "$(id -u)" != 0 ]; then
   exit 77
 fi
 missing=""
-for t in debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum; do
+tools="debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum"
+# the package build's tools too, unless E2E_DEB names a built package
+[ -n "${E2E_DEB:-}" ] || tools="$tools dpkg-buildpackage dh lintian"
+for t in $tools; do
   command -v "$t" > /dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
   echo "run.sh: missing tools:$missing" >&2
-  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs" >&2
+  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs dpkg-dev debhelper lintian" >&2
   exit 2
 fi
-VFIOPLAN=${VFIOPLAN:-$REPO/build/vfioplan}
-if ! [ -x "$VFIOPLAN" ]; then
-  echo "run.sh: no vfioplan binary at $VFIOPLAN (meson setup build && ninja -C build, or set VFIOPLAN)" >&2
-  exit 2
-fi
-VFIOPLAN=$(readlink -f "$VFIOPLAN")
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
 [ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
 mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
@@ -134,7 +149,31 @@ RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-${MUTATE//,/+}}
 mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
 CACHE_USED=() TIMINGS=()
 T_START=$(date +%s)
-log "vfioplan $VFIOPLAN; cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
+# vfioplan goes into the emulated host as its Debian package (dpkg -i), built
+# from this tree unless E2E_DEB names one
+if [ -z "${E2E_DEB:-}" ]; then
+  deb_dir=${E2E_DEB_DIR:-$REPO/build-deb}
+  t0=$(date +%s)
+  log "building the Debian package from the tree (tests/package/build-deb.sh $deb_dir)"
+  if ! "$REPO/tests/package/build-deb.sh" "$deb_dir" > "$RUN_LOG/deb-build.log" 2>&1; then
+    tail -n 20 "$RUN_LOG/deb-build.log" >&2
+    echo "run.sh: tests/package/build-deb.sh failed (log: $RUN_LOG/deb-build.log)" >&2
+    exit 2
+  fi
+  DEB_BUILD_S=$(( $(date +%s) - t0 ))
+  debs=("$deb_dir"/vfioplan_*.deb); E2E_DEB=${debs[0]}
+fi
+if ! [ -f "$E2E_DEB" ]; then
+  echo "run.sh: no vfioplan package at '$E2E_DEB' (tests/package/build-deb.sh builds it, or set E2E_DEB)" >&2
+  exit 2
+fi
+E2E_DEB=$(readlink -f "$E2E_DEB")
+# the steps on this machine (adopting a manual setup, lib/adopt.sh) run the package's own binary
+DEB_ROOT=$RUN_LOG/deb-root
+dpkg-deb -x "$E2E_DEB" "$DEB_ROOT" || die "cannot unpack $E2E_DEB"
+VFIOPLAN=$DEB_ROOT/usr/bin/vfioplan
+[ -z "${DEB_BUILD_S:-}" ] || TIMINGS+=("deb $DEB_BUILD_S")
+log "vfioplan ${E2E_DEB##*/} (sha256 $(hash_file "$E2E_DEB" | cut -c1-16)); cache $E2E_CACHE; logs $RUN_LOG${MUTATE:+; mutation $MUTATE}"
 
 ensure_base initramfs-tools || { echo "e2e: 0 passed, ${#SELECTED[@]} failed (no base root)"; exit 1; }
 pick_accel "$BASE_DIR/boot/vmlinuz-$(cat "$BASE_DIR/../kver")"
@@ -143,27 +182,32 @@ log "accelerator: $ACCEL"
 # ---- stage 1+2: bases and host facts, one facts boot per (flavor, topology)
 # A facts boot runs vfioplan for every spec of its (flavor, topology),
 # also those not selected, so --only runs share the cache with full runs.
-declare -A GROUP_SCEN=() GROUP_NEEDED=() FACTS_OF=()
+# A group is FLAVOR/TOPOLOGY, or FLAVOR/TOPOLOGY/SCENARIO for a scenario with
+# the admin's files of a manual setup (those files are on its facts host).
+declare -A GROUP_SCEN=() GROUP_NEEDED=() GROUP_ADMIN=() FACTS_OF=()
 for s in "${ALL[@]}"; do
   load_scenario "$s" || exit 2
-  case " ${GROUP_SCEN["$S_FLAVOR $S_TOPO"]:-} " in
+  case " ${GROUP_SCEN["$S_GROUP"]:-} " in
     *" $S_JOB "*) ;;
-    *) GROUP_SCEN["$S_FLAVOR $S_TOPO"]+="$S_JOB " ;;
+    *) GROUP_SCEN["$S_GROUP"]+="$S_JOB " ;;
   esac
+  GROUP_ADMIN["$S_GROUP"]=$S_ADMIN
 done
 for s in "${SELECTED[@]}"; do
   load_scenario "$s" || exit 2
-  GROUP_NEEDED["$S_FLAVOR $S_TOPO"]=1
+  GROUP_NEEDED["$S_GROUP"]=1
 done
-for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort | tr ' ' '/'); do
-  flavor=${g%/*} topo=${g#*/}
+for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort); do
+  IFS=/ read -r flavor topo _ <<< "$g"
+  FACTS_ADMIN=${GROUP_ADMIN["$g"]}
   # shellcheck disable=SC2086  # word list of scenario names
-  if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$flavor $topo"]}; then
-    FACTS_OF["$flavor $topo"]=$FACTS_DIR
+  if ensure_facts "$flavor" "$topo" ${GROUP_SCEN["$g"]}; then
+    FACTS_OF["$g"]=$FACTS_DIR
   else
-    log "no host facts for $flavor/$topo"
+    log "no host facts for $g"
   fi
 done
+FACTS_ADMIN=""
 
 # ---- stage 3+4: per scenario: artifacts -> image -> boot -> verdict
 PASSED=0 FAILED=0 SKIPPED=0
@@ -189,6 +233,11 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
     drop-dropin) rm -f "$t"/etc/default/grub.d/*vfioplan* ;;
     # libxml2 writes <hostdev ...> and </hostdev> on lines of their own
     drop-hostdev) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<hostdev[ >]/,/<\/hostdev>/d' "$f"; done ;;
+    # the drop-in adds each argument on a line of its own: "vfioplan_add hugepages=64"
+    drop-hugepages) for f in "$t"/etc/default/grub.d/*vfioplan*; do sed -i '/^[[:space:]]*vfioplan_add[[:space:]]\+hugepages=/d' "$f"; done ;;
+    # the README's undo command ("Adopting a manual setup"), run on the tree
+    undo-migration) grep -rlZ '^# vfioplan: disabled VP' "$t"/etc "$t"/boot/loader/entries 2> /dev/null |
+      xargs -0r sed -i -e '/^# vfioplan: the next line replaces the one above$/{N;d;}' -e 's/^# vfioplan: disabled VP[0-9]*: //' ;;
   esac
   shopt -u nullglob
   [ "$(hash_tree "$t")" != "$before" ]
@@ -197,7 +246,7 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
 run_scenario() {
   local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why="" vm_res vm_why vm_sum vm_time
   load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
-  facts=${FACTS_OF["$S_FLAVOR $S_TOPO"]:-}
+  facts=${FACTS_OF["$S_GROUP"]:-}
   if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
   out=$facts/out/$S_JOB
   glog=$RUN_LOG/$s; mkdir -p "$glog"
@@ -210,6 +259,13 @@ run_scenario() {
     [ "$crc" = 2 ] || { ok=0; why="vfioplan check exited $crc, not 2"; }
     [ "$brc" = 2 ] || { ok=0; why="${why:+$why; }vfioplan build exited $brc, not 2"; }
     grep -q 'error\[' "$out/check.err" || { ok=0; why="${why:+$why; }no error[...] diagnostic on stderr"; }
+    # REFUSE_CODE: the refusal is for this reason and no other (a spec that
+    # breaks a second rule would pass for the wrong reason)
+    if [ -n "$S_REFUSE_CODE" ]; then
+      n=$(grep -o 'error\[VP[0-9]*\]' "$out/check.err" | sort -u | grep -v -x -F "error[$S_REFUSE_CODE]" | paste -sd' ' -)
+      grep -q -F "error[$S_REFUSE_CODE]" "$out/check.err" || { ok=0; why="${why:+$why; }no error[$S_REFUSE_CODE]"; }
+      [ -z "$n" ] || { ok=0; why="${why:+$why; }refused for other reasons too: $n"; }
+    fi
     for n in $S_REFUSE_NAMES; do
       grep -qi -- "$n" "$out/check.err" || { ok=0; why="${why:+$why; }the diagnostic does not name $n"; }
     done
@@ -239,7 +295,18 @@ run_scenario() {
     fi
   done
   tree=$RUN_LOG/$s/tree
-  rm -rf "$tree"; cp -a "$out/tree" "$tree"
+  rm -rf "$tree"
+  if [ -n "$S_ADMIN" ]; then
+    # a manual setup: vfioplan apply on the admin's files, and what it must have done to them
+    if ! adopt_apply "$SCEN_DIR/$S_JOB/spec.yaml" "$out" "$S_ADMIN" "$tree" "$glog"; then
+      report FAIL "$s" "$ADOPT_WHY"; sed 's/^/    apply: /' "$glog/apply.err" 2> /dev/null | head -n 20; return
+    fi
+    if ! adopt_check "$out" "$S_ADMIN" "$S_ADMIN_AFTER" "$tree" "$glog" "$S_WARNS"; then
+      report FAIL "$s" "the migration of the manual setup: $ADOPT_WHY"; sed 's/^/    /' "$glog/migration.diff" | head -n 40; return
+    fi
+  else
+    cp -a "$out/tree" "$tree"
+  fi
   case $S_EDIT in
     "") ;;
     iommu-off)
@@ -276,7 +343,7 @@ run_scenario() {
     report FAIL "$s" "sourcing the GRUB drop-in the way grub-mkconfig does failed: $(head -n 1 "$glog/grub-cmdline.err")"; return; }
   append="root=/dev/vda ro console=ttyS0 panic=-1 init=/usr/local/sbin/e2e-init e2e.mode=probe"
   append="$append e2e.assign=$S_ASSIGN${S_KEEP:+ e2e.keep=$S_KEEP} e2e.early=$S_EARLY"
-  [ "$S_VM" = 0 ] || append="$append e2e.vm=1 e2e.vmwait=${E2E_VM_WAIT:-300}"
+  [ "$S_VM" = 0 ] || append="$append e2e.vm=1 e2e.vmwait=${E2E_VM_WAIT:-600}"
   append="$append $(cat "$glog/grub-cmdline")"
   log=$glog/serial.log
   t0=$(date +%s.%N)
@@ -296,6 +363,10 @@ run_scenario() {
   guest_cmdline=" $(sed -n 's/^E2E CMDLINE //p' "$glog/probe.txt") "
   for w in $S_CMDLINE_HAS; do
     case $guest_cmdline in *" $w "*) ;; *) ok=0; why="${why:+$why; }'$w' is not on the booted kernel's command line" ;; esac
+  done
+  # CMDLINE_LACKS: no word of the booted command line may start with these
+  for w in $S_CMDLINE_LACKS; do
+    case $guest_cmdline in *" $w"*) ok=0; why="${why:+$why; }'$w' is on the booted kernel's command line" ;; esac
   done
   local exp_uc
   exp_uc=$(echo "$S_EXPECT" | tr '[:lower:]' '[:upper:]')
@@ -323,7 +394,7 @@ run_scenario() {
     report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s${vm_time:+ with the VM step $vm_time}, $ACCEL)"
   fi
   grep -E '^E2E (DEV|MODULES|IOMMU)' "$glog/probe.txt" | grep -v -E 'class=06' | sed 's/^E2E /    /'
-  grep -E '^E2E VM (EDIT|DISK|QEMU |GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
+  grep -E '^E2E VM (EDIT|DISK|QEMU |HUGEPAGES|TPM|FIRMWARE|GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
 }
 
 # vm_summary PROBE: one line from the VM step's output for the report

@@ -16,6 +16,16 @@
 #      (build the .deb and install it): it must exit 0 and leave a working
 #      /usr/bin/vfioplan and its manual pages. The packages it installs are
 #      downloaded first (retried); the command itself runs once.
+#   5. then the README's walkthrough, every command as written, in order
+#      (walkthrough.py extracts them): the ```sh blocks of "Use it on your
+#      host" (scan, spec, check, plan, apply, reboot, verify, start the VM),
+#      "Adopting a manual setup" (the undo) and "Undo and uninstall"
+#      (removing vfioplan), with the installed package, in the root with a
+#      manual setup planted in its /etc. The host is the README's workstation
+#      (tests/hosts/workstation.table): its sys and proc are mounted over the
+#      root's, after "reboot" those of the same host with the GPU on
+#      vfio-pci. What needs a booted machine is a stand-in that records its
+#      call (README.md beside this script lists them).
 # Downloads are retried; a verdict never is.
 # Needs root (debootstrap, chroot): exit 77 (skipped) otherwise.
 # usage: tests/fresh/run.sh            FRESH_KEEP=1 keeps the scratch root
@@ -218,4 +228,110 @@ elif ! in_root "vfioplan --version && test -f /usr/share/man/man8/vfioplan.8.gz 
 else
     log "ok: the install command built and installed $(cd "$scratch/rootfs/root" && ls vfioplan_*.deb) in $(($(date +%s) - t_install)) s: $(head -n 1 "$scratch/installed.log")"
 fi
+[ $status -eq 0 ] || exit $status
+
+# ---- 5. the walkthrough: "Use it on your host", then the undo of the migration and vfioplan's removal ----
+t_walk=$(date +%s)
+rootfs=$scratch/rootfs
+walk=$scratch/walk
+mkdir -p "$walk"
+# the host, before and after the reboot: the README's workstation, then with its GPU on vfio-pci
+python3 "$TOP/tests/tools/mkhost.py" "$TOP/tests/hosts/workstation.table" "$walk/host-before" > /dev/null
+sed -E 's/^(0000:01:00\.[01] .*) (nouveau|snd_hda_intel) /\1 vfio-pci /' "$TOP/tests/hosts/workstation.table" \
+    > "$walk/after.table"
+grep -q '^0000:01:00.0 .* vfio-pci ' "$walk/after.table" || die "cannot make the after-reboot host table"
+python3 "$TOP/tests/tools/mkhost.py" "$walk/after.table" "$walk/host-after" > /dev/null
+# a manual setup, as the field guide leaves one (the walkthrough's plan takes it over; the undo gives it back)
+mkdir -p "$rootfs/etc/modprobe.d" "$rootfs/etc/default"
+printf '%s\n' "options vfio-pci ids=10de:2684,10de:22ba" "softdep nouveau pre: vfio-pci" "blacklist snd_hda_intel" \
+    > "$rootfs/etc/modprobe.d/vfio.conf"
+printf '%s\n' "GRUB_DEFAULT=0" "GRUB_TIMEOUT=5" \
+    'GRUB_CMDLINE_LINUX_DEFAULT="quiet amd_iommu=on pcie_acs_override=downstream,multifunction"' \
+    'GRUB_CMDLINE_LINUX=""' > "$rootfs/etc/default/grub"
+cp "$rootfs/etc/modprobe.d/vfio.conf" "$walk/vfio.conf.orig"
+cp "$rootfs/etc/default/grub" "$walk/grub.orig"
+# stand-ins for what needs a booted machine (first on PATH); each records its call
+mkdir -p "$rootfs/usr/local/sbin"
+for tool in update-initramfs update-grub virsh qemu-img reboot; do
+    # shellcheck disable=SC2016  # $* is the stand-in's
+    printf '#!/bin/sh\necho "%s${*:+ $*}" >> /root/stand-ins.log\n' "$tool" > "$rootfs/usr/local/sbin/$tool"
+    chmod 755 "$rootfs/usr/local/sbin/$tool"
+done
+# apt-get: the README's install of libvirt and QEMU is recorded (a chroot runs no libvirtd); the rest is apt-get
+printf '%s\n' '#!/bin/sh' 'case "$*" in' \
+    '"install -y libvirt-daemon-system qemu-system-x86 ovmf qemu-utils") echo "apt-get $*" >> /root/stand-ins.log ;;' \
+    '*) exec /usr/bin/apt-get "$@" ;;' 'esac' > "$rootfs/usr/local/sbin/apt-get"
+chmod 755 "$rootfs/usr/local/sbin/apt-get"
+
+# the ```sh blocks of the three sections, in order: one script each, and the exit each must give
+python3 "$HERE/walkthrough.py" "$TOP/README.md" "$walk" || die "cannot read the walkthrough from README.md"
+
+# in_host SCRIPT TREE: runs SCRIPT with sh -e in the root, as root, from /root, with TREE's sys and proc as the
+# host's (not the machine's: the walkthrough is on the README's workstation)
+in_host() {
+    cp "$1" "$rootfs/root/step.sh"
+    # shellcheck disable=SC2016  # $1 and $2 are the inner shell's
+    unshare --mount --propagation private sh -c '
+        mount --bind "$2/sys" "$1/sys" && mount --bind "$2/proc" "$1/proc" && mount --rbind /dev "$1/dev" &&
+        exec chroot "$1" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh -ec "cd /root && . /root/step.sh"' fresh-walk "$rootfs" "$2"
+}
+
+tree=$walk/host-before
+for step in "$walk"/step-*.sh; do
+    read -r want first < "${step%.sh}.want"
+    set +e
+    in_host "$step" "$tree" > "${step%.sh}.out" 2> "${step%.sh}.err"
+    rc=$?
+    set -e
+    log "walkthrough: $first: exit $rc"
+    if [ $rc -ne "$want" ]; then
+        log "FAIL: '$first' exited $rc, not $want; its output:"
+        tail -n 30 "${step%.sh}.out" "${step%.sh}.err" >&2
+        exit 1
+    fi
+    case "$first" in
+    reboot) tree=$walk/host-after ;; # the next commands see the host as it runs after the reboot
+    esac
+done
+
+# what the walkthrough must have done
+fail() {
+    log "FAIL: $*"
+    status=1
+}
+# step_of TEXT: the step (path without .sh) whose script holds TEXT
+step_of() { grep -l -F -- "$1" "$walk"/step-*.sh | head -n 1 | sed 's/\.sh$//'; }
+scan=$(step_of "vfioplan scan")
+check=$(step_of "vfioplan check")
+apply=$(step_of "vfioplan apply")
+verify=$(step_of "vfioplan verify")
+# the scan shows the GPU's group as the README does (names come from the root's pci.ids)
+grep -q '^IOMMU group 12: can be passed through whole$' "$scan.out" || fail "scan does not show group 12 as the README does"
+grep -q '^  0000:01:00.0 \[0300\] 10de:2684 nouveau ' "$scan.out" || fail "scan does not show the GPU as the README does"
+# the manual setup was reported, taken over by apply with a backup, and given back by the undo
+for code in VP7002 VP7003 VP7004; do
+    grep -q "warning\[$code\]" "$check.err" || fail "check did not report $code for the planted manual setup"
+done
+grep -q "^vfioplan: edited /etc/modprobe.d/vfio.conf$" "$apply.out" || fail "apply did not edit the manual vfio.conf"
+cmp -s "$walk/vfio.conf.orig" "$rootfs/var/backups/vfioplan/etc/modprobe.d/vfio.conf" || fail "no backup of vfio.conf"
+cmp -s "$walk/vfio.conf.orig" "$rootfs/etc/modprobe.d/vfio.conf" || fail "the undo did not give vfio.conf back"
+cmp -s "$walk/grub.orig" "$rootfs/etc/default/grub" || fail "the undo did not give /etc/default/grub back"
+grep -q "^verify: .* 0 failed$" "$verify.out" || fail "verify after the reboot did not pass"
+# the machine's tools were called as the README says, in its order
+printf '%s\n' "apt-get install -y libvirt-daemon-system qemu-system-x86 ovmf qemu-utils" \
+    "update-initramfs -u -k all" "update-grub" "virsh define /etc/vfioplan/vms/ml-desktop.xml" "reboot" \
+    "qemu-img create -f qcow2 /var/lib/libvirt/images/ml-desktop.qcow2 200G" "virsh start ml-desktop" \
+    "update-initramfs -u -k all" "update-grub" > "$walk/stand-ins.want"
+if ! cmp -s "$walk/stand-ins.want" "$rootfs/root/stand-ins.log"; then
+    fail "the machine's tools were not called as the README says:"
+    diff -u "$walk/stand-ins.want" "$rootfs/root/stand-ins.log" >&2 || true
+fi
+# and vfioplan is gone, with every file it wrote
+for gone in usr/bin/vfioplan etc/vfioplan/manifest etc/modprobe.d/vfioplan.conf etc/default/grub.d/vfioplan.cfg \
+    etc/initramfs-tools/hooks/vfioplan etc/vfioplan/vms/ml-desktop.xml; do
+    [ ! -e "$rootfs/$gone" ] || fail "/$gone is still there after 'Remove vfioplan from a host'"
+done
+[ $status -eq 0 ] &&
+    log "ok: the walkthrough, $(find "$walk" -name 'step-*.sh' | wc -l) blocks of commands as written, in $(($(date +%s) - t_walk)) s"
 exit $status

@@ -3,7 +3,7 @@
  * fuzz-pipeline: a spec from the fuzzer, resolved against fixed hosts (host
  * snapshots, loaded once) and emitted: the resolver's rules, binding, guest
  * layout and every emitter, the manifest and the diff between the artifact
- * sets of two hosts. What comes out must keep the promises the README makes:
+ * sets of two hosts. What comes out must keep the promises HACKING.md's "Reliability" makes:
  *   - every artifact path is a plain relative path under etc/ or
  *     usr/libexec/vfioplan/ (no '..', no '//', no leading '/'), so nothing
  *     lands outside the root;

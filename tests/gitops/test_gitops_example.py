@@ -3,8 +3,12 @@
 """examples/gitops as a user would run it: ci/check.sh passes on the
 committed repository, fails (naming the host and showing the diff) when a
 spec changes without regenerated files, and passes again after
-ci/regenerate.sh; its GitLab CI installs the package its own pipeline built.
+ci/regenerate.sh; it names a missing tool instead of blaming the spec, and
+keeps its JSON reports, which the GitLab CI keeps as artifacts; its GitLab CI
+installs the package its own pipeline built; ci/deploy-on-host.sh asks for a
+reboot only when the plan's actions need one.
 Run: test_gitops_example.py VFIOPLAN"""
+import json
 import os
 import shutil
 import subprocess
@@ -30,10 +34,65 @@ class GitOpsExample(unittest.TestCase):
         self.assertIn("vfioplan_*.deb", package["artifacts"]["paths"])
         self.assertTrue(any("dpkg-buildpackage -b -us -uc" in line for line in package["script"]))
         self.assertLess(ci["stages"].index(package["stage"]), ci["stages"].index(check["stage"]))
+        # the reports are kept, also when the check fails (when the review needs them most)
+        self.assertIn("reports/", check["artifacts"]["paths"])
+        self.assertEqual(check["artifacts"]["when"], "always")
 
-    def run_ci(self, top, script):
-        return subprocess.run([os.path.join(top, "ci", script)], capture_output=True, text=True,
-                              env=dict(os.environ, VFIOPLAN=VFIOPLAN))
+    def run_ci(self, top, script, *args, env=None):
+        return subprocess.run([os.path.join(top, "ci", script), *args], capture_output=True, text=True,
+                              env=env or dict(os.environ, VFIOPLAN=VFIOPLAN))
+
+    def test_missing_tool_named(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            top = os.path.join(tmp, "gitops")
+            shutil.copytree(os.path.join(REPO, "examples/gitops"), top, symlinks=True)
+            env = {k: v for k, v in os.environ.items() if k != "VFIOPLAN"}
+            env["PATH"] = "/usr/bin:/bin"   # no vfioplan there: the test's binary is in the build tree
+            r = self.run_ci(top, "check.sh", env=env)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("check: vfioplan is not installed", r.stderr)
+            self.assertNotIn("does not compile", r.stderr)
+            r = self.run_ci(top, "check.sh", env=dict(env, VFIOPLAN=os.path.join(tmp, "nowhere/vfioplan")))
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("nowhere/vfioplan", r.stderr)
+            r = self.run_ci(top, "deploy-on-host.sh", env=dict(env, HOST="dgx01"))
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("deploy: vfioplan is not installed", r.stderr)
+
+    def test_deploy_asks_for_a_reboot_only_when_needed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            top = os.path.join(tmp, "gitops")
+            shutil.copytree(os.path.join(REPO, "examples/gitops"), top, symlinks=True)
+            # the host's root: a tree of the example's host (a snapshot has no files), and chroot as a stand-in
+            root = os.path.join(tmp, "root")
+            subprocess.run([sys.executable, os.path.join(REPO, "tests/tools/mkhost.py"),
+                            os.path.join(REPO, "tests/hosts/two-identical-gpus.table"), root], check=True,
+                           stdout=subprocess.DEVNULL)
+            stubs = os.path.join(tmp, "stubs")
+            os.mkdir(stubs)
+            with open(os.path.join(stubs, "chroot"), "w") as f:
+                f.write("#!/bin/sh\nexit 0\n")
+            os.chmod(os.path.join(stubs, "chroot"), 0o755)
+            env = dict(os.environ, VFIOPLAN=VFIOPLAN, HOST="render01", ROOT=root,
+                       PATH=stubs + ":" + os.environ["PATH"])
+            r = self.run_ci(top, "deploy-on-host.sh", env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("deploy: reboot now", r.stdout)
+            self.assertIn("update-initramfs", r.stdout)
+            # a change that needs no reboot: the VM's memory is a virsh define
+            spec = os.path.join(top, "hosts/render01/spec.yaml")
+            with open(spec) as f:
+                text = f.read()
+            with open(spec, "w") as f:
+                f.write(text.replace("memory: 32GiB", "memory: 48GiB"))
+            r = self.run_ci(top, "deploy-on-host.sh", env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("reboot now", r.stdout)
+            self.assertIn("no reboot needed", r.stdout)
+            # nothing to do: no reboot either
+            r = self.run_ci(top, "deploy-on-host.sh", env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("no reboot needed", r.stdout)
 
     def test_check(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -41,6 +100,10 @@ class GitOpsExample(unittest.TestCase):
             shutil.copytree(os.path.join(REPO, "examples/gitops"), top, symlinks=True)
             r = self.run_ci(top, "check.sh")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            # the JSON reports stay, one per host, for the CI to keep
+            for host in ("dgx01", "render01"):
+                with open(os.path.join(top, "reports", host + ".check.json")) as f:
+                    self.assertEqual(json.load(f)["command"], "check")
             spec = os.path.join(top, "hosts/dgx01/spec.yaml")
             with open(spec) as f:
                 text = f.read()

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """The GitOps workflow end to end with the real binary: snapshot round trips,
-apply (idempotence, backups, manifest clean-up, the actions it runs), drift
-refusal, verify. Run: test_workflow.py VFIOPLAN (VFIOPLAN_WRAPPER wraps it)."""
+apply (idempotence, old versions kept as generations, manifest clean-up, the
+actions it runs), drift refusal, verify. Run: test_workflow.py VFIOPLAN
+(VFIOPLAN_WRAPPER wraps it)."""
+import json
 import os
 import re
 import shlex
@@ -45,6 +47,28 @@ def tree(top):
     return out
 
 
+def generations(root):
+    """number -> (record, {path: bytes}) of every generation kept under root"""
+    top = os.path.join(root, "var/lib/vfioplan/generations")
+    out = {}
+    for name in os.listdir(top) if os.path.isdir(top) else []:
+        if not name.isdigit():
+            continue
+        rec = json.loads(read(os.path.join(top, name, "generation.json")))
+        files = {f["path"]: read(os.path.join(top, name, "files", f["path"]), "rb") for f in rec["files"]}
+        out[int(name)] = (rec, files)
+    return out
+
+
+def take_lines(path):
+    """the lines a stub logged to path since the last call (the log is emptied)"""
+    if not os.path.exists(path):
+        return []
+    lines = read(path).splitlines()
+    os.unlink(path)
+    return lines
+
+
 def mkhost(table, dest):
     subprocess.run([sys.executable, os.path.join(REPO, "tests/tools/mkhost.py"), table, dest], check=True,
                    stdout=subprocess.DEVNULL)
@@ -68,11 +92,7 @@ class Workflow(unittest.TestCase):
         shutil.rmtree(self.tmp)
 
     def actions(self):
-        if not os.path.exists(self.log):
-            return []
-        lines = read(self.log).splitlines()
-        os.unlink(self.log)
-        return lines
+        return take_lines(self.log)
 
     def root_from(self, table):
         root = os.path.join(self.tmp, "root")
@@ -116,7 +136,7 @@ class Workflow(unittest.TestCase):
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("created /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("created %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all", "update-grub",
                                           "virsh define /etc/vfioplan/vms/gamer.xml"])
         before = tree(os.path.join(root, "etc"))
@@ -144,18 +164,39 @@ class Workflow(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(old + "# local edit\n")
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("updated /etc/modprobe.d/vfioplan.conf", r.stdout)
+        self.assertIn("updated %s/etc/modprobe.d/vfioplan.conf" % root, r.stdout)
         self.assertEqual(self.actions(), ["update-initramfs -u -k all"])
-        backup = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d/vfioplan.conf")
-        self.assertEqual(read(backup), old + "# local edit\n")
+        gens = generations(root)
+        found = max(n for n, (rec, _) in gens.items() if rec["origin"] == "found")
+        self.assertIn("kept the files as found as generation %d" % found, r.stdout)
+        self.assertEqual(gens[found][1]["etc/modprobe.d/vfioplan.conf"], (old + "# local edit\n").encode())
         self.assertEqual(read(conf), old)
         # dropping the guest section removes the guest script (the manifest owned it), nothing else
         self.spec(base.replace("    guest:\n      os: ubuntu-24.04\n", ""))
         r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
-        self.assertIn("removed /etc/vfioplan/guest/gamer-setup.sh", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/guest/gamer-setup.sh" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/guest/gamer-setup.sh")))
-        self.assertTrue(os.path.exists(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/guest/gamer-setup.sh")))
+        # the generation before this apply still has it
+        gens = generations(root)
+        current = int(read(os.path.join(root, "var/lib/vfioplan/generations/current")))
+        self.assertNotIn("etc/vfioplan/guest/gamer-setup.sh", gens[current][1])
+        self.assertIn("etc/vfioplan/guest/gamer-setup.sh", gens[current - 1][1])
         self.assertTrue(os.path.exists(os.path.join(root, "etc/os-release")))  # not ours: untouched
+
+    def test_renamed_spec_changes_nothing(self):
+        """the bytes depend on the spec's content, not its file name: in a GitOps repository a rename
+        (ws.yaml -> hosts/ws2.yaml) is not a change to the host, so the plan is empty"""
+        root = self.root_from("tiny")
+        spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
+        # the actions run (a stub): none is left pending for plan to list
+        r = vp("apply", spec, "--host", root, "--root", root, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.mkdir(os.path.join(self.tmp, "hosts"))
+        renamed = os.path.join(self.tmp, "hosts", "ws2.yaml")
+        os.rename(spec, renamed)
+        r = vp("plan", renamed, "--host", root, "--root", root)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertNotIn("spec.yaml", read(os.path.join(root, "etc/modprobe.d/vfioplan.conf")))
 
     def test_no_actions(self):
         root = self.root_from("tiny")
@@ -218,9 +259,10 @@ class Workflow(unittest.TestCase):
             self.assertEqual(tree(os.path.join(root, "etc")), before, kind)
             self.assertNotIn("updated", r.stdout)
 
-    def test_backup_generations(self):
-        """each apply that replaces a file keeps its old version; the last five are kept, the newest
-        at var/backups/vfioplan/PATH, older ones at PATH.1 ... PATH.4 (once only the last one)"""
+    def test_generations_kept(self):
+        """each apply that replaces a hand-edited file keeps it, as a generation of the files found; the
+        newest five generations are kept (--keep N: N), and always the current one (once: the backups
+        var/backups/vfioplan/PATH, PATH.1 ... PATH.4, one mechanism less)"""
         root = self.root_from("tiny")
         spec = self.spec(read(os.path.join(REPO, "tests/golden/cases/debian-by-id/spec.yaml")))
         self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions").returncode, 0)
@@ -231,11 +273,19 @@ class Workflow(unittest.TestCase):
                 f.write("# local edit %d\n" % i)
             r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
             self.assertEqual(r.returncode, 0, r.stderr)
-        backups = os.path.join(root, "var/backups/vfioplan/etc/modprobe.d")
-        self.assertEqual(sorted(os.listdir(backups)), ["vfioplan.conf"] + ["vfioplan.conf.%d" % g for g in range(1, 5)])
-        for g, edit in enumerate(range(6, 1, -1)):
-            name = "vfioplan.conf" + (".%d" % g if g else "")
-            self.assertEqual(read(os.path.join(backups, name)), generated + "# local edit %d\n" % edit, name)
+        gens = generations(root)
+        # 0: the root before vfioplan, 1: the first apply (current: the edits were put back), 2..8: the edits
+        self.assertEqual(sorted(gens), [1, 4, 5, 6, 7, 8])
+        self.assertEqual(read(os.path.join(root, "var/lib/vfioplan/generations/current")), "1\n")
+        for n in (4, 5, 6, 7, 8):
+            rec, files = gens[n]
+            self.assertEqual(rec["origin"], "found")
+            self.assertEqual(files["etc/modprobe.d/vfioplan.conf"], (generated + "# local edit %d\n" % (n - 2)).encode())
+        # --keep 3: the three newest and the current one
+        with open(conf, "a") as f:
+            f.write("# local edit 7\n")
+        self.assertEqual(vp("apply", spec, "--host", root, "--root", root, "--no-actions", "--keep", "3").returncode, 0)
+        self.assertEqual(sorted(generations(root)), [1, 7, 8, 9])
 
     def test_closed_stdout_still_runs_actions(self):
         """`apply | head -1`: stdout a pipe nobody reads; the lines apply prints fail, the actions still
@@ -273,8 +323,10 @@ class Workflow(unittest.TestCase):
             f.write("<domain/>\n")
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.count("removed /etc/vfioplan/vms/old.xml"), 1)
-        self.assertEqual(sorted(os.listdir(os.path.join(root, "var/backups/vfioplan/etc/vfioplan/vms"))), ["old.xml"])
+        self.assertEqual(r.stdout.count("removed %s/etc/vfioplan/vms/old.xml" % root), 1)
+        found = [files for rec, files in generations(root).values() if "etc/vfioplan/vms/old.xml" in files]
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0]["etc/vfioplan/vms/old.xml"], b"<domain/>\n")
 
     def test_crlf_manifest(self):
         """a manifest saved with CRLF line ends (an editor, git's autocrlf) still lists the files"""
@@ -290,7 +342,7 @@ class Workflow(unittest.TestCase):
         self.spec(base.replace("name: gamer", "name: player"))
         r = vp("apply", spec, "--host", root, "--root", root, "--no-actions")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("removed /etc/vfioplan/vms/gamer.xml", r.stdout)
+        self.assertIn("removed %s/etc/vfioplan/vms/gamer.xml" % root, r.stdout)
         self.assertFalse(os.path.exists(os.path.join(root, "etc/vfioplan/vms/gamer.xml")))
 
     def test_drift_refused(self):

@@ -64,9 +64,14 @@ class OpenShift(unittest.TestCase):
                     self.assertTrue(not f["path"].startswith("/usr/") or f["path"].startswith("/usr/local/"), f["path"])
                     host_path = f["path"].replace("/usr/local/libexec/vfioplan/", "/usr/libexec/vfioplan/")
                     host_file = os.path.join(host_tree, host_path.lstrip("/"))
+                    # a file on a node says how it got there: oc applies the MachineConfig, never vfioplan apply
+                    self.assertNotIn(b"vfioplan apply", data, f["path"])
                     if os.path.exists(host_file):   # modules-load.d is OpenShift's own
                         with open(host_file, "rb") as h:
                             expected = h.read().replace(b"/usr/libexec/vfioplan/bind", b"/usr/local/libexec/vfioplan/bind")
+                            expected = expected.replace(
+                                b"run 'vfioplan apply'.", b"run 'vfioplan openshift', then "
+                                b"'oc apply -f 99-worker-gpu-vfioplan.machineconfig.json'.")
                             self.assertEqual(data, expected, f["path"])
                         self.assertEqual(f["mode"], os.stat(host_file).st_mode & 0o7777, f["path"])
                 grub = os.path.join(host_tree, "etc/default/grub.d/vfioplan.cfg")
@@ -75,8 +80,13 @@ class OpenShift(unittest.TestCase):
                     with open(grub) as g:
                         args = [l.split()[1] for l in g if l.startswith("vfioplan_add ")]
                 self.assertEqual(mc["spec"]["kernelArguments"], args)
+                self.assertEqual(mc["metadata"]["annotations"]["vfioplan.dev/apply"],
+                                 "oc apply -f 99-worker-gpu-vfioplan.machineconfig.json")
                 hco = load(os.path.join(out, "hyperconverged.permitted-host-devices.json"))
                 jsonschema.validate(hco, hco_schema)
+                self.assertEqual(hco["metadata"]["annotations"]["vfioplan.dev/apply"],
+                                 "oc patch hyperconverged kubevirt-hyperconverged -n openshift-cnv --type merge "
+                                 "--patch-file hyperconverged.permitted-host-devices.json")
                 self.assertGreater(len(hco["spec"]["permittedHostDevices"]["pciHostDevices"]), 0)
                 checked += 1
         self.assertGreaterEqual(checked, 3)

@@ -72,7 +72,7 @@ UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf",
               "pcie", "acs", "flr", "pmreset", "sriov", "physfn"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "memory", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "file"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "rom", "file"]
 # PCIe capability Device/Port types (Flags bits 7:4); "pci" is a conventional function without one.
 PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, "upstream-port": 5,
               "downstream-port": 6, "pcie-to-pci-bridge": 7, "pci-to-pcie-bridge": 8, "rc-endpoint": 9,
@@ -82,6 +82,8 @@ BOOT_KINDS = ["grub", "grub2", "grubby", "systemd-boot", "uki", "kernel-cmdline"
               "kernelstub"]
 # Huge page sizes of x86-64, as the memory fact and sysfs name them.
 HUGEPAGE_KIB = {"2M": 2048, "1G": 1048576}
+# Where a 'file' fact may put a file (a manual setup's configuration): the top-level directories of a root.
+FILE_TOP = {"etc", "boot", "run", "usr", "lib"}
 BAR_KINDS = {"": "mem32", "32": "mem32", "64": "mem64", "32p": "pref32", "64p": "pref64", "io": "io"}
 
 
@@ -376,11 +378,12 @@ class Host:
         self.routes = []
         self.extra_drivers = []
         self.driver_modules = {}
+        self.files = {}        # path -> lines (the 'file' facts)
         self.fact_lines = {}
         self.aliases = []          # (pattern, module, builtin) from alias lines
         self.kernel_aliases = {}   # version -> False for aliases=none (no modules.alias written)
         self.boot = []             # BOOT_KINDS from boot lines
-        self.files = []            # (path, size) from file lines
+        self.roms = []             # (path, size) from rom lines
 
     def err(self, line, msg):
         """Record an error at a table line (None: about the table as a whole)."""
@@ -399,26 +402,36 @@ class Host:
 def parse_table(path):
     host = Host(path)
     try:
+        parse_lines(host, path, 0)
+    except TableError:
+        pass
+    return host
+
+
+def parse_lines(host, path, depth):
+    """The lines of table path into host; 'include OTHER.table' reads another table (beside this one) in place."""
+    try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         raise SystemExit("mkhost: cannot read %s: %s" % (path, e))
-    try:
-        for lineno, raw in enumerate(text.splitlines(), 1):
-            stripped = raw.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            first = stripped.split(None, 1)[0]
-            try:
-                if ADDR_RE.match(first):
-                    parse_function(host, lineno, stripped)
-                else:
-                    parse_fact(host, lineno, first, stripped)
-            except TableError as e:
-                host.err(lineno, str(e))
-    except TableError:
-        pass
-    return host
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        first = stripped.split(None, 1)[0]
+        try:
+            if ADDR_RE.match(first):
+                parse_function(host, lineno, stripped)
+            elif first == "include":
+                words = stripped.split()
+                if len(words) != 2 or "/" in words[1] or not words[1].endswith(".table") or depth >= 4:
+                    raise TableError("usage: include NAME.table (a table beside this one, 4 levels at most)")
+                parse_lines(host, os.path.join(os.path.dirname(path), words[1]), depth + 1)
+            else:
+                parse_fact(host, lineno, first, stripped)
+        except TableError as e:
+            host.err(lineno, str(e) if depth == 0 else "%s (in %s)" % (e, os.path.basename(path)))
 
 
 def strip_comment(text):
@@ -583,6 +596,19 @@ def parse_fact(host, lineno, key, text):
         if host.cmdline is not None:
             raise TableError("cmdline given twice")
         host.cmdline = value.strip()
+        return
+    if key == "file":
+        # file PATH [| TEXT]: one line of the file, verbatim after '| ' ('#' included); no '|': an empty line
+        m = re.match(r"^file\s+(\S+)(?:\s+\|(?: (.*))?)?$", text)
+        if not m:
+            raise TableError("usage: file PATH | TEXT OF THE LINE")
+        path = m.group(1)
+        parts = path.split("/")
+        if path.startswith("/") or ".." in parts or "" in parts or parts[0] not in FILE_TOP or len(parts) < 2:
+            raise TableError("file %s: a relative path under %s, without '..'" % (path, ", ".join(sorted(FILE_TOP))))
+        if path in ("etc/os-release", "etc/hostname", "usr/lib/os-release") or path.startswith(("proc/", "sys/")):
+            raise TableError("file %s: mkhost writes it itself (facts distro, hostname)" % path)
+        host.files.setdefault(path, []).append(m.group(2) or "")
         return
     try:
         tok = shlex.split(text, comments=True)
@@ -763,13 +789,13 @@ def parse_fact(host, lineno, key, text):
                                                                          ", ".join(BOOT_KINDS)))
             if a not in host.boot:
                 host.boot.append(a)
-    elif key == "file":
-        # file /PATH [SIZE]: a file of SIZE bytes (default 64 KiB) that the host has, such as a ROM image
+    elif key == "rom":
+        # rom /PATH [SIZE]: a ROM image of SIZE bytes (default 64 KiB) that the host has
         if len(args) not in (1, 2) or not re.match(r"^(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+$", args[0]):
-            raise TableError("usage: file /ABSOLUTE/PATH [SIZE]")
+            raise TableError("usage: rom /ABSOLUTE/PATH [SIZE]")
         if args[0].split("/")[1] not in ("usr", "etc", "boot", "lib"):
-            raise TableError("file %s: only under /usr, /etc, /boot or /lib" % args[0])
-        host.files.append((args[0][1:], parse_size(args[1]) if len(args) == 2 else 65536))
+            raise TableError("rom %s: only under /usr, /etc, /boot or /lib" % args[0])
+        host.roms.append((args[0][1:], parse_size(args[1]) if len(args) == 2 else 65536))
     elif key == "driver":
         if not args:
             raise TableError("usage: driver NAME[=MODULE] ...")
@@ -1625,7 +1651,8 @@ def write_tree(host, out, names_path, warn_names):
     write_etc(host, w)
     write_modules(host, w)
     write_boot(host, w)
-    for path, size in host.files:
+    write_files(host, w)
+    for path, size in host.roms:
         w.file(path, b"\x55\xaa" + b"\0" * (size - 2))   # an option ROM starts 55 AA
     write_names(host, w, names_path, warn_names)
 
@@ -2029,6 +2056,12 @@ def write_etc(host, w):
     w.file("usr/lib/os-release", OS_RELEASE[host.distro])
     w.plain_link("etc/os-release", "../usr/lib/os-release")
     w.file("etc/hostname", hostname(host) + "\n")
+
+
+def write_files(host, w):
+    """The 'file' facts, after the boot kinds' stock files: a table's own lines win (a manual /etc/default/grub)."""
+    for path in sorted(host.files):
+        w.file(path, "".join(line + "\n" for line in host.files[path]))
 
 
 # Aliases of class-wide drivers, as the kernel's modules.alias has them (the drivers' MODULE_DEVICE_TABLEs):

@@ -436,6 +436,26 @@ class TestOutput(MkhostCase):
         builtin = slurp(os.path.join(out, "lib/modules/6.1.0-25-amd64/modules.builtin"), "r")
         self.assertIn("kernel/drivers/vfio/pci/vfio-pci.ko\n", builtin)
 
+    def test_file_facts_and_include(self):
+        """'file PATH | TEXT' writes a manual setup's files line by line; 'include' reads another table first"""
+        self.table(SMALL, "base.table")
+        out = self.build("include base.table\n"
+                         "file etc/modprobe.d/vfio.conf | # by hand\n"
+                         "file etc/modprobe.d/vfio.conf | options vfio-pci ids=10de:2504\n"
+                         "file etc/modprobe.d/vfio.conf\n"
+                         "file boot/loader/entries/a.conf | options  root=/dev/sda1  # two spaces kept\n")
+        self.assertEqual(slurp(os.path.join(out, "etc/modprobe.d/vfio.conf"), "r"),
+                         "# by hand\noptions vfio-pci ids=10de:2504\n\n")
+        self.assertEqual(slurp(os.path.join(out, "boot/loader/entries/a.conf"), "r"),
+                         "options  root=/dev/sda1  # two spaces kept\n")
+        self.assertTrue(os.path.exists(os.path.join(out, "sys/bus/pci/devices/0000:01:00.0")))
+        for bad in ("file /etc/x | y", "file etc/../x | y", "file var/x | y", "file etc/hostname | x",
+                    "include ../base.table"):
+            r = self.run_mkhost(self.table("include base.table\n" + bad + "\n", "bad.table"),
+                                os.path.join(self.tmp, "bad"))
+            self.assertEqual(r.returncode, 1, bad)
+            self.assertIn("error:", r.stderr)
+
     def test_kernel_link_goes_through_the_targets_parent(self):
         self.assertEqual(mkhost.kernel_link("sys/devices/pci0000:00/0000:00:1f.6/net/eno1",
                                             "sys/devices/pci0000:00/0000:00:1f.6"), "../../../0000:00:1f.6")

@@ -56,7 +56,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
 }
 
 /* A NIC PF with an SR-IOV capability of total VFs (offset 2, stride 1) at 0000:20:00.0, alone in its group. */
-static void
+static VP_UNUSED void
 add_sriov_pf(unsigned total)
 {
     struct vp_device *d = &devices[host.n_devices];

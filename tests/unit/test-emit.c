@@ -141,7 +141,8 @@ test_grubby_removes_dropped_args(void **state)
     assert_true(at + 1 < set.n_actions);
     /* removals first: an argument both dropped and added back must end up on */
     assert_string_equal(set.actions[at].command, "grubby --update-kernel=ALL --remove-args=\"pcie_aspm=off iommu=pt\"");
-    assert_string_equal(set.actions[at + 1].command, "grubby --update-kernel=ALL --args=intel_iommu=on");
+    assert_non_null(
+        strstr(set.actions[at + 1].command, "grubby --update-kernel=ALL --args=\"intel_iommu=on vfioplan.gen="));
     vp_artifact_set_free(&set);
 
     /* nothing dropped: no removal */
@@ -150,15 +151,15 @@ test_grubby_removes_dropped_args(void **state)
         assert_null(strstr(set.actions[i].command, "--remove-args"));
     vp_artifact_set_free(&set);
 
-    /* every argument dropped: still removed, though nothing is added */
+    /* every argument but the boot token dropped: still removed, and only the token added */
     grubby_actions("bootloader: grubby, initramfs: dracut, iommu: {mode: amd}", "intel_iommu=on\n", &set);
     size_t removals = 0, additions = 0;
     for (size_t i = 0; i < set.n_actions; i++) {
         removals += strstr(set.actions[i].command, "--remove-args=intel_iommu=on") != NULL;
-        additions += strstr(set.actions[i].command, "--args=") != NULL;
+        additions += strstr(set.actions[i].command, "--args=vfioplan.gen=") != NULL;
     }
     assert_int_equal(removals, 1);
-    assert_int_equal(additions, 0);
+    assert_int_equal(additions, 1);
     vp_artifact_set_free(&set);
 }
 
@@ -175,8 +176,9 @@ test_kernel_arg_reasons(void **state)
     assert_int_equal(vp_plan_emit(plan, NULL, &set, &d), 0);
     const struct vp_artifact *dropin = vp_artifact_find(&set, VP_PATH_GRUB_DROPIN);
     assert_non_null(dropin);
-    assert_non_null(strstr(dropin->data, "#   intel_iommu=on  turn on the Intel IOMMU (VT-d), which vfio needs\n"));
-    assert_non_null(strstr(dropin->data, "#   iommu=pt        from the spec (host.kernel_args)\n"));
+    assert_non_null(
+        strstr(dropin->data, "#   intel_iommu=on             turn on the Intel IOMMU (VT-d), which vfio needs\n"));
+    assert_non_null(strstr(dropin->data, "#   iommu=pt                   from the spec (host.kernel_args)\n"));
     vp_artifact_set_free(&set);
     vp_plan_free(&plan);
     vp_spec_free(&spec);
@@ -246,10 +248,12 @@ test_kernel_args_record(void **state)
     struct vp_previous prev = {.kernel_args = (char *)record, .kernel_args_len = sizeof(record) - 1};
     struct vp_kargs_change c;
     vp_kargs_change(plan, &prev, &c);
-    assert_int_equal(c.n_own, 3); /* intel_iommu=on, iommu=pt (recorded), pcie_aspm=off; not rhgb */
+    /* intel_iommu=on, iommu=pt (recorded), pcie_aspm=off, the boot token; not rhgb */
+    assert_int_equal(c.n_own, 4);
     assert_string_equal(c.own[0], "intel_iommu=on");
     assert_string_equal(c.own[1], "iommu=pt");
     assert_string_equal(c.own[2], "pcie_aspm=off");
+    assert_ptr_equal(c.own[3], plan->boot_token);
     assert_int_equal(c.n_removed, 1);
     assert_string_equal(c.removed[0], "nomodeset");
     vp_kargs_change_free(&c);

@@ -15,8 +15,11 @@ BASE_PACKAGES=(linux-image-amd64 initramfs-tools kmod udev pciutils zstd grub2-c
   libyaml-0-2 libpci3 libxml2 libjson-c5 libuuid1)
 # what the emulated host needs to define and start vfioplan's domains: libvirt
 # with its QEMU driver, QEMU, UEFI firmware (firmware="efi"), qemu-img for the
-# test's disk images, xmllint to read the domain XML, ip for the host bridge
-VM_PACKAGES=(libvirt-daemon-system qemu-system-x86 ovmf qemu-utils libxml2-utils iproute2)
+# test's disk images, xmllint to read the domain XML, ip for the host bridge,
+# swtpm and its swtpm_setup (swtpm-tools) for the TPM 2.0 of Windows guests'
+# domains (<tpm><backend type="emulator"/>); ovmf already holds the Secure
+# Boot build and its variables with Microsoft's keys enrolled
+VM_PACKAGES=(libvirt-daemon-system qemu-system-x86 ovmf qemu-utils libxml2-utils iproute2 swtpm swtpm-tools)
 
 base_key() { # FLAVOR
   local self; self=$(hash_file "${BASH_SOURCE[0]}")
@@ -86,8 +89,9 @@ install_vm_stack() {
   printf '\n# vfioplan e2e lab\nlog_outputs = "3:file:/var/log/libvirt/libvirtd.log"\n' >> "$r/etc/libvirt/libvirtd.conf"
   rm -f "$r/etc/libvirt/qemu/networks/autostart/default.xml"
   if ! [ -x "$r/usr/sbin/libvirtd" ] || ! [ -x "$r/usr/bin/qemu-system-x86_64" ] ||
-    ! [ -e "$r/usr/share/OVMF/OVMF_CODE_4M.fd" ]; then
-    echo "libvirtd, qemu-system-x86_64 or OVMF missing after the install" >> "$1/build.log"; return 1
+    ! [ -e "$r/usr/share/OVMF/OVMF_CODE_4M.fd" ] || ! [ -e "$r/usr/share/OVMF/OVMF_VARS_4M.ms.fd" ] ||
+    ! [ -x "$r/usr/bin/swtpm" ] || ! [ -x "$r/usr/bin/swtpm_setup" ]; then
+    echo "libvirtd, qemu-system-x86_64, OVMF (with its Secure Boot variables) or swtpm missing after the install" >> "$1/build.log"; return 1
   fi
 }
 

@@ -126,7 +126,7 @@ qemu_boot() {
   local opts="file=$disk,if=none,id=root,format=raw"
   [ "$mode" = snapshot ] && opts="$opts,snapshot=on"
   drive=(-drive "$opts" -device virtio-blk-pci,drive=root,addr=0x3)
-  timeout "${E2E_BOOT_TIMEOUT:-900}" qemu-system-x86_64 "${machine[@]}" -m 1024 -smp 2 \
+  timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${machine[@]}" -m 1024 -smp 2 \
     -nodefaults -display none -serial "file:$log" -no-reboot \
     -device intel-iommu,intremap=on \
     -kernel "$kernel" -initrd "$initrd" -append "$append" \

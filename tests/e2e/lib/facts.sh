@@ -1,14 +1,18 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # FACTS_DIR is a result for the caller
 # facts.sh - host facts from the emulated machine itself.
-# For one (initramfs flavor, topology) pair: copy the base root, add vfioplan
-# and the scenarios' specs, boot it on that topology (facts mode of
+# For one (initramfs flavor, topology) pair: copy the base root, install
+# vfioplan's Debian package built from the tree (dpkg -i, as a user installs
+# it) and add the scenarios' specs, boot it on that topology (facts mode of
 # guest/e2e-init) and let vfioplan scan/check/build/plan against the live
 # /sys of the booted kernel. The guest writes its results to its own disk;
 # they come back with debugfs (no mounts). Cached by the hash of the base,
-# the topology, the vfioplan binary, the specs, the guest init and the
-# accelerator.
-# Result: $E2E_CACHE/facts/FLAVOR-TOPO-KEY/out/SCENARIO/{scan,check,build,plan}.{out,err,rc}, tree/
+# the topology, the .deb, the specs, the guest init and the accelerator.
+# With FACTS_ADMIN set (a directory of the admin's own files, a scenario that
+# adopts a manual setup), those files are laid over the root first and are in
+# the key: the facts come from a host that has them.
+# Result: $E2E_CACHE/facts/FLAVOR-TOPO-KEY/out/SCENARIO/{scan,check,build,plan,snapshot}.{out,err,rc}, tree/,
+# host.yaml (vfioplan snapshot of the emulated host)
 
 # GRUB_SNIPPET: how grub-mkconfig gathers the kernel arguments (see grub_cmdline_of)
 # shellcheck disable=SC2016  # expanded by the guest's /bin/sh
@@ -54,9 +58,10 @@ ensure_facts() {
   # so scenarios whose specs differ only in what goes to etc/vfioplan (the
   # domain XML) get identical boot artifacts and share one image
   for s in "$@"; do mkdir "$jobs/$s"; cp "$SCEN_DIR/$s/spec.yaml" "$jobs/$s/spec.yaml"; done
-  key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(hash_file "$VFIOPLAN")" \
-    "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL")
-  dir=$E2E_CACHE/facts/$flavor-$topo-$key
+  key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(hash_file "$E2E_DEB")" \
+    "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL" \
+    ${FACTS_ADMIN:+"$(hash_tree "$FACTS_ADMIN")"})
+  dir=$E2E_CACHE/facts/$flavor-$topo${FACTS_ADMIN:+-admin}-$key
   FACTS_DIR=$dir
   CACHE_USED+=("$dir")
   if [ -e "$dir/.complete" ]; then
@@ -66,8 +71,17 @@ ensure_facts() {
   rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp"
   kver=$(cat "$BASE_DIR/../kver")
   cp -a "$BASE_DIR" "$dir.tmp/rootfs"
+  [ -z "${FACTS_ADMIN:-}" ] || cp -R "$FACTS_ADMIN/." "$dir.tmp/rootfs/"
   install -D -m 0755 "$HERE/guest/e2e-init" "$dir.tmp/rootfs/usr/local/sbin/e2e-init"
-  install -D -m 0755 "$VFIOPLAN" "$dir.tmp/rootfs/usr/local/bin/vfioplan"
+  # the package as a user installs it; its dependencies (vfioplan's runtime
+  # libraries) are in the base, so dpkg needs no download
+  install -D -m 0644 "$E2E_DEB" "$dir.tmp/rootfs/var/cache/vfioplan-e2e.deb"
+  if ! run_in_root "$dir.tmp/rootfs" dpkg -i /var/cache/vfioplan-e2e.deb > "$dir.tmp/dpkg.log" 2>&1; then
+    log "facts $flavor/$topo: dpkg -i ${E2E_DEB##*/} failed in the emulated host's root:"
+    tail -n 20 "$dir.tmp/dpkg.log" >&2
+    return 1
+  fi
+  rm -f "$dir.tmp/rootfs/var/cache/vfioplan-e2e.deb"
   mkdir -p "$dir.tmp/rootfs/var/lib/vfioplan-e2e"
   cp -a "$jobs" "$dir.tmp/rootfs/var/lib/vfioplan-e2e/jobs"
   rm -rf "$jobs"
