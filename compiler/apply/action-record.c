@@ -11,7 +11,7 @@
 static const char *const vp_action_stage_names[] = {
     [VP_STAGE_INITRAMFS] = "initramfs",   [VP_STAGE_BOOTLOADER_REMOVE] = "bootloader-remove",
     [VP_STAGE_BOOTLOADER] = "bootloader", [VP_STAGE_LIBVIRT_UNDEFINE] = "libvirt-undefine",
-    [VP_STAGE_LIBVIRT] = "libvirt",
+    [VP_STAGE_LIBVIRT] = "libvirt",       [VP_STAGE_BOOT_MENU] = "boot-menu",
 };
 
 const char *
@@ -79,7 +79,18 @@ string_array(struct json_object *o, const char **out, size_t max, size_t *n)
  * not get a command run by the next apply).
  */
 static const char *const known_programs[] = {
-    "update-initramfs", "dracut", "mkinitcpio", "update-grub", "grubby", "virsh", "/usr/libexec/vfioplan/sdboot",
+    "update-initramfs",
+    "dracut",
+    "mkinitcpio",
+    "update-grub",
+    "grub-mkconfig",
+    "grub2-mkconfig",
+    "grubby",
+    "rpm-ostree",
+    "kernelstub",
+    "proxmox-boot-tool",
+    "virsh",
+    "/usr/libexec/vfioplan/sdboot",
 };
 
 bool
@@ -119,9 +130,11 @@ vp_action_from_json(struct json_object *o, struct vp_artifact_set *set)
         if (!ok)
             return false;
     }
-    /* a trigger is a file vfioplan writes, or one of the admin's it may edit (a manual setup it adopts) */
+    /* a trigger is a file vfioplan writes, one it keeps its block in (/etc/default/grub), or one of the admin's it
+     * may edit (a manual setup it adopts) */
     for (size_t i = 0; i < n_paths; i++)
-        if (!vp_artifact_path_known(paths[i]) && !vp_config_file_editable(paths[i]))
+        if (!vp_artifact_path_known(paths[i]) && !vp_artifact_path_editable(paths[i]) &&
+            !vp_config_file_editable(paths[i]))
             return false;
     vp_action_add(set, st, json_object_get_string(why), words, paths);
     return true;

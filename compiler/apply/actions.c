@@ -82,7 +82,8 @@ vp_actions_run(const struct vp_todo *todo, const struct vp_run_options *opt, str
             return -1;
         }
         result->ran++;
-        if (a->stage == VP_STAGE_INITRAMFS || a->stage == VP_STAGE_BOOTLOADER || a->stage == VP_STAGE_BOOTLOADER_REMOVE)
+        if (a->stage == VP_STAGE_INITRAMFS || a->stage == VP_STAGE_BOOTLOADER ||
+            a->stage == VP_STAGE_BOOTLOADER_REMOVE || a->stage == VP_STAGE_BOOT_MENU)
             result->boot_stages = true;
         if (vp_pending_write(opt->root, todo->items + i + 1, todo->n - i - 1, d) < 0)
             return -1;

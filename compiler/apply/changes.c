@@ -232,6 +232,26 @@ edit_change(struct vp_changes *c, const struct vp_root *root, const struct vp_fo
     return 0;
 }
 
+/*
+ * A file vfioplan keeps its block in (an artifact with .edit, emit/edit-block.c) that a foreign edit also changes:
+ * the edit's operations applied to the file as the block leaves it, kept in c->edited. The block is at the end and
+ * the operations find the admin's lines by their text, so neither disturbs the other.
+ */
+static const struct vp_artifact *
+edit_block_file(struct vp_changes *c, const struct vp_artifact *a, const struct vp_foreign_edit *fe)
+{
+    struct vp_strbuf sb = {0};
+    struct vp_edit_result res;
+    vp_foreign_edit_apply(fe, a->data, a->len, &sb, &res);
+    struct vp_artifact *e = vp_xcalloc(1, sizeof(*e));
+    *e = *a;
+    e->path = vp_xstrdup(a->path);
+    e->data = vp_strbuf_steal(&sb, &e->len);
+    c->edited = vp_xrealloc(c->edited, (c->n_edited + 1) * sizeof(*c->edited));
+    c->edited[c->n_edited++] = e;
+    return e;
+}
+
 static int
 change_cmp(const void *a, const void *b)
 {
@@ -267,6 +287,9 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
     bool full = false;
     for (size_t i = 0; i < set->n && !full; i++) {
         const struct vp_artifact *a = &set->items[i];
+        const struct vp_foreign_edit *fe = a->edit ? vp_foreign_edit_find(set, a->path) : NULL;
+        if (fe) /* /etc/default/grub with vfioplan's block, and a manual setup's line there disabled: one write */
+            a = edit_block_file(out, a, fe);
         char *old = NULL;
         size_t len = 0;
         unsigned mode = 0;
@@ -283,6 +306,8 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
         ch->kind = r == 0 ? VP_CHANGE_CREATE : VP_CHANGE_MODIFY;
         ch->path = a->path;
         ch->artifact = a;
+        /* the admin's file with vfioplan's block: backed up like an edit, never part of a generation */
+        ch->foreign = a->edit && r == 1;
         ch->old_data = old;
         ch->old_len = len;
         ch->old_mode = mode;
@@ -290,7 +315,7 @@ vp_changes_compute(const struct vp_artifact_set *set, const char *rootpath, bool
             rc = -1, full = true;
     }
     for (size_t i = 0; i < set->n_edits; i++)
-        if (edit_change(out, &root, &set->edits[i], d) < 0)
+        if (!vp_artifact_find(set, set->edits[i].path) && edit_change(out, &root, &set->edits[i], d) < 0)
             rc = -1;
     char *manifest = NULL;
     size_t mlen = 0;
@@ -411,6 +436,15 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
         prev->kernel_args = NULL;
     if (read_old(&root, VP_PATH_MANIFEST, false, &prev->manifest, &prev->manifest_len, &mode, &ignored) != 1)
         prev->manifest = NULL;
+    /* the files vfioplan edits a block of: their text now, which the edit keeps around its block */
+    const char *const *paths;
+    prev->n_edits = vp_artifact_edit_paths(&paths);
+    prev->edits = vp_xcalloc(prev->n_edits + 1, sizeof(*prev->edits));
+    for (size_t i = 0; i < prev->n_edits; i++) {
+        struct vp_edit_base *e = &prev->edits[i];
+        e->path = paths[i];
+        e->state = read_old(&root, paths[i], false, &e->data, &e->len, &e->mode, &ignored);
+    }
     vp_diags_free(&ignored);
     vp_root_close(&root);
 }
@@ -418,6 +452,9 @@ vp_previous_read(struct vp_previous *prev, const char *rootpath)
 void
 vp_previous_free(struct vp_previous *prev)
 {
+    for (size_t i = 0; i < prev->n_edits; i++)
+        free(prev->edits[i].data);
+    free(prev->edits);
     free(prev->kernel_args);
     free(prev->manifest);
     memset(prev, 0, sizeof(*prev));

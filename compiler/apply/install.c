@@ -102,7 +102,7 @@ state_before(struct state *s, const struct vp_install *in, const struct vp_artif
         bool changed = false;
         for (size_t c = 0; c < in->changes.n && !changed; c++)
             changed = strcmp(in->changes.items[c].path, set->items[i].path) == 0;
-        if (!changed) {
+        if (!changed && !set->items[i].edit) {
             state_add(s, &set->items[i]);
             manifest |= strcmp(set->items[i].path, VP_PATH_MANIFEST) == 0;
         }
@@ -151,8 +151,10 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
     unsigned long next = vp_gen_store_next(&in->store);
     const struct vp_artifact_set *rec = meta->record ? meta->record : set;
     const struct vp_artifact **files = vp_xcalloc(rec->n + 1, sizeof(*files));
+    size_t n_files = 0;
     for (size_t i = 0; i < rec->n; i++)
-        files[i] = &rec->items[i];
+        if (!rec->items[i].edit) /* the admin's file with vfioplan's block: not vfioplan's to restore */
+            files[n_files++] = &rec->items[i];
     int rc = 0;
     if (in->changes.n) {
         /* the old versions are kept before anything is replaced: the only copy of them there is */
@@ -177,7 +179,7 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
     /* the state now in place */
     if (meta->restore) {
         in->generation = meta->restore_number;
-    } else if (in->has_current && vp_generation_same_files(&in->current, files, rec->n) && !meta->record) {
+    } else if (in->has_current && vp_generation_same_files(&in->current, files, n_files) && !meta->record) {
         in->generation = in->store.current;
     } else {
         struct vp_gen_input gi = {
@@ -192,7 +194,7 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
             .kernel_args = meta->kernel_args,
             .n_kernel_args = meta->n_kernel_args,
             .files = files,
-            .n_files = rec->n,
+            .n_files = n_files,
             .actions = rec,
         };
         if (vp_generation_record(opt->root, next, &gi, d) < 0) {

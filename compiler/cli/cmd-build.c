@@ -17,7 +17,8 @@ vp_cmd_build(int argc, char **argv)
     const struct vp_command *cmd = vp_cli_command("build");
     if (vp_cli_parse(argc, argv, cmd, &opt) < 0)
         return VP_EXIT_ERROR;
-    struct vp_compile c = {0};
+    /* DIR is the root an earlier build wrote, and holds the files vfioplan edits a block of, if any */
+    struct vp_compile c = {.target_root = opt.output};
     if (vp_compile_run(&c, &opt, 0) == 0) {
         struct vp_changes ch;
         if (vp_changes_compute(&c.artifacts, opt.output, true, &ch, &c.diags) == 0) {

@@ -8,6 +8,43 @@
 #include "cli.h"
 #include "json-out.h"
 
+/* Where the kernel arguments go, who said so, and the commands that do by hand what apply runs. */
+static void
+print_boot(FILE *out, const struct vp_plan *p)
+{
+    const char *where = "";
+    switch (p->bootloader) {
+    case VP_BOOTLOADER_GRUB:
+        where = p->boot.grub_dropins ? "a drop-in in /etc/default/grub.d" : "a block in /etc/default/grub";
+        break;
+    case VP_BOOTLOADER_GRUBBY:
+        where = "every boot entry, with grubby";
+        break;
+    case VP_BOOTLOADER_SYSTEMD_BOOT:
+        where = p->boot.uki ? "the entries and /etc/kernel/cmdline, built into the unified kernel images"
+                            : "the systemd-boot entries and /etc/kernel/cmdline";
+        break;
+    case VP_BOOTLOADER_RPM_OSTREE:
+        where = "the next deployment, with rpm-ostree kargs";
+        break;
+    case VP_BOOTLOADER_PROXMOX:
+        where = "/etc/kernel/cmdline and a GRUB drop-in, copied to the ESPs by proxmox-boot-tool";
+        break;
+    case VP_BOOTLOADER_KERNELSTUB:
+        where = "kernelstub's options";
+        break;
+    case VP_BOOTLOADER_AUTO:
+    case VP_BOOTLOADER__COUNT:
+        break;
+    }
+    fprintf(out, "  boot: %s (%s): the kernel arguments go to %s; by hand: %s, then %s\n",
+            vp_bootloader_name(p->bootloader),
+            p->boot.from_evidence ? "from the host's boot files"
+            : p->boot.from_family ? "from the distribution"
+                                  : "host.bootloader",
+            where, vp_plan_advice(p, VP_ADVICE_INITRAMFS_REBUILD), vp_plan_advice(p, VP_ADVICE_BOOT_UPDATE));
+}
+
 static void
 print_summary(FILE *out, const struct vp_plan *p)
 {
@@ -17,6 +54,7 @@ print_summary(FILE *out, const struct vp_plan *p)
                   h->os.pretty_name ? h->os.pretty_name : (h->os.id ? h->os.id : "unknown OS"),
                   vp_cpu_vendor_title(h->cpu_vendor), vp_bootloader_name(p->bootloader),
                   vp_initramfs_name(p->initramfs));
+    print_boot(out, p);
     vp_cli_host_summary(out, h);
     fprintf(out, "  kernel arguments:");
     for (size_t i = 0; i < p->n_kernel_args; i++)

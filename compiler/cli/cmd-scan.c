@@ -14,12 +14,11 @@
 static const char *
 group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size_t size)
 {
-    size_t endpoints = 0;
+    size_t endpoints = 0, unclaimed = 0;
     for (size_t k = 0; k < g->n_members; k++) {
         const struct vp_device *dev = &h->devices[g->members[k]];
         if (vp_device_is_bridge(dev))
             continue;
-        endpoints++;
         if (dev->roles & VP_ROLE_BIT(VP_ROLE_BOOT_VGA))
             return snprintf(buf, size, "%s is the host's boot VGA", dev->addr_str), buf;
         if (dev->roles & VP_ROLE_BIT(VP_ROLE_ROOT_STORAGE))
@@ -28,12 +27,22 @@ group_verdict(const struct vp_host *h, const struct vp_group *g, char *buf, size
             return snprintf(buf, size, "%s carries the host's default route", dev->addr_str), buf;
         unsigned base = dev->class_code >> 16, cls = vp_device_class16(dev);
         /* Host, ISA and other chipset bridges, memory controllers and system
-         * peripherals (IOMMU, RAS, uncore) are the platform itself. */
-        if ((base == 0x06 && cls != VP_CLASS_BRIDGE_OTHER) || base == 0x05 || base == 0x08)
-            return snprintf(buf, size, "%s [%04x] is part of the platform", dev->addr_str, cls), buf;
+         * peripherals (IOMMU, RAS, uncore) are the platform itself; one that no
+         * driver holds or will (AMD's dummy host bridges) stays unbound beside
+         * whatever the group gives a VM. */
+        if ((base == 0x06 && cls != VP_CLASS_BRIDGE_OTHER) || base == 0x05 || base == 0x08) {
+            char why[200];
+            if (vp_member_blocks(h, g->members[k], why, sizeof(why)))
+                return snprintf(buf, size, "%s [%04x] is part of the platform", dev->addr_str, cls), buf;
+            unclaimed++;
+            continue;
+        }
+        endpoints++;
     }
     if (endpoints == 0)
-        return snprintf(buf, size, "only bridges, nothing to pass through"), buf;
+        return snprintf(buf, size, "%s, nothing to pass through",
+                        unclaimed ? "only bridges and platform functions no driver claims" : "only bridges"),
+               buf;
     return NULL;
 }
 

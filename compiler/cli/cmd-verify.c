@@ -13,6 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/root.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -132,16 +137,49 @@ verify_hugepages(const struct vp_plan *p, struct verdicts *v)
               pm->n_hugepages);
 }
 
+/* What the kernel offers to reset each assigned function between VM starts, and the ROM files the VM reads. */
 static void
-verify_plan(const struct vp_plan *p, struct verdicts *v)
+verify_devices(const struct vp_plan *p, const struct vp_plan_vm *pvm, struct verdicts *v, const struct vp_root *root)
+{
+    const struct vp_host *h = p->host;
+    for (size_t i = 0; i < pvm->n_assigned; i++) {
+        const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
+        char id[64];
+        snprintf(id, sizeof(id), "reset-method:%s", dev->addr_str);
+        if (dev->hw.reset_method)
+            check(v, true, NULL, id, "%s can be reset between VM starts (reset_method: %s)", dev->addr_str,
+                  dev->hw.reset_method);
+        const struct vp_selector *sel = &pvm->spec->devices[pvm->assigned[i].selector];
+        if (!sel->has_rom || !sel->rom.file || (sel->has_address && sel->whole_slot && dev->addr.fn != 0))
+            continue;
+        snprintf(id, sizeof(id), "rom-file:%s", dev->addr_str);
+        if (!root) {
+            check(v, true, NULL, id, "ROM file %s of %s is not checked: the host facts are a snapshot", sel->rom.file,
+                  dev->addr_str);
+            continue;
+        }
+        struct stat st;
+        int fd = vp_root_openat(root, sel->rom.file + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+        if (fd >= 0)
+            close(fd);
+        check(v, ok,
+              "put the card's ROM there (dumped on another host, or from its vendor) and make it readable by libvirt's "
+              "QEMU (/usr/share/vgabios is allowed by AppArmor and SELinux policies)",
+              id, "ROM file %s of %s (VM %s) is there", sel->rom.file, dev->addr_str, pvm->spec->name);
+    }
+}
+
+static void
+verify_plan(const struct vp_plan *p, struct verdicts *v, const struct vp_root *root)
 {
     const struct vp_host *h = p->host;
     check(v, h->n_groups > 0,
           "turn on VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, and check the kernel command line",
           "iommu", "the IOMMU is on (%zu IOMMU groups)", h->n_groups);
-    const char *boot_advice = p->bootloader == VP_BOOTLOADER_GRUB
-                                  ? "run update-grub (vfioplan apply does) and reboot"
-                                  : "run the bootloader action of 'vfioplan plan' and reboot";
+    char boot_advice[300];
+    snprintf(boot_advice, sizeof(boot_advice), "run %s (vfioplan apply does), check with %s, and reboot",
+             vp_plan_advice(p, VP_ADVICE_BOOT_UPDATE), vp_plan_advice(p, VP_ADVICE_BOOT_INSPECT));
     for (size_t i = 0; i < p->n_kernel_args; i++) {
         if (p->kernel_args[i].value == p->boot_token)
             continue; /* its own check, with its own advice */
@@ -158,11 +196,11 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
         for (size_t i = 0; i < pvm->n_assigned; i++) {
             const struct vp_device *dev = &h->devices[pvm->assigned[i].device];
             bool ok = dev->driver && strcmp(dev->driver, "vfio-pci") == 0;
-            char advice[300];
-            snprintf(
-                advice, sizeof(advice),
-                "%s claimed it first: check that vfio-pci is in the initramfs (lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio), rebuild it (update-initramfs -u -k all) and reboot",
-                dev->driver ? dev->driver : "no driver");
+            char advice[400];
+            snprintf(advice, sizeof(advice),
+                     "%s claimed it first: check that vfio-pci is in the initramfs (%s), rebuild it (%s) and reboot",
+                     dev->driver ? dev->driver : "no driver", vp_plan_advice(p, VP_ADVICE_INITRAMFS_INSPECT),
+                     vp_plan_advice(p, VP_ADVICE_INITRAMFS_REBUILD));
             char id[64];
             snprintf(id, sizeof(id), "driver:%s", dev->addr_str);
             check(v, ok,
@@ -191,6 +229,7 @@ verify_plan(const struct vp_plan *p, struct verdicts *v)
             check(v, !bad, "every member of the group must be on vfio-pci (or pci-stub, or a bridge's pcieport)", id,
                   "IOMMU group %ld is viable%s%s", g->id, bad ? ": " : "", bad ? bad : "");
         }
+        verify_devices(p, pvm, v, root);
     }
 }
 
@@ -237,7 +276,12 @@ vp_cmd_verify(int argc, char **argv)
     if (doc)
         v.checks = json_object_new_array();
     if (rc == VP_EXIT_OK) {
-        verify_plan(c.plan, &v);
+        /* ROM files are checked on the host (a tree given with --host); a snapshot has none to look at */
+        struct vp_root root;
+        bool tree = !c.host->from_snapshot && vp_root_open(&root, opt.host) == 0;
+        verify_plan(c.plan, &v, tree ? &root : NULL);
+        if (tree)
+            vp_root_close(&root);
         verify_root(opt.root, &v, &c.diags);
         rc = v.failed ? VP_EXIT_CHANGES : VP_EXIT_OK;
         if (!doc)

@@ -67,7 +67,8 @@ vp_cli_boot_actions(const struct vp_install *in)
 {
     for (size_t i = 0; i < in->todo.n; i++) {
         enum vp_action_stage st = in->todo.items[i]->stage;
-        if (st == VP_STAGE_INITRAMFS || st == VP_STAGE_BOOTLOADER || st == VP_STAGE_BOOTLOADER_REMOVE)
+        if (st == VP_STAGE_INITRAMFS || st == VP_STAGE_BOOTLOADER || st == VP_STAGE_BOOTLOADER_REMOVE ||
+            st == VP_STAGE_BOOT_MENU)
             return true;
     }
     return false;

@@ -16,6 +16,7 @@ struct vp_owned_path {
     const char *path;
     const char *suffix;
     const char *what;
+    bool edit; /* not vfioplan's file: it edits a marked block in it (edit-block.c), never removes it */
 };
 
 /* One emitter per artifact kind, as pciutils has one access method per file. */
@@ -67,6 +68,9 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 /* On RHCOS /usr is read-only and /usr/local is /var/usrlocal: the MachineConfig puts the script there. */
 #define VP_PATH_BIND_SCRIPT_RHCOS "usr/local/libexec/vfioplan/bind"
 #define VP_PATH_GRUB_DROPIN "etc/default/grub.d/vfioplan.cfg"
+#define VP_PATH_GRUB_DEFAULT "etc/default/grub"
+#define VP_PATH_SRIOV_RULES "etc/udev/rules.d/70-vfioplan-sriov.rules"
+#define VP_PATH_SRIOV_SCRIPT VP_DIR_LIBEXEC "/sriov"
 #define VP_PATH_ITOOLS_HOOK "etc/initramfs-tools/hooks/vfioplan"
 #define VP_PATH_ITOOLS_INIT_TOP "etc/initramfs-tools/scripts/init-top/00-vfioplan"
 #define VP_PATH_DRACUT "etc/dracut.conf.d/vfioplan.conf"
@@ -76,8 +80,33 @@ void vp_emit_hash_header(struct vp_strbuf *sb, const struct vp_plan *plan);
 
 #define VP_PATH_SDBOOT_SCRIPT VP_DIR_LIBEXEC "/sdboot"
 
-/* etc/vfioplan/kernel-args: what vfioplan asked tool to add, so apply can remove it later. */
-void vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool);
+/* The kernel arguments vfioplan adds with a tool that only adds (kernel-args-record.c). */
+struct vp_kargs_change {
+    const char **own; /* planned arguments vfioplan adds: not on the command line before, or in the record */
+    size_t n_own;     /* (borrowed from the plan) */
+    char **removed;   /* recorded before, not planned now, not one a distribution boots with: to take off */
+    size_t n_removed;
+};
+void vp_kargs_change(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_kargs_change *out);
+void vp_kargs_change_free(struct vp_kargs_change *c);
+/* etc/vfioplan/kernel-args: the arguments vfioplan adds with tool, so apply removes only those; fills change
+ * (vp_kargs_change), which the caller frees. */
+void vp_emit_kernel_args_record(const struct vp_plan *plan, const struct vp_previous *previous,
+                                struct vp_artifact_set *set, const char *tool, struct vp_kargs_change *change);
+/* prefix then the arguments to take off, separated by spaces; the caller frees. */
+char *vp_kargs_removed_joined(const struct vp_kargs_change *change, const char *prefix);
+
+/* A file vfioplan edits (edit-block.c): the whole file with vfioplan's block set to body (NULL: taken out). Reports
+ * and returns -1 if the file is not readable or its block is broken. */
+int vp_emit_edit(const struct vp_previous *previous, struct vp_artifact_set *set, const char *path, const char *body,
+                 struct vp_diags *d);
+/* For each editable file whose block no row set this time: takes its block out. */
+int vp_emit_edits_cleanup(const struct vp_previous *previous, struct vp_artifact_set *set, struct vp_diags *d);
+
+/* The GRUB drop-in alone, without the action that writes grub.cfg (Proxmox's refresh does that). */
+void vp_emit_grub_dropin(const struct vp_plan *plan, struct vp_artifact_set *set);
+/* The shell lines that add each kernel argument once to GRUB_CMDLINE_LINUX_DEFAULT (grub.c). */
+void vp_grub_cmdline_lines(struct vp_strbuf *sb, const struct vp_plan *plan);
 
 /*
  * grubby's actions for a kernel-argument record: --remove-args of what
@@ -96,6 +125,20 @@ int vp_emit_grubby(const struct vp_plan *plan, const struct vp_previous *previou
                    struct vp_diags *d);
 int vp_emit_systemd_boot(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                          struct vp_diags *d);
+int vp_emit_grub_default(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                         struct vp_diags *d);
+int vp_emit_rpm_ostree(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                       struct vp_diags *d);
+int vp_emit_proxmox(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                    struct vp_diags *d);
+int vp_emit_kernelstub(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                       struct vp_diags *d);
+int vp_emit_sriov(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
+                  struct vp_diags *d);
+/* The systemd-boot script (also Proxmox's, for /etc/kernel/cmdline) and its actions: add, and remove what change
+ * says. */
+void vp_emit_cmdline_script(const struct vp_plan *plan, const struct vp_kargs_change *change,
+                            struct vp_artifact_set *set, const char *why);
 int vp_emit_modprobe(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,
                      struct vp_diags *d);
 int vp_emit_bind_script(const struct vp_plan *plan, const struct vp_previous *previous, struct vp_artifact_set *set,

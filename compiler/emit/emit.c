@@ -13,7 +13,37 @@
 static bool
 uses_grub(const struct vp_plan *p)
 {
-    return p->bootloader == VP_BOOTLOADER_GRUB;
+    return p->bootloader == VP_BOOTLOADER_GRUB && p->boot.grub_dropins;
+}
+
+static bool
+uses_grub_default(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_GRUB && !p->boot.grub_dropins;
+}
+
+static bool
+uses_rpm_ostree(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_RPM_OSTREE;
+}
+
+static bool
+uses_proxmox(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_PROXMOX;
+}
+
+static bool
+uses_kernelstub(const struct vp_plan *p)
+{
+    return p->bootloader == VP_BOOTLOADER_KERNELSTUB;
+}
+
+static bool
+uses_sriov(const struct vp_plan *p)
+{
+    return p->spec->host.n_sriov > 0;
 }
 
 static bool
@@ -72,9 +102,11 @@ vp_plan_binds_by_address(const struct vp_plan *p)
  * order of rows matters for the manifest, last, which lists what the rows
  * before it wrote.
  */
-/* grubby's and systemd-boot's rows both keep the record */
+/* every row of a tool that only adds keeps the record */
 #define KERNEL_ARGS_RECORD                                                                                             \
-    "the kernel arguments vfioplan added with grubby or for systemd-boot, so that apply can remove them"
+    "the kernel arguments vfioplan added (grubby, systemd-boot, rpm-ostree, Proxmox, kernelstub), so that apply removes those and only those"
+#define SDBOOT_SCRIPT_DOC                                                                                              \
+    "adds the kernel arguments to the systemd-boot entries and /etc/kernel/cmdline, or removes them"
 
 static const struct vp_emitter emitters[] = {
     {"modprobe",
@@ -101,13 +133,31 @@ static const struct vp_emitter emitters[] = {
      vp_emit_mkinitcpio,
      {{VP_PATH_MKINITCPIO, NULL, "the vfio modules (and the bind script) for mkinitcpio"}}},
     {"grub", uses_grub, vp_emit_grub, {{VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"}}},
+    {"grub-default",
+     uses_grub_default,
+     vp_emit_grub_default,
+     {{VP_PATH_GRUB_DEFAULT, NULL,
+       "the admin's; vfioplan keeps the kernel arguments in a marked block at its end, for an upstream grub-mkconfig that reads no grub.d",
+       .edit = true}}},
     {"grubby", uses_grubby, vp_emit_grubby, {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}}},
     {"systemd-boot",
      uses_systemd_boot,
      vp_emit_systemd_boot,
-     {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD},
-      {VP_PATH_SDBOOT_SCRIPT, NULL, "adds the kernel arguments to the systemd-boot entries and /etc/kernel/cmdline"}},
+     {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}, {VP_PATH_SDBOOT_SCRIPT, NULL, SDBOOT_SCRIPT_DOC}},
      {"usr/local/libexec/vfioplan-sdboot"}},
+    {"rpm-ostree", uses_rpm_ostree, vp_emit_rpm_ostree, {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}}},
+    {"proxmox",
+     uses_proxmox,
+     vp_emit_proxmox,
+     {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD},
+      {VP_PATH_SDBOOT_SCRIPT, NULL, SDBOOT_SCRIPT_DOC},
+      {VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"}}},
+    {"kernelstub", uses_kernelstub, vp_emit_kernelstub, {{VP_PATH_KERNEL_ARGS, NULL, KERNEL_ARGS_RECORD}}},
+    {"sriov",
+     uses_sriov,
+     vp_emit_sriov,
+     {{VP_PATH_SRIOV_RULES, NULL, "creates the VFs of host.sriov at boot, when the PF's driver binds"},
+      {VP_PATH_SRIOV_SCRIPT, NULL, "gives the assigned VFs to vfio-pci, then lets the others probe"}}},
     {"libvirt", always, vp_emit_libvirt, {{VP_DIR_VMS "/", ".xml", "one libvirt domain per VM (virsh define)"}}},
     {"guest-script",
      always,
@@ -158,6 +208,9 @@ vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, str
     int rc = 0;
     for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
         const struct vp_emitter *e = &emitters[i];
+        /* before the manifest: a file vfioplan edited whose block no row set this time gets it taken out */
+        if (i + 1 == VP_ARRAY_SIZE(emitters) && vp_emit_edits_cleanup(previous, set, d) < 0)
+            rc = -1;
         size_t first = set->n, first_edit = set->n_edits;
         if (e->applies(plan) && e->emit(plan, previous, set, d) < 0)
             rc = -1;
@@ -169,10 +222,11 @@ vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous, str
         for (size_t k = first_edit; k < set->n_edits; k++)
             assert(e->edits_foreign && vp_config_file_editable(set->edits[k].path));
     }
-    /* an action waits only on paths some row owns or edits */
+    /* an action waits only on paths some row owns, puts its block in, or edits */
     for (size_t k = 0; k < set->n_actions; k++)
         for (size_t t = 0; t < set->actions[k].n_triggers; t++)
             assert(vp_artifact_path_known(set->actions[k].triggers[t]) ||
+                   vp_artifact_path_editable(set->actions[k].triggers[t]) ||
                    vp_foreign_edit_find(set, set->actions[k].triggers[t]));
     vp_sort(set->items, set->n, sizeof(*set->items), artifact_cmp);
     vp_sort(set->edits, set->n_edits, sizeof(*set->edits), edit_cmp);
@@ -374,8 +428,40 @@ vp_emitter_owns(const struct vp_emitter *e, const char *path)
 }
 
 bool
+vp_artifact_path_editable(const char *path)
+{
+    for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
+        for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].owns) && emitters[i].owns[k].path; k++)
+            if (emitters[i].owns[k].edit && strcmp(emitters[i].owns[k].path, path) == 0)
+                return true;
+    return false;
+}
+
+size_t
+vp_artifact_edit_paths(const char *const **paths)
+{
+    /* the table is constant: the list is built once */
+    static const char *list[VP_ARRAY_SIZE(emitters) * VP_ARRAY_SIZE(emitters[0].owns)];
+    static size_t n;
+    if (!n) {
+        for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++)
+            for (size_t k = 0; k < VP_ARRAY_SIZE(emitters[i].owns) && emitters[i].owns[k].path; k++) {
+                bool seen = false;
+                for (size_t j = 0; j < n && !seen; j++)
+                    seen = strcmp(list[j], emitters[i].owns[k].path) == 0;
+                if (emitters[i].owns[k].edit && !seen)
+                    list[n++] = emitters[i].owns[k].path;
+            }
+    }
+    *paths = list;
+    return n;
+}
+
+bool
 vp_artifact_path_known(const char *path)
 {
+    if (vp_artifact_path_editable(path)) /* never removable: an old manifest cannot make apply delete it */
+        return false;
     for (size_t i = 0; i < VP_ARRAY_SIZE(emitters); i++) {
         if (vp_emitter_owns(&emitters[i], path))
             return true;

@@ -3,9 +3,10 @@
  * grubby.c: the kernel command line on RHEL and Fedora. Their GRUB reads
  * BootLoaderSpec entries, so the arguments go in with grubby, for every
  * installed kernel (and, on RHEL 9, the default for new ones). grubby only
- * adds: the list vfioplan asked for is kept in /etc/vfioplan/kernel-args,
- * and what the previous list has and the plan does not gets a
- * `grubby --remove-args` action, which runs before the `--args` one.
+ * adds: etc/vfioplan/kernel-args records what vfioplan added
+ * (kernel-args-record.c), and what an earlier record has and the plan does
+ * not gets a `grubby --remove-args` action, which runs before the `--args`
+ * one. Arguments the distribution had are never in the record.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +15,6 @@
 #include "base/validators.h"
 #include "emit-internal.h"
 #include "kernel-args-doc.h"
-
-void
-vp_emit_kernel_args_record(const struct vp_plan *plan, struct vp_artifact_set *set, const char *tool)
-{
-    struct vp_strbuf sb = {0};
-    vp_emit_hash_header(&sb, plan);
-    vp_strbuf_printf(&sb,
-                     "#\n# Kernel arguments vfioplan asked %s to add to every boot entry, one per\n"
-                     "# line. apply compares this list with the previous one to remove arguments\n"
-                     "# the spec no longer wants.\n",
-                     tool);
-    vp_kernel_args_comment(&sb, plan);
-    for (size_t i = 0; i < plan->n_kernel_args; i++)
-        vp_strbuf_printf(&sb, "%s\n", plan->kernel_args[i].value);
-    vp_artifact_add_buf(set, VP_PATH_KERNEL_ARGS, 0644, &sb);
-}
 
 /* The kernel arguments a record lists, each a plain argument (a hand-edited line that is not one is not passed on). */
 static size_t
@@ -99,9 +84,23 @@ vp_emit_grubby(const struct vp_plan *plan, const struct vp_previous *previous, s
                struct vp_diags *d)
 {
     (void)d;
-    vp_emit_kernel_args_record(plan, set, "grubby");
-    const struct vp_artifact *record = &set->items[set->n - 1];
-    vp_grubby_actions(set, record->data, record->len, previous ? previous->kernel_args : NULL,
-                      previous ? previous->kernel_args_len : 0);
+    struct vp_kargs_change change;
+    vp_emit_kernel_args_record(plan, previous, set, "grubby", &change);
+    static const char *const triggers[] = {VP_PATH_KERNEL_ARGS, NULL};
+    if (change.n_removed) {
+        char *removed = vp_kargs_removed_joined(&change, "--remove-args=");
+        const char *argv[] = {"grubby", "--update-kernel=ALL", removed, NULL};
+        vp_action_add(set, VP_STAGE_BOOTLOADER_REMOVE,
+                      "remove the kernel arguments vfioplan added that the spec no longer wants", argv, triggers);
+        free(removed);
+    }
+    vp_kargs_change_free(&change);
+    struct vp_strbuf args = {0};
+    vp_strbuf_puts(&args, "--args=");
+    vp_kernel_args_join(&args, plan);
+    const char *argv[] = {"grubby", "--update-kernel=ALL", args.data, NULL};
+    if (plan->n_kernel_args)
+        vp_action_add(set, VP_STAGE_BOOTLOADER, "add the kernel arguments to every boot entry", argv, triggers);
+    vp_strbuf_free(&args);
     return 0;
 }

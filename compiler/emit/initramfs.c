@@ -14,15 +14,32 @@ vp_emit_initramfs_rebuild(const struct vp_plan *plan, struct vp_artifact_set *se
     static const char *const itools[] = {"update-initramfs", "-u", "-k", "all", NULL};
     static const char *const dracut[] = {"dracut", "--regenerate-all", "--force", NULL};
     static const char *const mkinitcpio[] = {"mkinitcpio", "-P", NULL};
+    /* an ostree host's /boot is the deployments': rpm-ostree builds the initramfs on the host, with dracut's drop-in */
+    static const char *const ostree[] = {"rpm-ostree", "initramfs", "--enable", NULL};
+    /* a unified kernel image carries /etc/kernel/cmdline: it is rebuilt when the arguments change too */
+    static const char *const uki_triggers[] = {VP_PATH_KERNEL_ARGS, VP_PATH_GRUB_DROPIN, NULL};
     switch (plan->initramfs) {
     case VP_INITRAMFS_TOOLS:
         vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", itools, triggers);
         break;
     case VP_INITRAMFS_DRACUT:
-        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", dracut, triggers);
+        if (plan->bootloader == VP_BOOTLOADER_RPM_OSTREE)
+            vp_action_add(set, VP_STAGE_INITRAMFS,
+                          "build the initramfs on the host, with the vfio modules, for the new deployment", ostree,
+                          triggers);
+        else
+            vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every installed kernel", dracut, triggers);
         break;
     case VP_INITRAMFS_MKINITCPIO:
-        vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", mkinitcpio, triggers);
+        if (plan->boot.uki) {
+            vp_action_add(
+                set, VP_STAGE_INITRAMFS,
+                "rebuild the initramfs of every preset, and the unified kernel images with the new command line",
+                mkinitcpio, triggers);
+            vp_action_add(set, VP_STAGE_INITRAMFS, "", mkinitcpio, uki_triggers); /* the same action: its triggers */
+        } else {
+            vp_action_add(set, VP_STAGE_INITRAMFS, "rebuild the initramfs of every preset", mkinitcpio, triggers);
+        }
         break;
     default: /* auto is resolved before anything is emitted */
         break;

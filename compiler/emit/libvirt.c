@@ -195,31 +195,69 @@ add_networks(xmlNodePtr devs, const struct vp_vm *vm)
     }
 }
 
+/* The entry's option ROM on this function: a whole slot's goes to function 0 (the GPU; its audio and USB functions have
+ * none). */
+static void
+add_rom(xmlNodePtr h, const struct vp_selector *sel, const struct vp_device *dev)
+{
+    if (!sel->has_rom || (sel->has_address && sel->whole_slot && dev->addr.fn != 0))
+        return;
+    xmlNodePtr rom = child(h, "rom", NULL);
+    if (!sel->rom.bar)
+        prop(rom, "bar", "off");
+    if (sel->rom.file)
+        prop(rom, "file", sel->rom.file);
+}
+
+static void
+guest_address(xmlNodePtr h, const struct vp_assignment *a)
+{
+    xmlNodePtr ga = child(h, "address", NULL);
+    prop(ga, "type", "pci");
+    pci_address(ga, 0, a->guest_port ? a->guest_port : a->guest_bus, 0, a->guest_fn);
+    if (a->guest_multifunction)
+        prop(ga, "multifunction", "on");
+}
+
 static void
 add_hostdevs(xmlNodePtr devs, const struct vp_plan *plan, const struct vp_plan_vm *pvm)
 {
     for (size_t i = 0; i < pvm->n_assigned; i++) {
         const struct vp_assignment *a = &pvm->assigned[i];
         const struct vp_device *dev = &plan->host->devices[a->device];
-        char note[160];
+        const struct vp_selector *sel = &pvm->spec->devices[a->selector];
+        char note[200];
         if (dev->iommu_group >= 0)
-            snprintf(note, sizeof(note), " %s [%04x:%04x] class %04x, IOMMU group %ld ", dev->addr_str, dev->vendor,
-                     dev->device, vp_device_class16(dev), dev->iommu_group);
+            snprintf(note, sizeof(note), " %s [%04x:%04x] class %04x, IOMMU group %ld%s ", dev->addr_str, dev->vendor,
+                     dev->device, vp_device_class16(dev), dev->iommu_group,
+                     dev->hw.vf_planned ? " (predicted: a VF host.sriov creates)" : "");
         else
             snprintf(note, sizeof(note), " %s [%04x:%04x] class %04x ", dev->addr_str, dev->vendor, dev->device,
                      vp_device_class16(dev));
         comment(devs, note);
-        xmlNodePtr h = child(devs, "hostdev", NULL);
-        prop(h, "mode", "subsystem");
-        prop(h, "type", "pci");
-        prop(h, "managed", "yes");
+        xmlNodePtr h;
+        if (sel->mac || sel->has_vlan) {
+            /* a NIC VF with its MAC and VLAN set by the host on the VF: libvirt's hostdev interface */
+            h = child(devs, "interface", NULL);
+            prop(h, "type", "hostdev");
+            prop(h, "managed", "yes");
+            if (sel->mac)
+                prop(child(h, "mac", NULL), "address", sel->mac);
+        } else {
+            h = child(devs, "hostdev", NULL);
+            prop(h, "mode", "subsystem");
+            prop(h, "type", "pci");
+            prop(h, "managed", "yes");
+        }
         xmlNodePtr src = child(h, "source", NULL);
-        pci_address(child(src, "address", NULL), dev->addr.domain, dev->addr.bus, dev->addr.dev, dev->addr.fn);
-        xmlNodePtr ga = child(h, "address", NULL);
-        prop(ga, "type", "pci");
-        pci_address(ga, 0, a->guest_port ? a->guest_port : a->guest_bus, 0, a->guest_fn);
-        if (a->guest_multifunction)
-            prop(ga, "multifunction", "on");
+        xmlNodePtr sa = child(src, "address", NULL);
+        if (sel->mac || sel->has_vlan)
+            prop(sa, "type", "pci");
+        pci_address(sa, dev->addr.domain, dev->addr.bus, dev->addr.dev, dev->addr.fn);
+        if (sel->has_vlan)
+            propn(child(child(h, "vlan", NULL), "tag", NULL), "id", sel->vlan, 0);
+        add_rom(h, sel, dev);
+        guest_address(h, a);
     }
 }
 

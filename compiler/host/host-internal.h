@@ -66,8 +66,16 @@ void vp_root_devices_note_path(struct vp_name_set *set, const char *dev_path);
 /* Sorts the set into host->root_devices (in the host's arena) and frees it. */
 void vp_root_devices_finish(struct vp_host *host, struct vp_name_set *set);
 /* host-names.c: the enums' names tables, for the snapshot reader's field tables. */
-extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg, vp_hugepage_size_arg,
-    vp_pcie_port_arg, vp_config_kind_arg;
+extern const struct vp_enum_arg vp_host_role_arg, vp_bar_type_arg, vp_cpu_vendor_arg, vp_pcie_type_arg,
+    vp_boot_evidence_arg, vp_hugepage_size_arg, vp_pcie_port_arg, vp_config_kind_arg;
+/* host-hw.c: what sysfs tells beyond libpci: reset_method, physfn, modalias (devices sorted). */
+void vp_host_read_hw(struct vp_host *host, const struct vp_root *root);
+/* After the devices are sorted (every source): each function's parent bridge, each VF's PF and index. */
+void vp_host_link_devices(struct vp_host *host);
+/* host-drivers.c: each installed kernel's aliases that match a function of this host. */
+void vp_host_read_drivers(struct vp_host *host, const struct vp_root *root);
+/* host-boot.c: the evidence of the host's bootloader. */
+void vp_host_read_boot(struct vp_host *host, const struct vp_root *root);
 
 /* What a snapshot can hold, for its reader and its writer alike (what one writes, the other reads). */
 #define VP_SNAPSHOT_MAX_NODE 4095

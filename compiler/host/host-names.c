@@ -29,6 +29,64 @@ static const char *const vp_cpu_vendor_names[VP_CPU__COUNT] = {
 };
 VP_NAMED_ENUM(cpu_vendor, VP_CPU__COUNT, "CPU vendor");
 
+static const char *const vp_pcie_type_names[VP_PCIE_TYPE__COUNT] = {
+    [VP_PCIE_NONE] = "pci",
+    [VP_PCIE_ENDPOINT] = "endpoint",
+    [VP_PCIE_LEGACY_ENDPOINT] = "legacy-endpoint",
+    [VP_PCIE_ROOT_PORT] = "root-port",
+    [VP_PCIE_UPSTREAM] = "upstream-port",
+    [VP_PCIE_DOWNSTREAM] = "downstream-port",
+    [VP_PCIE_PCI_BRIDGE] = "pcie-to-pci-bridge",
+    [VP_PCIE_PCIE_BRIDGE] = "pci-to-pcie-bridge",
+    [VP_PCIE_RC_ENDPOINT] = "rc-endpoint",
+    [VP_PCIE_RC_EVENT] = "rc-event-collector",
+};
+VP_NAMED_ENUM(pcie_type, VP_PCIE_TYPE__COUNT, "PCIe port type");
+
+static const char *const vp_boot_evidence_names[VP_BOOT__COUNT] = {
+    [VP_BOOT_GRUB_CFG] = "grub-cfg",
+    [VP_BOOT_GRUB2_CFG] = "grub2-cfg",
+    [VP_BOOT_GRUB_DEFAULT] = "grub-default",
+    [VP_BOOT_GRUB_MKCONFIG] = "grub-mkconfig",
+    [VP_BOOT_GRUB_DROPINS] = "grub-dropins",
+    [VP_BOOT_GRUBBY] = "grubby",
+    [VP_BOOT_BLS_ENTRIES] = "bls-entries",
+    [VP_BOOT_SYSTEMD_BOOT] = "systemd-boot",
+    [VP_BOOT_LOADER_ENTRIES] = "loader-entries",
+    [VP_BOOT_KERNEL_CMDLINE] = "kernel-cmdline",
+    [VP_BOOT_UKI] = "uki",
+    [VP_BOOT_OSTREE] = "ostree",
+    [VP_BOOT_RPM_OSTREE] = "rpm-ostree",
+    [VP_BOOT_PROXMOX] = "proxmox-boot-tool",
+    [VP_BOOT_KERNELSTUB] = "kernelstub",
+};
+VP_NAMED_ENUM(boot_evidence, VP_BOOT__COUNT, "boot evidence");
+
+/* What each piece of evidence is on the host, for the messages that list what was found. */
+static const char *const boot_evidence_docs[VP_BOOT__COUNT] = {
+    [VP_BOOT_GRUB_CFG] = "/boot/grub/grub.cfg (GRUB)",
+    [VP_BOOT_GRUB2_CFG] = "/boot/grub2/grub.cfg (GRUB 2 as Fedora and RHEL install it)",
+    [VP_BOOT_GRUB_DEFAULT] = "/etc/default/grub",
+    [VP_BOOT_GRUB_MKCONFIG] = "grub-mkconfig",
+    [VP_BOOT_GRUB_DROPINS] = "a grub-mkconfig that reads /etc/default/grub.d (Debian's)",
+    [VP_BOOT_GRUBBY] = "grubby",
+    [VP_BOOT_BLS_ENTRIES] = "BootLoaderSpec entries in /boot/loader/entries",
+    [VP_BOOT_SYSTEMD_BOOT] = "systemd-boot on an EFI system partition",
+    [VP_BOOT_LOADER_ENTRIES] = "systemd-boot entries (loader/entries)",
+    [VP_BOOT_KERNEL_CMDLINE] = "/etc/kernel/cmdline",
+    [VP_BOOT_UKI] = "unified kernel images (EFI/Linux)",
+    [VP_BOOT_OSTREE] = "an ostree deployment",
+    [VP_BOOT_RPM_OSTREE] = "rpm-ostree",
+    [VP_BOOT_PROXMOX] = "proxmox-boot-tool managing EFI system partitions",
+    [VP_BOOT_KERNELSTUB] = "kernelstub (/etc/kernelstub/configuration)",
+};
+
+const char *
+vp_boot_evidence_doc(enum vp_boot_evidence v)
+{
+    return vp_enum_name(boot_evidence_docs, VP_BOOT__COUNT, (int)v);
+}
+
 /* As people write them, for summaries (the names above are the snapshot's). */
 static const char *const cpu_vendor_titles[VP_CPU__COUNT] = {
     [VP_CPU_UNKNOWN] = "unknown",

@@ -104,6 +104,69 @@ read_bars(const struct scan_ctx *c, struct vp_device *d)
     }
 }
 
+static enum vp_pcie_type
+pcie_type_of(unsigned type)
+{
+    static const enum vp_pcie_type of_register[16] = {
+        [PCI_EXP_TYPE_ENDPOINT] = VP_PCIE_ENDPOINT,       [PCI_EXP_TYPE_LEG_END] = VP_PCIE_LEGACY_ENDPOINT,
+        [PCI_EXP_TYPE_ROOT_PORT] = VP_PCIE_ROOT_PORT,     [PCI_EXP_TYPE_UPSTREAM] = VP_PCIE_UPSTREAM,
+        [PCI_EXP_TYPE_DOWNSTREAM] = VP_PCIE_DOWNSTREAM,   [PCI_EXP_TYPE_PCI_BRIDGE] = VP_PCIE_PCI_BRIDGE,
+        [PCI_EXP_TYPE_PCIE_BRIDGE] = VP_PCIE_PCIE_BRIDGE, [PCI_EXP_TYPE_ROOT_INT_EP] = VP_PCIE_RC_ENDPOINT,
+        [PCI_EXP_TYPE_ROOT_EC] = VP_PCIE_RC_EVENT,
+    };
+    /* types 2 and 3 are reserved: read as an endpoint, which is what they can only be */
+    enum vp_pcie_type t = of_register[type & 15];
+    return t == VP_PCIE_NONE ? VP_PCIE_ENDPOINT : t;
+}
+
+/*
+ * What config space tells beyond the ids: a bridge's buses, the PCIe port
+ * type, ACS (the ACS override leaves a function with its own ACS alone), how
+ * the function resets (FLR in DevCap or Advanced Features, PM's
+ * No_Soft_Reset), and SR-IOV. A user other than root reads only the first 64
+ * bytes of a live device's config space: then nothing past the header is
+ * known (caps_read false) and nothing is guessed.
+ */
+static void
+read_capabilities(struct pci_dev *p, struct vp_device *d, u8 header)
+{
+    struct vp_device_hw *hw = &d->hw;
+    if (header != 0xff && (header & 0x7f) == PCI_HEADER_TYPE_BRIDGE) {
+        hw->secondary_bus = pci_read_byte(p, PCI_SECONDARY_BUS);
+        hw->subordinate_bus = pci_read_byte(p, PCI_SUBORDINATE_BUS);
+    }
+    u8 probe[4];
+    if (!pci_read_block(p, 0x40, probe, sizeof(probe)))
+        return;
+    hw->caps_read = true;
+    hw->ext_caps_read = pci_read_block(p, 0x100, probe, sizeof(probe)) != 0;
+    pci_fill_info(p, PCI_FILL_CAPS | (hw->ext_caps_read ? PCI_FILL_EXT_CAPS : 0));
+    struct pci_cap *c = pci_find_cap(p, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+    if (c) {
+        hw->pcie = pcie_type_of((pci_read_word(p, c->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4);
+        hw->flr = (pci_read_long(p, c->addr + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLRESET) != 0;
+    }
+    c = pci_find_cap(p, PCI_CAP_ID_AF, PCI_CAP_NORMAL);
+    if (c && (pci_read_byte(p, c->addr + PCI_AF_CAP) & PCI_AF_CAP_FLR))
+        hw->flr = true;
+    c = pci_find_cap(p, PCI_CAP_ID_PM, PCI_CAP_NORMAL);
+    if (c) {
+        hw->pm = true;
+        hw->pm_no_soft_reset = (pci_read_word(p, c->addr + PCI_PM_CTRL) & PCI_PM_CTRL_NO_SOFT_RST) != 0;
+    }
+    if (!hw->ext_caps_read)
+        return;
+    hw->acs = pci_find_cap(p, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED) != NULL;
+    c = pci_find_cap(p, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED);
+    if (c) {
+        hw->sriov.total_vfs = pci_read_word(p, c->addr + PCI_IOV_TOTALVF);
+        hw->sriov.num_vfs = pci_read_word(p, c->addr + PCI_IOV_NUMVF);
+        hw->sriov.offset = pci_read_word(p, c->addr + PCI_IOV_OFFSET);
+        hw->sriov.stride = pci_read_word(p, c->addr + PCI_IOV_STRIDE);
+        hw->sriov.vf_device = pci_read_word(p, c->addr + PCI_IOV_DID);
+    }
+}
+
 /* The part that may longjmp: nothing here owns memory that a jump would leak. */
 static void
 scan_devices(struct pci_access *pa, struct scan_ctx *c)
@@ -134,6 +197,7 @@ scan_devices(struct pci_access *pa, struct scan_ctx *c)
          * config space could not be read, and then siblings tell (vp_host_finish). */
         u8 header = pci_read_byte(p, PCI_HEADER_TYPE);
         d->multifunction = header != 0xff && (header & 0x80);
+        read_capabilities(p, d, header);
         read_bars(c, d);
         /* The driver is the last component of the driver link. libpci's
          * PCI_FILL_DRIVER gets the same name through realpath(), which costs a

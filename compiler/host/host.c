@@ -61,6 +61,10 @@ tree_load(struct vp_host *host, const char *path, unsigned flags, struct vp_diag
         vp_host_finish_groups(host);
         vp_host_read_driver_modules(host, &root);
         vp_host_read_facts(host, &root, d);
+        vp_host_read_hw(host, &root);
+        vp_host_link_devices(host);
+        vp_host_read_drivers(host, &root);
+        vp_host_read_boot(host, &root);
         vp_host_find_roles(host, &root, d);
         vp_host_read_topology(host, &root, d);
         vp_host_read_places(host, &root);
@@ -210,7 +214,7 @@ vp_host_finish_groups(struct vp_host *host)
     host->groups = vp_xcalloc(distinct, sizeof(*host->groups));
     host->n_groups = distinct;
     for (size_t i = 0; i < distinct; i++)
-        host->groups[i].id = ids[i];
+        host->groups[i] = (struct vp_group){.id = ids[i], .today = -1};
     free(ids);
     size_t *caps = vp_xcalloc(distinct, sizeof(*caps));
     for (size_t i = 0; i < host->n_devices; i++) {
@@ -286,6 +290,17 @@ bool
 vp_device_is_bridge(const struct vp_device *dev)
 {
     return vp_device_class16(dev) == VP_CLASS_BRIDGE_PCI;
+}
+
+void
+vp_group_describe(const struct vp_group *g, char *buf, size_t size)
+{
+    if (g->today < 0)
+        snprintf(buf, size, "IOMMU group %ld", g->id);
+    else if (g->split)
+        snprintf(buf, size, "IOMMU group %ld (group %ld split by the ACS override)", g->id, g->today);
+    else
+        snprintf(buf, size, "IOMMU group %ld (predicted for a VF; its PF is in group %ld)", g->id, g->today);
 }
 
 void

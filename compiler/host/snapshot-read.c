@@ -77,8 +77,39 @@ f_hex(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg
     unsigned long v = strtoul(n->value, NULL, 16);
     if (a->digits == 2)
         *(uint8_t *)dst = (uint8_t)v;
+    else if (a->digits == 4)
+        *(uint16_t *)dst = (uint16_t)v;
     else
         *(uint32_t *)dst = (uint32_t)v;
+    return 0;
+}
+
+/* A whole number in [min, max] into a uint8_t (max below 256) or a uint16_t. */
+static int
+f_small_uint(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    const struct vp_uint_arg *a = arg;
+    unsigned v;
+    if (vp_field_uint(p, n, &v, arg) < 0)
+        return -1;
+    if (a->max < 256)
+        *(uint8_t *)dst = (uint8_t)v;
+    else
+        *(uint16_t *)dst = (uint16_t)v;
+    return 0;
+}
+
+/* physfn: "ADDR" makes the device a VF of that PF. */
+static int
+f_physfn(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    (void)arg;
+    struct vp_device_hw *hw = (struct vp_device_hw *)((char *)dst - offsetof(struct vp_device_hw, physfn));
+    if (vp_expect_string(p, n, "physfn") < 0)
+        return -1;
+    if (!vp_pci_addr_parse(n->value, &hw->physfn, NULL))
+        return vp_field_error(p, VP_SNAPSHOT_INVALID, &n->pos, "'%s' is not a PCI address", n->value);
+    hw->is_vf = true;
     return 0;
 }
 
@@ -124,6 +155,23 @@ vp_snapshot_plain_name(const char *s)
 {
     size_t n = strlen(s);
     return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* reset_method as sysfs writes it: method names separated by spaces */
+static bool
+reset_methods(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= 128 && strspn(s, "abcdefghijklmnopqrstuvwxyz_ ") == n;
+}
+
+/* A modalias, or a kmod alias pattern (fnmatch wildcards and classes): "pci:v*d*sv*sd*bc0Csc03i30*" */
+static bool
+alias_text(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 4 && n <= 128 && vp_startswith(s, "pci:") &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*?[]!:-_") == n;
 }
 
 /* parent: "0000:40:01.0", the function above this one */
@@ -187,6 +235,36 @@ f_bars(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *ar
     return rc;
 }
 
+/* ---- a device's config space and SR-IOV facts (struct vp_device_hw) ---- */
+
+static const struct vp_field config_fields[] = {
+    F(struct vp_device_hw, "pcie", vp_field_enum, pcie, &vp_pcie_type_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_device_hw, "extended", vp_field_bool, ext_caps_read, "extended"),
+    F(struct vp_device_hw, "acs", vp_field_bool, acs, "acs"),
+    F(struct vp_device_hw, "flr", vp_field_bool, flr, "flr"),
+    F(struct vp_device_hw, "pm", vp_field_bool, pm, "pm"),
+    F(struct vp_device_hw, "pm_no_soft_reset", vp_field_bool, pm_no_soft_reset, "pm_no_soft_reset"),
+    {0},
+};
+static const struct vp_map_arg config_map = {config_fields, "config", 0};
+
+static const struct vp_uint_arg vfs_arg = {0, 65535, "a number of VFs"};
+static const struct vp_uint_arg rid_arg = {0, 65535, "a routing ID offset"};
+static const struct hex_arg vf_device_arg = {4, "VF device id"};
+static const struct vp_field sriov_fields[] = {
+    F(struct vp_sriov_cap, "total_vfs", f_small_uint, total_vfs, &vfs_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_sriov_cap, "num_vfs", f_small_uint, num_vfs, &vfs_arg),
+    F(struct vp_sriov_cap, "offset", f_small_uint, offset, &rid_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_sriov_cap, "stride", f_small_uint, stride, &rid_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_sriov_cap, "vf_device", f_hex, vf_device, &vf_device_arg, .flags = VP_FIELD_REQUIRED),
+    {0},
+};
+static const struct vp_map_arg sriov_map = {sriov_fields, "sriov", 0};
+static const struct vp_uint_arg bus_arg = {0, 255, "a bus number"};
+static const struct vp_string_arg reset_method_arg = {reset_methods, VP_SNAPSHOT_INVALID, "a list of reset methods",
+                                                      NULL};
+static const struct vp_string_arg alias_arg = {alias_text, VP_SNAPSHOT_INVALID, "a PCI modalias or alias", NULL};
+
 /* ---- a device ---- */
 
 static const struct id_pair_arg id_arg = {offsetof(struct vp_device, device) - offsetof(struct vp_device, vendor),
@@ -219,6 +297,13 @@ static const struct vp_field device_fields[] = {
     F(struct vp_device, "roles", f_roles, roles, &vp_host_role_arg),
     F(struct vp_device, "role_detail", vp_field_string, role_detail, &text_arg),
     F(struct vp_device, "bars", f_bars, bars, NULL),
+    F(struct vp_device, "secondary_bus", f_small_uint, hw.secondary_bus, &bus_arg),
+    F(struct vp_device, "subordinate_bus", f_small_uint, hw.subordinate_bus, &bus_arg),
+    F(struct vp_device, "config", vp_field_map, hw, &config_map, .has_at = VP_AT(struct vp_device, hw.caps_read)),
+    F(struct vp_device, "sriov", vp_field_map, hw.sriov, &sriov_map),
+    F(struct vp_device, "physfn", f_physfn, hw.physfn, NULL),
+    F(struct vp_device, "reset_method", vp_field_string, hw.reset_method, &reset_method_arg),
+    F(struct vp_device, "modalias", vp_field_string, hw.modalias, &alias_arg),
     {0},
 };
 
@@ -250,13 +335,13 @@ static const struct vp_string_arg config_file_arg = {
     config_file, VP_SNAPSHOT_INVALID,
     "a configuration file vfioplan reads (etc/modprobe.d/NAME.conf, etc/default/grub, ...)", NULL};
 static const struct vp_uint_arg config_line_arg = {1, 100000000, "a line number"};
-static const struct vp_field config_fields[] = {
+static const struct vp_field config_line_fields[] = {
     F(struct vp_config_line, "file", vp_field_string, file, &config_file_arg, .flags = VP_FIELD_REQUIRED),
     F(struct vp_config_line, "line", vp_field_uint, line, &config_line_arg, .flags = VP_FIELD_REQUIRED),
     F(struct vp_config_line, "text", vp_field_string, text, &text_arg, .flags = VP_FIELD_REQUIRED),
     {0},
 };
-static const struct vp_map_arg config_map = {config_fields, "a configuration line", 0};
+static const struct vp_map_arg config_line_map = {config_line_fields, "a configuration line", 0};
 
 /* ---- the top level ---- */
 
@@ -270,8 +355,28 @@ struct snap_firmware {
     bool efi, secure_boot, has_secure_boot;
 };
 
+/* boot: [grub-cfg, ...] into VP_BOOT_BIT()s; present means the facts are known. */
+static int
+f_boot(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    struct vp_boot_facts *b = dst;
+    if (vp_expect_kind(p, n, VP_Y_SEQ, "boot") < 0)
+        return -1;
+    int rc = 0;
+    b->known = true;
+    for (size_t i = 0; i < n->n; i++) {
+        int e;
+        if (vp_field_enum(p, n->items[i], &e, arg) < 0)
+            rc = -1;
+        else
+            b->found |= VP_BOOT_BIT(e);
+    }
+    return rc;
+}
+
 struct snapshot {
     char *api_version, *kind, *cmdline;
+    struct vp_boot_facts boot;
     struct vp_os_release os;
     struct snap_cpu cpu;
     struct snap_firmware firmware;
@@ -308,10 +413,23 @@ static const struct vp_field firmware_fields[] = {
 };
 static const struct vp_map_arg firmware_map = {firmware_fields, "firmware", 0};
 
+static const struct vp_field alias_fields[] = {
+    F(struct vp_module_alias, "pattern", vp_field_string, pattern, &alias_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_module_alias, "module", vp_field_string, module, &module_arg, .flags = VP_FIELD_REQUIRED),
+    F(struct vp_module_alias, "builtin", vp_field_bool, builtin, "builtin"),
+    {0},
+};
+static const struct vp_map_arg alias_map = {alias_fields, "an alias", 0};
+static const struct vp_list_arg alias_list = {
+    sizeof(struct vp_module_alias), vp_field_map, &alias_map,
+    offsetof(struct vp_kernel_drivers, n_aliases) - offsetof(struct vp_kernel_drivers, aliases), 65536};
+
 static const struct vp_field kernel_fields[] = {
     F(struct vp_kernel, "version", vp_field_string, version, &text_arg, .flags = VP_FIELD_REQUIRED),
     F(struct vp_kernel, "running", vp_field_bool, running, "running"),
     F(struct vp_kernel, "vfio_pci_builtin", vp_field_bool, vfio_pci_builtin, "vfio_pci_builtin"),
+    F(struct vp_kernel, "aliases_read", vp_field_bool, drivers.known, "aliases_read"),
+    F(struct vp_kernel, "aliases", vp_field_list, drivers.aliases, &alias_list),
     {0},
 };
 static const struct vp_map_arg kernel_map = {kernel_fields, "a kernel", 0};
@@ -319,7 +437,7 @@ static const struct vp_list_arg kernel_list = {
     sizeof(struct vp_kernel), vp_field_map, &kernel_map,
     offsetof(struct snapshot, n_kernels) - offsetof(struct snapshot, kernels), 4096};
 
-static const struct vp_list_arg config_list = {sizeof(struct vp_config_line), vp_field_map, &config_map,
+static const struct vp_list_arg config_list = {sizeof(struct vp_config_line), vp_field_map, &config_line_map,
                                                offsetof(struct snapshot, n_config) - offsetof(struct snapshot, config),
                                                100000};
 
@@ -340,6 +458,7 @@ static const struct vp_field snapshot_fields[] = {
     F(struct snapshot, "cmdline", vp_field_string, cmdline, &text_arg),
     F(struct snapshot, "firmware", vp_field_map, firmware, &firmware_map),
     F(struct snapshot, "kernels", vp_field_list, kernels, &kernel_list),
+    F(struct snapshot, "boot", f_boot, boot, &vp_boot_evidence_arg),
     F(struct snapshot, "devices", f_devices, devices, NULL, .flags = VP_FIELD_REQUIRED),
     F(struct snapshot, "config", vp_field_list, config, &config_list),
     {0},
@@ -471,6 +590,8 @@ read_snapshot(struct vp_host *host, const struct vp_ynode *root, struct vp_diags
         host->secure_boot = snap.firmware.has_secure_boot ? snap.firmware.secure_boot : -1;
         host->kernels = snap.kernels;
         host->n_kernels = snap.n_kernels;
+        host->boot = snap.boot;
+        vp_host_link_devices(host);
         host->config = snap.config;
         host->n_config = snap.n_config;
         for (size_t i = 0; i < snap.n_config; i++)

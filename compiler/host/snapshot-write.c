@@ -121,6 +121,80 @@ kv_bool(struct emit *m, const char *k, bool v)
     scalar(m, v ? "true" : "false", false);
 }
 
+/* What config space and sysfs tell beyond the ids (struct vp_device_hw); false facts are left out. */
+static void
+emit_device_hw(struct emit *m, const struct vp_device *d)
+{
+    const struct vp_device_hw *hw = &d->hw;
+    char buf[32];
+    if (hw->secondary_bus) {
+        kv_num(m, "secondary_bus", hw->secondary_bus);
+        kv_num(m, "subordinate_bus", hw->subordinate_bus);
+    }
+    if (hw->caps_read) {
+        scalar(m, "config", false);
+        map_start(m, true);
+        scalar(m, "pcie", false);
+        scalar(m, vp_pcie_type_name(hw->pcie), false);
+        const struct {
+            const char *key;
+            bool v;
+        } flags[] = {{"extended", hw->ext_caps_read},
+                     {"acs", hw->acs},
+                     {"flr", hw->flr},
+                     {"pm", hw->pm},
+                     {"pm_no_soft_reset", hw->pm_no_soft_reset}};
+        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+            if (flags[i].v)
+                kv_bool(m, flags[i].key, true);
+        map_end(m);
+    }
+    if (hw->sriov.total_vfs) {
+        scalar(m, "sriov", false);
+        map_start(m, true);
+        kv_num(m, "total_vfs", hw->sriov.total_vfs);
+        kv_num(m, "num_vfs", hw->sriov.num_vfs);
+        kv_num(m, "offset", hw->sriov.offset);
+        kv_num(m, "stride", hw->sriov.stride);
+        snprintf(buf, sizeof(buf), "%04x", hw->sriov.vf_device);
+        kv_str(m, "vf_device", buf);
+        map_end(m);
+    }
+    if (hw->is_vf) {
+        char addr[VP_PCI_ADDR_LEN];
+        vp_pci_addr_format(&hw->physfn, addr);
+        kv_str(m, "physfn", addr);
+    }
+    kv_str(m, "reset_method", hw->reset_method);
+    kv_str(m, "modalias", hw->modalias);
+}
+
+static void
+emit_kernel(struct emit *m, const struct vp_kernel *k)
+{
+    map_start(m, false);
+    kv_str(m, "version", k->version);
+    kv_bool(m, "running", k->running);
+    kv_bool(m, "vfio_pci_builtin", k->vfio_pci_builtin);
+    /* only the aliases that match a function no driver holds: what the group rule needs, a few lines */
+    kv_bool(m, "aliases_read", k->drivers.known);
+    if (k->drivers.n_aliases) {
+        scalar(m, "aliases", false);
+        seq_start(m, false);
+        for (size_t i = 0; i < k->drivers.n_aliases; i++) {
+            const struct vp_module_alias *a = &k->drivers.aliases[i];
+            map_start(m, true);
+            kv_str(m, "pattern", a->pattern);
+            kv_str(m, "module", a->module);
+            if (a->builtin)
+                kv_bool(m, "builtin", true);
+            map_end(m);
+        }
+        seq_end(m);
+    }
+    map_end(m);
+}
+
 static void
 emit_device(struct emit *m, const struct vp_device *d, bool names)
 {
@@ -176,6 +250,7 @@ emit_device(struct emit *m, const struct vp_device *d, bool names)
         }
         seq_end(m);
     }
+    emit_device_hw(m, d);
     map_end(m);
 }
 
@@ -334,14 +409,18 @@ vp_snapshot_write(const struct vp_host *h, bool names, char **out, size_t *len, 
 
     scalar(&m, "kernels", false);
     seq_start(&m, false);
-    for (size_t i = 0; i < h->n_kernels; i++) {
-        map_start(&m, true);
-        kv_str(&m, "version", h->kernels[i].version);
-        kv_bool(&m, "running", h->kernels[i].running);
-        kv_bool(&m, "vfio_pci_builtin", h->kernels[i].vfio_pci_builtin);
-        map_end(&m);
-    }
+    for (size_t i = 0; i < h->n_kernels; i++)
+        emit_kernel(&m, &h->kernels[i]);
     seq_end(&m);
+
+    if (h->boot.known) {
+        scalar(&m, "boot", false);
+        seq_start(&m, true);
+        for (int e = 0; e < VP_BOOT__COUNT; e++)
+            if (h->boot.found & VP_BOOT_BIT(e))
+                scalar(&m, vp_boot_evidence_name((enum vp_boot_evidence)e), false);
+        seq_end(&m);
+    }
 
     scalar(&m, "devices", false);
     seq_start(&m, false);

@@ -12,6 +12,9 @@ static const char *const vp_bootloader_names[VP_BOOTLOADER__COUNT] = {
     [VP_BOOTLOADER_GRUB] = "grub",
     [VP_BOOTLOADER_GRUBBY] = "grubby",
     [VP_BOOTLOADER_SYSTEMD_BOOT] = "systemd-boot",
+    [VP_BOOTLOADER_RPM_OSTREE] = "rpm-ostree",
+    [VP_BOOTLOADER_PROXMOX] = "proxmox",
+    [VP_BOOTLOADER_KERNELSTUB] = "kernelstub",
 };
 VP_NAMED_ENUM(bootloader, VP_BOOTLOADER__COUNT, "bootloader");
 

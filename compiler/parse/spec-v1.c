@@ -40,9 +40,16 @@ static const struct vp_string_arg driver_version_arg = {vp_valid_driver_version,
                                                         "an NVIDIA driver version",
                                                         "write a branch (570) or a full version (570.124.06)"};
 
+static const struct vp_string_arg rom_file_arg = {
+    vp_valid_abs_path, VP_BAD_PATH, "a safe absolute path",
+    "use an absolute path of letters, digits and . _ + - /, without '..' (/usr/share/vgabios/gpu.rom)"};
+
 static const struct vp_string_arg overlay_arg = {NULL, VP_OVERLAY_XML, "a libvirt <domain> XML fragment", NULL};
 
 static const struct vp_uint_arg vcpus_arg = {1, 4096, "vcpus"};
+static const struct vp_uint_arg vf_index_arg = {0, 65534, "a VF index"};
+static const struct vp_uint_arg num_vfs_arg = {1, 65535, "num_vfs"};
+static const struct vp_uint_arg vlan_arg = {1, 4094, "vlan"};
 static const struct vp_uint_arg count_arg = {1, 4096, "count"};
 static const struct vp_uint_arg memory_arg = {128ull << 20, 64ull << 40, "memory"};
 static const struct vp_uint_arg memory_reserve_arg = {0, 64ull << 40, "memory_reserve"};
@@ -94,6 +101,22 @@ f_address(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void 
         vp_hint(
             p->d,
             "write domain:bus:device.function in hex, like \"0000:41:00.0\" (\"0000:41:00\" selects every function of the slot)");
+        return -1;
+    }
+    return 0;
+}
+
+/* One function's address (a PF): "0000:41:00.0", never a whole slot. */
+static int
+f_function_address(struct vp_fparser *p, const struct vp_ynode *n, void *dst, const void *arg)
+{
+    const char *what = arg;
+    bool slot = false;
+    if (vp_expect_string(p, n, what) < 0)
+        return -1;
+    if (!vp_pci_addr_parse(n->value, dst, &slot) || slot) {
+        vp_error(p->d, VP_BAD_PCI_ADDRESS, &n->pos, "'%s' is not the address of one PCI function", n->value);
+        vp_hint(p->d, "write domain:bus:device.function in hex, like \"0000:41:00.0\"");
         return -1;
     }
     return 0;
@@ -209,6 +232,24 @@ static const struct vp_field match_fields[] = {
 };
 static const struct vp_map_arg match_map = {match_fields, "match", 0};
 
+static const struct vp_field vf_fields[] = {
+    F(struct vp_vf_ref, "pf", f_function_address, pf, "pf", .flags = VP_FIELD_REQUIRED, .type = "string, a PCI address",
+      .doc = "the physical function, as in host.sriov"),
+    F(struct vp_vf_ref, "index", vp_field_uint, index, &vf_index_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "which of its VFs: 0 is the first"),
+    {0},
+};
+static const struct vp_map_arg vf_map = {vf_fields, "vf", 0};
+
+static const struct vp_field rom_fields[] = {
+    F(struct vp_rom, "file", vp_field_string, file, &rom_file_arg, .has_at = VP_AT(struct vp_rom, has_file),
+      .doc = "give the guest this ROM image instead of the device's (a dump of the card's own, for the boot GPU)"),
+    F(struct vp_rom, "bar", vp_field_bool, bar, "bar", .has_at = VP_AT(struct vp_rom, has_bar), .def = "true",
+      .doc = "false hides the device's ROM from the guest (<rom bar='off'/>)"),
+    {0},
+};
+static const struct vp_map_arg rom_map = {rom_fields, "rom", VP_AT(struct vp_rom, pos)};
+
 static const char *const allow_what = "allow_host_critical";
 static const struct vp_field selector_fields[] = {
     F(struct vp_selector, "address", f_address, address, NULL, .has_at = VP_AT(struct vp_selector, has_address),
@@ -217,12 +258,21 @@ static const struct vp_field selector_fields[] = {
           "one function, \"0000:41:00.0\", or every function of a slot, \"0000:41:00\"; domains past 0000 (\"10000:01:00.0\") work"),
     F(struct vp_selector, "match", vp_field_map, match, &match_map, .has_at = VP_AT(struct vp_selector, has_match),
       .doc = "select the functions whose ids and class match (every given key must match)"),
+    F(struct vp_selector, "vf", vp_field_map, vf, &vf_map, .has_at = VP_AT(struct vp_selector, has_vf),
+      .doc = "a virtual function that host.sriov creates, by its PF and index: it can be assigned before it exists"),
     F(struct vp_selector, "count", vp_field_uint, count, &count_arg, .has_at = VP_AT(struct vp_selector, has_count),
       .pos_at = VP_AT(struct vp_selector, count_pos), .def = "none: every function that matches, at least one",
       .doc = "with match: exactly this many functions must match, else an error lists what was found"),
     F(struct vp_selector, "allow_host_critical", vp_field_bool, allow_host_critical, allow_what,
       .doc =
           "assign the devices even if the host needs them: the boot VGA, the controller of the root file system, the NIC of the default route"),
+    F(struct vp_selector, "rom", vp_field_map, rom, &rom_map, .has_at = VP_AT(struct vp_selector, has_rom),
+      .def = "none: the device's own ROM",
+      .doc = "the option ROM the guest sees, on each selected function (function 0 only for a whole slot)"),
+    F(struct vp_selector, "mac", vp_field_string, mac, &mac_arg, .pos_at = VP_AT(struct vp_selector, mac_pos),
+      .def = "none", .doc = "a NIC VF's MAC address in the guest: the VF becomes an <interface type='hostdev'>"),
+    F(struct vp_selector, "vlan", vp_field_uint, vlan, &vlan_arg, .has_at = VP_AT(struct vp_selector, has_vlan),
+      .def = "none", .doc = "a NIC VF's VLAN tag, set by the host on the VF (an <interface type='hostdev'>)"),
     {0},
 };
 static const struct vp_map_arg selector_map = {selector_fields, "a device selector", VP_AT(struct vp_selector, pos)};
@@ -361,12 +411,25 @@ static const struct vp_list_arg kernel_arg_list = {
     sizeof(struct vp_kernel_arg), f_kernel_arg, NULL,
     offsetof(struct vp_host_spec, n_kernel_args) - offsetof(struct vp_host_spec, kernel_args), 64};
 
+static const struct vp_field sriov_fields[] = {
+    F(struct vp_sriov_spec, "pf", f_function_address, pf, "pf", .flags = VP_FIELD_REQUIRED,
+      .type = "string, a PCI address", .doc = "the physical function whose VFs are created"),
+    F(struct vp_sriov_spec, "num_vfs", vp_field_uint, num_vfs, &num_vfs_arg, .flags = VP_FIELD_REQUIRED,
+      .doc = "how many VFs, at most what the PF's SR-IOV capability offers"),
+    {0},
+};
+static const struct vp_map_arg sriov_map = {sriov_fields, "host.sriov entry", VP_AT(struct vp_sriov_spec, pos)};
+static const struct vp_list_arg sriov_list = {
+    sizeof(struct vp_sriov_spec), vp_field_map, &sriov_map,
+    offsetof(struct vp_host_spec, n_sriov) - offsetof(struct vp_host_spec, sriov), 64};
+
 static const struct vp_field host_fields[] = {
     F(struct vp_host_spec, "name", vp_field_string, name, &host_name_arg, .flags = VP_FIELD_REQUIRED,
       .doc = "the host's name, used in file headers and derived UUIDs"),
     F(struct vp_host_spec, "bootloader", vp_field_enum, bootloader, &vp_bootloader_arg,
+      .pos_at = VP_AT(struct vp_host_spec, bootloader_pos),
       .doc =
-          "where the kernel arguments go; auto: grub on Debian and Ubuntu, grubby on RHEL and Fedora, systemd-boot on Arch (from etc/os-release)"),
+          "where the kernel arguments go; auto: from the host's boot files (GRUB, grubby, systemd-boot, rpm-ostree, proxmox-boot-tool, kernelstub)"),
     F(struct vp_host_spec, "initramfs", vp_field_enum, initramfs, &vp_initramfs_arg,
       .doc = "which initramfs tool gets the vfio hook; auto: by distribution, as for the bootloader"),
     F(struct vp_host_spec, "iommu", vp_field_map, iommu, &iommu_map, .doc = "the IOMMU's kernel arguments"),
@@ -385,7 +448,9 @@ static const struct vp_field host_fields[] = {
     F(struct vp_host_spec, "acs_override", vp_field_bool, acs_override, "acs_override",
       .pos_at = VP_AT(struct vp_host_spec, acs_override_pos),
       .doc =
-          "add pcie_acs_override=downstream,multifunction: splits IOMMU groups on patched kernels only, and weakens isolation (a warning)"),
+          "add pcie_acs_override=downstream,multifunction: splits IOMMU groups on patched kernels only, and weakens isolation (a warning); the plan is checked against the groups it will give"),
+    F(struct vp_host_spec, "sriov", vp_field_list, sriov, &sriov_list, .def = "none",
+      .doc = "physical functions whose VFs are created at every boot, before vfio-pci binds them"),
     {0},
 };
 static const struct vp_map_arg host_map = {host_fields, "host", 0};
@@ -414,16 +479,23 @@ vp_spec_v1_fields(void)
 static void
 check_selector(struct vp_diags *d, struct vp_selector *s)
 {
-    if (s->has_address == s->has_match) {
-        vp_error(d, VP_BAD_SELECTOR, &s->pos, "a device selector needs exactly one of 'address' and 'match'");
+    if (s->has_address + s->has_match + s->has_vf != 1) {
+        vp_error(d, VP_BAD_SELECTOR, &s->pos, "a device selector needs exactly one of 'address', 'match' and 'vf'");
         vp_hint(
             d,
-            "use address: \"0000:41:00.0\" for one device, or match: {vendor: \"10de\", device: \"2330\"} with a count");
+            "use address: \"0000:41:00.0\" for one device, match: {vendor: \"10de\", device: \"2330\"} with a count, or vf: {pf: \"0000:41:00.0\", index: 0}");
         return;
     }
-    if (s->has_address && s->has_count) {
-        vp_error(d, VP_COUNT_WITH_ADDRESS, &s->count_pos, "'count' goes with 'match', not with 'address'");
-        vp_hint(d, "remove count; an address selects one function (or one slot)");
+    if (!s->has_match && s->has_count) {
+        vp_error(d, VP_COUNT_WITH_ADDRESS, &s->count_pos, "'count' goes with 'match', not with '%s'",
+                 s->has_vf ? "vf" : "address");
+        vp_hint(d, "remove count; an address selects one function (or one slot), a vf one VF");
+    }
+    if (s->has_rom && s->rom.has_file == (s->rom.has_bar && !s->rom.bar)) {
+        vp_error(d, VP_BAD_ROM, &s->rom.pos, "rom needs either a file or bar: false, %s",
+                 s->rom.has_file ? "not both (bar: false hides the ROM the file would give)" : "and has neither");
+        vp_hint(d, "write rom: {file: /usr/share/vgabios/gpu.rom} to give the guest a ROM image, or rom: {bar: false} "
+                   "to hide the device's own");
     }
     if (s->has_match) {
         const struct vp_match *m = &s->match;
@@ -464,6 +536,10 @@ vp_spec_v1_read(struct vp_spec *spec, const struct vp_ynode *root, struct vp_are
         return -1;
     }
     vp_fields_parse_map(&p, root, spec, spec_fields, "the spec");
+    for (size_t i = 0; i < spec->n_vms; i++)
+        for (size_t k = 0; k < spec->vms[i].n_devices; k++)
+            if (!spec->vms[i].devices[k].rom.has_bar) /* the default that is not zero */
+                spec->vms[i].devices[k].rom.bar = true;
     for (size_t i = 0; i < spec->n_vms; i++) {
         struct vp_vm *vm = &spec->vms[i];
         if (!vm->guest.nvidia.has_cuda) /* the default that is not zero */

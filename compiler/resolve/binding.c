@@ -133,7 +133,9 @@ vp_resolve_binding(struct vp_resolver *r)
         bool all_assigned = !bsearch(&id_key, kept, n_kept, sizeof(*kept), u32_cmp);
         char id[10];
         snprintf(id, sizeof(id), "%04x:%04x", dev->vendor, dev->device);
-        r->by_address[i] = !all_assigned;
+        /* a VF is bound by address: the udev rule of host.sriov sets its driver_override as it appears */
+        r->by_address[i] = !all_assigned || dev->hw.is_vf;
+        all_assigned = all_assigned && !dev->hw.is_vf;
         if (all_assigned)
             strset_add(r, &ids, id);
         else

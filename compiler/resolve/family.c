@@ -37,29 +37,21 @@ vp_family_name(enum vp_family f)
     return (unsigned)f < VP_FAMILY__COUNT ? vp_family_names[f] : "unknown";
 }
 
-/* The bootloader and initramfs tool: the spec's, or the family's when auto (still auto if the family is unknown). */
+/* The bootloader and initramfs tool: the spec's, or what the host shows (boot.c) and its family implies. */
 void
 vp_resolve_tools(struct vp_resolver *r)
 {
     struct vp_plan *p = r->plan;
     const struct vp_spec *s = r->spec;
     p->family = vp_family_of(&r->host->os);
-    p->bootloader = s->host.bootloader;
     p->initramfs = s->host.initramfs;
-    static const enum vp_bootloader boot_of[VP_FAMILY__COUNT] = {
-        [VP_FAMILY_UNKNOWN] = VP_BOOTLOADER_AUTO,
-        [VP_FAMILY_DEBIAN] = VP_BOOTLOADER_GRUB,
-        [VP_FAMILY_RHEL] = VP_BOOTLOADER_GRUBBY,
-        [VP_FAMILY_ARCH] = VP_BOOTLOADER_SYSTEMD_BOOT,
-    };
     static const enum vp_initramfs initramfs_of[VP_FAMILY__COUNT] = {
         [VP_FAMILY_UNKNOWN] = VP_INITRAMFS_AUTO,
         [VP_FAMILY_DEBIAN] = VP_INITRAMFS_TOOLS,
         [VP_FAMILY_RHEL] = VP_INITRAMFS_DRACUT,
         [VP_FAMILY_ARCH] = VP_INITRAMFS_MKINITCPIO,
     };
-    if (p->bootloader == VP_BOOTLOADER_AUTO)
-        p->bootloader = boot_of[p->family];
+    vp_resolve_bootloader(r);
     if (p->initramfs == VP_INITRAMFS_AUTO)
-        p->initramfs = initramfs_of[p->family];
+        p->initramfs = p->bootloader == VP_BOOTLOADER_RPM_OSTREE ? VP_INITRAMFS_DRACUT : initramfs_of[p->family];
 }

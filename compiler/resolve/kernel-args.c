@@ -3,15 +3,62 @@
  * kernel-args.c: the kernel command line passthrough needs, from the host
  * facts: intel_iommu=on on Intel (AMD's IOMMU is on by default), iommu=pt
  * when asked, vfio-pci.ids= where vfio-pci is built into a kernel (modprobe
- * options never reach a built-in module), the ACS override when asked, the
- * huge pages the VMs need, then the spec's own arguments. Each carries why it is there, for the comments
- * of the boot artifacts.
+ * options never reach a built-in module), what keeps a framebuffer off the
+ * boot VGA when a VM gets it, the ACS override when asked, the huge pages
+ * the VMs need, then the spec's own arguments. Each carries why it is
+ * there, for the comments of the boot artifacts.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "base/sha256.h"
 #include "base/strbuf.h"
 #include "resolve-internal.h"
+
+/*
+ * The firmware's framebuffer sits in the boot VGA's BAR, and whatever drives
+ * it keeps that memory: vfio-pci then cannot reserve the BAR ("BAR 0: can't
+ * reserve") and the guest gets a GPU it cannot use. Before Linux 5.15 that
+ * is efifb (UEFI) or vesafb (BIOS), which video=efifb:off / video=vesafb:off
+ * turn off. From 5.15, drivers/firmware/sysfb.c's sysfb_init registers the
+ * framebuffer as a device (a simple-framebuffer for simpledrm where the mode
+ * allows, else efi-framebuffer or vesa-framebuffer), and video=efifb:off no
+ * longer stops simpledrm; initcall_blacklist=sysfb_init keeps it from
+ * registering any. The arguments are chosen for every installed kernel.
+ */
+static void
+boot_vga_args(struct vp_resolver *r, struct vp_kernel_param *args, size_t *n)
+{
+    const struct vp_host *h = r->host;
+    long vga = -1;
+    for (size_t i = 0; i < h->n_devices && vga < 0; i++)
+        if ((h->devices[i].roles & VP_ROLE_BIT(VP_ROLE_BOOT_VGA)) && r->owner_vm[i] >= 0)
+            vga = (long)i;
+    if (vga < 0)
+        return;
+    bool old = h->n_kernels == 0, sysfb = h->n_kernels == 0;
+    for (size_t k = 0; k < h->n_kernels; k++) {
+        unsigned major = 0, minor = 0;
+        sscanf(h->kernels[k].version, "%u.%u", &major, &minor);
+        if (major > 5 || (major == 5 && minor >= 15))
+            sysfb = true;
+        else
+            old = true;
+    }
+    const char *addr = h->devices[vga].addr_str;
+    if (old)
+        args[(*n)++] = (struct vp_kernel_param){
+            h->efi ? "video=efifb:off" : "video=vesafb:off",
+            vp_arena_printf(r->arena, "the boot VGA %s goes to a VM: %s must not hold its BAR (Linux before 5.15)",
+                            addr, h->efi ? "efifb" : "vesafb")};
+    if (sysfb)
+        args[(*n)++] = (struct vp_kernel_param){
+            "initcall_blacklist=sysfb_init",
+            vp_arena_printf(r->arena,
+                            "the boot VGA %s goes to a VM: no framebuffer (simpledrm, efifb) may hold its BAR (Linux "
+                            "5.15 and later)",
+                            addr)};
+}
 
 bool
 vp_plan_has_binding(const struct vp_plan *plan)
@@ -110,7 +157,8 @@ void
 vp_resolve_kernel_args(struct vp_resolver *r)
 {
     const struct vp_spec *s = r->spec;
-    size_t max = 8 + s->host.n_kernel_args; /* 7 of vfioplan's own and the boot token */
+    /* 3 fixed, 2 for the boot VGA, the ACS override, 3 for huge pages, the boot token, then the spec's */
+    size_t max = 10 + s->host.n_kernel_args;
     struct vp_kernel_param *args = vp_arena_alloc(r->arena, max * sizeof(*args));
     size_t n = 0;
     if (vp_resolver_iommu_mode(r) == VP_IOMMU_INTEL)
@@ -128,6 +176,7 @@ vp_resolve_kernel_args(struct vp_resolver *r)
                                      "vfio-pci is built into a kernel here: modprobe.d options cannot reach it"};
         vp_strbuf_free(&sb);
     }
+    boot_vga_args(r, args, &n);
     if (s->host.acs_override)
         args[n++] = (struct vp_kernel_param){"pcie_acs_override=downstream,multifunction",
                                              "split IOMMU groups the hardware does not isolate (host.acs_override)"};

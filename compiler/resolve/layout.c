@@ -125,7 +125,9 @@ layout_vm(struct vp_resolver *r, size_t vm)
     for (size_t i = 0; i < pvm->n_assigned;) {
         size_t j = i + 1;
         const struct vp_device *first = &h->devices[pvm->assigned[i].device];
-        while (j < pvm->n_assigned && vp_pci_same_slot(&first->addr, &h->devices[pvm->assigned[j].device].addr))
+        /* a VF is a device of its own, on a guest slot of its own, though it shares its PF's slot numbers */
+        while (j < pvm->n_assigned && !first->hw.is_vf && !h->devices[pvm->assigned[j].device].hw.is_vf &&
+               vp_pci_same_slot(&first->addr, &h->devices[pvm->assigned[j].device].addr))
             j++;
         bus++;
         /* Keep the host's function numbers when function 0 comes along; else number from 0,

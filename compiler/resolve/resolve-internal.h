@@ -57,10 +57,15 @@ struct vp_resolver {
 
 struct vp_plan_priv {
     struct vp_arena arena;
+    struct vp_host *predicted; /* the host after the reboot (predict.c), when it differs from today's; owned */
 };
 
 /* The passes, in order; each computes and reports nothing. */
+/* The host after the reboot (predict.c): the VFs host.sriov creates, the groups an ACS override gives. */
+void vp_resolve_predict(struct vp_resolver *r);
 void vp_resolve_tools(struct vp_resolver *r);
+/* The bootloader, from host.bootloader or the host's boot files (boot.c); called by vp_resolve_tools. */
+void vp_resolve_bootloader(struct vp_resolver *r);
 void vp_resolve_select(struct vp_resolver *r);
 void vp_resolve_layout(struct vp_resolver *r);
 /* Each VM's CPU topology and huge pages, and what the host keeps (resources.c). */
@@ -109,6 +114,17 @@ void vp_rule_no_iommu_group(struct vp_resolver *r, enum vp_code code);
 void vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code);
 void vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code);
 void vp_rule_nvswitch_split(struct vp_resolver *r, enum vp_code code);
+/* rules-boot.c: the bootloader's evidence, boot facts an older snapshot lacks, the boot VGA's handover */
+void vp_rule_boot_evidence(struct vp_resolver *r, enum vp_code code);
+void vp_rule_boot_facts(struct vp_resolver *r, enum vp_code code);
+void vp_rule_boot_vga_handover(struct vp_resolver *r, enum vp_code code);
+/* rules-device.c: driverless group members, resets, SR-IOV, NIC VFs */
+void vp_rule_driverless_member(struct vp_resolver *r, enum vp_code code);
+void vp_rule_reset_bug(struct vp_resolver *r, enum vp_code code);
+void vp_rule_no_reset(struct vp_resolver *r, enum vp_code code);
+void vp_rule_sriov_invalid(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vf_group_predicted(struct vp_resolver *r, enum vp_code code);
+void vp_rule_vf_network(struct vp_resolver *r, enum vp_code code);
 /* rules-guest.c: what a VM's guest needs */
 void vp_rule_large_bar_bios(struct vp_resolver *r, enum vp_code code);
 void vp_rule_too_many_slots(struct vp_resolver *r, enum vp_code code);
@@ -129,6 +145,8 @@ void vp_rule_existing_duplicate(struct vp_resolver *r, enum vp_code code);
  * whole (a guest without a GPU, a fabric cut in half) wait for that, so a selector error has no follow-ons. */
 bool vp_resolver_vm_selected(const struct vp_resolver *r, size_t vm);
 
+/* predict.c: true if the ACS override gives h->devices[i] a group of its own (when its group has others). */
+bool vp_acs_override_isolates(const struct vp_host *h, size_t i);
 /* rules-resources.c: what VMs take of the host's memory, CPUs and address space */
 void vp_rule_hugepages_no_room(struct vp_resolver *r, enum vp_code code);
 void vp_rule_vm_memory_too_large(struct vp_resolver *r, enum vp_code code);

@@ -35,6 +35,9 @@ vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct v
     plan->spec = spec;
     plan->host = host;
     struct vp_resolver r = {.spec = spec, .host = host, .d = d, .plan = plan, .arena = &priv->arena};
+    /* first the host as it will be after the reboot: the passes and rules see that one */
+    vp_resolve_predict(&r);
+    host = r.host;
     size_t n = host->n_devices + 1;
     r.owner_vm = vp_xmalloc(n * sizeof(*r.owner_vm));
     r.owner_selector = vp_xmalloc(n * sizeof(*r.owner_selector));
@@ -87,6 +90,7 @@ vp_plan_free(struct vp_plan **plan)
     if (!plan || !*plan)
         return;
     struct vp_plan_priv *priv = (*plan)->priv;
+    vp_host_free(&priv->predicted);
     vp_arena_free(&priv->arena);
     free(priv);
     *plan = NULL;

@@ -13,8 +13,8 @@ void
 vp_rule_unknown_distro(struct vp_resolver *r, enum vp_code code)
 {
     const struct vp_plan *p = r->plan;
-    /* the tools pass leaves auto where the family does not tell */
-    if (p->bootloader != VP_BOOTLOADER_AUTO && p->initramfs != VP_INITRAMFS_AUTO)
+    /* the tools pass leaves auto where the family does not tell (the boot files' verdict is VP3021's) */
+    if ((p->bootloader != VP_BOOTLOADER_AUTO || p->boot.conflict) && p->initramfs != VP_INITRAMFS_AUTO)
         return;
     vp_rule_report(r, code, &r->spec->host_pos,
                    "cannot tell the bootloader and initramfs tool of host '%s' (os-release ID '%s')",
@@ -103,6 +103,32 @@ vp_rule_acs_override(struct vp_resolver *r, enum vp_code code)
     vp_note(
         r->d,
         "devices in a split group can still reach each other by peer-to-peer DMA; a VM could read or write host memory through them");
+    const struct vp_host *h = r->host;
+    if (r->plan->acs_override_planned) {
+        size_t split = 0;
+        for (size_t i = 0; i < h->n_groups; i++)
+            split += h->groups[i].split;
+        vp_note(r->d,
+                "the plan is checked against the groups the override gives (downstream ports and multifunction "
+                "devices isolated, as the patch does): %zu function%s get%s a group of %s own",
+                split, split == 1 ? "" : "s", split == 1 ? "s" : "", split == 1 ? "its" : "their");
+    } else if (strstr(h->cmdline, "pcie_acs_override=")) {
+        vp_note(r->d, "the override is on the running command line: the plan is checked against today's groups");
+        /* a patched kernel would have split them: this one does not have the patch */
+        for (size_t gi = 0; gi < h->n_groups; gi++) {
+            const struct vp_group *g = &h->groups[gi];
+            size_t k = 0;
+            while (g->n_members > 1 && k < g->n_members && !vp_acs_override_isolates(h, g->members[k]))
+                k++;
+            if (g->n_members > 1 && k < g->n_members) {
+                vp_note(r->d,
+                        "yet IOMMU group %ld still holds %s with others: the running kernel does not have the ACS "
+                        "override patch",
+                        g->id, h->devices[g->members[k]].addr_str);
+                break;
+            }
+        }
+    }
     vp_hint(
         r->d,
         "it needs a kernel with the ACS override patch (stock Debian, Ubuntu and RHEL kernels do not have it); prefer a slot with real ACS");

@@ -59,27 +59,41 @@ vp_rule_no_iommu_group(struct vp_resolver *r, enum vp_code code)
     }
 }
 
+/* A member of a group that no VM gets: it blocks the group if a driver holds it now or will after the reboot. */
+static bool
+blocks(const struct vp_resolver *r, size_t idx, char *why, size_t size)
+{
+    if (vp_device_is_bridge(&r->host->devices[idx])) {
+        if (why)
+            snprintf(why, size, "bridge: stays with the host, allowed");
+        return false;
+    }
+    return vp_member_blocks(r->host, idx, why, size);
+}
+
 void
 vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
 {
     const struct vp_host *h = r->host;
     for (size_t gi = 0; gi < h->n_groups; gi++) {
         const struct vp_group *g = &h->groups[gi];
-        /* Every VM that has a member of the group must have every endpoint in it. */
+        /* Every VM that has a member of the group must have every member a driver holds, now or after the reboot. */
         for (size_t vm = 0; vm < r->spec->n_vms; vm++) {
             const struct vp_selector *first = NULL;
             size_t missing = 0;
+            char why[200];
             for (size_t k = 0; k < g->n_members; k++) {
                 size_t idx = g->members[k];
                 if (r->owner_vm[idx] == (long)vm && !first)
                     first = vp_resolver_selector_of(r, idx);
-                else if (r->owner_vm[idx] != (long)vm && !vp_device_is_bridge(&h->devices[idx]))
+                else if (r->owner_vm[idx] != (long)vm && (r->owner_vm[idx] >= 0 || blocks(r, idx, NULL, 0)))
                     missing++;
             }
             if (!first || missing == 0)
                 continue;
-            vp_rule_report(r, code, &first->pos, "IOMMU group %ld is only partly assigned to VM '%s'", g->id,
-                           r->spec->vms[vm].name);
+            char group[160];
+            vp_group_describe(g, group, sizeof(group));
+            vp_rule_report(r, code, &first->pos, "%s is only partly assigned to VM '%s'", group, r->spec->vms[vm].name);
             for (size_t k = 0; k < g->n_members; k++) {
                 if (vp_note_room(r->d) == 0) { /* a group of thousands: count the rest, format none */
                     vp_note_omit(r->d, g->n_members - k);
@@ -87,16 +101,18 @@ vp_rule_group_not_whole(struct vp_resolver *r, enum vp_code code)
                 }
                 size_t idx = g->members[k];
                 const struct vp_device *dev = &h->devices[idx];
-                char where[160];
+                char where[260];
                 if (r->owner_vm[idx] == (long)vm)
                     snprintf(where, sizeof(where), "(assigned)");
-                else if (vp_device_is_bridge(dev))
-                    snprintf(where, sizeof(where), "(bridge: stays with the host, allowed)");
                 else if (r->owner_vm[idx] >= 0)
                     snprintf(where, sizeof(where), "(NOT assigned here: it is in VM '%s')",
                              r->spec->vms[r->owner_vm[idx]].name);
+                else if (!blocks(r, idx, why, sizeof(why)))
+                    snprintf(where, sizeof(where), "(%s)", why);
                 else if (dev->role_detail)
                     snprintf(where, sizeof(where), "(NOT assigned: the host needs it, %s)", dev->role_detail);
+                else if (!dev->driver)
+                    snprintf(where, sizeof(where), "(NOT assigned: %s)", why);
                 else
                     snprintf(where, sizeof(where), "(NOT assigned)");
                 char desc[160];
@@ -122,12 +138,13 @@ vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code)
             end++;
         for (size_t i = start; i < end; i++) {
             long vm = r->owner_vm[i];
-            if (vm < 0)
+            /* a VF shares its PF's slot numbers but is a device of its own: it resets alone (FLR) */
+            if (vm < 0 || h->devices[i].hw.is_vf)
                 continue;
             /* Siblings in the same IOMMU group were already reported by the group rule. */
             size_t left = 0;
             for (size_t k = start; k < end; k++)
-                if (r->owner_vm[k] != vm && !vp_device_is_bridge(&h->devices[k]) &&
+                if (r->owner_vm[k] != vm && !vp_device_is_bridge(&h->devices[k]) && !h->devices[k].hw.is_vf &&
                     (h->devices[k].iommu_group < 0 || h->devices[k].iommu_group != h->devices[i].iommu_group))
                     left++;
             if (left == 0)
@@ -137,7 +154,7 @@ vp_rule_multifunction_split(struct vp_resolver *r, enum vp_code code)
                            "%s is one function of a multifunction device whose other functions are left behind",
                            h->devices[i].addr_str);
             for (size_t k = start; k < end; k++) {
-                if (r->owner_vm[k] == vm)
+                if (r->owner_vm[k] == vm || h->devices[k].hw.is_vf)
                     continue;
                 char desc[160];
                 vp_device_describe(&h->devices[k], desc, sizeof(desc));

@@ -128,6 +128,26 @@ no_device_at(struct vp_resolver *r, enum vp_code code, const struct vp_selector 
     vp_hint(r->d, "'%s' lists every device with its address", vp_resolver_scan_command(r));
 }
 
+static void
+no_vf(struct vp_resolver *r, enum vp_code code, const struct vp_selector *s)
+{
+    char pf[VP_PCI_ADDR_LEN];
+    vp_pci_addr_format(&s->vf.pf, pf);
+    const struct vp_sriov_spec *entry = NULL;
+    for (size_t i = 0; i < r->spec->host.n_sriov && !entry; i++)
+        if (vp_pci_addr_cmp(&r->spec->host.sriov[i].pf, &s->vf.pf) == 0)
+            entry = &r->spec->host.sriov[i];
+    vp_rule_report(r, code, &s->pos, "no VF %u of %s", s->vf.index, pf);
+    if (!entry) {
+        vp_note(r->d, "host.sriov does not set up VFs on %s", pf);
+        vp_hint(r->d, "add host.sriov: [{pf: \"%s\", num_vfs: N}] with N above %u", pf, s->vf.index);
+    } else {
+        vp_note(r->d, "host.sriov creates %u VF%s on %s: index 0 to %u", entry->num_vfs, entry->num_vfs == 1 ? "" : "s",
+                pf, entry->num_vfs - 1);
+        vp_hint(r->d, "pick an index below %u, or raise num_vfs", entry->num_vfs);
+    }
+}
+
 bool
 vp_resolver_vm_selected(const struct vp_resolver *r, size_t vm)
 {
@@ -148,6 +168,10 @@ vp_rule_no_match(struct vp_resolver *r, enum vp_code code)
             const struct vp_selector *s = &r->spec->vms[vm].devices[sel];
             if (r->found[vm][sel].n)
                 continue;
+            if (s->has_vf) {
+                no_vf(r, code, s);
+                continue;
+            }
             if (s->has_address) {
                 no_device_at(r, code, s);
                 continue;

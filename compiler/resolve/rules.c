@@ -15,6 +15,9 @@
 static const struct vp_rule rules[] = {
     /* the host section and the host's tools */
     {VP_UNKNOWN_DISTRO, vp_rule_unknown_distro},
+    {VP_BOOT_EVIDENCE, vp_rule_boot_evidence},
+    {VP_HOST_FACT, vp_rule_boot_facts},
+    {VP_SRIOV_INVALID, vp_rule_sriov_invalid},
     {VP_KERNEL_ARG_CONFLICT, vp_rule_kernel_arg_conflict},
     {VP_DUPLICATE_ENTRY, vp_rule_kernel_arg_twice},
     /* what the selectors found */
@@ -30,8 +33,14 @@ static const struct vp_rule rules[] = {
     {VP_HOST_NIC, vp_rule_host_critical},
     {VP_NO_IOMMU_GROUP, vp_rule_no_iommu_group},
     {VP_GROUP_NOT_WHOLE, vp_rule_group_not_whole},
+    {VP_DRIVERLESS_MEMBER, vp_rule_driverless_member},
+    {VP_VF_GROUP_PREDICTED, vp_rule_vf_group_predicted},
+    {VP_VF_NETWORK, vp_rule_vf_network},
     {VP_MULTIFUNCTION_SPLIT, vp_rule_multifunction_split},
     {VP_NVSWITCH_SPLIT, vp_rule_nvswitch_split},
+    {VP_BOOT_VGA_HANDOVER, vp_rule_boot_vga_handover},
+    {VP_RESET_BUG, vp_rule_reset_bug},
+    {VP_NO_RESET, vp_rule_no_reset},
     /* the kernel command line */
     {VP_UNKNOWN_CPU, vp_rule_unknown_cpu},
     {VP_ACS_OVERRIDE, vp_rule_acs_override},

@@ -95,6 +95,17 @@ find_match(struct vp_resolver *r, const struct vp_selector *s, struct vp_found *
     found->devices = vp_xrealloc(found->devices, (found->n + 1) * sizeof(*found->devices));
 }
 
+/* vf: {pf, index}: the VF of that index, existing today or created by host.sriov (predict.c added it). */
+static void
+find_vf(struct vp_resolver *r, const struct vp_selector *s, struct vp_found *found)
+{
+    found->devices = vp_xmalloc(2 * sizeof(*found->devices));
+    long pf = vp_host_index(r->host, &s->vf.pf);
+    for (size_t i = 0; pf >= 0 && i < r->host->n_devices && !found->n; i++)
+        if (r->host->devices[i].hw.pf == pf && r->host->devices[i].hw.vf_index == (int)s->vf.index)
+            found->devices[found->n++] = i;
+}
+
 void
 vp_resolve_select(struct vp_resolver *r)
 {
@@ -103,7 +114,11 @@ vp_resolve_select(struct vp_resolver *r)
         for (size_t sel = 0; sel < v->n_devices; sel++) {
             const struct vp_selector *s = &v->devices[sel];
             struct vp_found *found = &r->found[vm][sel];
-            if (s->has_address) {
+            if (s->has_vf) {
+                find_vf(r, s, found);
+                for (size_t k = 0; k < found->n; k++)
+                    pick(r, vm, sel, found->devices[k]);
+            } else if (s->has_address) {
                 find_address(r, s, found);
                 for (size_t k = 0; k < found->n; k++)
                     if (!vp_device_is_bridge(&r->host->devices[found->devices[k]]))

@@ -15,17 +15,28 @@
 
 struct vp_artifact {
     char *path;    /* relative to the root, no leading '/' ("etc/modprobe.d/vfioplan.conf") */
-    unsigned mode; /* 0644 or 0755 */
+    unsigned mode; /* 0644 or 0755; an edit keeps the file's mode */
     char *data;
     size_t len;
+    /* A file vfioplan does not own (etc/default/grub): data is the whole file with vfioplan's marked block put in,
+     * replaced, or taken out. Written like any artifact (atomic, backed up, diffed), never listed in the manifest,
+     * never removed. */
+    bool edit;
 };
 
-/* When an action runs, relative to the others: kernel arguments the spec dropped come off before new ones go on,
- * and VMs the spec dropped are undefined before new ones are defined (they may name the same devices). */
+/*
+ * When an action runs, relative to the others: kernel arguments the spec
+ * dropped come off, then the command line goes where the bootloader reads
+ * it, then the initramfs and unified kernel images are built (a UKI carries
+ * /etc/kernel/cmdline), then the boot menu that lists them is written. VMs
+ * the spec dropped are undefined before new ones are defined (they may name
+ * the same devices).
+ */
 enum vp_action_stage {
-    VP_STAGE_INITRAMFS = 1,
-    VP_STAGE_BOOTLOADER_REMOVE,
+    VP_STAGE_BOOTLOADER_REMOVE = 1,
     VP_STAGE_BOOTLOADER,
+    VP_STAGE_INITRAMFS,
+    VP_STAGE_BOOT_MENU,
     VP_STAGE_LIBVIRT_UNDEFINE,
     VP_STAGE_LIBVIRT,
 };
@@ -74,17 +85,29 @@ struct vp_artifact_set {
 /* The kernel arguments vfioplan asked grubby or systemd-boot's script to add (read back as struct vp_previous). */
 #define VP_PATH_KERNEL_ARGS "etc/vfioplan/kernel-args"
 
+/* A file vfioplan may edit (a row owns it with .edit), as it is on the target root before the edit. */
+struct vp_edit_base {
+    const char *path;
+    int state; /* 1 read, 0 absent, -1 there but not readable as a regular file */
+    char *data;
+    size_t len;
+    unsigned mode;
+};
+
 /*
  * What an earlier apply left on the target root that the emitters need, to
- * undo what the spec no longer asks for: grubby only adds kernel arguments,
- * so the ones the previous VP_PATH_KERNEL_ARGS lists and the plan does
- * not must be removed; a VM the old manifest lists and the spec does not
- * must be undefined in libvirt. Owns its bytes (vp_previous_free in
- * apply/changes.h).
+ * undo what the spec no longer asks for: grubby, systemd-boot and the other
+ * tools only add kernel arguments, so the ones the previous
+ * VP_PATH_KERNEL_ARGS lists and the plan does not must be removed; a VM the
+ * old manifest lists and the spec does not must be undefined in libvirt;
+ * and the files vfioplan edits, with its block in them or not. Owns its
+ * bytes (vp_previous_free in apply/changes.h).
  */
 struct vp_previous {
     char *kernel_args; /* that file's text, NULL if there is none */
     size_t kernel_args_len;
+    struct vp_edit_base *edits; /* one per path vp_artifact_edit_paths() gives */
+    size_t n_edits;
     char *manifest; /* the old VP_PATH_MANIFEST: the VMs vfioplan defined are its etc/vfioplan/vms/NAME.xml */
     size_t manifest_len;
 };
@@ -97,8 +120,12 @@ int vp_plan_emit(const struct vp_plan *plan, const struct vp_previous *previous,
                  struct vp_diags *d);
 void vp_artifact_set_free(struct vp_artifact_set *set);
 
-/* True if path is one vfioplan can generate: a row of the emitter table owns it. */
+/* True if path is one vfioplan can generate: a row of the emitter table owns it (an edited file is not one). */
 bool vp_artifact_path_known(const char *path);
+/* True if path is a file vfioplan edits a block of (etc/default/grub). */
+bool vp_artifact_path_editable(const char *path);
+/* The paths vfioplan may edit, once each, in table order; the array is static. */
+size_t vp_artifact_edit_paths(const char *const **paths);
 /* The artifact at path, or NULL. */
 const struct vp_artifact *vp_artifact_find(const struct vp_artifact_set *set, const char *path);
 /* The edit of path, or NULL. */

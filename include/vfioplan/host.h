@@ -38,6 +38,57 @@ struct vp_bar {
     unsigned flags;
 };
 
+/* PCI Express device/port types (the PCIe capability's Flags bits 7:4), as snapshots name them. */
+enum vp_pcie_type {
+    VP_PCIE_NONE,            /* no PCIe capability: conventional PCI */
+    VP_PCIE_ENDPOINT,        /* type 0 */
+    VP_PCIE_LEGACY_ENDPOINT, /* type 1 */
+    VP_PCIE_ROOT_PORT,       /* type 4 */
+    VP_PCIE_UPSTREAM,        /* type 5: a switch's upstream port */
+    VP_PCIE_DOWNSTREAM,      /* type 6: a switch's downstream port */
+    VP_PCIE_PCI_BRIDGE,      /* type 7: PCIe to PCI/PCI-X bridge */
+    VP_PCIE_PCIE_BRIDGE,     /* type 8: PCI/PCI-X to PCIe bridge */
+    VP_PCIE_RC_ENDPOINT,     /* type 9: root complex integrated endpoint */
+    VP_PCIE_RC_EVENT,        /* type 10: root complex event collector */
+    VP_PCIE_TYPE__COUNT,
+};
+
+/* A physical function's SR-IOV capability (config space, extended capability 0x10); total_vfs 0: none. */
+struct vp_sriov_cap {
+    uint16_t total_vfs;
+    uint16_t num_vfs;   /* enabled today */
+    uint16_t offset;    /* First VF Offset: VF 0's routing ID is the PF's plus this */
+    uint16_t stride;    /* VF Stride: from one VF's routing ID to the next */
+    uint16_t vf_device; /* the VFs' device id (their vendor is the PF's) */
+};
+
+/*
+ * What config space and sysfs tell about a function beyond its ids: its
+ * place in the PCIe tree, how it can be reset, SR-IOV (host-pci.c reads
+ * config space through libpci, host-hw.c the sysfs files). The last group
+ * is computed when a host is loaded, not read.
+ */
+struct vp_device_hw {
+    bool caps_read;         /* config space past the header was readable (root on a live host): the caps are known */
+    bool ext_caps_read;     /* ... and the extended config space (a PCIe function's ACS and SR-IOV) */
+    enum vp_pcie_type pcie; /* meaningful if caps_read */
+    bool acs;               /* its own ACS extended capability */
+    bool flr;               /* PCIe DevCap: Function Level Reset (or Advanced Features FLR) */
+    bool pm;                /* a PM capability ... */
+    bool pm_no_soft_reset;  /* ... whose No_Soft_Reset bit says D3hot to D0 does not reset it (no PM reset) */
+    struct vp_sriov_cap sriov;
+    uint8_t secondary_bus; /* a bridge's buses (config space), 0 otherwise */
+    uint8_t subordinate_bus;
+    const char *modalias;      /* sysfs modalias where it differs from the one ids and class give (never seen); NULL */
+    const char *reset_method;  /* sysfs reset_method ("flr bus", Linux 5.15 and later); NULL: not shown */
+    bool is_vf;                /* a virtual function (sysfs physfn) ... */
+    struct vp_pci_addr physfn; /* ... of this physical function */
+    long parent;               /* computed: index of the bridge above it in host->devices, -1 on a root bus */
+    long pf;                   /* computed: a VF's PF index, else -1 */
+    int vf_index;              /* computed: a VF's index on its PF (0 is the first), else -1 */
+    bool vf_planned;           /* a VF that is not there today: host.sriov creates it at boot */
+};
+
 /*
  * Where a function sits in the host's PCIe tree, from its sysfs device path
  * (sys/devices/pci0000:40/0000:40:01.0/0000:41:00.0: 41:00.0 hangs below
@@ -82,6 +133,7 @@ struct vp_device {
     struct vp_bar bars[VP_BAR_COUNT];
     unsigned roles;          /* VP_ROLE_BIT() of each enum vp_host_role */
     const char *role_detail; /* what ties it to the host: "/ is on nvme0n1p2" */
+    struct vp_device_hw hw;
     struct vp_pci_place place;
 };
 
@@ -95,14 +147,58 @@ struct vp_group {
     long id;
     size_t *members; /* indices into host->devices, in address order */
     size_t n_members;
+    long today; /* a group the plan predicts for after the reboot: the group of today it comes from; else -1 */
+    bool split; /* predicted: split off `today` by the ACS override (else a VF's group, today = its PF's) */
 };
 
 enum vp_cpu_vendor { VP_CPU_UNKNOWN, VP_CPU_INTEL, VP_CPU_AMD, VP_CPU__COUNT };
+
+/* A line of a kernel's modules.alias or modules.builtin.alias: a driver claims functions whose modalias matches. */
+struct vp_module_alias {
+    const char *pattern; /* fnmatch(3) pattern, as kmod matches it: "pci:v*d*sv*sd*bc0Csc03i30*" */
+    const char *module;  /* "xhci_pci" */
+    bool builtin;        /* from modules.builtin.alias (or .modinfo): built into the kernel */
+};
+
+/* The drivers a kernel would bind after a reboot (host-drivers.c), kept to the aliases that match a function of
+ * this host. */
+struct vp_kernel_drivers {
+    bool known; /* modules.alias and the built-in aliases were read; false: cannot tell */
+    struct vp_module_alias *aliases;
+    size_t n_aliases;
+};
 
 struct vp_kernel {
     const char *version;
     bool running;
     bool vfio_pci_builtin; /* modules.builtin lists vfio-pci: modprobe.d options do not reach it */
+    struct vp_kernel_drivers drivers;
+};
+
+/* What the host tree shows of its boot setup (host-boot.c); one bit each in struct vp_boot_facts. */
+enum vp_boot_evidence {
+    VP_BOOT_GRUB_CFG,       /* boot/grub/grub.cfg */
+    VP_BOOT_GRUB2_CFG,      /* boot/grub2/grub.cfg */
+    VP_BOOT_GRUB_DEFAULT,   /* etc/default/grub */
+    VP_BOOT_GRUB_MKCONFIG,  /* grub-mkconfig (or grub2-mkconfig) ... */
+    VP_BOOT_GRUB_DROPINS,   /* ... that reads etc/default/grub.d (Debian's patch; upstream's does not) */
+    VP_BOOT_GRUBBY,         /* grubby */
+    VP_BOOT_BLS_ENTRIES,    /* boot/loader/entries/ with no systemd-boot: BootLoaderSpec entries GRUB reads */
+    VP_BOOT_SYSTEMD_BOOT,   /* systemd-boot on an ESP (boot/, efi/, boot/efi/): its EFI binary or loader.conf */
+    VP_BOOT_LOADER_ENTRIES, /* loader/entries/ on that ESP */
+    VP_BOOT_KERNEL_CMDLINE, /* etc/kernel/cmdline (kernel-install, mkinitcpio, ukify, proxmox-boot-tool) */
+    VP_BOOT_UKI,            /* unified kernel images: EFI/Linux/ on an ESP */
+    VP_BOOT_OSTREE,         /* an ostree deployment: run/ostree-booted or ostree/deploy */
+    VP_BOOT_RPM_OSTREE,     /* rpm-ostree */
+    VP_BOOT_PROXMOX,        /* proxmox-boot-tool, with etc/kernel/proxmox-boot-uuids */
+    VP_BOOT_KERNELSTUB,     /* kernelstub, with etc/kernelstub/configuration (Pop!_OS) */
+    VP_BOOT__COUNT,
+};
+#define VP_BOOT_BIT(e) (1u << (e))
+
+struct vp_boot_facts {
+    bool known;     /* read from a tree, or from a snapshot that has them */
+    unsigned found; /* VP_BOOT_BIT() of each piece of evidence */
 };
 
 struct vp_os_release {
@@ -196,6 +292,7 @@ struct vp_host {
     int secure_boot;           /* 1 on, 0 off, -1 unknown */
     struct vp_kernel *kernels; /* installed, sorted by version string */
     size_t n_kernels;
+    struct vp_boot_facts boot;
     int cpu_pdpe1gb; /* the CPU has 1 GiB pages (cpuinfo flag pdpe1gb): 1, 0, -1 unknown */
     struct vp_host_memory memory;
     struct vp_host_cpus cpus;
@@ -235,6 +332,10 @@ int vp_host_drift(const struct vp_host *snap, const struct vp_host *live, struct
 const char *vp_host_role_name(enum vp_host_role v);
 const char *vp_bar_type_name(enum vp_bar_type v);
 const char *vp_cpu_vendor_name(enum vp_cpu_vendor v);
+const char *vp_pcie_type_name(enum vp_pcie_type v);
+const char *vp_boot_evidence_name(enum vp_boot_evidence v);
+/* What a piece of evidence is, for messages: "boot/grub/grub.cfg". */
+const char *vp_boot_evidence_doc(enum vp_boot_evidence v);
 const char *vp_cpu_vendor_title(enum vp_cpu_vendor v); /* "Intel", "AMD", "unknown": for summaries */
 const char *vp_hugepage_size_name(enum vp_hugepage_size v);
 const char *vp_pcie_port_name(enum vp_pcie_port v); /* "root_port", "switch_upstream", ... */
@@ -269,5 +370,21 @@ bool vp_device_is_nvidia_gpu(const struct vp_device *dev);
 bool vp_device_is_nvswitch(const struct vp_device *dev);
 /* True if the device is a PCI-to-PCI bridge or root port (class 0604): they stay with the host. */
 bool vp_device_is_bridge(const struct vp_device *dev);
+/* The function's modalias as the kernel writes it (pci:v...d...sv...sd...bc..sc..i..), into buf. */
+void vp_device_modalias(const struct vp_device *dev, char *buf, size_t size);
+/* "IOMMU group 4", or for a predicted group "IOMMU group 31 (group 4 split by the ACS override)". */
+void vp_group_describe(const struct vp_group *g, char *buf, size_t size);
+
+/*
+ * A host as it will be after the reboot, for the plan: base's devices plus
+ * extra (VFs vfioplan creates), with the IOMMU group each device will have
+ * (group_of, per device: base's then extra's, -1 none) and where a predicted
+ * group comes from (today_of, split_of: per device as group_of, used only
+ * for new group ids). Borrows everything else from base, which must outlive
+ * it; vp_host_free() releases it.
+ */
+struct vp_host *vp_host_derive(const struct vp_host *base, const struct vp_device *extra, size_t n_extra,
+                               const long *group_of, const long *today_of, const bool *split_of);
+
 /* A one-line description "0000:41:00.0 [10de:2330] class 0302" for messages. */
 void vp_device_describe(const struct vp_device *dev, char *buf, size_t size);

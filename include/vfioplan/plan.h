@@ -84,6 +84,28 @@ struct vp_kernel_param {
     const char *why;
 };
 
+/* How the kernel command line reaches the bootloader (boot.c decides, from host.bootloader or the host's boot files).
+ */
+struct vp_plan_boot {
+    bool from_evidence;  /* host.bootloader is auto and the host's boot files told */
+    bool from_family;    /* ... the host facts have no boot files (an older snapshot): by distribution, as before */
+    bool grub_dropins;   /* GRUB whose grub-mkconfig reads /etc/default/grub.d (Debian's); else a block in
+                            /etc/default/grub */
+    bool grub2;          /* GRUB as Fedora and RHEL install it: grub2-mkconfig, /boot/grub2/grub.cfg */
+    bool uki;            /* unified kernel images: the initramfs tool builds /etc/kernel/cmdline into them */
+    bool kernel_cmdline; /* the host has /etc/kernel/cmdline */
+    unsigned conflict;   /* VP_BOOT_BIT()s of evidence that contradicts the choice (VP3021), 0: none */
+};
+
+/* A command the user may run by hand on this host, for advice (advice.c): what apply runs, and how to look. */
+enum vp_tool_advice {
+    VP_ADVICE_INITRAMFS_REBUILD, /* "update-initramfs -u -k all" */
+    VP_ADVICE_INITRAMFS_INSPECT, /* "lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio" */
+    VP_ADVICE_BOOT_UPDATE,       /* "update-grub" */
+    VP_ADVICE_BOOT_INSPECT,      /* "grep -w linux /boot/grub/grub.cfg": the kernel lines, with their arguments */
+    VP_ADVICE__COUNT,
+};
+
 /* What a VM gets of the host's CPUs and memory (resources.c). */
 struct vp_plan_vm_resources {
     /* <cpu><topology>: one socket and die; threads 2 where the host has SMT and the vCPUs are even, else 1;
@@ -140,8 +162,10 @@ struct vp_plan {
     const struct vp_spec *spec;
     const struct vp_host *host;
     enum vp_family family;
-    enum vp_bootloader bootloader;             /* never AUTO */
-    enum vp_initramfs initramfs;               /* never AUTO */
+    enum vp_bootloader bootloader; /* never AUTO once resolved without errors */
+    struct vp_plan_boot boot;
+    bool acs_override_planned;   /* groups are predicted for pcie_acs_override (not on the command line yet) */
+    enum vp_initramfs initramfs; /* never AUTO */
     const struct vp_kernel_param *kernel_args; /* in command-line order */
     size_t n_kernel_args;
     /* "vfioplan.gen=HASH" (also the last kernel argument) when vfio-pci claims any function: the binding acts
@@ -165,6 +189,20 @@ struct vp_plan {
 
 struct vp_plan *vp_plan_resolve(const struct vp_spec *spec, const struct vp_host *host, struct vp_diags *d);
 void vp_plan_free(struct vp_plan **plan);
+
+/* Whether h->devices[idx], given to no VM, keeps its IOMMU group from a VM after the reboot: a driver holds it today,
+ * or an installed kernel's driver would (modules.alias, built-in aliases), or the facts cannot tell. why (NULL: not
+ * wanted) says which. */
+bool vp_member_blocks(const struct vp_host *h, size_t idx, char *why, size_t size);
+
+/* A host.sriov entry's PF (its index in h->devices) if it can give the VFs asked for; else -1 (VP4034 says why). */
+long vp_sriov_pf(const struct vp_host *h, const struct vp_sriov_spec *e);
+/* The address of VF index of the PF at h->devices[pf], from its SR-IOV capability (First VF Offset, VF Stride);
+ * false if it is past TotalVFs or on a bus the PF's bridge does not route. */
+bool vp_sriov_vf_address(const struct vp_host *h, size_t pf, unsigned index, struct vp_pci_addr *out);
+
+/* The command for what on this plan's host (its bootloader, initramfs tool and distribution); never NULL. */
+const char *vp_plan_advice(const struct vp_plan *plan, enum vp_tool_advice what);
 
 /* "Debian/Ubuntu", for summaries and JSON. */
 const char *vp_family_name(enum vp_family f);

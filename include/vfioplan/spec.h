@@ -24,6 +24,9 @@ enum vp_bootloader {
     VP_BOOTLOADER_GRUB,
     VP_BOOTLOADER_GRUBBY,
     VP_BOOTLOADER_SYSTEMD_BOOT,
+    VP_BOOTLOADER_RPM_OSTREE,
+    VP_BOOTLOADER_PROXMOX,
+    VP_BOOTLOADER_KERNELSTUB,
     VP_BOOTLOADER__COUNT,
 };
 enum vp_initramfs {
@@ -71,7 +74,22 @@ struct vp_match {
     unsigned class_digits;
 };
 
-/* One entry of a VM's devices: either an address or a match, optionally with a count. */
+/* vf: {pf, index}: a virtual function of a PF that host.sriov sets up, by its index (0 is the first). */
+struct vp_vf_ref {
+    struct vp_pci_addr pf;
+    unsigned index;
+};
+
+/* rom: what the guest sees of the device's option ROM: a file instead (file), or none (bar: false). */
+struct vp_rom {
+    struct vp_pos pos;
+    char *file; /* NULL: the device's own */
+    bool has_file;
+    bool bar; /* default true; false: <rom bar='off'/> */
+    bool has_bar;
+};
+
+/* One entry of a VM's devices: an address, a match or a VF, optionally with a count (match). */
 struct vp_selector {
     struct vp_pos pos;
     bool has_address;
@@ -79,6 +97,14 @@ struct vp_selector {
     bool whole_slot; /* "0000:01:00": every function of the slot */
     bool has_match;
     struct vp_match match;
+    bool has_vf;
+    struct vp_vf_ref vf;
+    bool has_rom;
+    struct vp_rom rom;
+    char *mac; /* a NIC VF's MAC in the guest (an <interface type='hostdev'>); NULL: none */
+    struct vp_pos mac_pos;
+    unsigned vlan; /* a NIC VF's VLAN tag, 1 to 4094; 0: none */
+    bool has_vlan;
     unsigned count; /* 0 = not given */
     bool has_count;
     struct vp_pos count_pos;
@@ -174,8 +200,18 @@ struct vp_kernel_arg {
     struct vp_pos pos;
 };
 
+/* host.sriov: a PF whose VFs vfioplan creates at every boot. */
+struct vp_sriov_spec {
+    struct vp_pos pos;
+    struct vp_pci_addr pf;
+    unsigned num_vfs;
+};
+
 struct vp_host_spec {
     struct vp_pos acs_override_pos;
+    struct vp_pos bootloader_pos;
+    struct vp_sriov_spec *sriov;
+    size_t n_sriov;
     uint64_t memory_reserve; /* what the host keeps for itself; meaningful only if has_memory_reserve */
     bool has_memory_reserve;
     struct vp_cpu_set housekeeping; /* CPUs no VM is pinned to; meaningful only if has_housekeeping */

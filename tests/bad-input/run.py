@@ -730,7 +730,8 @@ def big_group_snapshot(path, n_devices):
     with open(path, "w") as f:
         f.write('apiVersion: "vfioplan/snapshot-v2"\nkind: "HostSnapshot"\nos:\n  id: "debian"\n  version_id: "12"\n'
                 'cpu:\n  vendor: "intel"\ncmdline: "ro quiet"\nfirmware:\n  efi: true\n'
-                'kernels:\n- {version: "6.1.0-18-amd64", running: true, vfio_pci_builtin: false}\ndevices:\n')
+                'kernels:\n- {version: "6.1.0-18-amd64", running: true, vfio_pci_builtin: false}\n'
+                'boot: [grub-cfg, grub-default, grub-mkconfig, grub-dropins]\ndevices:\n')
         for a in addrs:
             f.write('- address: "%s"\n  id: "10de:2504"\n  class: "030000"\n  iommu_group: 1\n  driver: "nouveau"\n' % a)
     return addrs

@@ -74,7 +74,7 @@ done
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
   local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" REFUSE_CODE="" EARLY="" SPEC_FROM="" VM=""
-  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS=""
+  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -84,7 +84,7 @@ load_scenario() {
   [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
-  S_REFUSE_NAMES=$REFUSE_NAMES S_REFUSE_CODE=$REFUSE_CODE S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
+  S_REFUSE_NAMES=$REFUSE_NAMES S_CHECK_HAS=$CHECK_HAS S_REFUSE_CODE=$REFUSE_CODE S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
   # ADMIN_FILES=DIR: the admin's own files of a manual setup, on the host
   # when its facts are taken; vfioplan apply migrates them (lib/adopt.sh).
   # Such a scenario has its facts boot to itself.
@@ -286,6 +286,14 @@ run_scenario() {
     sed 's/^/    build: /' "$out/build.err" | head -n 20
     return
   fi
+  # what vfioplan check must have said on the emulated host, e.g. a note's code
+  for w in $S_CHECK_HAS; do
+    if ! grep -q -F -- "$w" "$out/check.err"; then
+      report FAIL "$s" "vfioplan check inside the emulated host did not say '$w' (exit $(cat "$out/check.rc"))"
+      sed 's/^/    check: /' "$out/check.err" | head -n 20
+      return
+    fi
+  done
   tree=$RUN_LOG/$s/tree
   rm -rf "$tree"
   if [ -n "$S_ADMIN" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """Every diagnostic code `vfioplan codes` lists is expected by some test: in a
-golden case's expected output (error[VP4003], warning[...], or "code":
+golden case's expected output (error[VP4003], warning[...], note[...], or "code":
 "VP4003" in JSON), in the CODE column of tests/bad-input/cases.txt, or in an
 assertion of a Python test (the workflow and fault-injection tests look for
 error[VP5001] and the like in what the binary printed). A code no test
@@ -17,7 +17,7 @@ vfioplan = sys.argv[1]
 codes = [line.split()[0] for line in subprocess.run([vfioplan, "codes"], capture_output=True, text=True,
                                                      check=True).stdout.splitlines()]
 where = {c: [] for c in codes}
-seen = re.compile(r'(?:error|warning)\[(VP\d{4})\]|"code": "(VP\d{4})"')
+seen = re.compile(r'(?:error|warning|note)\[(VP\d{4})\]|"code": "(VP\d{4})"')
 for path in sorted(glob.glob(os.path.join(TESTS, "golden", "cases", "*", "expected", "std*"))):
     with open(path, errors="replace") as f:
         for m in seen.finditer(f.read()):
@@ -31,7 +31,7 @@ for path in sorted(glob.glob(os.path.join(TESTS, "**", "*.py"), recursive=True))
     if os.path.abspath(path) == os.path.abspath(__file__):
         continue
     with open(path) as f:
-        for m in re.finditer(r"(?:error|warning)\[(VP\d{4})\]", f.read()):
+        for m in re.finditer(r"(?:error|warning|note)\[(VP\d{4})\]", f.read()):
             where.setdefault(m.group(1), []).append(os.path.relpath(path, TESTS))
 missing = [c for c in codes if not where[c]]
 for c in codes:

@@ -69,9 +69,17 @@ ADDR_RE = re.compile(r"^(?:([0-9a-fA-F]{4,5}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2}
 IDS_RE = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
 SIZE_RE = re.compile(r"^([0-9]+)([KMGT]?)$")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf"]
+EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf",
+              "pcie", "acs", "flr", "pmreset", "sriov", "physfn"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "memory", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "netstack", "route", "driver", "file"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "rom", "file"]
+# PCIe capability Device/Port types (Flags bits 7:4); "pci" is a conventional function without one.
+PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, "upstream-port": 5,
+              "downstream-port": 6, "pcie-to-pci-bridge": 7, "pci-to-pcie-bridge": 8, "rc-endpoint": 9,
+              "rc-event-collector": 10}
+# What a `boot` fact can put in the tree (write_boot).
+BOOT_KINDS = ["grub", "grub2", "grubby", "systemd-boot", "uki", "kernel-cmdline", "ostree", "proxmox",
+              "kernelstub"]
 # Huge page sizes of x86-64, as the memory fact and sysfs name them.
 HUGEPAGE_KIB = {"2M": 2048, "1G": 1048576}
 # Where a 'file' fact may put a file (a manual setup's configuration): the top-level directories of a root.
@@ -143,6 +151,36 @@ REDHAT_BUGZILLA_PRODUCT_VERSION=9.4
 REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux"
 REDHAT_SUPPORT_PRODUCT_VERSION="9.4"
 """,
+    ("pop", "22.04"): """NAME="Pop!_OS"
+VERSION="22.04 LTS"
+ID=pop
+ID_LIKE="ubuntu debian"
+PRETTY_NAME="Pop!_OS 22.04 LTS"
+VERSION_ID="22.04"
+HOME_URL="https://pop.system76.com"
+SUPPORT_URL="https://support.system76.com"
+BUG_REPORT_URL="https://github.com/pop-os/pop/issues"
+PRIVACY_POLICY_URL="https://system76.com/privacy"
+VERSION_CODENAME=jammy
+UBUNTU_CODENAME=jammy
+LOGO=distributor-logo-pop-os
+""",
+    ("fedora", "40"): """NAME="Fedora Linux"
+VERSION="40.20240601.0 (Silverblue)"
+ID=fedora
+VERSION_ID=40
+VERSION_CODENAME=""
+PLATFORM_ID="platform:f40"
+PRETTY_NAME="Fedora Linux 40.20240601.0 (Silverblue)"
+ANSI_COLOR="0;38;2;60;110;180"
+LOGO=fedora-logo-icon
+CPE_NAME="cpe:/o:fedoraproject:fedora:40"
+DEFAULT_HOSTNAME="fedora"
+HOME_URL="https://silverblue.fedoraproject.org"
+VARIANT="Silverblue"
+VARIANT_ID=silverblue
+OSTREE_VERSION='40.20240601.0'
+""",
     ("arch", "rolling"): """NAME="Arch Linux"
 PRETTY_NAME="Arch Linux"
 ID=arch
@@ -158,7 +196,7 @@ LOGO=archlinux-logo
 }
 # Module file suffix in lib/modules/KVER per distribution.
 KO_SUFFIX = {"ubuntu:22.04": ".ko", "ubuntu:24.04": ".ko.zst", "debian:12": ".ko",
-             "rhel:9.4": ".ko.xz", "arch:rolling": ".ko.zst"}
+             "rhel:9.4": ".ko.xz", "arch:rolling": ".ko.zst", "pop:22.04": ".ko", "fedora:40": ".ko.xz"}
 
 CPU_FLAGS = {
     "intel": ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
@@ -292,7 +330,8 @@ class Function:
                  "sdevice", "cls", "rev", "group", "driver", "numa", "parent_key", "parent",
                  "bars", "rom", "boot_vga", "irq", "bus_override", "mf", "children",
                  "is_bridge", "sec", "sub", "path", "multifunction", "windows", "bar_addr",
-                 "rom_addr", "pin", "vga_path", "depth", "hosted_root")
+                 "rom_addr", "pin", "vga_path", "depth", "hosted_root", "pcie_opt", "pcie", "acs",
+                 "flr", "pmreset", "sriov", "physfn_key", "vfs")
 
     def __init__(self):
         self.children = []
@@ -307,6 +346,12 @@ class Function:
         self.rom_addr = 0
         self.vga_path = False
         self.hosted_root = None
+        self.pcie_opt = False       # pcie= given: do not derive
+        self.pcie = None            # PCIe port type (PCIE_TYPES value), None: conventional PCI
+        self.acs = self.flr = self.pmreset = False
+        self.sriov = None           # (total, offset, stride, vf_device, num_vfs or None)
+        self.physfn_key = None      # a VF: its PF's key
+        self.vfs = []               # a PF: its VFs in the table
 
     @property
     def key(self):
@@ -335,6 +380,10 @@ class Host:
         self.driver_modules = {}
         self.files = {}        # path -> lines (the 'file' facts)
         self.fact_lines = {}
+        self.aliases = []          # (pattern, module, builtin) from alias lines
+        self.kernel_aliases = {}   # version -> False for aliases=none (no modules.alias written)
+        self.boot = []             # BOOT_KINDS from boot lines
+        self.roms = []             # (path, size) from rom lines
 
     def err(self, line, msg):
         """Record an error at a table line (None: about the table as a whole)."""
@@ -474,6 +523,26 @@ def parse_function(host, lineno, text):
             f.boot_vga = val != "0"
         elif key == "mf":
             f.mf = True
+        elif key == "pcie":
+            if val not in PCIE_TYPES:
+                raise TableError("unknown PCIe type '%s'%s" % (val, suggest(val, list(PCIE_TYPES))))
+            f.pcie_opt, f.pcie = True, PCIE_TYPES[val]
+        elif key in ("acs", "flr", "pmreset"):
+            if eq:
+                raise TableError("%s takes no value" % key)
+            setattr(f, key, True)
+        elif key == "sriov":
+            m = re.match(r"^(\d+)/(\d+)/(\d+)/([0-9a-fA-F]{4})(?:/(\d+))?$", val)
+            if not m or not 0 < int(m.group(1)) <= 0xffff or int(m.group(2)) > 0xffff or int(m.group(3)) > 0xffff:
+                raise TableError("bad sriov '%s' (want TOTAL/OFFSET/STRIDE/VFDEVICE[/NUMVFS], e.g. 8/2/1/101e)"
+                                 % val)
+            f.sriov = (int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4), 16),
+                       int(m.group(5)) if m.group(5) else None)
+        elif key == "physfn":
+            pf = parse_addr(val, f.dom)
+            if pf is None:
+                raise TableError("bad physfn '%s' (want the PF's address)" % val)
+            f.physfn_key = pf
         elif key == "irq":
             if not val.isdigit():
                 raise TableError("bad irq '%s'" % val)
@@ -574,8 +643,12 @@ def parse_fact(host, lineno, key, text):
                 vfio = a[5:]
                 if vfio not in ("builtin", "module"):
                     raise TableError("vfio= takes builtin or module")
+            elif a.startswith("aliases="):
+                if a[8:] not in ("none", "default"):
+                    raise TableError("aliases= takes none or default")
+                host.kernel_aliases[ver] = a[8:] == "default"
             else:
-                raise TableError("unknown kernel option '%s' (running, vfio=)" % a)
+                raise TableError("unknown kernel option '%s' (running, vfio=, aliases=)" % a)
         if any(k[0] == ver for k in host.kernels):
             raise TableError("kernel %s given twice" % ver)
         host.kernels.append((ver, running, vfio, lineno))
@@ -701,6 +774,28 @@ def parse_fact(host, lineno, key, text):
             raise TableError("usage: route default via A.B.C.D dev IFACE [metric N]")
         host.routes.append({"gw": [int(x) for x in m.groups()], "dev": args[4], "metric": metric,
                             "line": lineno})
+    elif key == "alias":
+        # alias PATTERN MODULE [builtin]: a line of every kernel's modules.alias (or modules.builtin.alias)
+        if len(args) not in (2, 3) or (len(args) == 3 and args[2] != "builtin") or not args[0].startswith("pci:"):
+            raise TableError("usage: alias pci:PATTERN MODULE [builtin]")
+        if not re.match(r"^[A-Za-z0-9*?:\[\]]+$", args[0]) or not re.match(r"^[a-z0-9_]+$", args[1]):
+            raise TableError("bad alias '%s %s'" % (args[0], args[1]))
+        host.aliases.append((args[0], args[1], len(args) == 3))
+    elif key == "boot":
+        # boot KIND...: the files a bootloader setup leaves in the tree (write_boot)
+        for a in args:
+            if a not in BOOT_KINDS:
+                raise TableError("unknown boot kind '%s'%s (known: %s)" % (a, suggest(a, BOOT_KINDS),
+                                                                         ", ".join(BOOT_KINDS)))
+            if a not in host.boot:
+                host.boot.append(a)
+    elif key == "rom":
+        # rom /PATH [SIZE]: a ROM image of SIZE bytes (default 64 KiB) that the host has
+        if len(args) not in (1, 2) or not re.match(r"^(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+$", args[0]):
+            raise TableError("usage: rom /ABSOLUTE/PATH [SIZE]")
+        if args[0].split("/")[1] not in ("usr", "etc", "boot", "lib"):
+            raise TableError("rom %s: only under /usr, /etc, /boot or /lib" % args[0])
+        host.roms.append((args[0][1:], parse_size(args[1]) if len(args) == 2 else 65536))
     elif key == "driver":
         if not args:
             raise TableError("usage: driver NAME[=MODULE] ...")
@@ -895,9 +990,78 @@ def resolve(host):
 
     if host.errors:
         return
+    derive_pcie(host, order)
+    link_vfs(host, order)
+    if host.errors:
+        return
     allocate_resources(host, order)
     assign_irqs(host, order)
     check_facts(host)
+
+
+def derive_pcie(host, order):
+    """Each function's PCIe port type, unless pcie= says it: ports by their place in the tree, functions
+    behind a bridge are endpoints, root-bus functions root complex integrated endpoints, except host
+    bridges, system peripherals and SMBus controllers, which are conventional PCI as on real chipsets."""
+    fns = host.functions
+    for k in sorted(order, key=lambda k: (fns[k].depth, k)):
+        f = fns[k]
+        if f.pcie_opt:
+            continue
+        p = f.parent if f.parent is not None and f.parent.is_bridge else None
+        if f.is_bridge:
+            if p is None:
+                f.pcie = PCIE_TYPES["root-port"]
+            elif p.pcie == PCIE_TYPES["upstream-port"]:
+                f.pcie = PCIE_TYPES["downstream-port"]
+            else:
+                f.pcie = PCIE_TYPES["upstream-port"]
+        elif p is not None:
+            f.pcie = PCIE_TYPES["endpoint"]
+        elif (f.cls >> 16) in (0x06, 0x08) or (f.cls >> 8) == 0x0c05:
+            f.pcie = None
+        else:
+            f.pcie = PCIE_TYPES["rc-endpoint"]
+
+
+def routing_id(f):
+    return f.bus << 8 | f.dev << 3 | f.fn
+
+
+def link_vfs(host, order):
+    """VFs (physfn=) must sit where their PF's SR-IOV capability puts them, and number NumVFs."""
+    fns = host.functions
+    for k in order:
+        f = fns[k]
+        if f.physfn_key is None:
+            continue
+        pf = fns.get(f.physfn_key)
+        if pf is None or pf.sriov is None:
+            host.err(f.line, "physfn %s of %s is not a function with sriov= in the table"
+                     % (fmt_addr(*f.physfn_key), f.addr))
+            continue
+        total, offset, stride, vf_device, _ = pf.sriov
+        rid = routing_id(f) - routing_id(pf) - offset
+        if rid < 0 or (stride and rid % stride) or (not stride and rid) or (stride and rid // stride >= total):
+            host.err(f.line, "%s is not a VF address of %s (offset %d, stride %d, %d VFs)"
+                     % (f.addr, pf.addr, offset, stride, total))
+            continue
+        if (f.vendor, f.device) != (pf.vendor, vf_device) or f.dom != pf.dom:
+            host.err(f.line, "VF %s must have id %04x:%04x (the PF's vendor, sriov='s VF device)"
+                     % (f.addr, pf.vendor, vf_device))
+            continue
+        pf.vfs.append((rid // stride if stride else 0, f))
+    for k in order:
+        f = fns[k]
+        if f.sriov is not None:
+            f.vfs.sort(key=lambda v: v[0])
+            if [i for i, _ in f.vfs] != list(range(len(f.vfs))):
+                host.err(f.line, "the VFs of %s in the table must be its first ones, VF 0 to %d (they are %s)"
+                         % (f.addr, len(f.vfs) - 1, ", ".join(vf.addr for _, vf in f.vfs)))
+            num = f.sriov[4]
+            if num is not None and num != len(f.vfs):
+                host.err(f.line, "sriov= of %s says %d VFs are enabled but the table lists %d"
+                         % (f.addr, num, len(f.vfs)))
 
 
 def bus_items(host, funcs):
@@ -1268,7 +1432,7 @@ def config_space(f):
         if f.rom:
             struct.pack_into("<I", cfg, 0x30, f.rom_addr)       # enable bit off: [disabled]
         struct.pack_into("<BB", cfg, 0x3c, irq_line if f.pin else 0, f.pin)
-        return bytes(cfg)
+        return with_capabilities(f, cfg)
     struct.pack_into("<BBBB", cfg, 0x18, f.bus, f.sec, f.sub, 0)
     size, _, base = win(f, "io")
     if size:
@@ -1293,6 +1457,38 @@ def config_space(f):
         struct.pack_into("<I", cfg, 0x38, f.rom_addr)
     bctl = 0x0002 | (0x0008 if f.vga_path else 0)             # SERR#, VGA enable
     struct.pack_into("<BBH", cfg, 0x3c, irq_line if f.pin else 0, f.pin, bctl)
+    return with_capabilities(f, cfg)
+
+
+def with_capabilities(f, cfg):
+    """A PCIe function's capabilities, as vfioplan reads them through libpci: PM at 0x40 (No_Soft_Reset set
+    unless pmreset: most PCIe functions have it), PCI Express at 0x50 (port type, FLR in DevCap), and the
+    extended ones from 0x100 (ACS, SR-IOV). Its config file is 4096 bytes, as sysfs shows a PCIe function's;
+    a conventional function keeps 256 bytes and no capability list."""
+    if f.pcie is None:
+        return bytes(cfg)
+    cfg = cfg + bytearray(4096 - len(cfg))
+    struct.pack_into("<H", cfg, 0x06, 0x0010)                  # status: capability list
+    cfg[0x34] = 0x40
+    struct.pack_into("<BBHH", cfg, 0x40, 0x01, 0x50, 0x0003, 0x0000 if f.pmreset else 0x0008)
+    struct.pack_into("<BBHI", cfg, 0x50, 0x10, 0x00, f.pcie << 4 | 0x2, 0x10000000 if f.flr else 0)
+    ext = []
+    if f.acs:
+        ext.append((0x000d, struct.pack("<HH", 0x005f, 0x001d)))  # ACS: SV RR CR UF TB supported; enabled
+    if f.sriov is not None:
+        total, offset, stride, vf_device, _ = f.sriov
+        num = len(f.vfs)
+        body = bytearray(0x3c)
+        struct.pack_into("<IHH", body, 0x00, 0x00000000, 0x0019 if num else 0, 0)  # cap, ctrl (VFE MSE ARI)
+        struct.pack_into("<HHHBBHHHH", body, 0x08, total, total, num, 0, 0, offset, stride, 0, vf_device)
+        ext.append((0x0010, bytes(body)))
+    where = 0x100
+    for i, (cap_id, body) in enumerate(ext):
+        nxt = where + 4 + len(body) if i + 1 < len(ext) else 0
+        nxt = (nxt + 3) & ~3
+        struct.pack_into("<I", cfg, where, cap_id | 1 << 16 | nxt << 20)
+        cfg[where + 4:where + 4 + len(body)] = body
+        where = nxt
     return bytes(cfg)
 
 
@@ -1396,6 +1592,15 @@ def write_tree(host, out, names_path, warn_names):
         w.file(p + "/modalias", modalias(f) + "\n")
         if (f.cls >> 8) == CLASS_VGA:
             w.file(p + "/boot_vga", "1\n" if f.boot_vga else "0\n")
+        methods = reset_methods(host, f)
+        if methods and kernel_at_least(running_kernel(host)[0], 5, 15):
+            w.file(p + "/reset_method", " ".join(methods) + "\n")
+        if f.sriov is not None:
+            total, offset, stride, vf_device, _ = f.sriov
+            for name, value in (("sriov_totalvfs", "%d" % total), ("sriov_numvfs", "%d" % len(f.vfs)),
+                                ("sriov_offset", "%d" % offset), ("sriov_stride", "%d" % stride),
+                                ("sriov_vf_device", "%x" % vf_device), ("sriov_drivers_autoprobe", "1")):
+                w.file(p + "/" + name, value + "\n")
         w.link(p + "/subsystem", "sys/bus/pci")
         w.link("sys/bus/pci/devices/" + f.addr, p)
         if f.driver:
@@ -1405,6 +1610,11 @@ def write_tree(host, out, names_path, warn_names):
             g = "sys/kernel/iommu_groups/%d" % f.group
             w.link(p + "/iommu_group", g)
             w.link("%s/devices/%s" % (g, f.addr), p)
+    for k in order:
+        f = fns[k]
+        for index, vf in f.vfs:
+            w.link("%s/virtfn%d" % (f.path, index), vf.path)
+            w.link(vf.path + "/physfn", f.path)
     builtin = VFIO_MODULES if running_kernel(host)[2] == "builtin" else set()
     modules = {}
     for d in drivers:
@@ -1440,7 +1650,33 @@ def write_tree(host, out, names_path, warn_names):
     write_memory(host, w)
     write_etc(host, w)
     write_modules(host, w)
+    write_boot(host, w)
+    write_files(host, w)
+    for path, size in host.roms:
+        w.file(path, b"\x55\xaa" + b"\0" * (size - 2))   # an option ROM starts 55 AA
     write_names(host, w, names_path, warn_names)
+
+
+def kernel_at_least(version, major, minor):
+    m = re.match(r"^(\d+)\.(\d+)", version)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+def reset_methods(host, f):
+    """What reset_method shows (Linux 5.15 and later): flr with FLR, pm with a PM capability that resets
+    (No_Soft_Reset clear), bus when the function is alone on the bus below its bridge
+    (pci_parent_bus_reset)."""
+    if f.is_bridge:
+        return []
+    out = []
+    if f.flr:
+        out.append("flr")
+    if f.pcie is not None and f.pmreset:
+        out.append("pm")
+    p = f.parent
+    if p is not None and p.is_bridge and len([c for c in p.children if c.bus == f.bus]) == 1:
+        out.append("bus")
+    return out
 
 
 def running_kernel(host):
@@ -1693,12 +1929,170 @@ def hostname(host):
     return os.path.splitext(os.path.basename(host.table_path))[0]
 
 
+STOCK_GRUB = {
+    "debian": """# If you change this file, run 'update-grub' afterwards to update
+# /boot/grub/grub.cfg.
+# For full documentation of the options in this file, see:
+#   info -f grub -n 'Simple configuration'
+
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`
+GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+GRUB_CMDLINE_LINUX=""
+""",
+    "ubuntu": """# If you change this file, run 'update-grub' afterwards to update
+# /boot/grub/grub.cfg.
+
+GRUB_DEFAULT=0
+GRUB_TIMEOUT_STYLE=hidden
+GRUB_TIMEOUT=0
+GRUB_DISTRIBUTOR=`( . /etc/os-release; echo ${NAME:-Ubuntu} ) 2>/dev/null || echo Ubuntu`
+GRUB_CMDLINE_LINUX_DEFAULT="quiet splash"
+GRUB_CMDLINE_LINUX=""
+""",
+    "arch": """# GRUB boot loader configuration
+
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR="Arch"
+GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet"
+GRUB_CMDLINE_LINUX=""
+
+# Preload both GPT and MBR modules so that they are not missed
+GRUB_PRELOAD_MODULES="part_gpt part_msdos"
+
+GRUB_TIMEOUT_STYLE=menu
+GRUB_TERMINAL_INPUT=console
+GRUB_GFXMODE=auto
+GRUB_GFXPAYLOAD_LINUX=keep
+GRUB_DISABLE_RECOVERY=true
+""",
+    "rhel": """GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR="$(sed 's, release .*$,,g' /etc/system-release)"
+GRUB_DEFAULT=saved
+GRUB_DISABLE_SUBMENU=true
+GRUB_TERMINAL_OUTPUT="console"
+GRUB_CMDLINE_LINUX="crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M rhgb quiet"
+GRUB_DISABLE_RECOVERY="true"
+GRUB_ENABLE_BLSCFG=true
+""",
+}
+# The lines of grub-mkconfig that read its configuration; Debian's patch adds the loop over grub.d.
+GRUB_MKCONFIG = """#! /bin/sh
+set -e
+# A stand-in for grub-mkconfig (tests/tools/mkhost.py): the lines of the real
+# script that read the configuration, as this distribution has them.
+sysconfdir="/etc"
+if test -f ${sysconfdir}/default/grub ; then
+  . ${sysconfdir}/default/grub
+fi
+"""
+GRUB_MKCONFIG_DEBIAN_LOOP = """for x in ${sysconfdir}/default/grub.d/*.cfg ; do
+  if [ -e "${x}" ]; then
+    . "${x}"
+  fi
+done
+"""
+
+
+def boot_cmdline(host):
+    """The command line a bootloader's own configuration holds: /proc/cmdline without what the loader adds."""
+    return " ".join(a for a in host.cmdline.split() if not a.startswith(("BOOT_IMAGE=", "initrd=")))
+
+
+def write_boot(host, w):
+    """The files each `boot` kind leaves, enough for vfioplan to tell the bootloader from evidence."""
+    family = {"debian": "debian", "ubuntu": "ubuntu", "pop": "ubuntu", "arch": "arch"}.get(host.distro[0], "rhel")
+    kernels = [k[0] for k in sorted(host.kernels)]
+    name = host.distro[0]
+    for kind in host.boot:
+        if kind in ("grub", "grub2"):
+            w.file("boot/%s/grub.cfg" % kind, "# generated by grub-mkconfig (a stand-in)\n")
+            w.file("etc/default/grub", STOCK_GRUB[family])
+            debian = kind == "grub" and family in ("debian", "ubuntu")
+            script = GRUB_MKCONFIG + (GRUB_MKCONFIG_DEBIAN_LOOP if debian else "")
+            where = {"arch": "usr/bin"}.get(family, "usr/sbin")
+            w.file("%s/%s-mkconfig" % (where, kind), script)
+        elif kind == "grubby":
+            w.file("usr/sbin/grubby", "#!/bin/sh\n# a stand-in for grubby\nexit 0\n")
+            for k in kernels:
+                w.file("boot/loader/entries/0123456789abcdef0123456789abcdef-%s.conf" % k,
+                       "title %s (%s)\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img\noptions %s\n"
+                       % (host.distro[0], k, k, k, k, boot_cmdline(host)))
+        elif kind in ("systemd-boot", "kernelstub"):
+            esp = "boot" if kind == "systemd-boot" else "boot/efi"
+            w.file(esp + "/EFI/systemd/systemd-bootx64.efi", b"MZ")
+            w.file(esp + "/loader/loader.conf", "timeout 3\n")
+            if kind == "kernelstub":
+                w.file(esp + "/loader/entries/Pop_OS-current.conf",
+                       "title Pop!_OS\nlinux /EFI/Pop_OS/vmlinuz.efi\ninitrd /EFI/Pop_OS/initrd.img\noptions %s\n"
+                       % boot_cmdline(host))
+                w.file("usr/bin/kernelstub", "#!/bin/sh\n# a stand-in for kernelstub\nexit 0\n")
+                w.file("etc/kernelstub/configuration",
+                       '{"user": {"kernel_options": [%s], "esp_path": "/boot/efi"}}\n'
+                       % ", ".join('"%s"' % a for a in boot_cmdline(host).split()))
+            else:
+                for k in kernels:
+                    w.file("boot/loader/entries/%s-%s.conf" % (name, k),
+                           "title %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img\noptions %s\n"
+                           % (name, k, k, boot_cmdline(host)))
+        elif kind == "uki":
+            for k in kernels:
+                w.file("boot/EFI/Linux/%s-%s.efi" % (name, k), b"MZ")
+        elif kind == "kernel-cmdline":
+            w.file("etc/kernel/cmdline", boot_cmdline(host) + "\n")
+        elif kind == "ostree":
+            w.file("run/ostree-booted", "")
+            w.mkdir("ostree/deploy/%s/deploy/0123456789abcdef.0" % name)
+            w.file("usr/bin/rpm-ostree", "#!/bin/sh\n# a stand-in for rpm-ostree\nexit 0\n")
+        elif kind == "proxmox":
+            w.file("usr/sbin/proxmox-boot-tool", "#!/bin/sh\n# a stand-in for proxmox-boot-tool\nexit 0\n")
+            w.file("etc/kernel/proxmox-boot-uuids", "1A2B-3C4D\n")
+            w.file("etc/kernel/cmdline", boot_cmdline(host) + "\n")
+
+
 def write_etc(host, w):
     w.file("usr/lib/os-release", OS_RELEASE[host.distro])
     w.plain_link("etc/os-release", "../usr/lib/os-release")
     w.file("etc/hostname", hostname(host) + "\n")
+
+
+def write_files(host, w):
+    """The 'file' facts, after the boot kinds' stock files: a table's own lines win (a manual /etc/default/grub)."""
     for path in sorted(host.files):
         w.file(path, "".join(line + "\n" for line in host.files[path]))
+
+
+# Aliases of class-wide drivers, as the kernel's modules.alias has them (the drivers' MODULE_DEVICE_TABLEs):
+# a function of these classes gets its driver after a reboot whether or not one is bound today.
+GENERIC_ALIASES = [
+    ("pci:v*d*sv*sd*bc0Csc03i30*", "xhci_pci"),
+    ("pci:v*d*sv*sd*bc0Csc03i20*", "ehci_pci"),
+    ("pci:v*d*sv*sd*bc0Csc03i10*", "ohci_pci"),
+    ("pci:v*d*sv*sd*bc01sc08i02*", "nvme"),
+    ("pci:v*d*sv*sd*bc01sc06i01*", "ahci"),
+    ("pci:v00001002d*sv*sd*bc04sc03i00*", "snd_hda_intel"),
+    ("pci:v000010DEd*sv*sd*bc04sc03i00*", "snd_hda_intel"),
+    ("pci:v00008086d*sv*sd*bc04sc03i00*", "snd_hda_intel"),
+    ("pci:v000010DEd*sv*sd*bc03sc*i*", "nouveau"),
+    ("pci:v000012D2d*sv*sd*bc03sc*i*", "nouveau"),
+]
+
+
+def module_aliases(host):
+    """(pattern, module, builtin) of a kernel's aliases: the class-wide ones, one per id of each function
+    bound to a driver that is a module, and the table's alias lines; sorted, as depmod sorts nothing but
+    determinism wants it."""
+    out = {(p, m, False) for p, m in GENERIC_ALIASES}
+    for f in host.functions.values():
+        if not f.driver or f.driver in ("vfio-pci", "pci-stub"):
+            continue
+        mod = host.driver_modules.get(f.driver, DRIVER_MODULE.get(f.driver, f.driver.replace("-", "_")))
+        if mod:
+            out.add(("pci:v%08Xd%08Xsv*sd*bc*sc*i*" % (f.vendor, f.device), mod, False))
+    out |= set(host.aliases)
+    return sorted(out)
 
 
 def write_modules(host, w):
@@ -1730,6 +2124,14 @@ def write_modules(host, w):
                 deps = [ko(p) for p in pci[:i]] + [ko(c) for c in core]
                 dep.append(ko(mod) + ":" + "".join(" " + d for d in deps))
         w.file(base + "/modules.dep", "".join(d + "\n" for d in sorted(dep)))
+        if host.kernel_aliases.get(ver, True):
+            aliases = module_aliases(host)
+            w.file(base + "/modules.alias", "# Aliases extracted from modules themselves.\n" +
+                   "".join("alias %s %s\n" % (pat, mod) for pat, mod, bi in aliases if not bi))
+            builtin_aliases = [(pat, mod) for pat, mod, bi in aliases if bi]
+            if vfio == "builtin":
+                builtin_aliases.append(("vfio_pci:v*d*sv*sd*bc*sc*i*", "vfio_pci"))
+            w.file(base + "/modules.builtin.alias", "".join("alias %s %s\n" % a for a in builtin_aliases))
 
 
 # ---------------------------------------------------------------------------
@@ -1825,7 +2227,7 @@ def write_names(host, w, names_path, warn_names):
 
 # ---------------------------------------------------------------------------
 
-TOP_LEVEL = {"sys", "proc", "etc", "lib", "usr", "boot", "run"}
+TOP_LEVEL = {"sys", "proc", "etc", "lib", "usr", "boot", "run", "ostree"}
 
 
 def prepare_outdir(out, force):

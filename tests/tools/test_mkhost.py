@@ -70,6 +70,7 @@ def expected_small_tree():
     out += _device(d + "/0000:00:01.0/0000:01:00.0", 4, "nouveau", vga=True)
     out += _device(d + "/0000:00:01.0/0000:01:00.1", 4, "snd_hda_intel")
     out += _device(d + "/0000:00:06.0/0000:02:00.0", 5, "nvme")
+    out.append(d + "/0000:00:06.0/0000:02:00.0/reset_method")   # alone on its bus: "bus"
     nic = d + "/0000:00:1f.6/net/eno1"
     out += [nic + "/" + f for f in ("address", "ifindex", "mtu", "operstate", "type")]
     out.append(nic + "/device -> ../../../0000:00:1f.6")
@@ -129,7 +130,8 @@ def expected_small_tree():
             "proc/sys/kernel/hostname", "proc/sys/kernel/osrelease",
             "etc/hostname", "etc/os-release -> ../usr/lib/os-release", "usr/lib/os-release",
             "usr/share/misc/pci.ids",
-            "lib/modules/6.1.0-25-amd64/modules.builtin", "lib/modules/6.1.0-25-amd64/modules.dep"]
+            "lib/modules/6.1.0-25-amd64/modules.alias", "lib/modules/6.1.0-25-amd64/modules.builtin",
+            "lib/modules/6.1.0-25-amd64/modules.builtin.alias", "lib/modules/6.1.0-25-amd64/modules.dep"]
     return sorted(out)
 
 
@@ -277,7 +279,7 @@ class TestOutput(MkhostCase):
         self.assertEqual(res[2], "0x%016x 0x%016x 0x%016x" % (0, 0, 0))   # upper half of BAR1
         self.assertTrue(res[5].endswith(" 0x0000000000040101"))
         cfg = read("config")
-        self.assertEqual(len(cfg), 256)
+        self.assertEqual(len(cfg), 4096, "a PCIe function's config space is 4 KiB in sysfs")
         vendor, device, cmd = struct.unpack_from("<HHH", cfg, 0)
         self.assertEqual((vendor, device), (0x10de, 0x2504))
         self.assertEqual(cfg[0x0e], 0x80, "multifunction bit on function 0 of 01:00")
@@ -294,6 +296,80 @@ class TestOutput(MkhostCase):
         self.assertEqual(tuple(bcfg[0x18:0x1b]), (0x00, 0x01, 0x01))
         self.assertTrue(struct.unpack_from("<H", bcfg, 0x3e)[0] & 0x8, "VGA enable on the boot VGA's bridge")
         self.assertFalse(os.path.exists(os.path.join(out, "sys/bus/pci/devices/0000:01:00.1/boot_vga")))
+
+    def test_capabilities_as_libpci_reads_them(self):
+        out = self.build(SMALL.replace("bar0=16K:64", "bar0=16K:64 flr acs pmreset"))
+        cfg = slurp(os.path.join(out, "sys/bus/pci/devices/0000:02:00.0/config"))
+        self.assertEqual(struct.unpack_from("<H", cfg, 0x06)[0] & 0x10, 0x10, "capability list")
+        self.assertEqual(cfg[0x34], 0x40)
+        self.assertEqual(tuple(cfg[0x40:0x42]), (0x01, 0x50), "PM, then PCI Express")
+        self.assertEqual(struct.unpack_from("<H", cfg, 0x44)[0] & 0x8, 0, "pmreset: No_Soft_Reset clear")
+        self.assertEqual(cfg[0x50], 0x10)
+        self.assertEqual(struct.unpack_from("<H", cfg, 0x52)[0] >> 4 & 0xf, 0, "an endpoint")
+        self.assertTrue(struct.unpack_from("<I", cfg, 0x54)[0] & 0x10000000, "FLR in DevCap")
+        self.assertEqual(struct.unpack_from("<I", cfg, 0x100)[0] & 0xffff, 0x000d, "ACS extended capability")
+        self.assertEqual(slurp(os.path.join(out, "sys/bus/pci/devices/0000:02:00.0/reset_method")), b"flr pm bus\n")
+        port = slurp(os.path.join(out, "sys/bus/pci/devices/0000:00:06.0/config"))
+        self.assertEqual(struct.unpack_from("<H", port, 0x52)[0] >> 4 & 0xf, 4, "a root port")
+        host_bridge = slurp(os.path.join(out, "sys/bus/pci/devices/0000:00:00.0/config"))
+        self.assertEqual(len(host_bridge), 256, "conventional PCI: no PCIe capability")
+        if shutil.which("lspci"):
+            r = subprocess.run(["lspci", "-A", "linux-sysfs", "-O", "sysfs.path=%s/sys/bus/pci" % out, "-vv",
+                                "-s", "02:00.0"], capture_output=True, text=True)
+            self.assertIn("Express (v2) Endpoint", r.stdout)
+            self.assertIn("FLReset+", r.stdout)
+            self.assertIn("Access Control Services", r.stdout)
+
+    def test_sriov_vfs_and_links(self):
+        text = SMALL.replace("0000:02:00.0  144d:a809  144d:a801  010802  00  5  nvme           -  00:06.0  bar0=16K:64",
+                             "0000:02:00.0  15b3:101b  15b3:0007  020000  00  5  mlx5_core      -  00:06.0  "
+                             "bar0=16K:64 sriov=8/2/1/101c/2\n"
+                             "0000:02:00.2  15b3:101c  15b3:0007  020000  00  8  -  -  00:06.0  physfn=02:00.0\n"
+                             "0000:02:00.3  15b3:101c  15b3:0007  020000  00  9  -  -  00:06.0  physfn=02:00.0\n")
+        text = text.replace("disk      nvme0n1  0000:02:00.0  parts=1\n", "").replace(
+            "mount     /  /dev/nvme0n1p1  ext4", "mount     /  /dev/sda1  ext4").replace(
+            "root=/dev/nvme0n1p1", "root=/dev/sda1")
+        text = text.replace("mount     /  /dev/sda1  ext4", "disk      sda  0000:00:1f.6\nmount     /  /dev/sda1  ext4")
+        text = text.replace("disk      sda  0000:00:1f.6", "disk      sda  0000:00:1f.6  parts=1")
+        out = self.build(text)
+        pf = os.path.join(out, "sys/bus/pci/devices/0000:02:00.0")
+        self.assertEqual(slurp(os.path.join(pf, "sriov_totalvfs")), b"8\n")
+        self.assertEqual(slurp(os.path.join(pf, "sriov_numvfs")), b"2\n")
+        self.assertEqual(slurp(os.path.join(pf, "sriov_vf_device")), b"101c\n")
+        self.assertEqual(os.readlink(os.path.join(pf, "virtfn1")), "../0000:02:00.3")
+        self.assertEqual(os.readlink(os.path.join(out, "sys/bus/pci/devices/0000:02:00.2/physfn")), "../0000:02:00.0")
+        cfg = slurp(os.path.join(pf, "config"))
+        header = struct.unpack_from("<I", cfg, 0x100)[0]
+        self.assertEqual(header & 0xffff, 0x0010, "SR-IOV extended capability")
+        total, num = struct.unpack_from("<HH", cfg, 0x100 + 0x0e)
+        offset, stride = struct.unpack_from("<HH", cfg, 0x100 + 0x14)
+        self.assertEqual((total, num, offset, stride), (8, 2, 2, 1))
+        self.assertEqual(struct.unpack_from("<H", cfg, 0x100 + 0x1a)[0], 0x101c)
+        bad = text.replace("physfn=02:00.0\n0000:02:00.3", "physfn=02:00.0\n0000:02:00.5")
+        r = self.run_mkhost(self.table(bad), os.path.join(self.tmp, "bad"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("must be its first ones, VF 0 to 1", r.stderr)
+
+    def test_boot_and_alias_facts(self):
+        out = self.build(SMALL.replace("firmware  bios\n", "firmware  uefi\nboot      systemd-boot uki kernel-cmdline\n")
+                         + "alias     pci:v00008086d00007A84sv*sd*bc*sc*i* lpc_ich\n"
+                         + "alias     pci:v*d*sv*sd*bc0Csc05i00* i2c_i801 builtin\n")
+        self.assertTrue(os.path.exists(os.path.join(out, "boot/EFI/systemd/systemd-bootx64.efi")))
+        self.assertTrue(os.path.exists(os.path.join(out, "boot/EFI/Linux/debian-6.1.0-25-amd64.efi")))
+        self.assertEqual(slurp(os.path.join(out, "etc/kernel/cmdline")), b"root=/dev/nvme0n1p1 ro\n")
+        entry = slurp(os.path.join(out, "boot/loader/entries/debian-6.1.0-25-amd64.conf"), "r")
+        self.assertIn("options root=/dev/nvme0n1p1 ro\n", entry)
+        mods = os.path.join(out, "lib/modules/6.1.0-25-amd64")
+        self.assertIn("alias pci:v00008086d00007A84sv*sd*bc*sc*i* lpc_ich\n", slurp(os.path.join(mods, "modules.alias"), "r"))
+        self.assertIn("alias pci:v*d*sv*sd*bc0Csc03i30* xhci_pci\n", slurp(os.path.join(mods, "modules.alias"), "r"))
+        self.assertEqual(slurp(os.path.join(mods, "modules.builtin.alias"), "r"),
+                         "alias pci:v*d*sv*sd*bc0Csc05i00* i2c_i801\n")
+        out = self.build(SMALL.replace("kernel    6.1.0-25-amd64", "kernel    6.1.0-25-amd64 aliases=none")
+                         + "boot grub\n", out="grub")
+        self.assertFalse(os.path.exists(os.path.join(out, "lib/modules/6.1.0-25-amd64/modules.alias")))
+        self.assertIn("/default/grub.d/", slurp(os.path.join(out, "usr/sbin/grub-mkconfig"), "r"), "Debian's")
+        r = self.run_mkhost(self.table(SMALL + "boot lilo\n"), os.path.join(self.tmp, "lilo"))
+        self.assertIn("unknown boot kind 'lilo'", r.stderr)
 
     def test_memory_and_cpu_topology(self):
         """Two sockets of 2 cores x 2 threads, 64 GiB, 6 of 1 GiB pages (4 free) and 1G as the default size."""

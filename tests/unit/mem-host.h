@@ -36,7 +36,7 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
         d->bars[1] = (struct vp_bar){bar1, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         d->bars[3] = (struct vp_bar){bar3, VP_BAR_MEM64 | VP_BAR_PREFETCH};
         members[i] = i;
-        groups[i] = (struct vp_group){i, &members[i], 1};
+        groups[i] = (struct vp_group){.id = i, .members = &members[i], .n_members = 1, .today = -1};
     }
     host.source = "/test";
     host.devices = devices;
@@ -46,7 +46,42 @@ make_host(unsigned n, uint16_t device, uint64_t bar1, uint64_t bar3)
     host.cpu_vendor = VP_CPU_INTEL;
     host.os = (struct vp_os_release){"debian", NULL, "12", "Debian 12"};
     host.cmdline = "";
+    /* a Debian host's GRUB: its grub-mkconfig reads /etc/default/grub.d */
+    host.boot =
+        (struct vp_boot_facts){true, VP_BOOT_BIT(VP_BOOT_GRUB_CFG) | VP_BOOT_BIT(VP_BOOT_GRUB_DEFAULT) |
+                                         VP_BOOT_BIT(VP_BOOT_GRUB_MKCONFIG) | VP_BOOT_BIT(VP_BOOT_GRUB_DROPINS)};
     host.cpu_pdpe1gb = -1;
+    for (unsigned i = 0; i < n; i++)
+        devices[i].hw.parent = devices[i].hw.pf = devices[i].hw.vf_index = -1;
+}
+
+/* A NIC PF with an SR-IOV capability of total VFs (offset 2, stride 1) at 0000:20:00.0, alone in its group. */
+static VP_UNUSED void
+add_sriov_pf(unsigned total)
+{
+    struct vp_device *d = &devices[host.n_devices];
+    memset(d, 0, sizeof(*d));
+    d->addr = (struct vp_pci_addr){0, 0x20, 0, 0};
+    vp_pci_addr_format(&d->addr, d->addr_str);
+    d->vendor = 0x15b3;
+    d->device = 0x101d;
+    d->class_code = 0x020000;
+    d->iommu_group = (long)host.n_devices;
+    d->numa_node = -1;
+    d->driver = "mlx5_core";
+    d->hw = (struct vp_device_hw){.caps_read = true,
+                                  .ext_caps_read = true,
+                                  .pcie = VP_PCIE_ENDPOINT,
+                                  .flr = true,
+                                  .sriov = {total, 0, 2, 1, 0x101e},
+                                  .parent = -1,
+                                  .pf = -1,
+                                  .vf_index = -1};
+    members[host.n_devices] = host.n_devices;
+    groups[host.n_devices] =
+        (struct vp_group){.id = (long)host.n_devices, .members = &members[host.n_devices], .n_members = 1, .today = -1};
+    host.n_devices++;
+    host.n_groups++;
 }
 
 /* The host's CPUs: cores of threads each, numbered as Linux does (first threads, then siblings); memory in GiB

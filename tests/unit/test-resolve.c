@@ -101,7 +101,7 @@ test_group_closure(void **state)
     make_host(2, 0x2330, 128ull << 30, 32ull << 20);
     /* put both GPUs in one group, as behind a switch without ACS */
     devices[1].iommu_group = 0;
-    groups[0] = (struct vp_group){0, members, 2};
+    groups[0] = (struct vp_group){.id = 0, .members = members, .n_members = 2, .today = -1};
     host.n_groups = 1;
     struct vp_diags d = {0};
     struct vp_spec *spec;
@@ -112,6 +112,192 @@ test_group_closure(void **state)
     assert_int_equal(d.items[0].n_notes, 2);
     vp_spec_free(&spec);
     vp_diags_free(&d);
+}
+
+/* Two GPUs in one group; the second has no driver today: it blocks unless no kernel has a driver for it. */
+static void
+viability(struct vp_kernel *k, size_t n_kernels, bool want_error)
+{
+    make_host(2, 0x2330, 128ull << 30, 32ull << 20);
+    devices[1].iommu_group = 0;
+    groups[0] = (struct vp_group){.id = 0, .members = members, .n_members = 2, .today = -1};
+    host.n_groups = 1;
+    host.kernels = k;
+    host.n_kernels = n_kernels;
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve("      - address: \"0000:10:00.0\"\n", &spec, &d);
+    if (want_error) {
+        assert_null(plan);
+        assert_int_equal(d.items[0].code, VP_GROUP_NOT_WHOLE);
+    } else {
+        assert_non_null(plan);
+        assert_int_equal(d.items[0].code, VP_DRIVERLESS_MEMBER);
+    }
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+static void
+test_viability_after_reboot(void **state)
+{
+    (void)state;
+    char modalias[80];
+    make_host(2, 0x2330, 0, 0);
+    vp_device_modalias(&devices[1], modalias, sizeof(modalias));
+    assert_string_equal(modalias, "pci:v000010DEd00002330sv00000000sd00000000bc03sc02i00");
+    struct vp_module_alias nvidia = {"pci:v000010DEd*sv*sd*bc03sc02i00*", "nvidia", false};
+    struct vp_module_alias builtin = {"pci:v*d*sv*sd*bc03sc*i*", "simpledrm_alike", true};
+    struct vp_module_alias other = {"pci:v00008086d*sv*sd*bc03sc*i*", "i915", false};
+    struct vp_kernel k[2] = {{.version = "6.1.0", .drivers = {true, &other, 1}},
+                             {.version = "6.8.0", .drivers = {true, &other, 1}}};
+    viability(NULL, 0, true);   /* no kernel: cannot tell, blocks as before */
+    viability(k, 2, false);     /* no driver for it in any kernel: allowed, with a note */
+    k[1].drivers.known = false; /* one kernel's modules.alias not read: cannot tell */
+    viability(k, 2, true);
+    k[1] = (struct vp_kernel){.version = "6.8.0", .drivers = {true, &nvidia, 1}};
+    viability(k, 2, true); /* a module of the newer kernel claims it */
+    k[1] = (struct vp_kernel){.version = "6.8.0", .drivers = {true, &builtin, 1}};
+    viability(k, 2, true); /* a built-in driver claims it */
+    devices[1].driver = "nouveau";
+}
+
+/* pcie_acs_override=downstream,multifunction as the patch answers: ports without ACS isolate, ports with it do not. */
+static void
+test_acs_override_groups(void **state)
+{
+    (void)state;
+    for (int port_acs = 0; port_acs < 2; port_acs++) {
+        make_host(2, 0x2330, 128ull << 30, 32ull << 20);
+        /* a root port at 0000:00:01.0 above both GPUs, all three in group 0 */
+        memmove(&devices[1], &devices[0], 2 * sizeof(devices[0]));
+        devices[0] = (struct vp_device){.addr = {0, 0, 1, 0},
+                                        .vendor = 0x8086,
+                                        .device = 0x460d,
+                                        .class_code = 0x060400,
+                                        .iommu_group = 0,
+                                        .driver = "pcieport"};
+        vp_pci_addr_format(&devices[0].addr, devices[0].addr_str);
+        devices[0].hw = (struct vp_device_hw){.caps_read = true,
+                                              .ext_caps_read = true,
+                                              .pcie = VP_PCIE_ROOT_PORT,
+                                              .acs = port_acs,
+                                              .secondary_bus = 0x10,
+                                              .subordinate_bus = 0x11};
+        for (size_t i = 0; i < 3; i++) {
+            devices[i].iommu_group = 0;
+            members[i] = i;
+        }
+        devices[1].hw = devices[2].hw =
+            (struct vp_device_hw){.caps_read = true, .ext_caps_read = true, .pcie = VP_PCIE_ENDPOINT};
+        devices[1].hw.parent = devices[2].hw.parent = 0;
+        devices[2].addr = (struct vp_pci_addr){0, 0x10, 1, 0}; /* both behind the port, in two slots */
+        vp_pci_addr_format(&devices[2].addr, devices[2].addr_str);
+        devices[1].driver = devices[2].driver = "nouveau";
+        host.n_devices = 3;
+        groups[0] = (struct vp_group){.id = 0, .members = members, .n_members = 3, .today = -1};
+        host.n_groups = 1;
+        struct vp_diags d = {0};
+        struct vp_spec *spec;
+        struct vp_plan *plan =
+            resolve_vm("acs_override: true", "    devices:\n      - address: \"0000:10:00.0\"\n", &spec, &d);
+        if (port_acs) { /* the port's own ACS decides, as today: the functions stay together */
+            assert_null(plan);
+        } else {
+            assert_non_null(plan);
+            assert_true(plan->acs_override_planned);
+            const struct vp_device *gpu = &plan->host->devices[plan->vms[0].assigned[0].device];
+            const struct vp_group *g = vp_host_group(plan->host, gpu->iommu_group);
+            assert_int_equal(g->n_members, 1);
+            assert_true(g->split);
+            assert_int_equal(g->today, 0);
+            char text[160];
+            vp_group_describe(g, text, sizeof(text));
+            assert_string_equal(text, "IOMMU group 2 (group 0 split by the ACS override)");
+        }
+        vp_plan_free(&plan);
+        vp_spec_free(&spec);
+        vp_diags_free(&d);
+    }
+}
+
+/* host.sriov: VFs at the addresses the PF's capability gives, selectable and bound by address before they exist. */
+static void
+test_sriov_vfs(void **state)
+{
+    (void)state;
+    make_host(1, 0x2330, 128ull << 30, 32ull << 20);
+    add_sriov_pf(4);
+    struct vp_pci_addr a;
+    assert_true(vp_sriov_vf_address(&host, 1, 3, &a));
+    assert_int_equal(a.bus, 0x20);
+    assert_int_equal(a.fn, 5);                          /* 0x2000 + 2 + 3 */
+    assert_false(vp_sriov_vf_address(&host, 1, 4, &a)); /* past TotalVFs */
+    devices[1].hw.sriov.offset = 0x180;                 /* on another bus, which no bridge routes to a root-bus PF */
+    assert_false(vp_sriov_vf_address(&host, 1, 0, &a));
+    devices[1].hw.sriov.offset = 2;
+    struct vp_diags d = {0};
+    struct vp_spec *spec;
+    struct vp_plan *plan = resolve_vm("sriov: [{pf: \"0000:20:00.0\", num_vfs: 2}]",
+                                      "    devices:\n      - vf: {pf: \"0000:20:00.0\", index: 1}\n", &spec, &d);
+    assert_non_null(plan);
+    assert_int_equal(plan->host->n_devices, 4);
+    const struct vp_device *vf = &plan->host->devices[plan->vms[0].assigned[0].device];
+    assert_string_equal(vf->addr_str, "0000:20:00.3");
+    assert_int_equal(vf->device, 0x101e);
+    assert_true(vf->hw.vf_planned);
+    assert_int_equal(vf->hw.vf_index, 1);
+    assert_int_equal(plan->vms[0].assigned[0].binding, VP_BIND_ADDRESS);
+    /* the PF is alone in its group: the VF gets one of its own */
+    assert_int_equal(vp_host_group(plan->host, vf->iommu_group)->n_members, 1);
+    assert_int_equal(d.items[0].code, VP_VF_GROUP_PREDICTED);
+    vp_plan_free(&plan);
+    vp_spec_free(&spec);
+    vp_diags_free(&d);
+}
+
+/* The bootloader from the host's boot files: decisive tools first, GRUB and systemd-boot never both. */
+static void
+test_bootloader_evidence(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned found;
+        enum vp_bootloader want;
+    } cases[] = {
+        {VP_BOOT_BIT(VP_BOOT_GRUB_CFG), VP_BOOTLOADER_GRUB},
+        {VP_BOOT_BIT(VP_BOOT_GRUB2_CFG) | VP_BOOT_BIT(VP_BOOT_GRUBBY) | VP_BOOT_BIT(VP_BOOT_BLS_ENTRIES),
+         VP_BOOTLOADER_GRUBBY},
+        {VP_BOOT_BIT(VP_BOOT_SYSTEMD_BOOT) | VP_BOOT_BIT(VP_BOOT_LOADER_ENTRIES), VP_BOOTLOADER_SYSTEMD_BOOT},
+        {VP_BOOT_BIT(VP_BOOT_SYSTEMD_BOOT) | VP_BOOT_BIT(VP_BOOT_UKI), VP_BOOTLOADER_AUTO}, /* no /etc/kernel/cmdline */
+        {VP_BOOT_BIT(VP_BOOT_SYSTEMD_BOOT) | VP_BOOT_BIT(VP_BOOT_UKI) | VP_BOOT_BIT(VP_BOOT_KERNEL_CMDLINE),
+         VP_BOOTLOADER_SYSTEMD_BOOT},
+        {VP_BOOT_BIT(VP_BOOT_GRUB_CFG) | VP_BOOT_BIT(VP_BOOT_SYSTEMD_BOOT), VP_BOOTLOADER_AUTO},
+        {VP_BOOT_BIT(VP_BOOT_OSTREE) | VP_BOOT_BIT(VP_BOOT_RPM_OSTREE) | VP_BOOT_BIT(VP_BOOT_GRUB2_CFG),
+         VP_BOOTLOADER_RPM_OSTREE},
+        {VP_BOOT_BIT(VP_BOOT_OSTREE), VP_BOOTLOADER_AUTO},
+        {VP_BOOT_BIT(VP_BOOT_PROXMOX) | VP_BOOT_BIT(VP_BOOT_GRUB_CFG), VP_BOOTLOADER_PROXMOX},
+        {VP_BOOT_BIT(VP_BOOT_KERNELSTUB) | VP_BOOT_BIT(VP_BOOT_SYSTEMD_BOOT), VP_BOOTLOADER_KERNELSTUB},
+        {0, VP_BOOTLOADER_AUTO},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        make_host(1, 0x2330, 128ull << 30, 32ull << 20);
+        host.boot.found = cases[i].found;
+        struct vp_diags d = {0};
+        struct vp_spec *spec;
+        struct vp_plan *plan = resolve("      - address: \"0000:10:00.0\"\n", &spec, &d);
+        if (cases[i].want == VP_BOOTLOADER_AUTO) {
+            assert_null(plan);
+            assert_int_equal(d.items[0].code, VP_BOOT_EVIDENCE);
+        } else {
+            assert_non_null(plan);
+            assert_int_equal(plan->bootloader, cases[i].want);
+        }
+        vp_plan_free(&plan);
+        vp_spec_free(&spec);
+        vp_diags_free(&d);
+    }
 }
 
 /* <cpu><topology>: one socket; two threads per core where the host has SMT and the vCPUs are even. */
@@ -307,9 +493,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mmio_window),   cmocka_unit_test(test_binding),      cmocka_unit_test(test_group_closure),
-        cmocka_unit_test(test_rules_table),   cmocka_unit_test(test_cpu_topology), cmocka_unit_test(test_hugepages),
-        cmocka_unit_test(test_mmio_overflow), cmocka_unit_test(test_numa_pinning),
+        cmocka_unit_test(test_mmio_window),
+        cmocka_unit_test(test_binding),
+        cmocka_unit_test(test_group_closure),
+        cmocka_unit_test(test_rules_table),
+        cmocka_unit_test(test_viability_after_reboot),
+        cmocka_unit_test(test_acs_override_groups),
+        cmocka_unit_test(test_sriov_vfs),
+        cmocka_unit_test(test_bootloader_evidence),
+        cmocka_unit_test(test_cpu_topology),
+        cmocka_unit_test(test_hugepages),
+        cmocka_unit_test(test_mmio_overflow),
+        cmocka_unit_test(test_numa_pinning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,9 @@ pick_accel() {
 #   twins    two identical e1000e 8086:10d3 behind two root ports (01:00.0, 02:00.0)
 #   multifn  one multifunction slot behind a root port: 01:00.0 e1000e 8086:10d3
 #            and 01:00.1 e1000 8086:100e, one IOMMU group (a GPU and its audio)
+#   driverless  single's devices, but the e1000e's slot is multifunction and
+#            01:00.1 is QEMU's pci-testdev 1b36:0005, which no Linux driver
+#            claims: one IOMMU group (a GPU beside AMD's dummy host bridge)
 topology_args() {
   case $1 in
     single) printf '%s\n' \
@@ -88,6 +91,11 @@ topology_args() {
       -device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1 \
       -device e1000e,bus=rp1,addr=0x0.0,multifunction=on \
       -device e1000,bus=rp1,addr=0x0.1 ;;
+    driverless) printf '%s\n' \
+      -device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1 \
+      -device e1000e,bus=rp1,addr=0x0.0,multifunction=on \
+      -device pci-testdev,bus=rp1,addr=0x0.1 \
+      -device e1000,bus=pcie.0,addr=0x4 ;;
     *) return 1 ;;
   esac
 }
