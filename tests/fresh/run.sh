@@ -241,6 +241,11 @@ sed -E 's/^(0000:01:00\.[01] .*) (nouveau|snd_hda_intel) /\1 vfio-pci /' "$TOP/t
     > "$walk/after.table"
 grep -q '^0000:01:00.0 .* vfio-pci ' "$walk/after.table" || die "cannot make the after-reboot host table"
 python3 "$TOP/tests/tools/mkhost.py" "$walk/after.table" "$walk/host-after" > /dev/null
+# the host boots with GRUB, as a Debian 12 from its installer does: the boot menu its update-grub wrote is the
+# evidence vfioplan reads of how the host boots (VP3021 without any); update-grub itself is stood in for below
+mkdir -p "$rootfs/boot/grub"
+printf '%s\n' "# stand-in for the installer's grub.cfg (update-grub is stood in for in this root)" \
+    > "$rootfs/boot/grub/grub.cfg"
 # a manual setup, as the field guide leaves one (the walkthrough's plan takes it over; the undo gives it back)
 mkdir -p "$rootfs/etc/modprobe.d" "$rootfs/etc/default"
 printf '%s\n' "options vfio-pci ids=10de:2684,10de:22ba" "softdep nouveau pre: vfio-pci" "blacklist snd_hda_intel" \
