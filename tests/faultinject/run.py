@@ -13,8 +13,11 @@ is tried, for 'vfioplan build NEW -o OUT' and 'vfioplan apply NEW --root ROOT
   - leave every target file either exactly as OLD had it or exactly as NEW
     has it (a removed file: OLD's or absent; a new file: absent or NEW's):
     never partly written, never missing if it is in both;
-  - leave no temp file (.vfioplan-tmp-PID-N) behind, and every backup
-    (var/backups/vfioplan/...) complete;
+  - leave no temp file (.vfioplan-tmp-PID-N) behind, and the generation
+    store (var/lib/vfioplan/generations) whole: every numbered generation
+    complete (each file its generation.json lists is there, with that
+    digest, and is OLD's or NEW's version), 'current' naming one of them,
+    and no staging directory (.new-N-PID) left;
   - list every file it may own in the manifest then in place (before its
     first rename an apply puts in place a manifest of the old and the new
     files, and the new one last);
@@ -24,13 +27,16 @@ is tried, for 'vfioplan build NEW -o OUT' and 'vfioplan apply NEW --root ROOT
 Then 'kill -9' at random moments of an apply slowed down by the shim
 (VP_SLOW_US; half of the kills after its first temp file appears): the same invariant, except that temp files may remain (they are
 dotfiles, .vfioplan-tmp-PID-N, that initramfs-tools, modprobe and GRUB ignore;
-the next apply does not remove them), and the next apply gives NEW (every
-fourth time, an apply of OLD instead, which must give OLD exactly).
+the next apply does not remove them) and so may a generation's staging
+directory (the next apply removes it), and the next apply gives NEW (every
+fourth time, an apply of OLD instead, which must give OLD exactly); after it
+the current generation holds exactly the root's files, and one generation
+still holds OLD's as they were found.
 Then two applies of OLD and NEW started together on one root (30 rounds):
 both must succeed, one after the other (the root's lock), and the root must
 end as one complete tree, never a mix.
 Last, symlinks planted in the output root (etc -> a directory outside,
-etc/modprobe.d -> ../../outside, var/backups -> outside, a symlink inside the
+etc/modprobe.d -> ../../outside, var/lib/vfioplan -> outside, a symlink inside the
 root, a target file that is a symlink) make build and apply refuse with
 VP5002, or replace the link itself, and write nothing outside the root.
 
@@ -39,6 +45,8 @@ program, not into valgrind); there only every third N is tried and the kill
 test runs 10 times instead of 40.
 """
 import argparse
+import hashlib
+import json
 import os
 import random
 import re
@@ -72,7 +80,8 @@ vms:
 """
 OLD = SPEC % {"args": "quiet", "vm": "alpha", "mem": "8GiB"}
 NEW = SPEC % {"args": "splash, loglevel=3", "vm": "beta", "mem": "16GiB"}
-BACKUPS = "var/backups/vfioplan"
+STORE = "var/lib/vfioplan"          # vfioplan's own state: generations, pending actions
+GENERATIONS = STORE + "/generations"
 LOCK = "run/lock/vfioplan.lock"
 MANIFEST = "etc/vfioplan/manifest"   # apply's lock: it stays, empty, once apply has run
 
@@ -137,14 +146,85 @@ def is_union_manifest(data, old, new):
     return listed(data) == listed(old[MANIFEST]) | listed(new[MANIFEST])
 
 
-def check_state(top, old, new, allow_temp, what, backup_of=None):
-    """old/new: the trees each file may equal; backups must equal backup_of (default old)."""
-    backup_of = old if backup_of is None else backup_of
+def check_store(top, now, old, new, allow_temp, what):
+    """The generation store is whole: every numbered generation complete, each of its files OLD's or
+    NEW's version (a root caught between them is recorded as found, file by file), 'current' naming
+    one of them; a staging directory only where a run was killed (allow_temp)."""
+    problems = []
+    gens = os.path.join(top, GENERATIONS)
+    if not os.path.isdir(gens):
+        return problems
+    for name in sorted(os.listdir(gens)):
+        if name.startswith(".new-") or TMP_RE.match(name):
+            if not allow_temp:
+                problems.append("%s: staging directory %s/%s left behind" % (what, GENERATIONS, name))
+            continue
+        if name == "current":
+            cur = now.get(GENERATIONS + "/current")
+            if not isinstance(cur, bytes) or not cur.strip().isdigit() or \
+                    not os.path.isdir(os.path.join(gens, cur.strip().decode())):
+                problems.append("%s: %s/current names no generation: %r" % (what, GENERATIONS, cur))
+            continue
+        if not name.isdigit():
+            problems.append("%s: unexpected entry %s/%s" % (what, GENERATIONS, name))
+            continue
+        base = GENERATIONS + "/" + name
+        try:
+            record = json.loads(now[base + "/generation.json"])
+        except (KeyError, ValueError) as e:
+            problems.append("%s: generation %s has no readable generation.json (%s)" % (what, name, e))
+            continue
+        listed_files = {f["path"]: f["sha256"] for f in record.get("files", [])}
+        for path, digest in sorted(listed_files.items()):
+            data = now.get(base + "/files/" + path)
+            if not isinstance(data, bytes):
+                problems.append("%s: generation %s lacks %s" % (what, name, path))
+            elif hashlib.sha256(data).hexdigest() != digest:
+                problems.append("%s: generation %s holds %s with another digest than it lists" % (what, name, path))
+            elif data not in (old.get(path), new.get(path)) and not (path == MANIFEST and is_union_manifest(data, old, new)):
+                problems.append("%s: generation %s holds a %s that is neither OLD's nor NEW's" % (what, name, path))
+        for rel in now:
+            if rel.startswith(base + "/files/") and rel[len(base) + 7:] not in listed_files:
+                problems.append("%s: generation %s holds %s, which its generation.json does not list" % (what, name, rel))
+    return problems
+
+
+def generation_trees(top):
+    """number -> {path: bytes} of every numbered generation; and the number 'current' names"""
+    now = snapshot_tree(top)
+    trees = {}
+    for rel, data in now.items():
+        m = re.match(re.escape(GENERATIONS) + r"/(\d+)/files/(.*)$", rel)
+        if m:
+            trees.setdefault(int(m.group(1)), {})[m.group(2)] = data
+    cur = now.get(GENERATIONS + "/current")
+    return trees, int(cur) if isinstance(cur, bytes) and cur.strip().isdigit() else None
+
+
+def check_generations(top, expect_current, expect_found, what):
+    """After a run that succeeded: the current generation holds exactly the root's files
+    (expect_current), and one generation holds expect_found (OLD as the first apply found it)."""
+    problems = []
+    gens = os.path.join(top, GENERATIONS)
+    problems += ["%s: staging directory %s/%s left behind by a run that succeeded" % (what, GENERATIONS, n)
+                 for n in (sorted(os.listdir(gens)) if os.path.isdir(gens) else []) if n.startswith(".new-")]
+    trees, cur = generation_trees(top)
+    if cur is None or cur not in trees:
+        return ["%s: no current generation after a run that succeeded" % what]
+    if trees[cur] != generated(expect_current):
+        problems.append("%s: the current generation (%d) does not hold the root's files: %s" % (
+            what, cur, sorted(set(trees[cur]) ^ set(generated(expect_current))) or "contents differ"))
+    if expect_found is not None and generated(expect_found) not in trees.values():
+        problems.append("%s: no generation holds OLD's files as the first apply found them" % what)
+    return problems
+
+
+def check_state(top, old, new, allow_temp, what, versions=None):
+    """old/new: the trees each file may equal; versions: the (OLD, NEW) trees the generations' files
+    may equal (default old, new)."""
     problems = []
     now = snapshot_tree(top)
     for rel in sorted(set(old) | set(new)):
-        if rel.startswith(BACKUPS + "/"):
-            continue
         have = now.get(rel)
         choices = [old.get(rel), new.get(rel)]
         if rel == MANIFEST and is_union_manifest(have, old, new):
@@ -162,10 +242,7 @@ def check_state(top, old, new, allow_temp, what, backup_of=None):
             if not allow_temp:
                 problems.append("%s: temp file %s left behind" % (what, rel))
             continue
-        if rel.startswith(BACKUPS + "/"):
-            orig = re.sub(r"\.[1-4]$", "", rel[len(BACKUPS) + 1:])   # older generations: PATH.1 ... PATH.4
-            if data != backup_of.get(orig) and not (orig == MANIFEST and is_union_manifest(data, backup_of, new)):
-                problems.append("%s: backup %s is not OLD's %s" % (what, rel, orig))
+        if rel.startswith(STORE + "/"):
             continue
         if rel not in old and rel not in new and rel != LOCK:
             problems.append("%s: unexpected file %s" % (what, rel))
@@ -178,7 +255,7 @@ def check_state(top, old, new, allow_temp, what, backup_of=None):
         if rel != MANIFEST and rel not in paths:
             problems.append("%s: %s is listed by no manifest (%s)" % (
                 what, rel, "there is none" if manifest is None else "the manifest lists %d files" % len(paths)))
-    return problems
+    return problems + check_store(top, now, *(versions or (old, new)), allow_temp, what)
 
 
 def prepare(runner, host):
@@ -285,13 +362,17 @@ def inject(runner, host, old, new, kind):
                 elif generated(snapshot_tree(root)) != generated(old):
                     left = sorted(set(generated(snapshot_tree(root))) - set(old))
                     problems.append("%s: after a run of OLD, the root is not OLD: %s" % (what, left or "files differ"))
+                elif kind == "apply":
+                    problems += [p + " (after the run of OLD)" for p in
+                                 check_state(root, old, new, False, what) + check_generations(root, old, old, what)]
                 continue
             # and it recovers: the same command without the failure gives NEW
             rc, _, err = runner.run(command(kind, host, root))
             if rc != 0:
                 problems.append("%s: the run after the failure failed: %s" % (what, err.decode("utf-8", "replace")))
             else:
-                problems += [p + " (after the recovery run)" for p in check_state(root, new, new, False, what, old)]
+                problems += [p + " (after the recovery run)" for p in check_state(root, new, new, False, what, (old, new)) +
+                             (check_generations(root, new, old, what) if kind == "apply" else [])]
     print("%-4s fault injection, %s: %d failures injected (%s)" % (
         "FAIL" if problems else "ok", kind, tried, ", ".join("%s %d" % (op, counts.get(op, 0)) for op in OPS)))
     return problems
@@ -327,29 +408,33 @@ def kill_test(runner, host, old, new, rounds):
         p.send_signal(signal.SIGKILL)
         p.wait()
         state = snapshot_tree(root)
-        if any(state.get(r) != old.get(r) for r in set(old) | set(new) if not r.startswith(BACKUPS)) and \
-                any(state.get(r) != new.get(r) for r in set(old) | set(new) if not r.startswith(BACKUPS)):
+        if any(state.get(r) != old.get(r) for r in set(old) | set(new)) and \
+                any(state.get(r) != new.get(r) for r in set(old) | set(new)):
             killed_mid += 1
         what = "kill -9 #%d" % i
         problems += check_state(root, old, new, True, what)
         left += sum(1 for r in state if TMP_RE.match(os.path.basename(r)))
         if i % 4 == 3:
             # the next apply is of another spec (OLD): it must remove every file of NEW the killed run
-            # put in place, so the root ends exactly as OLD (backups aside)
+            # put in place, so the root ends exactly as OLD (vfioplan's state aside)
             rc, _, err = runner.run(["apply", "old.yaml", "--host", host, "--root", os.path.basename(root),
                                      "--no-actions"])
             if rc != 0:
                 problems.append("%s: the apply of OLD after the kill failed: %s" % (what, err.decode("utf-8", "replace")))
             elif generated(snapshot_tree(root)) != generated(old):
-                left = sorted(set(generated(snapshot_tree(root))) - set(old))
-                problems.append("%s: after the apply of OLD, the root is not OLD: %s" % (what, left or "files differ"))
+                extra = sorted(set(generated(snapshot_tree(root))) - set(old))
+                problems.append("%s: after the apply of OLD, the root is not OLD: %s" % (what, extra or "files differ"))
+            else:
+                problems += [p + " (after the apply of OLD)" for p in
+                             check_state(root, old, new, True, what) + check_generations(root, old, old, what)]
             recovered_old += 1
             continue
         rc, _, err = runner.run(command("apply", host, root))
         if rc != 0:
             problems.append("%s: the apply after the kill failed: %s" % (what, err.decode("utf-8", "replace")))
         else:
-            problems += [p + " (after the next apply)" for p in check_state(root, new, new, True, what, old)]
+            problems += [p + " (after the next apply)" for p in check_state(root, new, new, True, what, (old, new)) +
+                         check_generations(root, new, old, what)]
     print("%-4s kill -9 of apply at random moments: %d rounds (%.2f s each), %d caught between OLD and NEW, "
           "%d temp files left in all, %d followed by an apply of OLD" % (
               "FAIL" if problems else "ok", rounds, duration, killed_mid, left, recovered_old))
@@ -357,9 +442,9 @@ def kill_test(runner, host, old, new, rounds):
 
 
 def generated(state):
-    """The files of a tree that a build or an apply generates: no backups, no lock, no temp files."""
+    """The files of a tree that a build or an apply generates: not vfioplan's state, no lock, no temp files."""
     return {r: v for r, v in state.items()
-            if not r.startswith(BACKUPS + "/") and r != LOCK and not TMP_RE.match(os.path.basename(r))}
+            if not r.startswith(STORE + "/") and r != LOCK and not TMP_RE.match(os.path.basename(r))}
 
 
 def race_test(runner, host, old, new, rounds):
@@ -407,7 +492,7 @@ def symlink_tests(runner, host, old, new):
         ("etc -> outside (absolute)", "apply", "etc", None),
         ("etc/modprobe.d -> ../../outside", "build", "etc/modprobe.d", "../../outside"),
         ("etc/default/grub.d -> outside", "apply", "etc/default/grub.d", None),
-        ("var/backups -> outside", "apply", "var/backups", None),
+        ("var/lib/vfioplan -> outside", "apply", "var/lib/vfioplan", None),
         ("etc/vfioplan -> a directory inside the root", "apply", "etc/vfioplan", "../inside"),
         ("etc/initramfs-tools -> outside", "build", "etc/initramfs-tools", None),
         ("target file etc/modprobe.d/vfioplan.conf -> outside/victim", "apply", "etc/modprobe.d/vfioplan.conf", "FILE"),
