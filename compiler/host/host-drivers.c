@@ -7,8 +7,10 @@
  * aliases come from lib/modules/KVER/modules.alias and modules.builtin.alias
  * (or, from older kmod, modules.builtin.modinfo), matched as kmod matches
  * them: fnmatch(3) with no flags (libkmod/libkmod-index.c,
- * index_searchwild_all). Only the aliases that match a driverless function
- * of this host are kept: that is all the rule needs, and all a snapshot
+ * index_searchwild_all). Only the aliases that match a function of this
+ * host that no driver of its own holds (none, vfio-pci or pci-stub) are
+ * kept: that is all the rules need (group viability; a blacklist that
+ * keeps a driver from a device the host keeps), and all a snapshot
  * carries.
  */
 #include <fcntl.h>
@@ -21,7 +23,8 @@
 #include "base/util.h"
 #include "host-internal.h"
 
-/* The modaliases that matter: those of functions no driver holds today, distinct and sorted. */
+/* The modaliases that matter: those of functions no driver of their own holds today (none, or vfio-pci and
+ * pci-stub, which a manual setup gave them), distinct and sorted. */
 struct modaliases {
     char (*items)[64];
     size_t n;
@@ -38,7 +41,7 @@ collect(const struct vp_host *host, struct modaliases *m)
 {
     m->items = vp_xcalloc(host->n_devices + 1, sizeof(*m->items));
     for (size_t i = 0; i < host->n_devices; i++)
-        if (!host->devices[i].driver && !vp_device_is_bridge(&host->devices[i]))
+        if (!vp_device_has_own_driver(&host->devices[i]) && !vp_device_is_bridge(&host->devices[i]))
             vp_device_modalias(&host->devices[i], m->items[m->n++], sizeof(*m->items));
     qsort(m->items, m->n, sizeof(*m->items), alias_cmp);
     size_t distinct = 0;

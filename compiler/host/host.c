@@ -292,6 +292,12 @@ vp_device_is_bridge(const struct vp_device *dev)
     return vp_device_class16(dev) == VP_CLASS_BRIDGE_PCI;
 }
 
+bool
+vp_device_has_own_driver(const struct vp_device *dev)
+{
+    return dev->driver && strcmp(dev->driver, "vfio-pci") != 0 && strcmp(dev->driver, "pci-stub") != 0;
+}
+
 void
 vp_group_describe(const struct vp_group *g, char *buf, size_t size)
 {

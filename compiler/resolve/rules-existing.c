@@ -9,6 +9,7 @@
  * recorded for the migration, which disables it in the plan's diff. Lines
  * of files vfioplan owns are its own and never judged here.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -303,28 +304,6 @@ vp_rule_existing_ids(struct vp_resolver *r, enum vp_code code)
 
 /* ---- blacklists ---- */
 
-/* The module a device the host keeps is using, or NULL: what a blacklist must not keep from it. */
-static bool
-host_needs_module(const struct vp_resolver *r, const char *module, size_t *device)
-{
-    for (size_t i = 0; i < r->host->n_devices; i++) {
-        const struct vp_device *dev = &r->host->devices[i];
-        if (r->owner_vm[i] >= 0 || !dev->driver || strcmp(dev->driver, "vfio-pci") == 0 ||
-            strcmp(dev->driver, "pci-stub") == 0)
-            continue;
-        char name[VP_CONFIG_MODULE_MAX];
-        const char *m = dev->driver_module ? dev->driver_module : dev->driver;
-        vp_module_name(m, strlen(m), name, sizeof(name));
-        char drv[VP_CONFIG_MODULE_MAX];
-        vp_module_name(dev->driver, strlen(dev->driver), drv, sizeof(drv));
-        if (strcmp(name, module) == 0 || strcmp(drv, module) == 0) {
-            *device = i;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The kernel arguments that blacklist modules: modprobe's, the kernel's own, dracut's. */
 static const char *
 blacklist_arg(const char *word)
@@ -334,6 +313,96 @@ blacklist_arg(const char *word)
         if (vp_startswith(word, names[i]))
             return word + strlen(names[i]);
     return NULL;
+}
+
+/* Whether the existing configuration blacklists module anywhere: a blacklist line, or a kernel argument. */
+static bool
+module_blacklisted(const struct vp_resolver *r, const char *module)
+{
+    for (size_t i = 0; i < r->host->n_config; i++) {
+        const struct vp_config_line *l = &r->host->config[i];
+        if (vp_artifact_path_known(l->file))
+            continue;
+        struct vp_config_parse p;
+        vp_config_parse(l->kind, l->text, &p);
+        if (p.verb == VP_VERB_BLACKLIST && strcmp(p.module, module) == 0)
+            return true;
+        for (size_t w = 0; p.verb == VP_VERB_KERNEL_ARGS && w < p.n_words; w++) {
+            char word[512], buf[512];
+            word_text(l->text, &p, w, word, sizeof(word));
+            const char *list = blacklist_arg(word);
+            snprintf(buf, sizeof(buf), "%s", list ? list : "");
+            char *save = NULL;
+            for (char *m = strtok_r(buf, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+                char name[VP_CONFIG_MODULE_MAX];
+                vp_module_name(m, strlen(m), name, sizeof(name));
+                if (strcmp(name, module) == 0)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * Whether module is one of the drivers an installed kernel has for a device that no driver of its own holds
+ * today, and every such driver is blacklisted: the device then stays without a driver after the reboot. This is
+ * how a host that already booted with a manual setup looks (ids= gave vfio-pci the host's own GPU, the blacklist
+ * keeps nvidia unloaded): no device uses the module today, yet the blacklist keeps it from one.
+ */
+static bool
+blacklist_starves(const struct vp_resolver *r, const struct vp_device *dev, const char *module)
+{
+    char modalias[80];
+    vp_device_modalias(dev, modalias, sizeof(modalias));
+    bool claims = false;
+    for (size_t k = 0; k < r->host->n_kernels; k++) {
+        const struct vp_kernel_drivers *kd = &r->host->kernels[k].drivers;
+        for (size_t a = 0; a < kd->n_aliases; a++) {
+            const struct vp_module_alias *al = &kd->aliases[a];
+            if (al->builtin || fnmatch(al->pattern, modalias, 0) != 0)
+                continue;
+            char name[VP_CONFIG_MODULE_MAX];
+            vp_module_name(al->module, strlen(al->module), name, sizeof(name));
+            if (!module_blacklisted(r, name))
+                return false; /* a driver the blacklists leave claims it */
+            claims = claims || strcmp(name, module) == 0;
+        }
+    }
+    return claims;
+}
+
+/*
+ * Whether module is a driver a device the host keeps needs, and which device: the module that device is using
+ * today, or, for a device no driver of its own holds today (none, or vfio-pci and pci-stub while no VM gets it),
+ * a driver a kernel has for it that the blacklists leave it without.
+ */
+static bool
+host_needs_module(const struct vp_resolver *r, const char *module, size_t *device)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < r->host->n_devices; i++) {
+            const struct vp_device *dev = &r->host->devices[i];
+            if (r->owner_vm[i] >= 0)
+                continue;
+            bool held = vp_device_has_own_driver(dev);
+            if (pass == 0 && held) {
+                char name[VP_CONFIG_MODULE_MAX];
+                const char *m = dev->driver_module ? dev->driver_module : dev->driver;
+                vp_module_name(m, strlen(m), name, sizeof(name));
+                char drv[VP_CONFIG_MODULE_MAX];
+                vp_module_name(dev->driver, strlen(dev->driver), drv, sizeof(drv));
+                if (strcmp(name, module) == 0 || strcmp(drv, module) == 0) {
+                    *device = i;
+                    return true;
+                }
+            } else if (pass == 1 && !held && !vp_device_is_bridge(dev) && blacklist_starves(r, dev, module)) {
+                *device = i;
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 static void
@@ -360,6 +429,7 @@ blacklist_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct 
         struct vp_strbuf rest = {0};
         vp_strbuf_add(&rest, word, (size_t)(list - word));
         size_t prefix = rest.len, first = 0;
+        const char *first_module = NULL;
         bool needed = false;
         char buf[512];
         snprintf(buf, sizeof(buf), "%s", list);
@@ -369,8 +439,10 @@ blacklist_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct 
             vp_module_name(m, strlen(m), name, sizeof(name));
             size_t d;
             if (host_needs_module(r, name, &d)) {
-                if (!needed)
+                if (!needed) {
                     first = d;
+                    first_module = vp_arena_strdup(r->arena, name);
+                }
                 needed = true;
             } else {
                 vp_strbuf_printf(&rest, "%s%s", rest.len > prefix ? "," : "", m);
@@ -378,8 +450,8 @@ blacklist_line(struct vp_resolver *r, enum vp_code code, size_t i, const struct 
         }
         if (needed) {
             struct vp_pos pos = line_pos(r, i, p, (long)w);
-            vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, word),
-                           h->devices[first].driver, h->devices[first].addr_str);
+            vp_rule_report(r, code, &pos, "%s keeps %s from %s, which the host keeps", quote(r, word), first_module,
+                           h->devices[first].addr_str);
             note_kept_device(r, first);
             take_over_one(r, i, p, code, (long)w, rest.len > prefix ? vp_arena_strdup(r->arena, rest.data) : NULL,
                           false);

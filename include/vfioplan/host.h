@@ -370,6 +370,8 @@ bool vp_device_is_nvidia_gpu(const struct vp_device *dev);
 bool vp_device_is_nvswitch(const struct vp_device *dev);
 /* True if the device is a PCI-to-PCI bridge or root port (class 0604): they stay with the host. */
 bool vp_device_is_bridge(const struct vp_device *dev);
+/* True if a driver of the function's own holds it today: any but vfio-pci and pci-stub, which only park it. */
+bool vp_device_has_own_driver(const struct vp_device *dev);
 /* The function's modalias as the kernel writes it (pci:v...d...sv...sd...bc..sc..i..), into buf. */
 void vp_device_modalias(const struct vp_device *dev, char *buf, size_t size);
 /* "IOMMU group 4", or for a predicted group "IOMMU group 31 (group 4 split by the ACS override)". */

@@ -72,7 +72,7 @@ UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 EXTRA_KEYS = ["bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "boot_vga", "bus", "irq", "mf",
               "pcie", "acs", "flr", "pmreset", "sriov", "physfn"]
 FACT_KEYS = ["hostname", "distro", "kernel", "cpu", "memory", "firmware", "cmdline",
-             "disk", "dm", "mount", "net", "netstack", "route", "driver", "alias", "boot", "rom", "file"]
+             "disk", "dm", "mount", "net", "netstack", "route", "driver", "bound", "alias", "boot", "rom", "file"]
 # PCIe capability Device/Port types (Flags bits 7:4); "pci" is a conventional function without one.
 PCIE_TYPES = {"pci": None, "endpoint": 0, "legacy-endpoint": 1, "root-port": 4, "upstream-port": 5,
               "downstream-port": 6, "pcie-to-pci-bridge": 7, "pci-to-pcie-bridge": 8, "rc-endpoint": 9,
@@ -774,6 +774,15 @@ def parse_fact(host, lineno, key, text):
             raise TableError("usage: route default via A.B.C.D dev IFACE [metric N]")
         host.routes.append({"gw": [int(x) for x in m.groups()], "dev": args[4], "metric": metric,
                             "line": lineno})
+    elif key == "bound":
+        # bound ADDRESS DRIVER|-: an included table's function, bound otherwise (the same host after a reboot)
+        a = parse_addr(args[0]) if len(args) == 2 else None
+        if a is None or not re.match(r"^([A-Za-z0-9_.-]+|-)$", args[1]):
+            raise TableError("usage: bound ADDRESS DRIVER (or - for none)")
+        f = next((f for f in host.functions.values() if (f.dom, f.bus, f.dev, f.fn) == a), None)
+        if f is None:
+            raise TableError("bound %s: no such function (yet: list or include it first)" % args[0])
+        f.driver = None if args[1] == "-" else args[1]
     elif key == "alias":
         # alias PATTERN MODULE [builtin]: a line of every kernel's modules.alias (or modules.builtin.alias)
         if len(args) not in (2, 3) or (len(args) == 3 and args[2] != "builtin") or not args[0].startswith("pci:"):
