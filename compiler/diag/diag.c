@@ -81,8 +81,11 @@ diag_add(struct vp_diags *d, enum vp_severity sev, enum vp_code code, const stru
     memset(g, 0, sizeof(*g));
     g->code = code;
     g->severity = sev;
-    if (pos)
+    if (pos) {
         g->pos = *pos;
+        g->file = pos->file ? vp_xstrdup(pos->file) : NULL;
+        g->pos.file = g->file;
+    }
     g->message = diag_text(fmt, ap);
     return g;
 }
@@ -239,6 +242,7 @@ vp_diags_free(struct vp_diags *d)
 {
     for (size_t i = 0; i < d->n; i++) {
         struct vp_diag *g = &d->items[i];
+        free(g->file);
         free(g->message);
         free(g->hint);
         for (size_t k = 0; k < g->n_notes; k++)

@@ -23,7 +23,7 @@ enum vp_code {
 
 /* A place in an input file; line and col are 1-based, 0 when unknown. */
 struct vp_pos {
-    const char *file; /* borrowed: owned by whoever loaded the file */
+    const char *file; /* borrowed from the caller; a diagnostic keeps its own copy (vp_diag.file) */
     unsigned line;
     unsigned col;
     unsigned len; /* columns to underline, 0 = just a caret */
@@ -32,7 +32,8 @@ struct vp_pos {
 struct vp_diag {
     enum vp_code code;
     enum vp_severity severity;
-    struct vp_pos pos;
+    struct vp_pos pos; /* pos.file points at file */
+    char *file;        /* a copy: the caller's name may be a buffer gone when the diagnostics are rendered */
     char *message;
     char *hint;   /* NULL or one sentence telling how to fix it */
     char **notes; /* facts that explain the message (members of a group, ...) */

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* test-base.c: PCI addresses and ids, sizes, nearest-key hints, UTF-8, CPU lists. */
+/* test-base.c: PCI addresses and ids, sizes, nearest-key hints, UTF-8, CPU lists, diagnostics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/cpulist.h"
 #include "base/units.h"
 #include "base/util.h"
+#include "vfioplan/diag.h"
 #include "vfioplan/pci.h"
 
 static void
@@ -157,13 +159,35 @@ test_format_size(void **state)
     assert_string_equal(vp_format_size(0, buf, sizeof(buf)), "0 bytes");
 }
 
+/* A diagnostic outlives the caller's buffer that named its file (generations.c reported with a stack buffer
+ * the renderer read after it was gone: valgrind's faultinject run saw it). */
+static void
+test_diag_keeps_file_name(void **state)
+{
+    (void)state;
+    struct vp_diags d = {0};
+    char name[64];
+    snprintf(name, sizeof(name), "root/var/lib/vfioplan/generations/.new-1-42");
+    vp_error(&d, VP_WRITE_FAILED, &(struct vp_pos){.file = name}, "cannot write it");
+    memset(name, 'x', sizeof(name) - 1);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    vp_diags_render(&d, out, false);
+    fclose(out);
+    assert_non_null(strstr(text, "root/var/lib/vfioplan/generations/.new-1-42: error[VP5001]: cannot write it"));
+    free(text);
+    vp_diags_free(&d);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pci_addr),    cmocka_unit_test(test_pci_id), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_nearest),     cmocka_unit_test(test_utf8),   cmocka_unit_test(test_cpulist),
-        cmocka_unit_test(test_format_size),
+        cmocka_unit_test(test_pci_addr),    cmocka_unit_test(test_pci_id),
+        cmocka_unit_test(test_sizes),       cmocka_unit_test(test_nearest),
+        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_cpulist),
+        cmocka_unit_test(test_format_size), cmocka_unit_test(test_diag_keeps_file_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
