@@ -219,8 +219,9 @@ static const struct vp_command commands[] = {
      NULL,
      "list the generations of vfioplan's files under DIR (default /)",
      "Lists the generations kept under DIR/var/lib/vfioplan/generations, oldest first: when each was recorded, "
-     "where it came from (apply; found: the files as they were before an apply replaced them), its files, its "
-     "spec and boot token, and which one is current.",
+     "where it came from (apply; found: the files as they were before an apply replaced them; try: what a try "
+     "installed for one boot, with its status: trying, confirmed, or cancelled and why), its files, its spec and "
+     "boot token, and which one is current.",
      {ROOT_STATE_OPT("Read the generations under DIR instead of / (the default)."), FORMAT_OPT},
      "the generations were listed",
      NULL},

@@ -9,10 +9,8 @@ Actions run through a chroot stub that logs them.
 Run: test_try.py VFIOPLAN (VFIOPLAN_WRAPPER wraps it)."""
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,42 +28,19 @@ MARKER = "var/lib/vfioplan/try"
 XML = "etc/vfioplan/vms/gamer.xml"
 
 
-class Try(unittest.TestCase):
+class Try(wf.RootCase):
     maxDiff = 4000
+    BASE = BASE
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="vp-try-")
-        self.stubs = os.path.join(self.tmp, "stubs")
-        os.mkdir(self.stubs)
-        self.log = os.path.join(self.tmp, "actions.log")
-        with open(os.path.join(self.stubs, "chroot"), "w") as f:
-            f.write('#!/bin/sh\nshift 2\necho "$*" >> "%s"\nexit 0\n' % self.log)
-        os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
-        self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
-        self.root = os.path.join(self.tmp, "root")
-        wf.mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
-        self.spec_path = os.path.join(self.tmp, "spec.yaml")
-        self.spec(BASE)
+        super().setUp()
         r = self.vp("apply", self.spec_path, "--host", self.root, "--root", self.root)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.actions()
         self.before = self.ours()
 
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def spec(self, text):
-        with open(self.spec_path, "w") as f:
-            f.write(text)
-
-    def vp(self, *args):
-        return wf.vp(*args, env=self.env)
-
     def try_(self, *extra):
         return self.vp("try", self.spec_path, "--host", self.root, "--root", self.root, *extra)
-
-    def actions(self):
-        return wf.take_lines(self.log)
 
     def ours(self):
         """vfioplan's files under the root, without its state"""
