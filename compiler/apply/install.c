@@ -228,7 +228,7 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
             .root = opt->root, .out = opt->out ? opt->out : stdout, .output_to_stderr = opt->output_to_stderr};
         if (vp_actions_run(&in->todo, &ro, &in->run, d) < 0)
             rc = -1;
-        if (in->run.boot_stages) {
+        if (in->run.boot_stages && !opt->booted) {
             in->reboot_required = true;
             if (vp_reboot_signal(opt->root, d) < 0)
                 rc = -1;

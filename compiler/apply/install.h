@@ -30,6 +30,7 @@ struct vp_install_options {
     const unsigned long *protect; /* generations pruning must keep (a try's) */
     size_t n_protect;
     bool no_found; /* the files in place are a generation already (a try's): do not record them as found */
+    bool booted;   /* the running boot already has the state written (try --finish): no reboot signal */
 };
 
 /* What the new generation records (generations.h); origin VP_GEN_APPLY unless said. */

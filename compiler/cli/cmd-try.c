@@ -160,13 +160,18 @@ restore(unsigned long number, unsigned long on_disk, const struct vp_install_opt
     return rc;
 }
 
-/* --confirm (cancel_reason NULL) or --cancel (the reason the status gives), with the marker read. */
+/*
+ * --confirm (cancel_reason NULL) or --cancel (the reason the status gives), with the marker read. booted: the
+ * running boot already has the configuration put in place (--finish: the try's boot confirmed, or the default
+ * entry's boot cancelled), so no reboot is due.
+ */
 static int
-try_end(const struct vp_options *opt, const struct vp_try_marker *m, const char *cancel_reason, struct vp_install *in,
-        struct vp_artifact_set *set, struct try_outcome *out, struct vp_diags *d)
+try_end(const struct vp_options *opt, const struct vp_try_marker *m, const char *cancel_reason, bool booted,
+        struct vp_install *in, struct vp_artifact_set *set, struct try_outcome *out, struct vp_diags *d)
 {
     struct vp_install_options io = vp_cli_install_options(opt);
     io.no_found = true; /* the try's files are a generation already */
+    io.booted = booted;
     bool confirm = !cancel_reason;
     bool committed = false;
     int rc = confirm ? restore(m->generation, m->previous, &io, set, in, &committed, d)
@@ -222,7 +227,8 @@ try_finish(const struct vp_options *opt, const struct vp_try_marker *m, struct v
 {
     char *cmdline = running_cmdline(opt->root, d);
     char reason[300] = "";
-    if (!m->token[0] || !vp_has_word(cmdline, m->token)) {
+    bool tried = m->token[0] && vp_has_word(cmdline, m->token);
+    if (!tried) {
         snprintf(reason, sizeof(reason), "this boot did not carry %s (the default entry booted)",
                  m->token[0] ? m->token : "the try's word");
     } else {
@@ -249,7 +255,9 @@ try_finish(const struct vp_options *opt, const struct vp_try_marker *m, struct v
         vp_compile_free(&c);
     }
     free(cmdline);
-    int rc = try_end(opt, m, reason[0] ? reason : NULL, in, set, out, d);
+    /* the try's boot confirmed, or the default entry's cancelled: this boot runs what is put in place */
+    bool booted = !reason[0] || !tried;
+    int rc = try_end(opt, m, reason[0] ? reason : NULL, booted, in, set, out, d);
     if (rc < 0)
         return -1;
     return reason[0] ? 1 : 0;
@@ -291,7 +299,7 @@ vp_cmd_try(int argc, char **argv)
     if (opt.try_finish)
         r = try_finish(&opt, &m, &in, &set, &out, &c.diags);
     else
-        r = try_end(&opt, &m, opt.try_cancel ? "by hand" : NULL, &in, &set, &out, &c.diags);
+        r = try_end(&opt, &m, opt.try_cancel ? "by hand" : NULL, false, &in, &set, &out, &c.diags);
     rc = r < 0 ? VP_EXIT_ERROR : r == 1 ? VP_EXIT_CHANGES : VP_EXIT_OK;
 out:
     vp_lock_release(lock);

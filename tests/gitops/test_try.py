@@ -55,6 +55,9 @@ class Try(wf.RootCase):
 
     def boot(self, cmdline, vfio=False):
         """the running boot: its command line, and (vfio) the GPU's functions on vfio-pci"""
+        for signal in ("run/reboot-required", "run/reboot-required.pkgs"):  # /run is new at each boot
+            if os.path.exists(self.path(signal)):
+                os.unlink(self.path(signal))
         with open(self.path("proc/cmdline"), "w") as f:
             f.write(cmdline + "\n")
         if vfio:
@@ -142,6 +145,8 @@ class Try(wf.RootCase):
         self.assertEqual(self.history()[-1]["status"], reason)
         self.assertEqual(self.ours(), self.before)
         self.assertFalse(os.path.exists(self.path(MARKER)))
+        # this boot runs the configuration put back: no reboot is due
+        self.assertFalse(os.path.exists(self.path("run/reboot-required")))
         # the try's entry booted, but the GPU is still on its own drivers: verify fails, cancelled
         self.start()
         tried = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=x ro quiet intel_iommu=on iommu=pt " \
@@ -154,6 +159,8 @@ class Try(wf.RootCase):
                          "cancelled: verify failed: 0000:01:00.0 (VM gamer) is bound to vfio-pci: it is on nouveau "
                          "(and more)")
         self.assertEqual(self.ours(), self.before)
+        # this boot runs the try's: a reboot is due to get back
+        self.assertIn("vfioplan\n", read(self.path("run/reboot-required.pkgs")))
         # the try's entry booted and verify passes: confirmed, and it is what apply writes
         self.start()
         self.actions()
@@ -162,6 +169,8 @@ class Try(wf.RootCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         doc = json.loads(r.stdout)
         self.assertEqual((doc["exit"], doc["try"]["status"], doc["try"]["token"]), (0, "confirmed", token))
+        self.assertEqual(doc["reboot_required"], False)  # this boot is the try's
+        self.assertFalse(os.path.exists(self.path("run/reboot-required")))
         self.assertEqual(self.actions(), ["update-grub"])
         self.assertFalse(os.path.exists(self.path(ENTRY)))
         self.assertEqual(self.history()[-1]["current"], True)
