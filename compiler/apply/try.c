@@ -38,7 +38,7 @@ vp_try_marker_read(const char *root, struct vp_try_marker *m, struct vp_diags *d
     }
     free(data);
     if (!gen || !prev) {
-        vp_error(d, VP_GENERATION_DAMAGED, &(struct vp_pos){.file = VP_PATH_TRY_STATE},
+        vp_error(d, VP_GENERATION_DAMAGED, &(struct vp_pos){.file = root},
                  "%s/%s does not name a try's generation and the one before it", root, VP_PATH_TRY_STATE);
         vp_hint(d, "'vfioplan history --root %s' lists the generations; remove the file and roll back by hand", root);
         return -1;
@@ -54,7 +54,7 @@ vp_try_refuse_under_way(const char *root, const char *what, struct vp_diags *d)
     if (r <= 0)
         return r;
     /* another writer now would replace the files the way back needs, and --finish would then undo it */
-    vp_error(d, VP_TRY_UNDER_WAY, &(struct vp_pos){.file = VP_PATH_TRY_STATE},
+    vp_error(d, VP_TRY_UNDER_WAY, &(struct vp_pos){.file = root},
              "a try is under way under %s (generation %lu, with the way back to generation %lu): no %s until it ends",
              root, m.generation, m.previous, what);
     vp_hint(d, "end it first: 'vfioplan try --confirm' keeps it, 'vfioplan try --cancel' goes back");

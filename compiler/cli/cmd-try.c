@@ -36,7 +36,7 @@ struct try_outcome {
 static void
 no_try(const char *root, struct vp_diags *d)
 {
-    vp_error(d, VP_TRY_NONE, &(struct vp_pos){.file = VP_PATH_TRY_STATE}, "no try is under way under %s", root);
+    vp_error(d, VP_TRY_NONE, &(struct vp_pos){.file = root}, "no try is under way under %s", root);
     vp_hint(d, "'vfioplan try SPEC --root %s' starts one; 'vfioplan history' lists the generations", root);
 }
 

@@ -202,6 +202,13 @@ class Try(wf.RootCase):
         self.assertIn("no rollback until it ends", r.stderr)
         self.assertEqual(tree(self.root), files)
         self.assertEqual(self.actions(), [])
+        # a marker that names no generation: nothing is restored, the marker stays for the admin to look at
+        with open(self.path(MARKER), "w") as f:
+            f.write("generation two\n")
+        r = self.vp("try", "--cancel", "--root", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP6006]: %s/%s does not name a try's generation" % (self.root, MARKER), r.stderr)
+        self.assertEqual(read(self.path(MARKER)), "generation two\n")
         # options that exclude each other, and a SPEC where the try under way is meant
         self.assertEqual(self.vp("try", "--confirm", "--cancel", "--root", self.root).returncode, 2)
         r = self.vp("try", self.spec_path, "--confirm", "--root", self.root)
