@@ -249,6 +249,9 @@ class Try(wf.RootCase):
                    grub_probe=os.path.join(self.stubs, "grub-probe"),
                    grub_mkrelpath=os.path.join(self.stubs, "grub-mkrelpath"))
         token = read(self.path(MARKER)).split("token ")[1].strip()
+        os.makedirs(self.path("dev/disk/by-uuid"))
+        open(self.path("dev/vda1"), "w").close()
+        os.symlink("../../vda1", self.path("dev/disk/by-uuid/aaaa-bbbb"))
         r = subprocess.run(["sh", script], capture_output=True, text=True, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout,
@@ -258,6 +261,15 @@ class Try(wf.RootCase):
                          "\tlinux\t/boot/vmlinuz-6.1.0-13-amd64 root=UUID=aaaa-bbbb ro console=ttyS0 "
                          "intel_iommu=on iommu=pt video=efifb:off %s\n"
                          "\tinitrd\t/boot/initrd.img-6.1.0-13-amd64\n}\n" % token)
+        # as 10_linux: no /dev/disk/by-uuid link, the device; a btrfs root's subvolume in rootflags
+        os.unlink(self.path("dev/disk/by-uuid/aaaa-bbbb"))
+        with open(os.path.join(self.stubs, "grub-mkrelpath"), "w") as f:
+            f.write('#!/bin/sh\ncase "$1" in /) echo /@rootfs;; *) echo "/@rootfs$1";; esac\n')
+        r = subprocess.run(["sh", script], capture_output=True, text=True, env=dict(env, GRUB_FS="btrfs"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("\tlinux\t/@rootfs/boot/vmlinuz-6.1.0-13-amd64 root=/dev/vda1 ro rootflags=subvol=@rootfs "
+                      "console=ttyS0 intel_iommu=on iommu=pt video=efifb:off %s\n" % token, r.stdout)
+        self.assertIn("\tinitrd\t/@rootfs/boot/initrd.img-6.1.0-13-amd64\n", r.stdout)
         # no kernel to boot: grub-mkconfig (update-grub) fails rather than leave grub-reboot a missing entry
         for name in os.listdir(self.path("boot")):
             if name.startswith("vmlinuz-"):
