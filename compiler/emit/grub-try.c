@@ -46,7 +46,7 @@ vp_emit_grub_try(const struct vp_plan *plan, const char *const *extra, struct vp
         "\n"
         "kernels=\n"
         "for k in \"$root\"/boot/vmlinuz-*; do\n"
-        "    if [ -f \"$k\" ]; then kernels=\"$kernels ${k#\"$root\"}\"; fi\n"
+        "    if [ -f \"$k\" ] && grub_file_is_not_garbage \"$k\"; then kernels=\"$kernels ${k#\"$root\"}\"; fi\n"
         "done\n"
         "if [ -z \"$kernels\" ]; then\n"
         "    echo \"vfioplan try: no /boot/vmlinuz-* to boot the tried configuration with\" >&2\n"
