@@ -209,6 +209,12 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
         rc = -1;
         goto out;
     }
+    if (opt->before_actions && opt->before_actions(opt->before_actions_arg, in, d) < 0) {
+        if (in->todo.n)
+            vp_pending_write(opt->root, in->todo.items, in->todo.n, d);
+        rc = -1;
+        goto out;
+    }
     /* the actions, or (--no-actions) the list of them kept for the next apply */
     for (size_t i = 0; opt->out && i < in->todo.n_dropped; i++)
         fprintf(opt->out, "vfioplan: dropped the pending action '%s': what it acted on is gone\n",

@@ -40,6 +40,33 @@ no_try(const char *root, struct vp_diags *d)
     vp_hint(d, "'vfioplan try SPEC --root %s' starts one; 'vfioplan history' lists the generations", root);
 }
 
+/* The marker, written by vp_install_commit once the try's generation is recorded and before its actions run. */
+struct marking {
+    const struct vp_options *opt;
+    const char *token;
+    bool written;
+    struct vp_try_marker marker;
+};
+
+static int
+mark_try(void *arg, const struct vp_install *in, struct vp_diags *d)
+{
+    struct marking *mark = arg;
+    if (!in->recorded)
+        return -1; /* cannot be: a try's record differs from the set written */
+    /* the way back: the current generation, or the files as found when there is none yet (or, when every file
+     * of the try was on the root as found, the try itself: nothing to go back to) */
+    unsigned long previous = in->store.has_current ? in->store.current : in->generation;
+    if (in->found_recorded)
+        previous = in->found_generation;
+    mark->marker = (struct vp_try_marker){.generation = in->generation, .previous = previous};
+    snprintf(mark->marker.token, sizeof(mark->marker.token), "%s", mark->token);
+    if (vp_try_marker_write(mark->opt->root, &mark->marker, d) < 0)
+        return -1;
+    mark->written = true;
+    return 0;
+}
+
 /* try SPEC: apply's set, written for one boot. */
 static int
 try_start(const struct vp_options *opt, struct vp_compile *c, struct vp_install *in, struct vp_artifact_set *record,
@@ -103,30 +130,20 @@ try_start(const struct vp_options *opt, struct vp_compile *c, struct vp_install 
     for (size_t i = 0; i < p->n_kernel_args && i < 256; i++)
         kargs[meta.n_kernel_args++] = p->kernel_args[i].value;
     meta.kernel_args = kargs;
-    /* the way back: the current generation, or the files as found when there is none yet */
-    unsigned long previous = in->store.current;
-    bool has_previous = in->store.has_current;
+    struct marking mark = {.opt = opt, .token = p->boot_token ? p->boot_token : own};
+    io.before_actions = mark_try;
+    io.before_actions_arg = &mark;
     int rc = vp_install_commit(in, &c->artifacts, &meta, &io, &c->diags);
-    if (!in->recorded)
-        return -1; /* nothing of the try is on the root */
-    if (in->found_recorded) {
-        previous = in->found_generation;
-        has_previous = true;
-    }
-    if (!has_previous) { /* every file of the try was on the root as found: nothing to go back to */
-        previous = in->generation;
-    }
-    struct vp_try_marker nm = {.generation = in->generation, .previous = previous};
-    snprintf(nm.token, sizeof(nm.token), "%s", p->boot_token ? p->boot_token : own);
-    if (vp_try_marker_write(opt->root, &nm, &c->diags) < 0)
-        rc = -1;
+    if (!mark.written)
+        return -1; /* no action of the try ran */
+    struct vp_try_marker nm = mark.marker;
     *out = (struct try_outcome){.known = true, .generation = in->generation};
     snprintf(out->status, sizeof(out->status), "trying");
     snprintf(out->token, sizeof(out->token), "%s", nm.token);
     if (opt->format == VP_FORMAT_TEXT)
         printf("vfioplan: generation %lu is tried at the next boot only (GRUB entry %s, %s); generation %lu stays "
                "the default\n",
-               in->generation, "vfioplan-try", nm.token, previous);
+               in->generation, "vfioplan-try", nm.token, nm.previous);
     return rc < 0 ? -1 : 0;
 }
 

@@ -108,6 +108,15 @@ class Try(wf.RootCase):
         h = self.history()
         self.assertEqual((h[-1]["generation"], h[-1]["status"], h[-1]["current"]), (2, "confirmed", True))
 
+    def test_no_action_of_a_try_runs_without_its_marker(self):
+        """a try killed during its actions (after grub-reboot, during virsh define) can still be cancelled"""
+        with open(os.path.join(self.stubs, "chroot"), "w") as f:
+            f.write('#!/bin/sh\nshift\nroot=$1\nshift\nm=no\n[ -f "$root/%s" ] && m=yes\n'
+                    'echo "$* (marker: $m)" >> "%s"\n' % (MARKER, self.log))
+        self.start()
+        self.assertEqual(self.actions(), ["update-grub (marker: yes)", "grub-reboot vfioplan-try (marker: yes)",
+                                          "virsh define /etc/vfioplan/vms/gamer.xml (marker: yes)"])
+
     def test_try_then_cancel_puts_everything_back(self):
         self.start()
         self.actions()
