@@ -209,6 +209,12 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
         rc = -1;
         goto out;
     }
+    if (opt->before_actions && opt->before_actions(opt->before_actions_arg, in, d) < 0) {
+        if (in->todo.n)
+            vp_pending_write(opt->root, in->todo.items, in->todo.n, d);
+        rc = -1;
+        goto out;
+    }
     /* the actions, or (--no-actions) the list of them kept for the next apply */
     for (size_t i = 0; opt->out && i < in->todo.n_dropped; i++)
         fprintf(opt->out, "vfioplan: dropped the pending action '%s': what it acted on is gone\n",
@@ -228,7 +234,7 @@ vp_install_commit(struct vp_install *in, const struct vp_artifact_set *set, cons
             .root = opt->root, .out = opt->out ? opt->out : stdout, .output_to_stderr = opt->output_to_stderr};
         if (vp_actions_run(&in->todo, &ro, &in->run, d) < 0)
             rc = -1;
-        if (in->run.boot_stages) {
+        if (in->run.boot_stages && !opt->booted) {
             in->reboot_required = true;
             if (vp_reboot_signal(opt->root, d) < 0)
                 rc = -1;

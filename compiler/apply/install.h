@@ -20,6 +20,8 @@
 #include "generations.h"
 #include "pending.h"
 
+struct vp_install;
+
 struct vp_install_options {
     const char *root;
     bool no_actions;              /* write the files; the actions stay pending */
@@ -30,6 +32,11 @@ struct vp_install_options {
     const unsigned long *protect; /* generations pruning must keep (a try's) */
     size_t n_protect;
     bool no_found; /* the files in place are a generation already (a try's): do not record them as found */
+    bool booted;   /* the running boot already has the state written (try --finish): no reboot signal */
+    /* Called once the new state is written and recorded, before any action runs (try writes its marker there,
+     * so that no action of a try runs without it); -1 stops the commit there, the actions left pending. */
+    int (*before_actions)(void *arg, const struct vp_install *in, struct vp_diags *d);
+    void *before_actions_arg;
 };
 
 /* What the new generation records (generations.h); origin VP_GEN_APPLY unless said. */

@@ -13,7 +13,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,44 +33,15 @@ XML = "etc/vfioplan/vms/gamer.xml"
 MODPROBE = "etc/modprobe.d/vfioplan.conf"
 
 
-class Operations(unittest.TestCase):
+class Operations(wf.RootCase):
     maxDiff = 2000
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="vp-ops-")
-        self.stubs = os.path.join(self.tmp, "stubs")
-        os.mkdir(self.stubs)
-        self.log = os.path.join(self.tmp, "actions.log")
-        self.fail_list = os.path.join(self.tmp, "fail")
-        # `chroot -- ROOT CMD...`: logs CMD; exits 3 when CMD's name is a line of $tmp/fail
-        with open(os.path.join(self.stubs, "chroot"), "w") as f:
-            f.write('#!/bin/sh\nshift 2\necho "$*" >> "%s"\n'
-                    '[ -f "%s" ] && grep -qx "$1" "%s" && exit 3\nexit 0\n' % (self.log, self.fail_list, self.fail_list))
-        os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
-        self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
-        self.root = os.path.join(self.tmp, "root")
-        wf.mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
-        self.spec_path = os.path.join(self.tmp, "spec.yaml")
-        self.spec(BASE)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def spec(self, text):
-        with open(self.spec_path, "w") as f:
-            f.write(text)
-
-    def vp(self, *args):
-        return wf.vp(*args, env=self.env)
+    BASE = BASE
 
     def apply(self, *extra):
         return self.vp("apply", self.spec_path, "--host", self.root, "--root", self.root, *extra)
 
     def plan(self, *extra):
         return self.vp("plan", self.spec_path, "--host", self.root, "--root", self.root, *extra)
-
-    def actions(self):
-        return wf.take_lines(self.log)
 
     def failing(self, *commands):
         with open(self.fail_list, "w") as f:

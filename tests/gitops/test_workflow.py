@@ -74,19 +74,53 @@ def mkhost(table, dest):
                    stdout=subprocess.DEVNULL)
 
 
+def stub_actions(tmp, fail_list=None):
+    """apply runs actions as `chroot -- ROOT CMD` for a root other than /: a stub in TMP/stubs logs CMD to
+    TMP/actions.log (and refuses to run without the '--' that keeps a root named like an option a root);
+    it exits 3 when CMD's name is a line of fail_list. Returns (stubs, log, env)."""
+    stubs = os.path.join(tmp, "stubs")
+    os.mkdir(stubs)
+    log = os.path.join(tmp, "actions.log")
+    fail = '[ -f "%s" ] && grep -qx "$1" "%s" && exit 3\n' % (fail_list, fail_list) if fail_list else ""
+    with open(os.path.join(stubs, "chroot"), "w") as f:
+        f.write('#!/bin/sh\n[ "$1" = -- ] || { echo "chroot: no -- before ROOT" >&2; exit 125; }\n'
+                'shift 2\necho "$*" >> "%s"\n%sexit 0\n' % (log, fail))
+    os.chmod(os.path.join(stubs, "chroot"), 0o755)
+    return stubs, log, {"PATH": stubs + ":" + os.environ["PATH"]}
+
+
+class RootCase(unittest.TestCase):
+    """a scratch root made from tests/hosts/tiny.table, a spec file (BASE) and the action stub, whose log
+    has the name of each command to fail in self.fail_list"""
+    BASE = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="vp-root-")
+        self.fail_list = os.path.join(self.tmp, "fail")
+        self.stubs, self.log, self.env = stub_actions(self.tmp, self.fail_list)
+        self.root = os.path.join(self.tmp, "root")
+        mkhost(os.path.join(REPO, "tests/hosts/tiny.table"), self.root)
+        self.spec_path = os.path.join(self.tmp, "spec.yaml")
+        self.spec(self.BASE)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def spec(self, text):
+        with open(self.spec_path, "w") as f:
+            f.write(text)
+
+    def vp(self, *args):
+        return vp(*args, env=self.env)
+
+    def actions(self):
+        return take_lines(self.log)
+
+
 class Workflow(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="vp-gitops-")
-        self.stubs = os.path.join(self.tmp, "stubs")
-        os.mkdir(self.stubs)
-        self.log = os.path.join(self.tmp, "actions.log")
-        # apply runs actions as `chroot -- ROOT CMD` for a root other than /: a stub records them
-        # (and refuses to run without the '--' that keeps a root named like an option a root)
-        with open(os.path.join(self.stubs, "chroot"), "w") as f:
-            f.write('#!/bin/sh\n[ "$1" = -- ] || { echo "chroot: no -- before ROOT" >&2; exit 125; }\n'
-                    'shift 2\necho "$*" >> "%s"\n' % self.log)
-        os.chmod(os.path.join(self.stubs, "chroot"), 0o755)
-        self.env = {"PATH": self.stubs + ":" + os.environ["PATH"]}
+        self.stubs, self.log, self.env = stub_actions(self.tmp)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)
