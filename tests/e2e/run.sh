@@ -38,7 +38,7 @@ SCEN_DIR=$HERE/scenarios
 # shellcheck source=lib/adopt.sh
 . "$HERE/lib/adopt.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages undo-migration"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages drop-vcpupin wrong-node undo-migration"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -49,6 +49,8 @@ describe_mutation() {
     drop-dropin) echo "remove vfioplan's GRUB drop-in (etc/default/grub.d)" ;;
     drop-hostdev) echo "delete every <hostdev> of vfioplan's domain XML (the VM starts without its devices)" ;;
     drop-hugepages) echo "delete the huge page reservation (hugepages=N) from vfioplan's GRUB drop-in: the VMs backed by huge pages must not start" ;;
+    drop-vcpupin) echo "delete every <vcpupin> of vfioplan's domain XML: the vCPUs float over all host CPUs" ;;
+    wrong-node) echo "bind the domain's memory to host node 0 where vfioplan bound it to node 1 (every numatune nodeset=\"1\" becomes \"0\")" ;;
     undo-migration) echo "undo the migration of a manual setup with the README's command (the admin's lines back as they were)" ;;
     *) return 1 ;;
   esac
@@ -74,7 +76,7 @@ done
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
   local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" REFUSE_CODE="" EARLY="" SPEC_FROM="" VM=""
-  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS=""
+  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS="" NUMA=0
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
@@ -84,7 +86,7 @@ load_scenario() {
   [ -f "$SCEN_DIR/$S_JOB/spec.yaml" ] || { echo "scenario $1: no $S_JOB/spec.yaml" >&2; return 1; }
   S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_ASSIGN=$ASSIGN
   S_KEEP=$KEEP S_CMDLINE_HAS=$CMDLINE_HAS S_MODULES=$INITRAMFS_MODULES S_EDIT=$EDIT
-  S_REFUSE_NAMES=$REFUSE_NAMES S_CHECK_HAS=$CHECK_HAS S_REFUSE_CODE=$REFUSE_CODE S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
+  S_REFUSE_NAMES=$REFUSE_NAMES S_CHECK_HAS=$CHECK_HAS S_NUMA=$NUMA S_REFUSE_CODE=$REFUSE_CODE S_CMDLINE_LACKS=$CMDLINE_LACKS S_WARNS=$WARNS
   # ADMIN_FILES=DIR: the admin's own files of a manual setup, on the host
   # when its facts are taken; vfioplan apply migrates them (lib/adopt.sh).
   # Such a scenario has its facts boot to itself.
@@ -234,6 +236,9 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
     # libxml2 writes <hostdev ...> and </hostdev> on lines of their own
     drop-hostdev) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<hostdev[ >]/,/<\/hostdev>/d' "$f"; done ;;
     # the drop-in adds each argument on a line of its own: "vfioplan_add hugepages=64"
+    # libxml2 writes each <vcpupin .../> on a line of its own
+    drop-vcpupin) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i '/<vcpupin /d' "$f"; done ;;
+    wrong-node) for f in "$t"/etc/vfioplan/vms/*.xml; do sed -i 's/nodeset="1"/nodeset="0"/' "$f"; done ;;
     drop-hugepages) for f in "$t"/etc/default/grub.d/*vfioplan*; do sed -i '/^[[:space:]]*vfioplan_add[[:space:]]\+hugepages=/d' "$f"; done ;;
     # the README's undo command ("Adopting a manual setup"), run on the tree
     undo-migration) grep -rlZ '^# vfioplan: disabled VP' "$t"/etc "$t"/boot/loader/entries 2> /dev/null |
@@ -335,6 +340,16 @@ run_scenario() {
   # VM settings, drop-hostdev) share one image
   tar -C "$tree" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
     -cf "$glog/etc-vfioplan.tar" ./etc/vfioplan 2> /dev/null || tar -cf "$glog/etc-vfioplan.tar" -T /dev/null
+  # NUMA=1: what the VM step must find of vfioplan's topology, from the plan
+  # as vfioplan printed it in the facts boot (not from the tree a mutation broke)
+  local -a numa_cfg=()
+  if [ "$S_NUMA" = 1 ]; then
+    if ! python3 "$HERE/lib/numa-plan.py" "$out/check.json" "$out/tree/etc/vfioplan/vms" > "$glog/numa-plan" 2> "$glog/numa-plan.err"; then
+      report FAIL "$s" "vfioplan's topology map and its domain XML disagree: $(head -n 1 "$glog/numa-plan.err")"; return
+    fi
+    grep -q '^cell ' "$glog/numa-plan" || { report FAIL "$s" "NUMA=1, but vfioplan's plan pins no VM (check.json)"; return; }
+    numa_cfg=(-fw_cfg "name=opt/vfioplan-e2e/numa-plan,file=$glog/numa-plan")
+  fi
   if ! ensure_image "$S_FLAVOR" "$tree" "$cmds" "$S_MODULES"; then
     report FAIL "$s" "could not prepare the image (initramfs command failed?)"; return
   fi
@@ -348,7 +363,7 @@ run_scenario() {
   log=$glog/serial.log
   t0=$(date +%s.%N)
   qemu_boot "$IMAGE_DIR/root.img" "$IMAGE_DIR/vmlinuz" "$IMAGE_DIR/initrd.img" "$append" "$S_TOPO" "$log" snapshot \
-    -fw_cfg "name=opt/vfioplan-e2e/etc-vfioplan.tar,file=$glog/etc-vfioplan.tar"
+    -fw_cfg "name=opt/vfioplan-e2e/etc-vfioplan.tar,file=$glog/etc-vfioplan.tar" "${numa_cfg[@]}"
   boot_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
   TIMINGS+=("boot-$s $boot_s")
   tr -d '\r' < "$log" | grep -a '^E2E ' > "$glog/probe.txt"
@@ -394,7 +409,7 @@ run_scenario() {
     report FAIL "$s" "expected $exp_uc: $why (boot ${boot_s}s${vm_time:+ with the VM step $vm_time}, $ACCEL)"
   fi
   grep -E '^E2E (DEV|MODULES|IOMMU)' "$glog/probe.txt" | grep -v -E 'class=06' | sed 's/^E2E /    /'
-  grep -E '^E2E VM (EDIT|DISK|QEMU |HUGEPAGES|TPM|FIRMWARE|GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
+  grep -E '^E2E VM (EDIT|DISK|QEMU |HUGEPAGES|NUMA|TPM|FIRMWARE|GUEST|AFTER|QEMULOG|INFOPCI)' "$glog/probe.txt" | sed 's/^E2E /    /'
 }
 
 # vm_summary PROBE: one line from the VM step's output for the report

@@ -76,6 +76,12 @@ pick_accel() {
 #   driverless  single's devices, but the e1000e's slot is multifunction and
 #            01:00.1 is QEMU's pci-testdev 1b36:0005, which no Linux driver
 #            claims: one IOMMU group (a GPU beside AMD's dummy host bridge)
+#   numa2    two NUMA nodes (2 CPUs and 768 MiB each, topology_machine) and a
+#            pxb-pcie expander per node (numa_node=0 at 00:12.0, bus 0x40;
+#            numa_node=1 at 00:13.0, bus 0x80), each with a root port and an
+#            e1000e 8086:10d3: 41:00.0 on node 0, 81:00.0 on node 1. Devices
+#            on pcie.0 get numa_node -1 (QEMU gives the main root bus no
+#            node), so node 0's device sits behind its own expander too
 topology_args() {
   case $1 in
     single) printf '%s\n' \
@@ -96,7 +102,30 @@ topology_args() {
       -device e1000e,bus=rp1,addr=0x0.0,multifunction=on \
       -device pci-testdev,bus=rp1,addr=0x0.1 \
       -device e1000,bus=pcie.0,addr=0x4 ;;
+    numa2) printf '%s\n' \
+      -device pxb-pcie,id=pxb0,bus_nr=0x40,numa_node=0,bus=pcie.0,addr=0x12 \
+      -device pcie-root-port,id=rp40,bus=pxb0,chassis=3,slot=3,addr=0x0 \
+      -device e1000e,bus=rp40,addr=0x0 \
+      -device pxb-pcie,id=pxb1,bus_nr=0x80,numa_node=1,bus=pcie.0,addr=0x13 \
+      -device pcie-root-port,id=rp80,bus=pxb1,chassis=4,slot=4,addr=0x0 \
+      -device e1000e,bus=rp80,addr=0x0 ;;
     *) return 1 ;;
+  esac
+}
+
+# topology_machine NAME: CPUs, memory and NUMA nodes of the emulated host
+# (one argument per line). 1 GiB and 2 CPUs, one node, unless the topology
+# has NUMA nodes: numa2 has 2 sockets of 2 cores (no SMT), CPUs 0-1 on node
+# 0 and 2-3 on node 1, and 768 MiB of RAM per node, so that vfioplan's
+# housekeeping (the first core of each node) leaves one core per node for a
+# VM, and node 1 can hold a VM's 128 MiB of huge pages and the nested
+# QEMU's own memory.
+topology_machine() {
+  case $1 in
+    numa2) printf '%s\n' -m 1536 -smp 4,sockets=2,cores=2,threads=1 \
+      -object memory-backend-ram,id=m0,size=768M -object memory-backend-ram,id=m1,size=768M \
+      -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1 ;;
+    *) printf '%s\n' -m 1024 -smp 2 ;;
   esac
 }
 
@@ -109,8 +138,9 @@ topology_args() {
 qemu_boot() {
   local disk=$1 kernel=$2 initrd=$3 append=$4 topo=$5 log=$6 mode=$7
   shift 7
-  local -a topo_dev machine drive
+  local -a topo_dev topo_mach machine drive
   mapfile -t topo_dev < <(topology_args "$topo") || return 2
+  mapfile -t topo_mach < <(topology_machine "$topo")
   if [ "$ACCEL" = kvm ]; then
     # interrupt remapping of the emulated IOMMU needs the split irqchip under KVM
     machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
@@ -126,7 +156,7 @@ qemu_boot() {
   local opts="file=$disk,if=none,id=root,format=raw"
   [ "$mode" = snapshot ] && opts="$opts,snapshot=on"
   drive=(-drive "$opts" -device virtio-blk-pci,drive=root,addr=0x3)
-  timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${machine[@]}" -m 1024 -smp 2 \
+  timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${machine[@]}" "${topo_mach[@]}" \
     -nodefaults -display none -serial "file:$log" -no-reboot \
     -device intel-iommu,intremap=on \
     -kernel "$kernel" -initrd "$initrd" -append "$append" \

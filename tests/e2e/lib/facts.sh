@@ -58,7 +58,7 @@ ensure_facts() {
   # so scenarios whose specs differ only in what goes to etc/vfioplan (the
   # domain XML) get identical boot artifacts and share one image
   for s in "$@"; do mkdir "$jobs/$s"; cp "$SCEN_DIR/$s/spec.yaml" "$jobs/$s/spec.yaml"; done
-  key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(hash_file "$E2E_DEB")" \
+  key=$(hash_str "$BASE_KEY" "$(topology_args "$topo")" "$(topology_machine "$topo")" "$(hash_file "$E2E_DEB")" \
     "$(hash_tree "$jobs")" "$(hash_file "$HERE/guest/e2e-init")" "$ACCEL" \
     ${FACTS_ADMIN:+"$(hash_tree "$FACTS_ADMIN")"})
   dir=$E2E_CACHE/facts/$flavor-$topo${FACTS_ADMIN:+-admin}-$key

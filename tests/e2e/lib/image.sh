@@ -21,7 +21,7 @@ ensure_image() {
   treehash=$(tar -C "$tree" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
     --exclude=./etc/default/grub.d --exclude=./etc/vfioplan -cf - . | sha256sum | cut -c1-64)
   key=$(hash_str "$BASE_KEY" "$treehash" "$cmds" "$mods" "$(hash_file "$HERE/guest/e2e-init")" \
-    "$(hash_file "$HERE/guest/e2e-vm")")
+    "$(hash_file "$HERE/guest/e2e-vm")" "$(hash_file "$HERE/guest/e2e-numa")")
   dir=$E2E_CACHE/images/$flavor-$key
   IMAGE_DIR=$dir
   CACHE_USED+=("$dir")
@@ -34,6 +34,7 @@ ensure_image() {
   tar -C "$tree" --exclude=./etc/vfioplan -cf - . | tar -C "$r" -xf -
   install -D -m 0755 "$HERE/guest/e2e-init" "$r/usr/local/sbin/e2e-init"
   install -D -m 0644 "$HERE/guest/e2e-vm" "$r/usr/local/lib/vfioplan-e2e/e2e-vm"
+  install -D -m 0644 "$HERE/guest/e2e-numa" "$r/usr/local/lib/vfioplan-e2e/e2e-numa"
   for m in $mods; do
     echo "$m" >> "$r/etc/initramfs-tools/modules"
   done
