@@ -33,6 +33,10 @@ expect_entry() {
   # shellcheck disable=SC2254  # GLOB is a pattern on purpose
   case $got in $2) ;; *) chain_fail "boot $1: GRUB booted '${got:-no entry}', expected '$2'" ;; esac
 }
+# expect_default_entry N: GRUB booted the distribution's own entry (10_linux
+# writes no plain "Debian GNU/Linux" entry when the submenu is disabled)
+GRUB_DEFAULT_TITLE='Debian GNU/Linux, with Linux *-amd64'
+expect_default_entry() { expect_entry "$1" "$GRUB_DEFAULT_TITLE"; }
 # expect_end N / expect_no_end N: boot N reached (or never reached) the end of its init
 expect_end() { grep -q "^E2E END $1 " "$(chain_txt "$1")" || chain_fail "boot $1 did not finish (panic, hang or timeout; see boot-$1.log)"; }
 expect_no_end() { ! grep -q "^E2E END" "$(chain_txt "$1")" || chain_fail "boot $1 finished, but it should have failed"; }
@@ -145,6 +149,12 @@ run_chain() {
   done
   # shellcheck source=/dev/null
   . "$dir/expect.sh"
+  # a helper that does not exist would only print "command not found" and
+  # check nothing
+  # shellcheck disable=SC2013  # function names are words
+  for f in $(grep -o -E '\<(expect|cmdline)_[a-z_]+' "$dir/expect.sh" | sort -u); do
+    declare -F "$f" > /dev/null || chain_fail "expect.sh calls $f, which lib/chain.sh does not define"
+  done
   for ((n = 1; n <= S_BOOTS; n++)); do
     if declare -F "check_boot_$n" > /dev/null; then "check_boot_$n"; fi
   done

@@ -43,8 +43,10 @@ GRUB_DISABLE_OS_PROBER=true
 GRUB_CMDLINE_LINUX_DEFAULT=""
 GRUB_CMDLINE_LINUX="console=ttyS0 panic=-1 no_timer_check init=/usr/local/sbin/e2e-boots"'
 
-grub_image_key() { # FLAVOR (after ensure_base)
-  hash_str "$BASE_KEY" "${GRUB_PACKAGES[*]}" "$GRUB_LAB_CFG" "$(hash_file "${BASH_SOURCE[0]}")" \
+# the image's key: the base, what goes in, and how it is made (the recipe's
+# own code, not this whole file: the boot helpers below do not change it)
+grub_image_key() { # (after ensure_base)
+  hash_str "$BASE_KEY" "${GRUB_PACKAGES[*]}" "$GRUB_LAB_CFG" "$(declare -f ensure_grub_image)" \
     "$(hash_file "$HERE/guest/e2e-grub-setup")" "$ACCEL"
 }
 
@@ -52,7 +54,7 @@ grub_image_key() { # FLAVOR (after ensure_base)
 ensure_grub_image() {
   local flavor=$1 key dir r kver t0 t1 size
   ensure_base "$flavor" || return 1
-  key=$(grub_image_key "$flavor")
+  key=$(grub_image_key)
   dir=$E2E_CACHE/grub/$flavor-$key
   GRUB_IMAGE_DIR=$dir
   CACHE_USED+=("$dir")

@@ -10,7 +10,7 @@ boot_2() { # 'e2e alt', once: ask for the panicking entry once
   grub-editenv - list | sed 's/^/E2E GRUBENV /'
   grub-reboot e2e-panic && echo "E2E GRUB-REBOOT e2e-panic"
 }
-# boot 3 panics before any init runs
+# boot 3 panics: its init is /bin/false
 boot_4() { # back on the default entry with nobody acting
   grub-editenv - list | sed 's/^/E2E GRUBENV /'
 }
