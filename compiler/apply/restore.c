@@ -22,17 +22,6 @@ acts_on_removed(const struct vp_action *a, const struct vp_artifact_set *set)
     return false;
 }
 
-static void
-copy_action(struct vp_artifact_set *set, const struct vp_action *a)
-{
-    const char *triggers[65];
-    size_t n = 0;
-    for (; n < a->n_triggers && n < 64; n++)
-        triggers[n] = a->triggers[n];
-    triggers[n] = NULL;
-    vp_action_add(set, a->stage, a->why, (const char *const *)a->argv, triggers);
-}
-
 void
 vp_restore_actions(struct vp_artifact_set *set, const struct vp_generation *target, const struct vp_generation *current,
                    const struct vp_changes *changes)
@@ -43,14 +32,14 @@ vp_restore_actions(struct vp_artifact_set *set, const struct vp_generation *targ
         if (is_grubby(a))
             grubby = true;
         else
-            copy_action(set, a);
+            vp_action_copy(set, a);
     }
     for (size_t i = 0; current && i < current->actions.n_actions; i++) {
         const struct vp_action *a = &current->actions.actions[i];
         if (is_grubby(a))
             grubby = true;
         else if (!acts_on_removed(a, set))
-            copy_action(set, a);
+            vp_action_copy(set, a);
     }
     if (!grubby)
         return;

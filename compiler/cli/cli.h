@@ -46,6 +46,7 @@ struct vp_options {
     unsigned keep;         /* --keep N: generations kept (0: the default) */
     bool has_to;           /* rollback --to N */
     unsigned long to;
+    bool try_confirm, try_cancel, try_finish; /* try --confirm, --cancel, --finish */
 };
 
 /* Everything from the spec to the artifact set; each later member borrows the earlier ones. */
@@ -90,6 +91,9 @@ enum vp_option_id {
     VP_OPT_YES = 'y',
     VP_OPT_KEEP = 'k',
     VP_OPT_TO = 't',
+    VP_OPT_CONFIRM = 'C',
+    VP_OPT_CANCEL = 'X',
+    VP_OPT_FINISH = 'F',
 };
 
 struct vp_option_def {
@@ -185,6 +189,12 @@ int vp_cmd_completion(int argc, char **argv);
 int vp_cmd_man(int argc, char **argv);
 int vp_cmd_rollback(int argc, char **argv);
 int vp_cmd_history(int argc, char **argv);
+int vp_cmd_try(int argc, char **argv);
+
+/* verify's checks of the host (a root directory) against p, printed as verify prints them unless quiet: how many
+ * failed, and
+ * what the first failed one checked (*first_failed, the caller frees; NULL if none failed). */
+unsigned vp_cli_verify_host(const struct vp_plan *p, const char *host, bool quiet, char **first_failed);
 
 /* One line on the host's CPUs, NUMA nodes, memory and huge pages (host-summary.c). */
 void vp_cli_host_summary(FILE *out, const struct vp_host *host);

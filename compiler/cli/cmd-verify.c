@@ -29,6 +29,7 @@
 struct verdicts {
     unsigned passed, failed;
     struct json_object *checks; /* NULL: print as text */
+    char *first_failed;         /* what the first failed check checked */
 };
 
 /*
@@ -56,7 +57,10 @@ check(struct verdicts *v, bool ok, const char *advice, const char *id, const cha
         if (!ok && advice)
             vp_print_safe(stdout, "     hint: %s\n", advice);
     }
-    free(what);
+    if (!ok && !v->first_failed)
+        v->first_failed = what;
+    else
+        free(what);
     ok ? v->passed++ : v->failed++;
 }
 
@@ -254,6 +258,20 @@ verify_root(const char *root, struct verdicts *v, struct vp_diags *d)
           "reboot-required", "no reboot is pending (run/reboot-required.pkgs does not name vfioplan)");
 }
 
+unsigned
+vp_cli_verify_host(const struct vp_plan *p, const char *host, bool quiet, char **first_failed)
+{
+    struct verdicts v = {.checks = quiet ? json_object_new_array() : NULL};
+    struct vp_root root;
+    bool tree = vp_root_open(&root, host) == 0;
+    verify_plan(p, &v, tree ? &root : NULL);
+    if (tree)
+        vp_root_close(&root);
+    json_object_put(v.checks);
+    *first_failed = v.first_failed;
+    return v.failed;
+}
+
 int
 vp_cmd_verify(int argc, char **argv)
 {
@@ -298,6 +316,7 @@ vp_cmd_verify(int argc, char **argv)
         json_object_object_add(doc, "summary", summary);
         vp_json_finish(doc, &c.diags, rc);
     }
+    free(v.first_failed);
     vp_compile_free(&c);
     return rc;
 }

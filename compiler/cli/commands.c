@@ -32,6 +32,9 @@ static const struct vp_option_def option_defs[] = {
     {VP_OPT_YES, "yes", 0, NULL, NULL, NULL},
     {VP_OPT_KEEP, "keep", 0, "N", NULL, NULL},
     {VP_OPT_TO, "to", 0, "N", NULL, NULL},
+    {VP_OPT_CONFIRM, "confirm", 0, NULL, NULL, NULL},
+    {VP_OPT_CANCEL, "cancel", 0, NULL, NULL, NULL},
+    {VP_OPT_FINISH, "finish", 0, NULL, NULL, NULL},
 };
 
 /* The sentences the compiling commands share. */
@@ -175,6 +178,39 @@ static const struct vp_command commands[] = {
       FORMAT_OPT},
      "the generation is in place and every action ran",
      "the question was answered no: nothing was written"},
+    {"try",
+     vp_cmd_try,
+     "SPEC",
+     true,
+     VP_COMPLETE_SPEC,
+     NULL,
+     "install the new configuration for one boot under DIR (default /); confirm it, or fall back",
+     "Compiles SPEC like apply and writes its files, except that the default boot entry keeps the current "
+     "generation's kernel command line: a GRUB entry of its own (/etc/grub.d/42_vfioplan-try, --id vfioplan-try) "
+     "boots the new one, once (grub-reboot). The binding acts only on a boot whose command line carries the new "
+     "boot token, so the one initramfs serves both entries. The try is recorded as a generation (status trying); "
+     "the current generation stays current, and DIR/var/lib/vfioplan/try marks the try under way. After the reboot, "
+     "the vfioplan-try service runs 'vfioplan try --finish': when the boot carries the token and verify's checks "
+     "pass, the try becomes the current generation (confirmed); otherwise the files of the current generation come "
+     "back (cancelled). GRUB clears the one-shot entry before the kernel loads, so a hang, a panic or a power cycle "
+     "boots the default entry, and the host as it was. Only GRUB as Debian and Ubuntu configure it (update-grub, "
+     "/etc/default/grub.d) is supported (VP6009); one try at a time (VP6007)." SPEC_DEFAULT_DOC,
+     {HOST_OPT(VP_COMPLETE_HOST),
+      {VP_OPT_ROOT, NULL, VP_COMPLETE_DIR, false, "Write under DIR instead of / (the default)."},
+      {VP_OPT_CONFIRM, NULL, VP_COMPLETE_NONE, false,
+       "Make the try under way the current configuration: its files exactly as apply writes them, the try entry "
+       "removed, update-grub run."},
+      {VP_OPT_CANCEL, NULL, VP_COMPLETE_NONE, false,
+       "Put the current generation's files back (the try entry removed) and run their actions."},
+      {VP_OPT_FINISH, NULL, VP_COMPLETE_NONE, false,
+       "What the boot unit runs: nothing without a try under way; confirm when the running boot carries the try's "
+       "token and verify's checks pass (exit 0), else cancel (exit 1)."},
+      YES_OPT("try"),
+      {VP_OPT_NO_ACTIONS, NULL, VP_COMPLETE_NONE, false,
+       "Write the files but run none of the actions: they stay pending."},
+      FORMAT_OPT},
+     "the try is installed (or confirmed, or cancelled by hand, or there was none to finish)",
+     "try --finish: the try failed and was cancelled; try: the question was answered no"},
     {"history",
      vp_cmd_history,
      NULL,

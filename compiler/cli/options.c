@@ -174,6 +174,15 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
             opt->to = v;
             break;
         }
+        case VP_OPT_CONFIRM:
+            opt->try_confirm = true;
+            break;
+        case VP_OPT_CANCEL:
+            opt->try_cancel = true;
+            break;
+        case VP_OPT_FINISH:
+            opt->try_finish = true;
+            break;
         case VP_OPT_HELP:
             vp_cli_command_help(stdout, cmd);
             exit(VP_EXIT_OK);
@@ -206,12 +215,17 @@ vp_cli_parse(int argc, char **argv, const struct vp_command *cmd, struct vp_opti
     }
     if (opt->spec && strcmp(opt->spec, "-") == 0 && strcmp(opt->host, "-") == 0)
         return vp_cli_usage_error(cmd, "the spec and the host snapshot cannot both be standard input"), -1;
+    if (opt->try_confirm + opt->try_cancel + opt->try_finish > 1)
+        return vp_cli_usage_error(cmd, "--confirm, --cancel and --finish exclude each other"), -1;
+    if ((opt->try_confirm || opt->try_cancel || opt->try_finish) && opt->spec)
+        return vp_cli_usage_error(cmd, "--confirm, --cancel and --finish act on the try under way: no SPEC"), -1;
     if (opt->plan_file && (opt->spec || opt->host_given || opt->root_given))
         return vp_cli_usage_error(cmd, "--plan FILE applies the plan as saved: its spec, host and root are in it"), -1;
     if (opt->plan_out && opt->spec && strcmp(opt->spec, "-") == 0)
         return vp_cli_usage_error(cmd, "--out saves a plan of a spec file that apply reads again: not '-'"), -1;
     /* no SPEC: the host's own, where netplan keeps its configuration too */
-    bool wants_spec = cmd->operand_complete == VP_COMPLETE_SPEC && !opt->plan_file;
+    bool wants_spec = cmd->operand_complete == VP_COMPLETE_SPEC && !opt->plan_file && !opt->try_confirm &&
+                      !opt->try_cancel && !opt->try_finish;
     if (wants_spec && !opt->spec) {
         /* one parse per process: the path lives as long as the options */
         static char default_spec[4096];

@@ -132,7 +132,12 @@ static const struct vp_emitter emitters[] = {
      uses_mkinitcpio,
      vp_emit_mkinitcpio,
      {{VP_PATH_MKINITCPIO, NULL, "the vfio modules (and the bind script) for mkinitcpio"}}},
-    {"grub", uses_grub, vp_emit_grub, {{VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"}}},
+    {"grub",
+     uses_grub,
+     vp_emit_grub,
+     {{VP_PATH_GRUB_DROPIN, NULL, "the kernel arguments, for GRUB (update-grub)"},
+      {VP_PATH_GRUB_TRY, NULL,
+       "the boot entry of 'vfioplan try', booted once (grub-reboot); there only while a try is under way"}}},
     {"grub-default",
      uses_grub_default,
      vp_emit_grub_default,
@@ -199,6 +204,16 @@ action_cmp(const void *a, const void *b)
     if (x->stage != y->stage)
         return x->stage < y->stage ? -1 : 1;
     return strcmp(x->command, y->command);
+}
+
+void
+vp_action_copy(struct vp_artifact_set *set, const struct vp_action *a)
+{
+    const char **triggers = vp_xcalloc(a->n_triggers + 1, sizeof(*triggers));
+    for (size_t n = 0; n < a->n_triggers; n++)
+        triggers[n] = a->triggers[n];
+    vp_action_add(set, a->stage, a->why, (const char *const *)a->argv, triggers);
+    free(triggers);
 }
 
 int

@@ -87,7 +87,8 @@ test_rows_own_what_they_write(void **state)
     }
     for (size_t r = 0; r < n_rows; r++)
         for (size_t k = 0; k < 3 && rows[r].owns[k].path; k++)
-            if (!written[r][k])
+            /* vfioplan try's entry script: try writes it (vp_emit_grub_try), a plan's rows never do */
+            if (!written[r][k] && strcmp(rows[r].owns[k].path, VP_PATH_GRUB_TRY) != 0)
                 fail_msg("row %s owns %s%s, which no plan writes", rows[r].name, rows[r].owns[k].path,
                          rows[r].owns[k].suffix ? "NAME..." : "");
 }
