@@ -47,6 +47,21 @@ vp_try_marker_read(const char *root, struct vp_try_marker *m, struct vp_diags *d
 }
 
 int
+vp_try_refuse_under_way(const char *root, const char *what, struct vp_diags *d)
+{
+    struct vp_try_marker m;
+    int r = vp_try_marker_read(root, &m, d);
+    if (r <= 0)
+        return r;
+    /* another writer now would replace the files the way back needs, and --finish would then undo it */
+    vp_error(d, VP_TRY_UNDER_WAY, &(struct vp_pos){.file = VP_PATH_TRY_STATE},
+             "a try is under way under %s (generation %lu, with the way back to generation %lu): no %s until it ends",
+             root, m.generation, m.previous, what);
+    vp_hint(d, "end it first: 'vfioplan try --confirm' keeps it, 'vfioplan try --cancel' goes back");
+    return -1;
+}
+
+int
 vp_try_marker_write(const char *root, const struct vp_try_marker *m, struct vp_diags *d)
 {
     struct vp_strbuf sb = {0};

@@ -24,6 +24,8 @@ struct vp_try_marker {
 
 /* 1 read, 0 no try under way, -1 (VP5004, or VP6006 when it is not a marker) with a diagnostic. */
 int vp_try_marker_read(const char *root, struct vp_try_marker *m, struct vp_diags *d);
+/* 0 when no try is under way on root; else -1 with VP6007 (what: "try", "apply", "rollback" refused). */
+int vp_try_refuse_under_way(const char *root, const char *what, struct vp_diags *d);
 int vp_try_marker_write(const char *root, const struct vp_try_marker *m, struct vp_diags *d);
 int vp_try_marker_remove(const char *root, struct vp_diags *d);
 

@@ -15,6 +15,7 @@
 
 #include "apply/lock.h"
 #include "apply/plan-file.h"
+#include "apply/try.h"
 #include "cli.h"
 #include "install-report.h"
 
@@ -79,7 +80,7 @@ vp_cmd_apply(int argc, char **argv)
     /* before the root is read at all (the emitters read its earlier kernel arguments), until the last action:
      * another apply would mix its files with ours */
     lock = vp_lock_take(opt.root, opt.wait_seconds, vp_cli_say_waiting, &opt, &c.diags);
-    if (lock < 0)
+    if (lock < 0 || vp_try_refuse_under_way(opt.root, "apply", &c.diags) < 0)
         goto out;
     if (vp_compile_run(&c, &opt, 0) < 0 || vp_compile_check_drift(&c, opt.root) < 0)
         goto out;

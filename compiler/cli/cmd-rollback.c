@@ -12,6 +12,7 @@
 #include "apply/lock.h"
 #include "apply/restore.h"
 #include "apply/state.h"
+#include "apply/try.h"
 #include "cli.h"
 #include "install-report.h"
 
@@ -90,7 +91,8 @@ vp_cmd_rollback(int argc, char **argv)
     bool json = opt.format == VP_FORMAT_JSON, committed = false;
     int rc = VP_EXIT_ERROR;
     int lock = vp_lock_take(opt.root, opt.wait_seconds, vp_cli_say_waiting, &opt, &d);
-    if (lock < 0 || vp_gen_store_open(&store, opt.root, &d) < 0)
+    if (lock < 0 || vp_try_refuse_under_way(opt.root, "rollback", &d) < 0 ||
+        vp_gen_store_open(&store, opt.root, &d) < 0)
         goto out;
     if (store.n == 0) {
         vp_error(&d, VP_GENERATION_DAMAGED, &(struct vp_pos){.file = opt.root},

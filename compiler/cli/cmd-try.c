@@ -40,28 +40,13 @@ no_try(const char *root, struct vp_diags *d)
     vp_hint(d, "'vfioplan try SPEC --root %s' starts one; 'vfioplan history' lists the generations", root);
 }
 
-/* The try's files are in place: refuse a second one, which would lose the way back. */
-static void
-under_way(const char *root, const struct vp_try_marker *m, struct vp_diags *d)
-{
-    vp_error(d, VP_TRY_UNDER_WAY, &(struct vp_pos){.file = VP_PATH_TRY_STATE},
-             "a try is under way under %s (generation %lu, with the way back to generation %lu)", root, m->generation,
-             m->previous);
-    vp_hint(d, "end it first: 'vfioplan try --confirm' keeps it, 'vfioplan try --cancel' goes back");
-}
-
 /* try SPEC: apply's set, written for one boot. */
 static int
 try_start(const struct vp_options *opt, struct vp_compile *c, struct vp_install *in, struct vp_artifact_set *record,
           struct try_outcome *out)
 {
-    struct vp_try_marker m;
-    int r = vp_try_marker_read(opt->root, &m, &c->diags);
-    if (r != 0) {
-        if (r == 1)
-            under_way(opt->root, &m, &c->diags);
+    if (vp_try_refuse_under_way(opt->root, "other try", &c->diags) < 0)
         return -1;
-    }
     if (vp_compile_run(c, opt, 0) < 0 || vp_compile_check_drift(c, opt->root) < 0)
         return -1;
     const struct vp_plan *p = c->plan;

@@ -146,11 +146,12 @@ page_vfioplan8(FILE *out)
     }
     fputs(".TP\n.B \\-\\-version\n", out);
     para(out, "Print the version (with the git description when built from a git checkout) and exit 0.");
-    fputs(".SH EXIT STATUS\n.TP\n.B 0\nSuccess; plan: nothing would change.\n"
-          ".TP\n.B 1\nplan: something would change (a file, or a pending action), as diff(1) has it, unlike "
-          "terraform plan \\-detailed\\-exitcode, where 2 means changes; verify: a check failed; apply, "
-          "rollback: the question was answered no.\n.TP\n.B 2\n",
-          out);
+    fputs(
+        ".SH EXIT STATUS\n.TP\n.B 0\nSuccess; plan: nothing would change.\n"
+        ".TP\n.B 1\nplan: something would change (a file, or a pending action), as diff(1) has it, unlike "
+        "terraform plan \\-detailed\\-exitcode, where 2 means changes; verify: a check failed; apply, "
+        "rollback, try: the question was answered no; try \\-\\-finish: the try failed and was cancelled.\n.TP\n.B 2\n",
+        out);
     roff(out, VP_EXIT_ERROR_DOC);
     fputs(".\n.SH DIAGNOSTICS\n", out);
     para(out, "Diagnostics go to standard error as FILE:LINE:COLUMN: SEVERITY[CODE]: MESSAGE, with the line quoted "
@@ -180,7 +181,10 @@ page_vfioplan8(FILE *out)
         {"/" VP_PATH_PENDING, "actions an apply chose to run and has not seen succeed; the next apply runs them"},
         {"/" VP_PATH_REBOOT_REQUIRED, "and reboot-required.pkgs (naming vfioplan): written when an initramfs or "
                                       "bootloader action ran, as Debian's packages do"},
-        {"/" VP_PATH_LOCK, "the lock one apply (or rollback) at a time holds"},
+        {"/" VP_PATH_TRY_STATE, "a try under way: its generation, the one to go back to, and the token its boot "
+                                "entry carries; vfioplan-try.service runs 'vfioplan try --finish' while it "
+                                "exists"},
+        {"/" VP_PATH_LOCK, "the lock one apply (or rollback, or try) at a time holds"},
     };
     for (size_t i = 0; i < VP_ARRAY_SIZE(state); i++) {
         macro(out, "TP\n.I", state[i].path);
@@ -224,6 +228,9 @@ page_vfioplan8(FILE *out)
         {"Review a plan, then apply exactly that plan (refused if anything changed since):",
          "vfioplan plan spec.yaml \\-\\-out reviewed.plan\nvfioplan apply \\-\\-plan reviewed.plan"},
         {"List the generations, and go back to the previous one:", "vfioplan history\nvfioplan rollback"},
+        {"Try a change for one boot; after the reboot the vfioplan-try service confirms it if verify passes, and "
+         "any other boot falls back to the configuration before it:",
+         "vfioplan try spec.yaml\nreboot\nvfioplan history"},
         {"Explain a diagnostic code:", "vfioplan explain VP4003"},
     };
     for (size_t i = 0; i < VP_ARRAY_SIZE(examples); i++) {

@@ -206,8 +206,16 @@ class Try(unittest.TestCase):
         self.spec(BASE)
         r = self.try_()
         self.assertEqual(r.returncode, 2)
-        self.assertIn("error[VP6007]: a try is under way under %s (generation 2, with the way back to generation 1)"
-                      % self.root, r.stderr)
+        self.assertIn("error[VP6007]: a try is under way under %s (generation 2, with the way back to generation 1): "
+                      "no other try until it ends" % self.root, r.stderr)
+        # nor an apply or a rollback: they would replace the way back, and --finish would then undo them
+        r = self.vp("apply", self.spec_path, "--host", self.root, "--root", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error[VP6007]: a try is under way under %s" % self.root, r.stderr)
+        self.assertIn("no apply until it ends", r.stderr)
+        r = self.vp("rollback", "--root", self.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no rollback until it ends", r.stderr)
         self.assertEqual(tree(self.root), files)
         self.assertEqual(self.actions(), [])
         # options that exclude each other, and a SPEC where the try under way is meant

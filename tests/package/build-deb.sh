@@ -7,7 +7,8 @@
 #      no error and no warning
 #   3. the .deb holds what it must: the program, both manual pages, the
 #      three completions, the schemas in /usr/share/vfioplan, the helpers'
-#      directory /usr/libexec/vfioplan; and the program runs from it
+#      directory /usr/libexec/vfioplan, vfioplan-try.service (enabled by the
+#      maintainer scripts, never started); and the program runs from it
 # usage: tests/package/build-deb.sh [OUTDIR]   (default: build-deb/; the .debs stay there)
 # Needs tests/setup-debian.sh test (debhelper, lintian, dpkg-dev).
 set -eu
@@ -47,10 +48,18 @@ status=0
 for f in /usr/bin/vfioplan /usr/share/man/man8/vfioplan.8.gz /usr/share/man/man5/vfioplan.yaml.5.gz \
     /usr/share/bash-completion/completions/vfioplan /usr/share/zsh/vendor-completions/_vfioplan \
     /usr/share/fish/vendor_completions.d/vfioplan.fish /usr/share/vfioplan/vfioplan-v1.schema.json \
-    /usr/share/vfioplan/vfioplan-output-v1.schema.json /usr/libexec/vfioplan/; do
+    /usr/share/vfioplan/vfioplan-output-v1.schema.json /usr/libexec/vfioplan/ \
+    /lib/systemd/system/vfioplan-try.service; do
     grep -qxF "$f" contents || { echo "package: $deb lacks $f" >&2; status=1; }
 done
-rm -rf root && dpkg-deb -x "$deb" root
+rm -rf root control && dpkg-deb -x "$deb" root && dpkg-deb -e "$deb" control
+# enabled on install (WantedBy=multi-user.target), not started (--no-start: a start during an upgrade would end a try)
+grep -q "deb-systemd-helper enable 'vfioplan-try.service'\|deb-systemd-helper enable vfioplan-try.service" \
+    control/postinst || { echo "package: its postinst does not enable vfioplan-try.service" >&2; status=1; }
+if grep -q "deb-systemd-invoke.*start.*vfioplan-try" control/postinst; then
+    echo "package: its postinst starts vfioplan-try.service" >&2
+    status=1
+fi
 root/usr/bin/vfioplan --version
 # the manual pages in the package are the ones the program writes
 zcat root/usr/share/man/man8/vfioplan.8.gz | cmp - "$out/src/obj-$(dpkg-architecture -qDEB_HOST_GNU_TYPE)/vfioplan.8" \
