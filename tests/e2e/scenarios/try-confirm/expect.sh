@@ -10,7 +10,7 @@ check_boot_2() { # GRUB's one-shot: the try entry, the e1000e on vfio-pci; the u
   expect_drv 2 0000:01:00.0 vfio-pci; expect_drv 2 0000:00:04.0 e1000
   expect_cmdline 2 intel_iommu=on
   [ -n "$(cmdline_word 2 vfioplan.gen=)" ] || chain_fail "boot 2: no vfioplan.gen= token on the try entry's command line"
-  expect_unit_finished 2 'confirm'
+  expect_unit_finished 2 'confirmed' 0
 }
 check_boot_3() { # the default entry now has the configuration
   expect_default_entry 3; expect_end 3
