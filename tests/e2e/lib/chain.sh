@@ -80,7 +80,7 @@ expect_try_started() {
   expect_line "$1" '^E2E INSTALL rc=0 ' "dpkg -i of vfioplan's package failed"
   expect_line "$1" "^E2E UNIT $TRY_UNIT file=.* enabled=[a-z-]+\.target" "$TRY_UNIT is not installed and enabled"
   expect_line "$1" "^E2E UNIT $TRY_UNIT skipped: ConditionPathExists=" "$TRY_UNIT ran before the try"
-  expect_line "$1" '^E2E TRY rc=0$' "vfioplan try failed: $(grep -m3 '^E2E TRY |' "$(chain_txt "$1")" | cut -c12- | paste -sd' ' -)"
+  expect_line "$1" '^E2E TRY rc=0$' "vfioplan try failed: $(grep -m3 -E '^E2E TRY \| .*(error|failed)' "$(chain_txt "$1")" | cut -c11- | paste -sd' ' -)"
   expect_line "$1" '^E2E TRY MARKER present$' "vfioplan try left no marker (/var/lib/vfioplan/try)"
   expect_line "$1" '^E2E MENU vfioplan-try ' "the boot menu has no entry with id vfioplan-try"
   expect_line "$1" '^E2E GRUBENV next_entry=vfioplan-try$' "GRUB was not asked for the try entry once (grub-reboot vfioplan-try)"
