@@ -17,6 +17,7 @@ check_boot_3() { # nobody acted: GRUB's saved default, the host as before; the u
   expect_no_line 3 '^E2E MENU vfioplan-try ' "the try entry is still in the boot menu"
   expect_no_line 3 '^E2E GRUBENV (next|saved)_entry=vfioplan-try$' "GRUB would boot the try entry again"
   expect_same_sums 1 before 3 now
+  expect_no_line 3 '^E2E MANIFEST .*(modprobe|hooks/vfioplan|42_vfioplan-try|vms/|libexec)' "vfioplan's manifest still names the try's files"
 }
 check_boot_4() { # and stays there
   expect_default_entry 4; expect_end 4
