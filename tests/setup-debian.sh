@@ -8,12 +8,12 @@ what=${1:-test}
 build="gcc meson ninja-build pkg-config libyaml-dev libpci-dev libxml2-dev libjson-c-dev uuid-dev nettle-dev"
 # judges and test tools: cmocka, libvirt's virsh (test driver) and schema, xmllint,
 # shellcheck, kmod's modprobe, dash, patch, a JSON Schema validator and a YAML 1.2
-# reader, lspci; valgrind; ignition-validate; the boot suite's debootstrap and QEMU; the benchmark's timers;
+# reader, lspci; valgrind; ignition-validate; the boot suite's debootstrap, QEMU and sfdisk (fdisk: the GRUB disk); the benchmark's timers;
 # grub-common for its real grub-mkconfig (the GRUB judge); man (groff) for the manual pages, zsh and fish for the completions, debhelper and lintian for the package;
 # the guest suite's package builders (rpmbuild, createrepo_c, apt-ftparchive)
 test="$build libcmocka-dev libvirt-clients libvirt0 libxml2-utils shellcheck kmod dash patch diffutils \
 python3 python3-jsonschema python3-ruamel.yaml pciutils valgrind ignition \
-debootstrap qemu-system-x86 e2fsprogs hyperfine time clang-format man-db zsh fish \
+debootstrap qemu-system-x86 e2fsprogs fdisk hyperfine time clang-format man-db zsh fish \
 debhelper lintian dpkg-dev rpm createrepo-c apt-utils grub-common"
 case "$what" in
 build) pkgs=$build ;;

@@ -37,8 +37,12 @@ SCEN_DIR=$HERE/scenarios
 . "$HERE/lib/image.sh"
 # shellcheck source=lib/adopt.sh
 . "$HERE/lib/adopt.sh"
+# shellcheck source=lib/grub-boot.sh
+. "$HERE/lib/grub-boot.sh"
+# shellcheck source=lib/chain.sh
+. "$HERE/lib/chain.sh"
 
-MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages drop-vcpupin wrong-node undo-migration"
+MUTATIONS="drop-softdep drop-hook drop-init-top drop-ids drop-modprobe drop-dropin drop-hostdev drop-hugepages drop-vcpupin wrong-node undo-migration $CHAIN_MUTATIONS"
 describe_mutation() {
   case $1 in
     drop-softdep) echo "delete the 'softdep DRIVER pre: vfio-pci' lines of vfioplan's modprobe.d file" ;;
@@ -52,6 +56,8 @@ describe_mutation() {
     drop-vcpupin) echo "delete every <vcpupin> of vfioplan's domain XML: the vCPUs float over all host CPUs" ;;
     wrong-node) echo "bind the domain's memory to host node 0 where vfioplan bound it to node 1 (every numatune nodeset=\"1\" becomes \"0\")" ;;
     undo-migration) echo "undo the migration of a manual setup with the README's command (the admin's lines back as they were)" ;;
+    skip-grub-reboot) echo "boot chains: grub-reboot does nothing in the emulated host (the one-shot entry is never booted)" ;;
+    finish-confirms) echo "boot chains: vfioplan-try.service runs 'vfioplan try --confirm' instead of '--finish' (confirms without verifying)" ;;
     *) return 1 ;;
   esac
 }
@@ -76,10 +82,20 @@ done
 load_scenario() {
   local DESCRIPTION="" TOPOLOGY="" FLAVOR=initramfs-tools EXPECT="" ASSIGN="" KEEP=""
   local CMDLINE_HAS="" INITRAMFS_MODULES="" EDIT="" REFUSE_NAMES="" REFUSE_CODE="" EARLY="" SPEC_FROM="" VM=""
-  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS="" NUMA=0
+  local CMDLINE_LACKS="" ADMIN_FILES="" ADMIN_FILES_AFTER="" WARNS="" CHECK_HAS="" NUMA=0 BOOTS="" UNITS="" BOOT_TIMEOUT=""
   [ -f "$SCEN_DIR/$1/scenario.conf" ] || return 1
   # shellcheck source=/dev/null
   . "$SCEN_DIR/$1/scenario.conf"
+  # BOOTS=N: a boot chain through GRUB (lib/chain.sh): no facts boot, no
+  # image of its own; vfioplan runs inside the emulated host
+  S_BOOTS=$BOOTS S_UNITS=$UNITS S_BOOT_TIMEOUT=$BOOT_TIMEOUT
+  if [ -n "$S_BOOTS" ]; then
+    S_DESC=$DESCRIPTION S_TOPO=$TOPOLOGY S_FLAVOR=$FLAVOR S_EXPECT=$EXPECT S_VM=0 S_GROUP="" S_JOB=${SPEC_FROM:-$1}
+    case $S_EXPECT in pass) ;; *) echo "scenario $1: a boot chain expects pass (its checks say what must happen)" >&2; return 1 ;; esac
+    for f in boots.sh expect.sh; do [ -f "$SCEN_DIR/$1/$f" ] || { echo "scenario $1: no $f" >&2; return 1; }; done
+    topology_args "$S_TOPO" > /dev/null || { echo "scenario $1: unknown TOPOLOGY '$S_TOPO'" >&2; return 1; }
+    return 0
+  fi
   # SPEC_FROM=OTHER: compile OTHER's spec.yaml (same output, so the facts job
   # and the prepared image are shared; e.g. iommu-off only edits the drop-in)
   S_JOB=${SPEC_FROM:-$1}
@@ -110,7 +126,7 @@ ALL=()
 for d in "$SCEN_DIR"/*/; do d=${d%/}; ALL+=("${d##*/}"); done
 if [ "$LIST" = 1 ]; then
   for s in "${ALL[@]}"; do
-    load_scenario "$s" && printf '%-20s %-7s %-5s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$([ "$S_VM" = 1 ] && echo vm || echo -)" "$S_FLAVOR" "$S_TOPO" "$S_DESC"
+    load_scenario "$s" && printf '%-20s %-7s %-6s %-16s %-8s %s\n' "$s" "$S_EXPECT" "$([ "$S_VM" = 1 ] && echo vm || echo "${S_BOOTS:+grubx$S_BOOTS}")" "$S_FLAVOR" "$S_TOPO" "$S_DESC"
   done
   echo; echo "mutations (--mutate):"
   for m in $MUTATIONS; do printf '  %-14s %s\n' "$m" "$(describe_mutation "$m")"; done
@@ -133,7 +149,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 77
 fi
 missing=""
-tools="debootstrap qemu-system-x86_64 debugfs mke2fs unshare chroot timeout tar sha256sum"
+tools="debootstrap qemu-system-x86_64 debugfs mke2fs sfdisk unshare chroot timeout tar sha256sum"
 # the package build's tools too, unless E2E_DEB names a built package
 [ -n "${E2E_DEB:-}" ] || tools="$tools dpkg-buildpackage dh lintian"
 for t in $tools; do
@@ -141,12 +157,12 @@ for t in $tools; do
 done
 if [ -n "$missing" ]; then
   echo "run.sh: missing tools:$missing" >&2
-  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs dpkg-dev debhelper lintian" >&2
+  echo "  apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs fdisk dpkg-dev debhelper lintian" >&2
   exit 2
 fi
 E2E_MIRROR=${E2E_MIRROR:-$(host_mirror)}
 [ -n "$E2E_MIRROR" ] || die "no Debian mirror in this machine's apt sources; set E2E_MIRROR"
-mkdir -p "$E2E_CACHE"/{base,facts,images,logs}
+mkdir -p "$E2E_CACHE"/{base,facts,images,grub,logs}
 RUN_LOG=$E2E_CACHE/logs/$(date +%Y%m%d-%H%M%S)${MUTATE:+-${MUTATE//,/+}}
 mkdir -p "$RUN_LOG"; ln -sfn "$RUN_LOG" "$E2E_CACHE/logs/last"
 CACHE_USED=() TIMINGS=()
@@ -189,6 +205,7 @@ log "accelerator: $ACCEL"
 declare -A GROUP_SCEN=() GROUP_NEEDED=() GROUP_ADMIN=() FACTS_OF=()
 for s in "${ALL[@]}"; do
   load_scenario "$s" || exit 2
+  [ -z "$S_BOOTS" ] || continue
   case " ${GROUP_SCEN["$S_GROUP"]:-} " in
     *" $S_JOB "*) ;;
     *) GROUP_SCEN["$S_GROUP"]+="$S_JOB " ;;
@@ -197,6 +214,7 @@ for s in "${ALL[@]}"; do
 done
 for s in "${SELECTED[@]}"; do
   load_scenario "$s" || exit 2
+  [ -z "$S_BOOTS" ] || continue
   GROUP_NEEDED["$S_GROUP"]=1
 done
 for g in $(printf '%s\n' "${!GROUP_NEEDED[@]}" | sort); do
@@ -251,6 +269,7 @@ mutate_tree() { # TREE MUTATION: exit 1 when it changes nothing
 run_scenario() {
   local s=$1 facts out tree cmds append log verdict t0 boot_s reasons glog w ok=1 why="" vm_res vm_why vm_sum vm_time
   load_scenario "$s" || { report FAIL "$s" "bad scenario definition"; return; }
+  if [ -n "$S_BOOTS" ]; then run_chain "$s"; return; fi
   facts=${FACTS_OF["$S_GROUP"]:-}
   if [ -z "$facts" ]; then report FAIL "$s" "no host facts for $S_FLAVOR/$S_TOPO (facts boot failed, see log above)"; return; fi
   out=$facts/out/$S_JOB
@@ -441,7 +460,7 @@ done
 
 # prune cache entries that a full, unmutated run no longer uses
 if [ -z "$ONLY" ] && [ -z "$MUTATE" ] && [ "$FAILED" = 0 ] && [ "${E2E_KEEP_OLD:-0}" != 1 ]; then
-  for d in "$E2E_CACHE"/base/* "$E2E_CACHE"/facts/* "$E2E_CACHE"/images/*; do
+  for d in "$E2E_CACHE"/base/* "$E2E_CACHE"/facts/* "$E2E_CACHE"/images/* "$E2E_CACHE"/grub/*; do
     [ -d "$d" ] || continue
     case " ${CACHE_USED[*]} " in *" $d "*) ;; *) log "pruning unused cache entry $d"; rm -rf "$d" ;; esac
   done

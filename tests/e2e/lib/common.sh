@@ -129,6 +129,28 @@ topology_machine() {
   esac
 }
 
+# qemu_host_args TOPOLOGY: sets QEMU_HOST, the QEMU options of the emulated
+# host without its boot disk and without what boots it (-kernel or firmware):
+# machine, CPU, memory and NUMA nodes (topology_machine), serial console
+# handling, the IOMMU, the topology's devices. Shared by qemu_boot and the
+# GRUB boots (lib/grub-boot.sh).
+qemu_host_args() {
+  local -a topo_dev topo_mach machine
+  mapfile -t topo_dev < <(topology_args "$1") || return 2
+  mapfile -t topo_mach < <(topology_machine "$1")
+  [ "${#topo_dev[@]}" -gt 0 ] || return 2
+  if [ "$ACCEL" = kvm ]; then
+    # interrupt remapping of the emulated IOMMU needs the split irqchip under KVM
+    machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
+  else
+    # TCG's "max" CPU says AuthenticAMD; the emulated IOMMU is Intel VT-d and
+    # the facts must not depend on the accelerator, so report an Intel CPU.
+    machine=(-machine q35,accel=tcg -cpu max,vendor=GenuineIntel)
+  fi
+  QEMU_HOST=("${machine[@]}" "${topo_mach[@]}" -nodefaults -display none -no-reboot
+    -device intel-iommu,intremap=on "${topo_dev[@]}")
+}
+
 # qemu_boot DISK KERNEL INITRD APPEND TOPOLOGY LOG MODE [QEMU-ARG...]
 # MODE snapshot: disk writes are discarded; rw: written back (facts boots).
 # Further arguments go to QEMU as they are (the verdict boots pass
@@ -138,17 +160,8 @@ topology_machine() {
 qemu_boot() {
   local disk=$1 kernel=$2 initrd=$3 append=$4 topo=$5 log=$6 mode=$7
   shift 7
-  local -a topo_dev topo_mach machine drive
-  mapfile -t topo_dev < <(topology_args "$topo") || return 2
-  mapfile -t topo_mach < <(topology_machine "$topo")
-  if [ "$ACCEL" = kvm ]; then
-    # interrupt remapping of the emulated IOMMU needs the split irqchip under KVM
-    machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
-  else
-    # TCG's "max" CPU says AuthenticAMD; the emulated IOMMU is Intel VT-d and
-    # the facts must not depend on the accelerator, so report an Intel CPU.
-    machine=(-machine q35,accel=tcg -cpu max,vendor=GenuineIntel)
-  fi
+  local -a drive
+  qemu_host_args "$topo" || return 2
   # no_timer_check: with interrupt remapping on, a TCG guest on a busy host can
   # fail the kernel's early IO-APIC timer test and panic ("timer doesn't work
   # through Interrupt-remapped IO-APIC"); the test proves nothing here.
@@ -156,11 +169,9 @@ qemu_boot() {
   local opts="file=$disk,if=none,id=root,format=raw"
   [ "$mode" = snapshot ] && opts="$opts,snapshot=on"
   drive=(-drive "$opts" -device virtio-blk-pci,drive=root,addr=0x3)
-  timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${machine[@]}" "${topo_mach[@]}" \
-    -nodefaults -display none -serial "file:$log" -no-reboot \
-    -device intel-iommu,intremap=on \
+  timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${QEMU_HOST[@]}" -serial "file:$log" \
     -kernel "$kernel" -initrd "$initrd" -append "$append" \
-    "${drive[@]}" "${topo_dev[@]}" "$@" < /dev/null > "$log.qemu" 2>&1
+    "${drive[@]}" "$@" < /dev/null > "$log.qemu" 2>&1
 }
 
 # run_in_root ROOT CMD...: run CMD chrooted in ROOT with /proc, /sys and /dev
