@@ -168,7 +168,7 @@ qemu_boot() {
   append="$append no_timer_check"
   local opts="file=$disk,if=none,id=root,format=raw"
   [ "$mode" = snapshot ] && opts="$opts,snapshot=on"
-  drive=(-drive "$opts" -device virtio-blk-pci,drive=root,addr=0x3)
+  drive=(-drive "$opts" -device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x3)
   timeout "${E2E_BOOT_TIMEOUT:-1200}" qemu-system-x86_64 "${QEMU_HOST[@]}" -serial "file:$log" \
     -kernel "$kernel" -initrd "$initrd" -append "$append" \
     "${drive[@]}" "$@" < /dev/null > "$log.qemu" 2>&1

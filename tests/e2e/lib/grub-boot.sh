@@ -157,7 +157,7 @@ grub_boot() {
   shift 4
   qemu_host_args "$topo" || return 2
   timeout "$limit" qemu-system-x86_64 "${QEMU_HOST[@]}" -serial "file:$log" \
-    -drive "file=$disk,if=none,id=root,format=raw" -device virtio-blk-pci,drive=root,addr=0x3,bootindex=1 \
+    -drive "file=$disk,if=none,id=root,format=raw" -device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x3,bootindex=1 \
     "$@" < /dev/null > "$log.qemu" 2>&1
 }
 
